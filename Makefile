@@ -1,0 +1,43 @@
+# Two commands a person needs: `make lab` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export UV_PYTHON_DOWNLOADS := never
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+PYTEST_ARGS ?=
+
+.PHONY: lab test lint unit notebooks bench golden dashboard clean env
+
+env: $(STAMP)
+
+# Create .venv with the machine's Python, then install the toolkit and its dev tools.
+# uv (from PyPI) does it in seconds; plain pip is the fallback.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q uv || echo "uv unavailable, falling back to pip"
+	@if [ -x $(BIN)/uv ]; then \
+		$(BIN)/uv pip install -q --python $(BIN)/python -e ".[dev]"; \
+	else \
+		$(BIN)/python -m pip install -q -e ".[dev]"; \
+	fi
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks notebooks/00_start_here.ipynb
+
+lint: $(STAMP)
+	$(BIN)/ruff check toolkit tests benchmarks
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest --nbmake --nbmake-timeout=300 tests notebooks $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+# Regenerate the golden expected outputs of data/samples (only on purpose: review the diff).
+golden: $(STAMP)
+	$(BIN)/python -m tests.golden --write
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,121 @@
+"""The shared cell cleanup: money, percents, nulls and every date form brokers write."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from toolkit.errors import FormatError
+from toolkit.io import _clean as clean
+
+
+def where(n):
+    return clean.Where("f.csv", pd.Series(range(10, 10 + n)))
+
+
+def s(*values):
+    return pd.Series(list(values), dtype="str")
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("$1,234.56", 1234.56),
+        ("-$1,234.56", -1234.56),
+        ("+$150.25", 150.25),
+        ("+$11,945.20", 11945.20),
+        ("($1,234.56)", -1234.56),
+        ("(3,221.30)", -3221.30),
+        ("1234.5", 1234.5),
+        (".00", 0.0),
+        ("10,000", 10000.0),
+        ("1,259.59", 1259.59),
+        ("$12.00 ", 12.0),
+        ("$-5.00", -5.0),
+        ("5.00-", -5.0),
+    ],
+)
+def test_number_forms(cell, value):
+    assert clean.number(s(cell), column="c", where=where(1)).iloc[0] == value
+
+
+@pytest.mark.parametrize("cell", ["--", "n/a", "N/A", "-", "", '""', "Incomplete",
+                                  "not applicable", None])
+def test_null_tokens(cell):
+    assert math.isnan(clean.number(s(cell), column="c", where=where(1)).iloc[0])
+
+
+def test_percent():
+    got = clean.number(s("+0.32%", "-2.9%", "--"), column="p", where=where(3), percent=True)
+    assert got.iloc[0] == pytest.approx(0.0032, abs=1e-15)
+    assert got.iloc[1] == pytest.approx(-0.029, abs=1e-15)
+    assert math.isnan(got.iloc[2])
+
+
+def test_bad_number_names_line_and_column():
+    with pytest.raises(FormatError) as exc:
+        clean.number(s("1.0", "abc"), column="Quantity", where=where(2))
+    assert exc.value.line == 11
+    assert exc.value.column == "Quantity"
+    assert exc.value.path == "f.csv"
+    assert str(exc.value) == "f.csv, line 11, column 'Quantity': expected a number, found 'abc'"
+
+
+@pytest.mark.parametrize(
+    ("cell", "iso"),
+    [
+        ("11/20/2026", "2026-11-20"),
+        ("1/5/2026", "2026-01-05"),
+        ("2023/04/23", "2023-04-23"),
+        ("2024-07-19", "2024-07-19"),
+        ("Dec-05-2025", "2025-12-05"),
+        ("07-15-2026", "2026-07-15"),
+        ("20240102;093005", "2024-01-02"),
+        ("20240102", "2024-01-02"),
+        ("2023-07-07, 15:39:46", "2023-07-07"),
+        ("2011-08-08;134413", "2011-08-08"),
+        ("04/17/2023 as of 04/15/2023", "2023-04-15"),
+        ("08/31/2020 00:00:00", "2020-08-31"),
+        ("Feb 14 2023", "2023-02-14"),
+    ],
+)
+def test_date_forms(cell, iso):
+    got = clean.date(s(cell), column="d", where=where(1))
+    assert got.iloc[0] == pd.Timestamp(iso)
+    assert str(got.dtype) == "datetime64[us]"
+
+
+def test_as_of_posting_date_when_asked():
+    got = clean.date(s("04/17/2023 as of 04/15/2023"), column="d", where=where(1),
+                     prefer_as_of=False)
+    assert got.iloc[0] == pd.Timestamp("2023-04-17")
+
+
+def test_mixed_forms_in_one_column_and_nulls():
+    got = clean.date(s("11/20/2026", "2026-11-21", "--"), column="d", where=where(3))
+    assert got.iloc[0] == pd.Timestamp("2026-11-20")
+    assert got.iloc[1] == pd.Timestamp("2026-11-21")
+    assert pd.isna(got.iloc[2])
+
+
+def test_bad_date_names_line():
+    with pytest.raises(FormatError) as exc:
+        clean.date(s("11/20/2026", "13/45/2026"), column="Run Date", where=where(2))
+    assert exc.value.line == 11
+    assert exc.value.column == "Run Date"
+
+
+@pytest.mark.parametrize(("cusip", "ok"), [("037833100", True), ("922908769", True),
+                                           ("922908768", False), ("VTI", False),
+                                           ("38259P508", True)])
+def test_cusip_check_digit(cusip, ok):
+    # Apple 037833100, Vanguard Total Stock Market ETF 922908769, Google (2004) 38259P508
+    assert clean.is_cusip(cusip) is ok
+
+
+def test_symbol_cleanup():
+    got = clean.symbol(s(" -SNDK270917C1500", "SPAXX**", "USD***", " VTI ", "--"))
+    assert got.tolist()[:4] == ["-SNDK270917C1500", "SPAXX", "USD", "VTI"]
+    assert pd.isna(got.iloc[4])

@@ -1,0 +1,243 @@
+"""One shared cleanup for the cells of every export: money, quantities, percents, nulls, dates.
+
+All functions are vectorised over a ``Series`` of raw cell strings and raise
+:class:`~toolkit.errors.FormatError` naming the file, line and column of the first cell they
+cannot read. ``lines`` is a Series aligned with the cells holding each row's 1-based line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from toolkit.errors import FormatError
+from toolkit.schema import DATE_DTYPE
+
+#: Cell texts that mean "no value" (compared case-insensitively after stripping).
+NULL_TOKENS = frozenset(
+    {"", "--", "-", "n/a", "na", "nan", "none", "incomplete", "not applicable", '""', "null"}
+)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where cells come from: the file and each row's line number."""
+
+    path: str
+    lines: pd.Series  # 1-based line of each row, aligned with the cells' index
+
+    def error(self, index, column: str, message: str) -> FormatError:
+        line = self.lines.get(index) if index is not None else None
+        return FormatError(message, path=self.path,
+                           line=int(line) if line is not None and pd.notna(line) else None,
+                           column=column)
+
+
+def strip(s: pd.Series) -> pd.Series:
+    """Strip whitespace (and stray quotes) from text cells, keeping missing values."""
+    return s.astype("str").str.strip().str.strip('"').str.strip()
+
+
+def null_mask(s: pd.Series) -> pd.Series:
+    """True where a stripped cell is one of :data:`NULL_TOKENS` or missing."""
+    low = s.str.lower()
+    return s.isna() | low.isin(NULL_TOKENS)
+
+
+def text(s: pd.Series) -> pd.Series:
+    """Clean a text column: stripped, inner runs of spaces kept, null tokens made missing."""
+    s = strip(s)
+    return s.mask(null_mask(s))
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def number(s: pd.Series, *, column: str, where: Where, percent: bool = False) -> pd.Series:
+    """Parse money, quantities or percents into float64.
+
+    Accepts ``$1,234.56``, ``-$1,234.56``, ``+$150.25``, ``($1,234.56)``, ``1,259.59``,
+    ``.00``, ``1234.5``, ``-2.9%`` and a trailing space; null tokens become NaN.
+
+    Parameters
+    ----------
+    s : Series of str
+        Raw cells.
+    column : str
+        Column name, for the error message.
+    where : Where
+        File and line of each row.
+    percent : bool, default False
+        If True, the result is a fraction (``+2.68%`` -> 0.0268).
+
+    Returns
+    -------
+    Series of float64
+
+    Raises
+    ------
+    FormatError
+        At the first cell that is neither a number nor a null token.
+    """
+    if pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
+        out = s.astype("float64")
+        return out / 100.0 if percent else out
+    raw = strip(s)
+    nulls = null_mask(raw)
+    t = raw.where(~nulls, "")
+    neg_paren = t.str.startswith("(") & t.str.endswith(")")
+    t = t.str.replace(r"[$,\s%()]", "", regex=True)
+    t = t.str.replace(r"^\+", "", regex=True)
+    # "-$5" became "-5"; "$-5" also "-5"; a trailing minus ("5-") is a negative too
+    trailing_minus = t.str.endswith("-") & (t.str.len() > 1)
+    t = t.where(~trailing_minus, "-" + t.str.slice(0, -1))
+    ok = t.str.match(_NUMBER) | nulls
+    if not ok.all():
+        idx = ok[~ok].index[0]
+        raise where.error(idx, column, f"expected a number, found {raw[idx]!r}")
+    vals = pd.to_numeric(t.where(~nulls, None), errors="coerce").astype("float64")
+    vals = vals.where(~neg_paren, -vals.abs())
+    if percent:
+        vals = vals / 100.0
+    return vals
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+# (regex on the stripped cell, strftime format applied to the first capture group)
+_DATE_FORMS: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(r"^(\d{1,2}/\d{1,2}/\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?$", re.I),
+     "%m/%d/%Y"),
+    (re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T,;]+\d{1,2}:?\d{2}:?\d{2}(?:\.\d+)?)?$"), "%Y-%m-%d"),
+    (re.compile(r"^(\d{4}/\d{2}/\d{2})$"), "%Y/%m/%d"),
+    (re.compile(r"^([A-Za-z]{3}-\d{1,2}-\d{4})$"), "%b-%d-%Y"),
+    (re.compile(r"^(\d{2}-\d{2}-\d{4})$"), "%m-%d-%Y"),
+    (re.compile(r"^(\d{8})(?:;\d{4,6})?$"), "%Y%m%d"),
+    (re.compile(r"^([A-Za-z]{3} \d{1,2},? \d{4})$"), "%b %d %Y"),
+)
+_AS_OF = re.compile(r"^(.+?)\s+as of\s+(.+)$", re.I)
+
+
+def _parse_form(t: pd.Series, rx: re.Pattern, fmt: str) -> pd.Series:
+    core = t.str.extract(rx, expand=False)
+    if fmt == "%b %d %Y":
+        core = core.str.replace(",", "", regex=False)
+    return pd.to_datetime(core, format=fmt, errors="coerce")
+
+
+def date(s: pd.Series, *, column: str, where: Where, prefer_as_of: bool = True,
+         dayfirst_form: str | None = None) -> pd.Series:
+    """Parse dates in any of the forms brokers write into ``datetime64`` at midnight.
+
+    Forms: ``MM/DD/YYYY``, ``M/D/YYYY``, ``YYYY/MM/DD``, ``YYYY-MM-DD`` (with an optional
+    time), ``Mon-DD-YYYY``, ``MM-DD-YYYY``, ``yyyyMMdd`` and ``yyyyMMdd;HHmmss`` (IBKR Flex),
+    ``Mon DD YYYY``, and ``<date> as of <date>``.
+
+    Parameters
+    ----------
+    s : Series of str
+        Raw cells.
+    column : str
+        Column name, for the error message.
+    where : Where
+        File and line of each row.
+    prefer_as_of : bool, default True
+        For ``<posted> as of <effective>``, return the effective date (the trade date);
+        otherwise the posting date.
+    dayfirst_form : str, optional
+        A strftime format to try first (for sources configured with day-first dates,
+        e.g. ``"%d/%m/%Y"``).
+
+    Returns
+    -------
+    Series of datetime64
+        Missing where the cell is a null token.
+
+    Raises
+    ------
+    FormatError
+        At the first cell that is not a date in a known form.
+    """
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s.astype(DATE_DTYPE).dt.normalize()
+    raw = strip(s)
+    nulls = null_mask(raw)
+    t = raw.where(~nulls)
+    asof = t.str.extract(_AS_OF)
+    has_asof = asof[0].notna()
+    if has_asof.any():
+        t = t.where(~has_asof, asof[1] if prefer_as_of else asof[0])
+        t = t.str.strip()
+    out = pd.Series(pd.NaT, index=s.index, dtype=DATE_DTYPE)
+    todo = t.notna()
+    forms = list(_DATE_FORMS)
+    if dayfirst_form:
+        forms.insert(0, (re.compile(r"^(\S+)"), dayfirst_form))
+    for rx, fmt in forms:
+        if not todo.any():
+            break
+        sub = t[todo]
+        parsed = _parse_form(sub, rx, fmt)
+        got = parsed.notna()
+        if got.any():
+            out.loc[got[got].index] = parsed[got].astype(DATE_DTYPE)
+            todo.loc[got[got].index] = False
+    if todo.any():
+        idx = todo[todo].index[0]
+        raise where.error(idx, column, f"expected a date, found {raw[idx]!r}")
+    return out.dt.normalize()
+
+
+def date_value(value: str, *, column: str = "date", path: str = "", line: int | None = None):
+    """Parse one date cell (see :func:`date`) into a ``pandas.Timestamp``.
+
+    Returns
+    -------
+    Timestamp or None
+        None for a null token.
+    """
+    where = Where(path, pd.Series([line]))
+    got = date(pd.Series([value], dtype="str"), column=column, where=where)
+    v = got.iloc[0]
+    return None if pd.isna(v) else v
+
+
+def symbol(s: pd.Series) -> pd.Series:
+    """Clean a symbol column: strip spaces and quote marks, drop Fidelity's ``**`` cash marks."""
+    t = text(s)
+    return t.str.replace(r"\*+$", "", regex=True).str.strip().mask(lambda x: x == "")
+
+
+_CUSIP_RE = re.compile(r"^[0-9A-Z]{3}[0-9A-Z*@#]{5}[0-9]$")
+
+
+def is_cusip(value: str | None) -> bool:
+    """True if ``value`` is a 9-character CUSIP whose check digit is correct."""
+    if not isinstance(value, str) or not _CUSIP_RE.match(value):
+        return False
+    total = 0
+    for i, ch in enumerate(value[:8]):
+        if ch.isdigit():
+            v = int(ch)
+        elif ch.isalpha():
+            v = ord(ch) - ord("A") + 10
+        else:
+            v = {"*": 36, "@": 37, "#": 38}[ch]
+        if i % 2 == 1:
+            v *= 2
+        total += v // 10 + v % 10
+    return (10 - total % 10) % 10 == int(value[8])
+
+
+def cusips(s: pd.Series) -> pd.Series:
+    """Return the cells that are valid CUSIPs (others missing)."""
+    ok = s.map(is_cusip, na_action="ignore").fillna(False).astype(bool)
+    return s.where(ok)
+
+
+def lines_of(index: pd.Index, first_line: int) -> pd.Series:
+    """Line numbers ``first_line, first_line + 1, ...`` aligned with ``index``."""
+    return pd.Series(np.arange(first_line, first_line + len(index)), index=index)

@@ -1,0 +1,303 @@
+"""Reading export files: bytes to text, CSV rows with their line numbers, headers bound by name.
+
+Nothing here knows a broker. Format modules use these pieces to find their header by
+pattern, read their rows, stop at footers and bind columns by name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from toolkit.errors import FormatError, MissingColumnError
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
+
+
+@dataclass
+class TextFile:
+    """A decoded text export: its path, full text and physical lines (no line endings)."""
+
+    path: Path
+    text: str
+    lines: list[str]
+    encoding: str = "utf-8"
+    had_bom: bool = False
+
+    @property
+    def name(self) -> str:
+        """The file's name (what messages show)."""
+        return self.path.name
+
+
+def file_kind(data: bytes) -> str:
+    """Classify raw bytes as ``"empty"``, ``"zip"``, ``"ole"``, ``"binary"``, ``"xml"``,
+    ``"json"``, ``"ofx"`` or ``"text"``."""
+    if not data.strip():
+        return "empty"
+    if data.startswith(ZIP_MAGIC):
+        return "zip"
+    if data.startswith(OLE_MAGIC):
+        return "ole"
+    head = data[:8192]
+    if b"\x00" in head:
+        return "binary"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"<?xml") or stripped.startswith(b"<FlexQueryResponse") or \
+            stripped.startswith(b"<OpenPositions"):
+        if b"<OFX" in head.upper():
+            return "ofx"
+        return "xml"
+    if stripped.startswith(b"OFXHEADER") or b"<OFX>" in head.upper():
+        return "ofx"
+    if stripped.startswith(b"{") or stripped.startswith(b"["):
+        return "json"
+    return "text"
+
+
+def decode(path: Path, data: bytes) -> TextFile:
+    """Decode export bytes as UTF-8 (BOM removed), falling back to Windows-1252.
+
+    Line endings (CRLF, CR, LF) are normalised; ``lines`` holds physical lines.
+
+    Raises
+    ------
+    FormatError
+        If the file is empty or binary.
+    """
+    kind = file_kind(data)
+    if kind == "empty":
+        raise FormatError("the file is empty; expected a brokerage export", path=path)
+    if kind in ("binary", "zip", "ole"):
+        what = {"zip": "a zip/xlsx archive", "ole": "a legacy Excel (.xls) file",
+                "binary": "binary data"}[kind]
+        raise FormatError(f"found {what} where a text (CSV) export was expected", path=path)
+    had_bom = data.startswith(b"\xef\xbb\xbf")
+    try:
+        text = data.decode("utf-8-sig")
+        enc = "utf-8"
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        enc = "cp1252"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return TextFile(path=path, text=text, lines=lines, encoding=enc, had_bom=had_bom)
+
+
+def norm_header(cell: str) -> str:
+    """Normalise a header cell for matching: case-folded, quotes and `` ($)``/``($)`` removed,
+    inner whitespace collapsed."""
+    h = cell.replace("\ufeff", "").strip().strip('"').strip()
+    h = re.sub(r"\s*\(\$\)\s*$", "", h)
+    h = re.sub(r"\s+", " ", h)
+    return h.casefold()
+
+
+def split_csv_line(line: str) -> list[str]:
+    """Split one physical line as CSV (quotes honoured)."""
+    return next(csv.reader([line]), [])
+
+
+def norm_line(line: str) -> str:
+    """A line normalised for signature matching: cells normalised, trailing empties dropped."""
+    cells = [norm_header(c) for c in split_csv_line(line)]
+    while cells and cells[-1] == "":
+        cells.pop()
+    return ",".join(cells)
+
+
+def is_blank(line: str) -> bool:
+    """True for an empty line or one made only of commas, quotes and spaces."""
+    return not line.strip().strip(',"').strip(', "\t')
+
+
+@dataclass
+class Row:
+    """One CSV record: its first physical line (1-based), its cells and its raw text."""
+
+    line: int
+    cells: list[str]
+    raw: str
+
+
+def iter_rows(tf: TextFile, start: int, stop: int | None = None) -> Iterator[Row]:
+    """Yield CSV records from physical line index ``start`` (0-based) up to ``stop``.
+
+    A quoted cell may span lines; ``Row.line`` is the record's first line (1-based).
+
+    Raises
+    ------
+    FormatError
+        If a quoted cell is never closed (the file was cut off mid-row).
+    """
+    stop = len(tf.lines) if stop is None else stop
+    chunk = tf.lines[start:stop]
+    reader = csv.reader((ln + "\n" for ln in chunk), strict=True)
+    consumed = 0
+    while True:
+        first = consumed
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise FormatError(
+                f"cannot read this row as CSV ({exc}); the file looks cut off mid-row",
+                path=tf.name, line=start + first + 1,
+            ) from exc
+        consumed = reader.line_num
+        raw = "\n".join(chunk[first:consumed])
+        yield Row(line=start + first + 1, cells=cells, raw=raw)
+
+
+@dataclass
+class ColumnSpec:
+    """How a canonical column is found in a broker header.
+
+    ``names`` are accepted header texts, compared after :func:`norm_header`.
+    """
+
+    names: Sequence[str]
+    required: bool = True
+
+
+@dataclass
+class Binding:
+    """Canonical column name -> position in the header row, plus the header itself."""
+
+    positions: dict[str, int]
+    header: list[str]
+    line: int
+    extra: list[str] = field(default_factory=list)
+
+    def has(self, name: str) -> bool:
+        """True if the canonical column ``name`` was found."""
+        return name in self.positions
+
+
+def bind(header: Sequence[str], spec: Mapping[str, ColumnSpec], *, path: str,
+         line: int) -> Binding:
+    """Bind canonical columns to header positions by name, case-insensitively.
+
+    Raises
+    ------
+    MissingColumnError
+        Naming the first required column not found and the header that was seen.
+    """
+    normed = [norm_header(h) for h in header]
+    positions: dict[str, int] = {}
+    for canon, cs in spec.items():
+        wanted = [norm_header(n) for n in cs.names]
+        hit = next((i for i, h in enumerate(normed) if h in wanted), None)
+        if hit is None:
+            if cs.required:
+                raise MissingColumnError(
+                    f"required column missing: expected one of {list(cs.names)!r}; "
+                    f"header has {[h for h in header if h.strip()]!r}",
+                    path=path, line=line, column=cs.names[0],
+                )
+            continue
+        positions[canon] = hit
+    used = set(positions.values())
+    extra = [h for i, h in enumerate(header) if i not in used and h.strip()]
+    return Binding(positions=positions, header=list(header), line=line, extra=extra)
+
+
+def find_line(tf: TextFile, predicate: Callable[[str], bool], *, start: int = 0,
+              limit: int | None = None) -> int | None:
+    """Index of the first physical line (from ``start``) for which ``predicate`` holds."""
+    end = len(tf.lines) if limit is None else min(len(tf.lines), start + limit)
+    for i in range(start, end):
+        if predicate(tf.lines[i]):
+            return i
+    return None
+
+
+def frame_from_rows(rows: list[Row], binding: Binding, *, path: str) -> pd.DataFrame:
+    """Build a frame of raw cell strings (one column per bound canonical name) from rows.
+
+    A ``line`` column holds each row's line; a ``raw`` column its text.
+
+    Raises
+    ------
+    FormatError
+        For a row with fewer cells than a bound column needs (a truncated row).
+    """
+    need = max(binding.positions.values(), default=-1) + 1
+    data: dict[str, list] = {name: [] for name in binding.positions}
+    lines: list[int] = []
+    raws: list[str] = []
+    for r in rows:
+        if len(r.cells) < need:
+            raise FormatError(
+                f"row has {len(r.cells)} cells but the header needs {need}; "
+                "the file looks truncated or the row is malformed",
+                path=path, line=r.line,
+            )
+        for name, pos in binding.positions.items():
+            data[name].append(r.cells[pos])
+        lines.append(r.line)
+        raws.append(r.raw)
+    df = pd.DataFrame({k: pd.Series(v, dtype="str") for k, v in data.items()})
+    df["line"] = np.asarray(lines, dtype="int64")
+    df["raw"] = pd.Series(raws, dtype="str")
+    return df
+
+
+def fast_table(tf: TextFile, header_idx: int, stop_idx: int,
+               binding: Binding) -> pd.DataFrame | None:
+    """Read lines ``header_idx+1 .. stop_idx`` with pandas' C parser when each record is one line.
+
+    Returns None when records span lines (quoted newlines) or cell counts are ragged, so the
+    caller falls back to :func:`iter_rows`. Columns are as in :func:`frame_from_rows`.
+    """
+    body = tf.lines[header_idx + 1:stop_idx]
+    if not body:
+        return None
+    ncols = len(binding.header)
+    need = max(binding.positions.values(), default=-1) + 1
+    commas = pd.Series(body, dtype="str").str.count(",")
+    if (commas < need - 1).any():  # a short row: let the careful reader name it
+        return None
+    try:
+        raw = pd.read_csv(
+            io.StringIO("\n".join(body)), header=None, dtype=str, keep_default_na=False,
+            na_filter=False, skip_blank_lines=False, engine="c", names=range(max(ncols, 1) + 1),
+            quoting=csv.QUOTE_MINIMAL,
+        )
+    except (pd.errors.ParserError, ValueError):
+        return None
+    if len(raw) != len(body):
+        return None
+    if need > ncols:
+        return None
+    df = pd.DataFrame({name: raw[pos].astype("str") for name, pos in binding.positions.items()})
+    df["line"] = np.arange(header_idx + 2, header_idx + 2 + len(body), dtype="int64")
+    df["raw"] = pd.Series(body, dtype="str")
+    return df
+
+
+def shorten(text: str, limit: int = 160) -> str:
+    """Shorten a raw row for the skipped report."""
+    text = text.replace("\n", " | ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def sniff_path(path: str | Path) -> Path:
+    """Return ``path`` as a Path, raising FormatError when it does not exist or is a folder."""
+    p = Path(path)
+    if not p.exists():
+        raise FormatError("no such file", path=p)
+    if p.is_dir():
+        raise FormatError("is a folder; expected an export file", path=p)
+    return p
