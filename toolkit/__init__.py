@@ -1,0 +1,43 @@
+"""Tax-aware, household-level rebalancing for US investors, Jupyter first.
+
+The public API: load a household (or single exports) into validated pandas frames, then ask
+the core about it. Frames and their columns are declared in :mod:`toolkit.schema`.
+"""
+
+from toolkit.errors import (
+    FormatError,
+    HouseholdError,
+    MissingColumnError,
+    PlanningError,
+    SchemaError,
+    TaxTableError,
+    ToolkitError,
+    UnknownFormatError,
+)
+from toolkit.household import Household, TaxProfile, load_household
+from toolkit.io import Export, available_formats, load_export
+from toolkit.schema import Action, TaxType
+from toolkit.securities import SecurityMaster, load_securities
+
+__all__ = [
+    "Action",
+    "Export",
+    "FormatError",
+    "Household",
+    "HouseholdError",
+    "MissingColumnError",
+    "PlanningError",
+    "SchemaError",
+    "SecurityMaster",
+    "TaxProfile",
+    "TaxTableError",
+    "TaxType",
+    "ToolkitError",
+    "UnknownFormatError",
+    "available_formats",
+    "load_export",
+    "load_household",
+    "load_securities",
+]
+
+__version__ = "0.1.0"
