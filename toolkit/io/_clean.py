@@ -53,14 +53,14 @@ def text(s: pd.Series) -> pd.Series:
     return s.mask(null_mask(s))
 
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_PLAIN = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
 
 
 def number(s: pd.Series, *, column: str, where: Where, percent: bool = False) -> pd.Series:
     """Parse money, quantities or percents into float64.
 
     Accepts ``$1,234.56``, ``-$1,234.56``, ``+$150.25``, ``($1,234.56)``, ``1,259.59``,
-    ``.00``, ``1234.5``, ``-2.9%`` and a trailing space; null tokens become NaN.
+    ``.00``, ``1234.5``, ``-2.9%``, ``5.00-`` and surrounding spaces; null tokens become NaN.
 
     Parameters
     ----------
@@ -85,21 +85,38 @@ def number(s: pd.Series, *, column: str, where: Where, percent: bool = False) ->
     if pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
         out = s.astype("float64")
         return out / 100.0 if percent else out
-    raw = strip(s)
-    nulls = null_mask(raw)
-    t = raw.where(~nulls, "")
-    neg_paren = t.str.startswith("(") & t.str.endswith(")")
-    t = t.str.replace(r"[$,\s%()]", "", regex=True)
-    t = t.str.replace(r"^\+", "", regex=True)
-    # "-$5" became "-5"; "$-5" also "-5"; a trailing minus ("5-") is a negative too
-    trailing_minus = t.str.endswith("-") & (t.str.len() > 1)
-    t = t.where(~trailing_minus, "-" + t.str.slice(0, -1))
-    ok = t.str.match(_NUMBER) | nulls
-    if not ok.all():
-        idx = ok[~ok].index[0]
-        raise where.error(idx, column, f"expected a number, found {raw[idx]!r}")
-    vals = pd.to_numeric(t.where(~nulls, None), errors="coerce").astype("float64")
-    vals = vals.where(~neg_paren, -vals.abs())
+    raw = s.astype("str")
+    present = raw.notna()
+    if not present.any():
+        return pd.Series(np.nan, index=s.index, dtype="float64")
+    first = raw[present].iloc[0]
+    if _PLAIN.match(first):
+        # Fast path: plain numbers parse directly; only the rest goes through the cleanup.
+        vals = pd.to_numeric(raw, errors="coerce").astype("float64")
+        need = vals.isna() & present
+    else:
+        vals = pd.Series(np.nan, index=s.index, dtype="float64")
+        need = present
+    if need.any():
+        sub = raw[need]
+        t = sub.str.replace(r'[$,\s%()+"]', "", regex=True)
+        parsed = pd.to_numeric(t, errors="coerce").astype("float64")
+        failed = parsed.isna() | np.isinf(parsed)
+        if failed.any():
+            f = sub[failed].str.strip().str.strip('"').str.strip()
+            nulls = f.str.lower().isin(NULL_TOKENS)
+            rest = t[failed][~nulls]
+            trailing = rest.str.endswith("-") & (rest.str.len() > 1)
+            fixed = pd.to_numeric(("-" + rest.str.slice(0, -1)).where(trailing), errors="coerce")
+            bad = fixed.isna()
+            if bad.any():
+                idx = bad[bad].index[0]
+                raise where.error(idx, column, f"expected a number, found {raw[idx].strip()!r}")
+            parsed.loc[fixed.index] = fixed.astype("float64")
+        paren = sub.str.contains("(", regex=False)
+        if paren.any():
+            parsed = parsed.where(~paren, -parsed.abs())
+        vals.loc[parsed.index] = parsed
     if percent:
         vals = vals / 100.0
     return vals
@@ -132,9 +149,9 @@ def date(s: pd.Series, *, column: str, where: Where, prefer_as_of: bool = True,
          dayfirst_form: str | None = None) -> pd.Series:
     """Parse dates in any of the forms brokers write into ``datetime64`` at midnight.
 
-    Forms: ``MM/DD/YYYY``, ``M/D/YYYY``, ``YYYY/MM/DD``, ``YYYY-MM-DD`` (with an optional
-    time), ``Mon-DD-YYYY``, ``MM-DD-YYYY``, ``yyyyMMdd`` and ``yyyyMMdd;HHmmss`` (IBKR Flex),
-    ``Mon DD YYYY``, and ``<date> as of <date>``.
+    Forms: ``MM/DD/YYYY``, ``M/D/YYYY`` (optionally with a time), ``YYYY/MM/DD``,
+    ``YYYY-MM-DD`` (optionally with a time), ``Mon-DD-YYYY``, ``MM-DD-YYYY``, ``yyyyMMdd``
+    and ``yyyyMMdd;HHmmss`` (IBKR Flex), ``Mon DD YYYY``, and ``<date> as of <date>``.
 
     Parameters
     ----------
@@ -163,31 +180,44 @@ def date(s: pd.Series, *, column: str, where: Where, prefer_as_of: bool = True,
     """
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s.astype(DATE_DTYPE).dt.normalize()
-    raw = strip(s)
-    nulls = null_mask(raw)
-    t = raw.where(~nulls)
-    asof = t.str.extract(_AS_OF)
-    has_asof = asof[0].notna()
-    if has_asof.any():
-        t = t.where(~has_asof, asof[1] if prefer_as_of else asof[0])
-        t = t.str.strip()
+    raw = s.astype("str")
     out = pd.Series(pd.NaT, index=s.index, dtype=DATE_DTYPE)
-    todo = t.notna()
+    todo = raw.notna()
+    # Fast path: the whole column in the form of its first cell.
+    first = raw[todo].iloc[0].strip() if todo.any() else None
     forms = list(_DATE_FORMS)
     if dayfirst_form:
         forms.insert(0, (re.compile(r"^(\S+)"), dayfirst_form))
-    for rx, fmt in forms:
-        if not todo.any():
-            break
-        sub = t[todo]
-        parsed = _parse_form(sub, rx, fmt)
-        got = parsed.notna()
-        if got.any():
-            out.loc[got[got].index] = parsed[got].astype(DATE_DTYPE)
-            todo.loc[got[got].index] = False
+    if first is not None:
+        for rx, fmt in forms:
+            m = rx.match(first)
+            if m and m.group(1) == first:
+                fast = pd.to_datetime(raw, format=fmt, errors="coerce")
+                got = fast.notna()
+                if got.any():
+                    out = out.where(~got, fast.astype(DATE_DTYPE))
+                    todo = todo & ~got
+                break
     if todo.any():
-        idx = todo[todo].index[0]
-        raise where.error(idx, column, f"expected a date, found {raw[idx]!r}")
+        t = raw[todo].str.strip().str.strip('"').str.strip()
+        nulls = t.str.lower().isin(NULL_TOKENS)
+        t = t[~nulls]
+        asof = t.str.extract(_AS_OF)
+        has_asof = asof[0].notna()
+        if has_asof.any():
+            t = t.where(~has_asof, asof[1] if prefer_as_of else asof[0]).str.strip()
+        left = pd.Series(True, index=t.index)
+        for rx, fmt in forms:
+            if not left.any():
+                break
+            parsed = _parse_form(t[left], rx, fmt)
+            got = parsed.notna()
+            if got.any():
+                out.loc[got[got].index] = parsed[got].astype(DATE_DTYPE)
+                left.loc[got[got].index] = False
+        if left.any():
+            idx = left[left].index[0]
+            raise where.error(idx, column, f"expected a date, found {raw[idx].strip()!r}")
     return out.dt.normalize()
 
 
