@@ -38,8 +38,8 @@ SPEC = {
     "disallowed": ColumnSpec(["Disallowed Loss"], required=False),
 }
 
-BANNER = re.compile(r"^(?P<symbol>.+?) Lot Details for (?P<account>.+?) as of (?P<when>.+)$",
-                    re.I)
+BANNER = re.compile(r"^(?!Realized Gain/Loss)(?P<symbol>\S.*?) Lot Details for "
+                    r"(?P<account>.+?) as of (?P<when>.+)$", re.I)
 _TERMS = {"short term": "short", "short-term": "short", "long term": "long",
           "long-term": "long"}
 

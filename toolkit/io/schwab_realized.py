@@ -71,7 +71,7 @@ _TERMS = {"short term": "short", "short-term": "short", "short": "short",
 
 def _is_header(cells: list[str]) -> bool:
     normed = [norm_header(c) for c in cells]
-    return bool(normed) and normed[0] == "symbol" and "closed date" in normed
+    return bool(normed) and normed[0] == "symbol" and sum(1 for c in normed if c) >= 2
 
 
 def _title(lines: list[str]) -> tuple[int, re.Match] | None:
@@ -122,8 +122,8 @@ def load(s: Sniff, options: dict) -> Export:
 
     blocks = sw.scan_blocks(tf, start, _is_header, skip, what="realized gain/loss")
     if not blocks:
-        raise FormatError("no realized gain/loss header (a row starting with \"Symbol\" and "
-                          "holding \"Closed Date\") was found", path=path, line=start + 1)
+        raise FormatError("no realized gain/loss header (a row starting with \"Symbol\") was "
+                          "found", path=path, line=start + 1)
     frames = []
     account_rows = []
     for block in blocks:
