@@ -319,3 +319,29 @@ def test_shared_reference_file(shared_samples):
     assert e.positions["account"].unique().tolist() == ["...234"]
     assert e.accounts["name"].tolist() == ["Individual"]
     assert e.skipped["line"].tolist() == [6]
+
+
+def test_header_without_banner_detected_by_schwab_labels(write):
+    text = q(H2025.split(",")) + "\n" + q(row(H2025, ROWS[0])) + "\n"
+    e = load_export(write("Individual-Positions-2025-05-04-123300.csv", text), account="...123")
+    assert e.format == "schwab_positions"
+    assert e.as_of == pd.Timestamp("2025-05-04")  # from the file name when there is no banner
+    assert e.positions["symbol"].tolist() == ["VTI"]
+    assert e.positions["source_line"].tolist() == [2]
+
+
+@pytest.mark.parametrize(("label", "expected"), [
+    ("Individual ...234", ("...234", "Individual")),
+    ("Brokerage XXXX-1234", ("XXXX-1234", "Brokerage")),
+    ("Roth Contributory IRA ...567", ("...567", "Roth Contributory IRA")),
+    ("Individual 401(k) ...499", ("...499", "Individual 401(k)")),
+    ("General Investing ...XXX", ("...XXX", "General Investing")),
+    ("XXXX-4321", ("XXXX-4321", None)),
+    ("...615", ("...615", None)),
+    ("Joint_Tenant", (None, "Joint Tenant")),
+    ("Designated Bene Individual", (None, "Designated Bene Individual")),
+])
+def test_account_labels(label, expected):
+    from toolkit.io._schwab import split_account
+
+    assert split_account(label) == expected

@@ -29,6 +29,7 @@ from ._text import (
     frame_from_rows,
     is_blank,
     iter_rows,
+    norm_header,
     split_csv_line,
 )
 
@@ -134,15 +135,23 @@ class Block:
     end: int  # 0-based index one past the table's last line
 
 
-def _table_stop(tf: TextFile, start: int, is_header: Callable[[list[str]], bool]) -> int:
+_FIRST_CELL = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^,]*))')
+_REST_EMPTY = re.compile(r'(?:\s*,\s*(?:""\s*)?)*')
+
+
+def _table_stop(tf: TextFile, start: int, is_header: Callable[[list[str]], bool],
+                first_name: str) -> int:
+    """Index of the first line from ``start`` that ends a table: blank, a single filled
+    cell (an account line), or another header (a line whose first cell is ``first_name``)."""
     for i in range(start, len(tf.lines)):
         line = tf.lines[i]
         if is_blank(line):
             return i
-        if "," not in line:
+        m = _FIRST_CELL.match(line)
+        if _REST_EMPTY.fullmatch(line, m.end()):
             return i
-        cells = split_csv_line(line)
-        if sum(1 for c in cells if c.strip()) <= 1 or is_header(cells):
+        first = m.group(1) if m.group(1) is not None else m.group(2)
+        if norm_header(first) == first_name and is_header(split_csv_line(line)):
             return i
     return len(tf.lines)
 
@@ -167,7 +176,7 @@ def scan_blocks(tf: TextFile, start: int, is_header: Callable[[list[str]], bool]
         row = next(iter_rows(tf, i, i + 1))  # raises on an unclosed quote
         cells = row.cells
         if is_header(cells):
-            end = _table_stop(tf, i + 1, is_header)
+            end = _table_stop(tf, i + 1, is_header, norm_header(cells[0]))
             blocks.append(Block(label=label[0] if label else None,
                                 label_line=label[1] if label else None, header=i, end=end))
             label = None

@@ -62,8 +62,8 @@ _VALUE_LABELS = {"market value", "mkt val (market value)", "mkt val"}
 
 
 def _is_header(cells: list[str]) -> bool:
-    normed = [norm_header(c) for c in cells]
-    return bool(normed) and normed[0] == "symbol" and sum(1 for c in normed if c) >= 2
+    return bool(cells) and norm_header(cells[0]) == "symbol" and \
+        sum(1 for c in cells if c.strip()) >= 2
 
 
 def _banner(s: Sniff) -> int | None:

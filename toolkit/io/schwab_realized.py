@@ -70,8 +70,8 @@ _TERMS = {"short term": "short", "short-term": "short", "short": "short",
 
 
 def _is_header(cells: list[str]) -> bool:
-    normed = [norm_header(c) for c in cells]
-    return bool(normed) and normed[0] == "symbol" and sum(1 for c in normed if c) >= 2
+    return bool(cells) and norm_header(cells[0]) == "symbol" and \
+        sum(1 for c in cells if c.strip()) >= 2
 
 
 def _title(lines: list[str]) -> tuple[int, re.Match] | None:

@@ -137,14 +137,14 @@ _JSON_KEY = re.compile(r"\"BrokerageTransactions\"\s*:")
 
 def _is_header(line: str) -> bool:
     n = norm_line(line)
-    return n.startswith("date,action,") and "fees & comm" in n and "amount" in n
+    return n.startswith("date,action,") and "fees & comm" in n
 
 
 # --- CSV --------------------------------------------------------------------------------------
 
 def detect(s: Sniff) -> bool:
     """The brokerage header (Date, Action, ..., Fees & Comm, Amount) in the first lines."""
-    return any(n.startswith("date,action,") and "fees & comm" in n and "amount" in n
+    return any(n.startswith("date,action,") and "fees & comm" in n
                for n in s.first_lines_norm[:3])
 
 
@@ -180,7 +180,7 @@ def load(s: Sniff, options: dict) -> Export:
     if end < len(tf.lines) and FOOTER.match(tf.lines[end].lstrip("\ufeff")):
         footer = tf.lines[end]
         skip.add(end + 1, "transactions total row: the sum of the amounts above", footer)
-        _check_total(sw.split_csv_line(footer)[-1:], transactions, notes, line=end + 1,
+        _check_total(sw.split_csv_line(footer)[1:], transactions, notes, line=end + 1,
                      path=path)
         after = end + 1
     b.report_trailing(tf, after, skip, "transactions")
