@@ -206,3 +206,16 @@ def test_shared_reference_file(shared_samples):
     assert r["wash_sale_disallowed"].tolist() == [0.0]
     assert r["account"].tolist() == ["...234"]
     assert e.skipped.empty
+
+
+def test_rows_without_symbol_or_quantity_and_short_rows_are_skipped(write):
+    base = ["NVDA", "NVIDIA CORP", "07/01/2026", "06/20/2024", "10", "$140.00", "$130.00",
+            "$1,400.00", "$1,300.00", "$100.00", "7.69%", "$100.00", "", "Long Term",
+            "$1,300.00", "No", "", "07/01/2026", "", "", "", "", "", "", ""]
+    rows = [base, ["", *base[1:]], [*base[:4], "--", *base[5:]], [*base[:4], "-3", *base[5:]]]
+    e = load_export(write("r.csv", lot_details_single(rows=rows)))
+    assert e.realized["source_line"].tolist() == [3]
+    assert e.skipped["line"].tolist() == [4, 5, 6]
+    assert e.skipped["reason"].tolist() == [
+        "row has no symbol", "row has no quantity",
+        "quantity is not positive: closed short positions are not supported"]

@@ -396,3 +396,10 @@ def test_shared_reference_file(shared_samples):
     assert e.skipped["line"].tolist() == [121]
     assert e.notes == ["line 121: the file's total -26,582.91 differs from the sum of the "
                        "amounts 400,074.19"]
+
+
+def test_forced_format_on_another_file(write):
+    with pytest.raises(MissingColumnError) as exc:
+        load_export(write("t.csv", "a,b,c\n1,2,3\n"), format="schwab_transactions",
+                    account="...1")
+    assert exc.value.line == 1

@@ -26,7 +26,7 @@ from . import _build as b
 from . import _clean as clean
 from . import _schwab as sw
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, norm_header
+from ._text import ColumnSpec, norm_header, split_csv_line
 
 FORMAT = "schwab_lot_details"
 
@@ -119,7 +119,7 @@ def load(s: Sniff, options: dict) -> Export:
 
 
 def _total_quantity(cells: list[str], block: sw.Block, tf) -> float | None:
-    header = [norm_header(c) for c in sw.split_csv_line(tf.lines[block.header])]
+    header = [norm_header(c) for c in split_csv_line(tf.lines[block.header])]
     if "quantity" not in header:
         return None
     pos = header.index("quantity")

@@ -157,11 +157,14 @@ def _realized(raw: pd.DataFrame, s: Sniff, skip: SkipLog, notes: list[str]) -> p
     if nosym.any():
         skip.add_frame(raw[nosym], "row has no symbol")
     qty = clean.number(raw["quantity"], column="Quantity", where=w)
-    bad_qty = ~nosym & ~(qty > 0).fillna(False)
+    noqty = ~nosym & qty.isna()
+    if noqty.any():
+        skip.add_frame(raw[noqty], "row has no quantity")
+    bad_qty = ~nosym & ~noqty & ~(qty > 0).fillna(False)
     if bad_qty.any():
         skip.add_frame(raw[bad_qty], "quantity is not positive: closed short positions are not "
                                      "supported")
-    keep = ~(nosym | bad_qty)
+    keep = ~(nosym | noqty | bad_qty)
     raw = raw[keep]
     w = b.where(path, raw)
     sold = clean.date(raw["sold"], column="Closed Date", where=w)

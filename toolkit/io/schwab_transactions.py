@@ -45,7 +45,7 @@ from . import _build as b
 from . import _clean as clean
 from . import _schwab as sw
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, TextFile, find_line, norm_line, shorten
+from ._text import ColumnSpec, TextFile, find_line, norm_line, shorten, split_csv_line
 
 FORMAT = "schwab_transactions"
 FORMAT_JSON = "schwab_transactions_json"
@@ -155,6 +155,9 @@ def load(s: Sniff, options: dict) -> Export:
     skip = SkipLog(s.path)
     notes: list[str] = []
     h = find_line(tf, _is_header, limit=3)
+    if h is None:
+        raise MissingColumnError("no Schwab transactions header (Date, Action, ..., Fees & "
+                                 "Comm, Amount) in the first three lines", path=path, line=1)
     label = None
     as_of = None
     banner_line = None
@@ -180,7 +183,7 @@ def load(s: Sniff, options: dict) -> Export:
     if end < len(tf.lines) and FOOTER.match(tf.lines[end].lstrip("\ufeff")):
         footer = tf.lines[end]
         skip.add(end + 1, "transactions total row: the sum of the amounts above", footer)
-        _check_total(sw.split_csv_line(footer)[1:], transactions, notes, line=end + 1,
+        _check_total(split_csv_line(footer)[1:], transactions, notes, line=end + 1,
                      path=path)
         after = end + 1
     b.report_trailing(tf, after, skip, "transactions")
