@@ -36,15 +36,19 @@ class Where:
                            column=column)
 
 
+#: NULL_TOKENS in the letter cases exports use, so membership needs no lower-casing pass.
+_NULL_VARIANTS = frozenset(
+    v for t in NULL_TOKENS for v in (t, t.upper(), t.title(), t.capitalize()))
+
+
 def strip(s: pd.Series) -> pd.Series:
     """Strip whitespace (and stray quotes) from text cells, keeping missing values."""
-    return s.astype("str").str.strip().str.strip('"').str.strip()
+    return s.astype("str").str.strip(' \t\r\n"')
 
 
 def null_mask(s: pd.Series) -> pd.Series:
-    """True where a stripped cell is one of :data:`NULL_TOKENS` or missing."""
-    low = s.str.lower()
-    return s.isna() | low.isin(NULL_TOKENS)
+    """True where a stripped cell is one of :data:`NULL_TOKENS` (any letter case) or missing."""
+    return s.isna() | s.isin(_NULL_VARIANTS)
 
 
 def text(s: pd.Series) -> pd.Series:
