@@ -212,8 +212,8 @@ def test_targets_keep_order_and_sum():
         ('[extras]\nx = 1\n', "unknown section(s) ['extras']; allowed: accounts, contributions, "
          "files, household, people, securities, settings, targets"),
         ('[[accounts]]\nid = "...567"\n[[accounts]]\nid = "X71234567"\n',
-         "[[accounts]] #2: id 'X71234567' can be confused with '...567'; give ids that tell "
-         "them apart"),
+         "[[accounts]] #2: id 'X71234567' can be confused with '...567'; give each its "
+         "custodian (custodian = \"schwab\", ...) or ids that tell them apart"),
     ],
 )
 def test_household_file_errors(tmp_path, body, message_end):
@@ -239,3 +239,48 @@ def test_export_errors_propagate_with_location(tmp_path):
     with pytest.raises(FormatError) as exc:
         load_household(p, securities=MASTER)
     assert (exc.value.path, exc.value.line, exc.value.column) == ("p.csv", 2, "Quantity")
+
+
+def test_file_listed_twice(household_dir):
+    p = write_toml(household_dir, """
+        [[files]]
+        path = "Portfolio_Positions_Nov-20-2026.csv"
+        [[files]]
+        path = "./Portfolio_Positions_Nov-20-2026.csv"
+    """)
+    with pytest.raises(HouseholdError) as exc:
+        load_household(p, securities=MASTER)
+    assert str(exc.value) == (f"{p}: [[files]] #2: file './Portfolio_Positions_Nov-20-2026.csv' "
+                              "is already listed as [[files]] #1")
+
+
+def test_transactions_repeated_across_files_are_dropped_once(tmp_path):
+    head = ("Run Date,Account,Account Number,Action,Symbol,Description,Type,Price ($),Quantity,"
+            "Commission ($),Fees ($),Accrued Interest ($),Amount ($),Settlement Date")
+    rows = ['11/02/2026,"Joint WROS","X71234567","YOU BOUGHT VTI (Cash)",VTI,"TOTAL STOCK",'
+            'Cash,300.00,10,,,,-3000.00,11/03/2026',
+            '11/02/2026,"Joint WROS","X71234567","YOU BOUGHT VTI (Cash)",VTI,"TOTAL STOCK",'
+            'Cash,300.00,10,,,,-3000.00,11/03/2026']
+    footer = ["", '"Date downloaded 11/20/2026 10:05 am"']
+    # file a: two identical buys (both real); file b: the same two plus a third
+    (tmp_path / "a.csv").write_text("\n".join([head, *rows, *footer]) + "\n")
+    (tmp_path / "b.csv").write_text("\n".join([head, *rows, rows[0], *footer]) + "\n")
+    (tmp_path / "p.csv").write_text(positions_csv(
+        ["X71234567,Joint WROS,VTI,TOTAL STOCK,30,$300.00,\"$9,000.00\",\"$9,000.00\",Cash"]))
+    p = write_toml(tmp_path, """
+        [[files]]
+        path = "p.csv"
+        [[files]]
+        path = "a.csv"
+        [[files]]
+        path = "b.csv"
+    """)
+    h = load_household(p, securities=MASTER)
+    # a's two rows kept; b's first two are repeats of a's; b's third is new
+    assert h.transactions["source_file"].tolist() == ["a.csv", "a.csv", "b.csv"]
+    assert h.transactions["source_line"].tolist() == [2, 3, 4]
+    dup = h.skipped[h.skipped["file"] == "b.csv"]
+    assert dup["line"].tolist() == [2, 3]
+    assert dup["reason"].tolist() == [
+        "duplicate of a.csv line 2 (same account, date, action, symbol, quantity and amount)",
+        "duplicate of a.csv line 3 (same account, date, action, symbol, quantity and amount)"]

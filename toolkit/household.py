@@ -352,9 +352,12 @@ def _declared_accounts(data: Mapping, where: str) -> list[_Acct]:
         acct = _Acct(str(a["id"]), t, a.get("owner"), a.get("name"), a.get("custodian"), m,
                      declared=True)
         for other in out:
-            if keys_match(other.account, acct.account):
-                raise HouseholdError(f"{ctx}: id {acct.account!r} can be confused with "
-                                     f"{other.account!r}; give ids that tell them apart")
+            if keys_match(other.account, acct.account) and not (
+                    other.custodian and acct.custodian and other.custodian != acct.custodian):
+                raise HouseholdError(
+                    f"{ctx}: id {acct.account!r} can be confused with {other.account!r}; give "
+                    "each its custodian (custodian = \"schwab\", ...) or ids that tell them "
+                    "apart")
         out.append(acct)
     return out
 
@@ -373,6 +376,11 @@ def _match_accounts(exports: list[Export], declared: list[_Acct], where: str
             if len(e.accounts) else {}
         for raw in sorted(ids):
             hits = [a for a in declared if keys_match(a.account, raw)]
+            if len(hits) > 1:  # prefer an exact full id, then the same custodian
+                rk = account_key(raw)
+                exact = [a for a in hits if not rk.masked and account_key(a.account) == rk]
+                same = [a for a in hits if a.custodian == e.custodian]
+                hits = exact or same or hits
             if len(hits) > 1:
                 raise HouseholdError(
                     f"{where}: account {raw!r} in {e.path.name} matches several household "
@@ -477,8 +485,7 @@ def _dedupe_transactions(frames: list[tuple[int, Export, pd.DataFrame]], key_col
     if not parts:
         return pd.DataFrame()
     allf = pd.concat(parts, ignore_index=True)
-    k = allf[key_cols].astype("str").agg("|".join, axis=1)
-    allf["_k"] = k
+    allf["_k"] = pd.util.hash_pandas_object(allf[key_cols], index=False).to_numpy()
     allf["_n"] = allf.groupby(["_file", "_k"]).cumcount()
     first_file = allf.groupby(["_k", "_n"])["_file"].transform("min")
     dup = allf["_file"] != first_file
@@ -545,6 +552,7 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         data.get("securities", {}), where=where)
 
     exports: list[Export] = []
+    seen: dict[Path, int] = {}
     for n, entry in enumerate(data.get("files", [])):
         ctx = f"{where}: [[files]] #{n + 1}"
         if "path" not in entry:
@@ -556,6 +564,10 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         f = (path.parent / entry["path"]).resolve()
         if not f.exists():
             raise HouseholdError(f"{ctx}: file {entry['path']!r} not found (looked at {f})")
+        if f in seen:
+            raise HouseholdError(f"{ctx}: file {entry['path']!r} is already listed as "
+                                 f"[[files]] #{seen[f]}")
+        seen[f] = n + 1
         exports.append(load_export(f, format=entry.get("format"), account=entry.get("account"),
                                    symbol=entry.get("symbol")))
 
