@@ -38,13 +38,18 @@ class Where:
 
 def strip(s: pd.Series) -> pd.Series:
     """Strip whitespace (and stray quotes) from text cells, keeping missing values."""
-    return s.astype("str").str.strip().str.strip('"').str.strip()
+    # One pass in Python: without pyarrow, each pandas .str call is its own Python loop.
+    cells = s.astype("str").to_numpy(dtype=object, na_value=None)
+    out = [c.strip().strip('"').strip() if c is not None else None for c in cells]
+    return pd.Series(out, index=s.index, dtype="str")
 
 
 def null_mask(s: pd.Series) -> pd.Series:
     """True where a stripped cell is one of :data:`NULL_TOKENS` or missing."""
-    low = s.str.lower()
-    return s.isna() | low.isin(NULL_TOKENS)
+    cells = s.astype("str").to_numpy(dtype=object, na_value=None)
+    mask = np.fromiter((c is None or c.lower() in NULL_TOKENS for c in cells), dtype=bool,
+                       count=len(cells))
+    return pd.Series(mask, index=s.index)
 
 
 def text(s: pd.Series) -> pd.Series:
@@ -54,6 +59,28 @@ def text(s: pd.Series) -> pd.Series:
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _empty(s: pd.Series) -> pd.Series:
+    return s.isna() | s.eq("")
+
+
+def _plain_numbers(s: pd.Series) -> pd.Series | None:
+    """Fast path of :func:`number`: the values when every cell is a plain decimal (what
+    ``pd.to_numeric`` reads at C speed) or empty; None otherwise, for the full cleanup.
+
+    Only finite results are accepted, so cells such as ``inf`` or ``nan`` still go through
+    the full path (which reads ``nan`` as a null token and rejects ``inf``).
+    """
+    if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
+        return None
+    try:
+        vals = pd.to_numeric(s, errors="coerce").astype("float64")
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not (vals.notna() | _empty(s)).all() or np.isinf(vals.to_numpy()).any():
+        return None
+    return vals
 
 
 def number(s: pd.Series, *, column: str, where: Where, percent: bool = False) -> pd.Series:
@@ -85,6 +112,9 @@ def number(s: pd.Series, *, column: str, where: Where, percent: bool = False) ->
     if pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
         out = s.astype("float64")
         return out / 100.0 if percent else out
+    fast = _plain_numbers(s)
+    if fast is not None:
+        return fast / 100.0 if percent else fast
     raw = strip(s)
     nulls = null_mask(raw)
     t = raw.where(~nulls, "")
@@ -119,6 +149,27 @@ _DATE_FORMS: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"^([A-Za-z]{3} \d{1,2},? \d{4})$"), "%b %d %Y"),
 )
 _AS_OF = re.compile(r"^(.+?)\s+as of\s+(.+)$", re.I)
+#: Fast path of :func:`date`: (strftime format, allowed cell lengths) parsed at C speed.
+_PLAIN_DATES = (("%Y-%m-%d", (10, 10)), ("%m/%d/%Y", (8, 10)))
+
+
+def _plain_dates(s: pd.Series) -> pd.Series | None:
+    """The dates when every non-empty cell is ``YYYY-MM-DD`` (or every one ``M/D/YYYY``),
+    read by ``pd.to_datetime`` with an exact format; None otherwise, for the full cleanup."""
+    if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
+        return None
+    empty = _empty(s)
+    lengths = s.str.len()
+    for fmt, (lo, hi) in _PLAIN_DATES:
+        if not (empty | lengths.between(lo, hi)).all():
+            continue
+        try:
+            d = pd.to_datetime(s, format=fmt, errors="coerce")
+        except (TypeError, ValueError):
+            continue
+        if (d.notna() | empty).all():
+            return d.astype(DATE_DTYPE).dt.normalize()
+    return None
 
 
 def _parse_form(t: pd.Series, rx: re.Pattern, fmt: str) -> pd.Series:
@@ -163,6 +214,10 @@ def date(s: pd.Series, *, column: str, where: Where, prefer_as_of: bool = True,
     """
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s.astype(DATE_DTYPE).dt.normalize()
+    if dayfirst_form is None:
+        fast = _plain_dates(s)
+        if fast is not None:
+            return fast
     raw = strip(s)
     nulls = null_mask(raw)
     t = raw.where(~nulls)
