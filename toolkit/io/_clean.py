@@ -54,8 +54,11 @@ def null_mask(s: pd.Series) -> pd.Series:
 
 def text(s: pd.Series) -> pd.Series:
     """Clean a text column: stripped, inner runs of spaces kept, null tokens made missing."""
-    s = strip(s)
-    return s.mask(null_mask(s))
+    # strip() and null_mask() fused into one Python pass (see strip)
+    cells = s.astype("str").to_numpy(dtype=object, na_value=None)
+    out = [None if c is None or (t := c.strip().strip('"').strip()).lower() in NULL_TOKENS
+           else t for c in cells]
+    return pd.Series(out, index=s.index, dtype="str")
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")

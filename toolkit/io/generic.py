@@ -62,7 +62,7 @@ from toolkit.schema import ASSET_CLASSES, MULTI_ASSET
 from . import _build as b
 from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import Binding, ColumnSpec, bind, is_blank, norm_header
+from ._text import Binding, ColumnSpec, bind, decode, is_blank, norm_header
 
 CUSTODIAN = "generic"
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -171,7 +171,8 @@ def _detect_csv(kind: str):
 
 def _load_csv(kind: str):
     def load(s: Sniff, options: dict) -> Export:
-        tf = s.text
+        # s.text is None when the format was forced on a binary/zip file: decode() says so
+        tf = s.text if s.text is not None else decode(s.path, s.path.read_bytes())
         h = _csv_header(tf.lines)
         if h is None:
             raise FormatError(f"no {kind} template header found; the file has only comments "
@@ -216,10 +217,14 @@ def _sheet_header(rows: Iterator[tuple[int, tuple]]) -> tuple[int, list[str]] | 
     return None
 
 
+def _named_sheet(wb, kind: str):
+    return next((ws for ws in wb.worksheets if ws.title.strip().casefold() == kind), None)
+
+
 def _pick_sheet(wb, kind: str):
     """The sheet named ``kind``, else the first one, if it holds the ``kind`` template header."""
-    named = [ws for ws in wb.worksheets if ws.title.strip().casefold() == kind]
-    for ws in named or wb.worksheets[:1]:
+    named = _named_sheet(wb, kind)
+    for ws in [named] if named is not None else wb.worksheets[:1]:
         found = _sheet_header(_sheet_rows(ws))
         if found is not None and header_kind(found[1]) == kind:
             return ws
@@ -293,7 +298,9 @@ def _load_xlsx(kind: str):
     def load(s: Sniff, options: dict) -> Export:
         wb = _open_workbook(s.path)
         try:
-            ws = _pick_sheet(wb, kind)
+            # a sheet named like the template is read even with an incomplete header, so
+            # that the missing column is named
+            ws = _pick_sheet(wb, kind) or _named_sheet(wb, kind)
             if ws is None:
                 raise FormatError(
                     f"no sheet holds the {kind} template header (a sheet named {kind!r}, or "

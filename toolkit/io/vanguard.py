@@ -83,8 +83,12 @@ Plan transactions
     contribution that buys fund shares becomes two rows on the same line: "contribution"
     (+Dollar Amount) and "buy" (+shares, -Dollar Amount); dividends, capital gains and
     interest paid into a fund likewise become the income row and a "reinvest" row; a fee
-    or withdrawal paid by redeeming shares becomes "sell" plus "fee"/"withdrawal"; a fund
-    transfer or exchange is a buy or sell by the sign of the shares. Others are "other".
+    or withdrawal paid by redeeming shares becomes "sell" plus "fee"/"withdrawal"; a
+    rollover is "transfer_in" (or "transfer_out" when the Dollar Amount is negative) plus
+    the buy or sell; a fund transfer or exchange is a buy or sell by the sign of the shares.
+    Others are "other" with Transaction Shares and Dollar Amount as written. Only
+    ``Plan Contribution`` is confirmed in a public sample; the other keywords are the
+    recordkeeper's usual wording and are kept deliberately broad.
 As of
     Vanguard writes no download date. ``as_of`` is taken from the file name when it holds a
     date (``OfxDownload_2024-07-19.csv``); ``OfxDownload.csv`` and ``OfxDownload (1).csv``
@@ -106,7 +110,7 @@ from toolkit.schema import Action
 from . import _build as b
 from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, TextFile, is_blank, norm_line, split_csv_line
+from ._text import ColumnSpec, TextFile, decode, is_blank, norm_line, split_csv_line
 
 FORMAT = "vanguard_ofxdownload"
 CUSTODIAN = "vanguard"
@@ -526,6 +530,8 @@ def _read_plan_transactions(ctx: _Context, h: int, stop: int) -> None:
     shares = clean.number(raw["quantity"], column="Transaction Shares", where=w)
     dollars = clean.number(raw["amount"], column="Dollar Amount", where=w)
     money, trade = _plan_rule(label)
+    money = money.mask(money.eq(Action.TRANSFER_IN.value).fillna(False) & (dollars < 0),
+                       Action.TRANSFER_OUT.value)  # a rollover out of the plan
     moves = shares.fillna(0.0).ne(0.0)
     income = money.isin([Action.DIVIDEND, Action.CAPITAL_GAIN, Action.INTEREST])
     trade = trade.where(moves & trade.notna())
@@ -593,7 +599,8 @@ def as_of_from_name(path: Path) -> pd.Timestamp | None:
 
 def load(s: Sniff, options: dict) -> Export:
     """Load a Vanguard OfxDownload.csv (see the module docstring for every rule)."""
-    tf = s.text
+    # s.text is None when the format was forced on a binary/zip file: decode() says so
+    tf = s.text if s.text is not None else decode(s.path, s.path.read_bytes())
     ctx = _Context(path=s.path, tf=tf, skip=SkipLog(s.path))
     lines = pd.Series(tf.lines, dtype="str")
     candidates = np.flatnonzero(lines.str.match(_HEADER_CANDIDATE).to_numpy(dtype=bool))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -134,15 +135,24 @@ def write_xlsx(path: Path, sheet: str, comment: str, columns: list[str],
 
 
 def _reproducible_zip(data: bytes, path: Path) -> None:
-    """Rewrite a zip with fixed entry timestamps so identical content gives identical bytes."""
+    """Rewrite a zip with fixed timestamps so identical content gives identical bytes.
+
+    Both the entries' times and the document's ``modified`` time (which openpyxl stamps on
+    save) are fixed.
+    """
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)",
+                              rb"\g<1>" + stamp.encode() + rb"\g<2>", body)
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            dst.writestr(fixed, body)
     path.write_bytes(out.getvalue())
 
 
