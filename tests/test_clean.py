@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from toolkit.errors import FormatError
 from toolkit.io import _clean as clean
@@ -119,3 +122,64 @@ def test_symbol_cleanup():
     got = clean.symbol(s(" -SNDK270917C1500", "SPAXX**", "USD***", " VTI ", "--"))
     assert got.tolist()[:4] == ["-SNDK270917C1500", "SPAXX", "USD", "VTI"]
     assert pd.isna(got.iloc[4])
+
+
+# --- C-speed fast paths give exactly what the full cleanup gives ------------------------------
+
+_plain_cell = st.one_of(
+    st.just(""),
+    st.floats(allow_nan=False, allow_infinity=False, width=64).map(repr),
+    st.integers(min_value=-10**12, max_value=10**12).map(str),
+    st.decimals(min_value=-10**6, max_value=10**6, places=4, allow_nan=False).map(str),
+)
+
+
+@given(st.lists(_plain_cell, min_size=1, max_size=30))
+def test_number_fast_path_matches_full_cleanup(cells):
+    fast = clean.number(s(*cells), column="c", where=where(len(cells)))
+    # a "$" cell forces the full cleanup for the whole column
+    full = clean.number(s(*cells, "$1"), column="c", where=where(len(cells) + 1)).iloc[:-1]
+    pd.testing.assert_series_equal(fast, full)
+
+
+_dates = st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2099, 12, 31))
+
+
+@given(st.lists(st.one_of(st.just(""), _dates), min_size=1, max_size=30),
+       st.sampled_from(["%Y-%m-%d", "%m/%d/%Y", "%-m/%-d/%Y"]))
+def test_date_fast_path_matches_full_cleanup(values, fmt):
+    cells = ["" if v == "" else v.strftime(fmt) for v in values]
+    fast = clean.date(s(*cells), column="d", where=where(len(cells)))
+    # a Mon-DD-YYYY cell forces the full cleanup for the whole column
+    full = clean.date(s(*cells, "Jan-02-2020"), column="d",
+                      where=where(len(cells) + 1)).iloc[:-1]
+    pd.testing.assert_series_equal(fast, full)
+
+
+@pytest.mark.parametrize(("cells", "message"), [
+    (["1", "inf"], "expected a number, found 'inf'"),
+    (["1", "1_000"], "expected a number, found '1_000'"),
+])
+def test_number_fast_path_does_not_widen_accepted_forms(cells, message):
+    with pytest.raises(FormatError) as exc:
+        clean.number(s(*cells), column="c", where=where(len(cells)))
+    assert (exc.value.line, exc.value.message) == (11, message)
+
+
+def test_number_fast_path_nan_text_is_null():
+    assert clean.number(s("1", "nan", "NaN"), column="c", where=where(3)).isna().tolist() == [
+        False, True, True]
+
+
+def test_unpadded_dates_read_alike_on_fast_and_full_paths():
+    # fast path: the column's first cell sets the form; full path: a Mon-DD-YYYY cell forces it
+    fast = clean.date(s("2024-01-05", "2024-1-5"), column="d", where=where(2))
+    full = clean.date(s("Jan-02-2020", "2024-1-5"), column="d", where=where(2))
+    assert fast.iloc[1] == full.iloc[1] == pd.Timestamp("2024-01-05")
+
+
+def test_strip_and_null_mask_keep_missing_values():
+    cells = pd.Series([' "a" ', None, "  --  ", "N/A", "b"], dtype="str")
+    assert clean.strip(cells).fillna("<NA>").tolist() == ["a", "<NA>", "--", "N/A", "b"]
+    assert clean.text(cells).fillna("<NA>").tolist() == ["a", "<NA>", "<NA>", "<NA>", "b"]
+    assert clean.null_mask(clean.strip(cells)).tolist() == [False, True, True, True, False]

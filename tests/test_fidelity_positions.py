@@ -139,3 +139,10 @@ def test_shared_reference_file(shared_samples):
     assert e.positions["market_value"].sum() == pytest.approx(91800.70)
     assert e.positions["cost_basis"].sum() == pytest.approx(76724.10)
     assert e.skipped.empty  # the stand-in footer "XXX" is single-cell text
+
+
+def test_forced_format_of_the_wrong_kind(write):
+    p = write("p.csv", b"\x00\x01binary")
+    with pytest.raises(FormatError) as exc:
+        load_export(p, format="fidelity_positions")
+    assert exc.value.message == "format 'fidelity_positions' reads text files, but this file is binary"

@@ -141,6 +141,10 @@ def load_export(path: str | Path, *, format: str | None = None, account: str | N
             raise UnknownFormatError(
                 f"unknown format {format!r}; known: {', '.join(f.name for f in _registry())}",
                 path=s.path)
+        if s.kind not in spec.kinds:
+            raise FormatError(
+                f"format {format!r} reads {' or '.join(spec.kinds)} files, but this file is "
+                f"{s.kind}", path=s.path)
     else:
         spec = detect(s)
     opts = dict(options)

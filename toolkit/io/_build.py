@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from toolkit.errors import FormatError
@@ -31,6 +32,44 @@ def read_table(tf: TextFile, header_idx: int, stop_idx: int, spec, *, path: str)
         rows = list(iter_rows(tf, header_idx + 1, stop_idx))
         df = frame_from_rows(rows, binding, path=path)
     return df, binding
+
+
+def blank_lines(lines: list[str]) -> np.ndarray:
+    """Boolean mask of lines that are blank (only spaces, commas and quotes), vectorised."""
+    if not lines:
+        return np.zeros(0, dtype=bool)
+    return pd.Series(lines, dtype="str").str.fullmatch(r'[\s,"]*').to_numpy(dtype=bool)
+
+
+def read_blocks(tf: TextFile, header_idx: int, stop_idx: int, spec, *, path: str) -> tuple[
+        pd.DataFrame, Binding]:
+    """Like :func:`read_table`, but blank lines between the header and ``stop_idx`` are skipped.
+
+    The non-blank lines are read in contiguous blocks, each with the fast C-parser path when
+    it can be used (Vanguard's holdings section separates accounts by blank lines; a
+    hand-made template may hold stray blank rows). Columns as in :func:`read_table`.
+    """
+    header = next(iter_rows(tf, header_idx, header_idx + 1)).cells
+    binding = bind(header, spec, path=path, line=header_idx + 1)
+    blank = blank_lines(tf.lines[header_idx + 1:stop_idx])
+    frames = []
+    # runs of non-blank lines: [start, end) as absolute line indexes
+    edges = np.diff(np.concatenate(([1], blank.astype(np.int8), [1])))
+    starts = np.flatnonzero(edges == -1) + header_idx + 1
+    ends = np.flatnonzero(edges == 1) + header_idx + 1
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        df = fast_table(tf, s - 1, e, binding)
+        if df is None:
+            df = frame_from_rows(list(iter_rows(tf, s, e)), binding, path=path)
+        frames.append(df)
+    if not frames:
+        df = pd.DataFrame({name: pd.Series(dtype="str") for name in binding.positions})
+        df["line"] = pd.Series(dtype="int64")
+        df["raw"] = pd.Series(dtype="str")
+        return df, binding
+    if len(frames) == 1:
+        return frames[0], binding
+    return pd.concat(frames, ignore_index=True), binding
 
 
 def where(path: str, raw: pd.DataFrame) -> clean.Where:

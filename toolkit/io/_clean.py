@@ -97,7 +97,7 @@ def number(s: pd.Series, *, column: str, where: Where, percent: bool = False) ->
     if _PLAIN.match(first):
         # Fast path: plain numbers parse directly; only the rest goes through the cleanup.
         vals = pd.to_numeric(raw, errors="coerce").astype("float64")
-        need = vals.isna() & present
+        need = (vals.isna() | np.isinf(vals)) & present
     else:
         vals = pd.Series(np.nan, index=s.index, dtype="float64")
         need = present
@@ -132,10 +132,10 @@ def number(s: pd.Series, *, column: str, where: Where, percent: bool = False) ->
 _DATE_FORMS: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"^(\d{1,2}/\d{1,2}/\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?$", re.I),
      "%m/%d/%Y"),
-    (re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T,;]+\d{1,2}:?\d{2}:?\d{2}(?:\.\d+)?)?$"), "%Y-%m-%d"),
-    (re.compile(r"^(\d{4}/\d{2}/\d{2})$"), "%Y/%m/%d"),
+    (re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})(?:[ T,;]+\d{1,2}:?\d{2}:?\d{2}(?:\.\d+)?)?$"), "%Y-%m-%d"),
+    (re.compile(r"^(\d{4}/\d{1,2}/\d{1,2})$"), "%Y/%m/%d"),
     (re.compile(r"^([A-Za-z]{3}-\d{1,2}-\d{4})$"), "%b-%d-%Y"),
-    (re.compile(r"^(\d{2}-\d{2}-\d{4})$"), "%m-%d-%Y"),
+    (re.compile(r"^(\d{1,2}-\d{1,2}-\d{4})$"), "%m-%d-%Y"),
     (re.compile(r"^(\d{8})(?:;\d{4,6})?$"), "%Y%m%d"),
     (re.compile(r"^([A-Za-z]{3} \d{1,2},? \d{4})$"), "%b %d %Y"),
 )
