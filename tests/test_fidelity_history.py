@@ -575,7 +575,7 @@ def test_binary_file_forced(write):
     with pytest.raises(FormatError) as exc:
         load_export(write("Accounts_History.csv", b"\x00\x01\x02binary"),
                     format="fidelity_history")
-    assert exc.value.message == "expected a Fidelity history CSV (text)"
+    assert exc.value.message == "format 'fidelity_history' reads text files, but this file is binary data"
 
 
 def test_binary_file_detected(write):

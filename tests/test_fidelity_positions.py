@@ -145,4 +145,4 @@ def test_forced_format_of_the_wrong_kind(write):
     p = write("p.csv", b"\x00\x01binary")
     with pytest.raises(FormatError) as exc:
         load_export(p, format="fidelity_positions")
-    assert exc.value.message == "format 'fidelity_positions' reads text files, but this file is binary"
+    assert exc.value.message == "format 'fidelity_positions' reads text files, but this file is binary data"

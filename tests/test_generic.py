@@ -345,7 +345,7 @@ def test_csv_format_forced_on_a_workbook(tmp_path):
     p = workbook(tmp_path / "l.xlsx", {"lots": LOTS_ROWS[:3]})
     with pytest.raises(FormatError) as exc:
         load_export(p, format="generic_lots")
-    assert exc.value.message == "found a zip/xlsx archive where a text (CSV) export was expected"
+    assert exc.value.message == "format 'generic_lots' reads text files, but this file is a zip/xlsx archive"
 
 
 # --- shipped templates ------------------------------------------------------------------------

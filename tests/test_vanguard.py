@@ -401,7 +401,7 @@ def test_empty_and_binary_files(write):
     with pytest.raises(FormatError) as exc:
         load_export(write("OfxDownload.csv", b"\x00\x01\x02binary"),
                     format="vanguard_ofxdownload")
-    assert exc.value.message == "found binary data where a text (CSV) export was expected"
+    assert exc.value.message == "format 'vanguard_ofxdownload' reads text files, but this file is binary data"
 
 
 def test_shared_reference_file(shared_samples):

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from toolkit.errors import ToolkitError
 
@@ -36,7 +37,7 @@ def format_inspect(report: dict) -> str:
     out.append("")
     out.append("Files:")
     for f in report["files"]:
-        out.append(f"  {f['file']}: {f['format']}, {f['positions']} positions, {f['lots']} lots, "
+        out.append(f"  {Path(f['file']).name}: {f['format']}, {f['positions']} positions, {f['lots']} lots, "
                    f"{f['transactions']} transactions, {f['realized']} realized, "
                    f"{f['skipped']} skipped")
     out.append("")

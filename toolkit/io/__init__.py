@@ -21,6 +21,9 @@ from ._text import decode, file_kind, norm_line, sniff_path
 __all__ = ["Export", "FormatSpec", "available_formats", "load_export"]
 
 _HEAD_BYTES = 65536
+_KIND_WORDS = {"zip": "a zip/xlsx archive", "ole": "a legacy Excel (.xls) file",
+               "binary": "binary data", "xml": "XML", "json": "JSON", "ofx": "OFX",
+               "text": "text"}
 
 
 @cache
@@ -144,7 +147,7 @@ def load_export(path: str | Path, *, format: str | None = None, account: str | N
         if s.kind not in spec.kinds:
             raise FormatError(
                 f"format {format!r} reads {' or '.join(spec.kinds)} files, but this file is "
-                f"{s.kind}", path=s.path)
+                f"{_KIND_WORDS.get(s.kind, s.kind)}", path=s.path)
     else:
         spec = detect(s)
     opts = dict(options)

@@ -132,7 +132,8 @@ def number(s: pd.Series, *, column: str, where: Where, percent: bool = False) ->
 _DATE_FORMS: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"^(\d{1,2}/\d{1,2}/\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?$", re.I),
      "%m/%d/%Y"),
-    (re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})(?:[ T,;]+\d{1,2}:?\d{2}:?\d{2}(?:\.\d+)?)?$"), "%Y-%m-%d"),
+    (re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})(?:[ T,;]+\d{1,2}:?\d{2}:?\d{2}(?:\.\d+)?)?$"),
+     "%Y-%m-%d"),
     (re.compile(r"^(\d{4}/\d{1,2}/\d{1,2})$"), "%Y/%m/%d"),
     (re.compile(r"^([A-Za-z]{3}-\d{1,2}-\d{4})$"), "%b-%d-%Y"),
     (re.compile(r"^(\d{1,2}-\d{1,2}-\d{4})$"), "%m-%d-%Y"),

@@ -75,6 +75,9 @@ class Export:
         self.positions = validate_positions(self.positions, where=where)
         self.lots = validate_lots(self.lots, where=where)
         self.transactions = validate_transactions(self.transactions, where=where)
+        # one convention for every broker: a row that moves no shares has no quantity
+        q = self.transactions["quantity"]
+        self.transactions["quantity"] = q.where(q != 0)
         self.realized = validate_realized(self.realized, where=where)
         self.skipped = validate_skipped(self.skipped, where=where)
         acc = self.accounts.drop_duplicates("account").reset_index(drop=True)
