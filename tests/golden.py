@@ -81,7 +81,8 @@ def meta(export) -> dict:
         "format": export.format,
         "custodian": export.custodian,
         "as_of": None if export.as_of is None else export.as_of.date().isoformat(),
-        "accounts": export.accounts.to_dict(orient="records"),
+        "accounts": [{k: (None if pd.isna(v) else v) for k, v in r.items()}
+                     for r in export.accounts.to_dict(orient="records")],
         "counts": {name: len(getattr(export, name)) for name in FRAMES},
     }
 

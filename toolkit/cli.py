@@ -37,7 +37,8 @@ def format_inspect(report: dict) -> str:
     out.append("")
     out.append("Files:")
     for f in report["files"]:
-        out.append(f"  {Path(f['file']).name}: {f['format']}, {f['positions']} positions, {f['lots']} lots, "
+        out.append(f"  {Path(f['file']).name}: {f['format']}, {f['positions']} positions, "
+                   f"{f['lots']} lots, "
                    f"{f['transactions']} transactions, {f['realized']} realized, "
                    f"{f['skipped']} skipped")
     out.append("")
