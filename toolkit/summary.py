@@ -102,9 +102,9 @@ def inspect_export(export: Export) -> dict:
     per["name"] = per["account"].map(names)
     per["owner"] = None
     per["custodian"] = export.custodian
-    types = per["name"].map(lambda n: infer_tax_type(n))
-    per["tax_type"] = types.map(lambda t: None if t is None else t.value)
-    per["tax_type_inferred"] = types.notna()
+    types = [infer_tax_type(n) for n in per["name"]]
+    per["tax_type"] = [None if t is None else t.value for t in types]
+    per["tax_type_inferred"] = [t is not None for t in types]
     accounts = _account_rows(per)
     return {
         "kind": "export",

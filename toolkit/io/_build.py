@@ -38,7 +38,8 @@ def blank_lines(lines: list[str]) -> np.ndarray:
     """Boolean mask of lines that are blank (only spaces, commas and quotes), vectorised."""
     if not lines:
         return np.zeros(0, dtype=bool)
-    return pd.Series(lines, dtype="str").str.fullmatch(r'[\s,"]*').to_numpy(dtype=bool)
+    return np.fromiter((not ln.strip(' \t\r\n,"') for ln in lines), dtype=bool,
+                       count=len(lines))
 
 
 def read_blocks(tf: TextFile, header_idx: int, stop_idx: int, spec, *, path: str) -> tuple[

@@ -36,14 +36,21 @@ class Where:
                            column=column)
 
 
+_STRIP = ' \t\r\n"'
 #: NULL_TOKENS in the letter cases exports use, so membership needs no lower-casing pass.
 _NULL_VARIANTS = frozenset(
     v for t in NULL_TOKENS for v in (t, t.upper(), t.title(), t.capitalize()))
 
 
+def _objects(s: pd.Series) -> np.ndarray:
+    """Cells as a NumPy object array with None for missing (fast to loop over in Python)."""
+    return s.astype("str").to_numpy(dtype=object, na_value=None)
+
+
 def strip(s: pd.Series) -> pd.Series:
     """Strip whitespace (and stray quotes) from text cells, keeping missing values."""
-    return s.astype("str").str.strip(' \t\r\n"')
+    out = [None if c is None else c.strip(_STRIP) for c in _objects(s)]
+    return pd.Series(out, index=s.index, dtype="str")
 
 
 def null_mask(s: pd.Series) -> pd.Series:
@@ -53,8 +60,9 @@ def null_mask(s: pd.Series) -> pd.Series:
 
 def text(s: pd.Series) -> pd.Series:
     """Clean a text column: stripped, inner runs of spaces kept, null tokens made missing."""
-    s = strip(s)
-    return s.mask(null_mask(s))
+    nulls = _NULL_VARIANTS
+    out = [None if c is None or (t := c.strip(_STRIP)) in nulls else t for c in _objects(s)]
+    return pd.Series(out, index=s.index, dtype="str")
 
 
 _PLAIN = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
@@ -90,7 +98,7 @@ def number(s: pd.Series, *, column: str, where: Where, percent: bool = False) ->
         out = s.astype("float64")
         return out / 100.0 if percent else out
     raw = s.astype("str")
-    present = raw.notna()
+    present = raw.notna() & (raw != "")  # empty cells are the commonest null: skip them early
     if not present.any():
         return pd.Series(np.nan, index=s.index, dtype="float64")
     first = raw[present].iloc[0]
@@ -187,7 +195,7 @@ def date(s: pd.Series, *, column: str, where: Where, prefer_as_of: bool = True,
         return s.astype(DATE_DTYPE).dt.normalize()
     raw = s.astype("str")
     out = pd.Series(pd.NaT, index=s.index, dtype=DATE_DTYPE)
-    todo = raw.notna()
+    todo = raw.notna() & (raw != "")
     # Fast path: the whole column in the form of its first cell.
     first = raw[todo].iloc[0].strip() if todo.any() else None
     forms = list(_DATE_FORMS)
@@ -242,8 +250,10 @@ def date_value(value: str, *, column: str = "date", path: str = "", line: int | 
 
 def symbol(s: pd.Series) -> pd.Series:
     """Clean a symbol column: strip spaces and quote marks, drop Fidelity's ``**`` cash marks."""
-    t = text(s)
-    return t.str.replace(r"\*+$", "", regex=True).str.strip().mask(lambda x: x == "")
+    nulls = _NULL_VARIANTS
+    out = [None if c is None or (t := c.strip(_STRIP)) in nulls or not (
+        t := t.rstrip("*").strip()) else t for c in _objects(s)]
+    return pd.Series(out, index=s.index, dtype="str")
 
 
 _CUSIP_RE = re.compile(r"^[0-9A-Z]{3}[0-9A-Z*@#]{5}[0-9]$")

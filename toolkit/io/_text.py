@@ -19,6 +19,8 @@ import pandas as pd
 from toolkit.errors import FormatError, MissingColumnError
 
 ZIP_MAGIC = b"PK\x03\x04"
+#: Cells the fast reader may turn into NaN in numeric columns (all are null tokens).
+_NUMERIC_NULLS = ("", "--", "-", "n/a", "N/A", "NA", "na", "nan", "NaN")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 
 
@@ -164,11 +166,14 @@ def iter_rows(tf: TextFile, start: int, stop: int | None = None) -> Iterator[Row
 class ColumnSpec:
     """How a canonical column is found in a broker header.
 
-    ``names`` are accepted header texts, compared after :func:`norm_header`.
+    ``names`` are accepted header texts, compared after :func:`norm_header`. ``numeric``
+    marks money and quantity columns: the fast reader lets pandas' C parser read plain
+    numbers in them directly (the cleanup still reads ``$1,234``, ``(5)`` and null tokens).
     """
 
     names: Sequence[str]
     required: bool = True
+    numeric: bool = False
 
 
 @dataclass
@@ -179,6 +184,7 @@ class Binding:
     header: list[str]
     line: int
     extra: list[str] = field(default_factory=list)
+    numeric: frozenset[str] = frozenset()
 
     def has(self, name: str) -> bool:
         """True if the canonical column ``name`` was found."""
@@ -210,7 +216,9 @@ def bind(header: Sequence[str], spec: Mapping[str, ColumnSpec], *, path: str,
         positions[canon] = hit
     used = set(positions.values())
     extra = [h for i, h in enumerate(header) if i not in used and h.strip()]
-    return Binding(positions=positions, header=list(header), line=line, extra=extra)
+    numeric = frozenset(k for k in positions if spec[k].numeric)
+    return Binding(positions=positions, header=list(header), line=line, extra=extra,
+                   numeric=numeric)
 
 
 def find_line(tf: TextFile, predicate: Callable[[str], bool], *, start: int = 0,
@@ -266,24 +274,34 @@ def fast_table(tf: TextFile, header_idx: int, stop_idx: int,
         return None
     ncols = len(binding.header)
     need = max(binding.positions.values(), default=-1) + 1
-    commas = pd.Series(body, dtype="str").str.count(",")
-    if (commas < need - 1).any():  # a short row: let the careful reader name it
+    # A row with fewer commas than the bound columns need is short (quoted commas only add
+    # to the count): let the careful reader name it.
+    if min(line.count(",") for line in body) < need - 1:
         return None
+    # Text columns stay exact strings; numeric ones are read by the C parser where plain
+    # (empty and null-token cells become NaN there, anything else stays text for the cleanup).
+    num_pos = {binding.positions[k] for k in binding.numeric}
+    width = max(ncols, 1) + 1
     try:
         raw = pd.read_csv(
-            io.StringIO("\n".join(body)), header=None, dtype=str, keep_default_na=False,
-            na_filter=False, skip_blank_lines=False, engine="c", names=range(max(ncols, 1) + 1),
-            quoting=csv.QUOTE_MINIMAL,
+            io.StringIO("\n".join(body)), header=None, engine="c", names=range(width),
+            dtype={i: object for i in range(width) if i not in num_pos},
+            keep_default_na=False, na_values={i: list(_NUMERIC_NULLS) for i in num_pos},
+            skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL,
         )
     except (pd.errors.ParserError, ValueError):
         return None
+    for i in range(width):
+        if i not in num_pos:
+            raw[i] = raw[i].fillna("")  # a missing trailing cell reads as empty text
     if len(raw) != len(body):
         return None
     if need > ncols:
         return None
-    df = pd.DataFrame({name: raw[pos].astype("str") for name, pos in binding.positions.items()})
+    # cells stay Python str objects (object dtype): the cleanup converts each column once
+    df = pd.DataFrame({name: raw[pos] for name, pos in binding.positions.items()})
     df["line"] = np.arange(header_idx + 2, header_idx + 2 + len(body), dtype="int64")
-    df["raw"] = pd.Series(body, dtype="str")
+    df["raw"] = pd.Series(body, dtype=object)  # internal: only read for skipped rows
     return df
 
 

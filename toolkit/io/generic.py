@@ -80,9 +80,14 @@ def _names(name: str) -> list[str]:
     return [name, name.replace("_", " ")]
 
 
+_NUMERIC = {"quantity", "cost_basis", "cost_per_share", "wash_sale_disallowed", "price",
+            "market_value"}
+
+
 def _spec(required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, ColumnSpec]:
-    spec = {n: ColumnSpec(_names(n)) for n in required}
-    spec.update({n: ColumnSpec(_names(n), required=False) for n in optional})
+    spec = {n: ColumnSpec(_names(n), numeric=n in _NUMERIC) for n in required}
+    spec.update({n: ColumnSpec(_names(n), required=False, numeric=n in _NUMERIC)
+                 for n in optional})
     return spec
 
 
@@ -383,7 +388,9 @@ def _lots(raw: pd.DataFrame, binding: Binding, options: dict, path: str,
     wash = clean.number(b.col(raw, "wash_sale_disallowed"), column="wash_sale_disallowed",
                         where=w)
     lot_id = clean.text(b.col(raw, "lot_id"))
-    lot_id = lot_id.fillna(Path(path).name + ":" + raw["line"].astype("str"))
+    no_id = lot_id.isna()
+    if no_id.any():
+        lot_id = lot_id.mask(no_id, Path(path).name + ":" + raw["line"].astype("str"))
 
     short = qty < 0
     zero = qty == 0

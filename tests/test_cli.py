@@ -1,0 +1,80 @@
+"""python -m toolkit inspect: text and JSON for an export and for a household; errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from toolkit.cli import main
+from tests.conftest import ROOT, SAMPLES
+
+HOUSEHOLD = SAMPLES / "household" / "household.toml"
+FIDELITY = SAMPLES / "household" / "fidelity" / "Portfolio_Positions_Nov-20-2026.csv"
+
+
+def test_inspect_household_json(capsys):
+    assert main(["inspect", str(HOUSEHOLD), "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["kind"] == "household"
+    assert r["name"] == "Rivera household (sample)"
+    assert r["as_of"] == "2026-11-20"
+    assert len(r["files"]) == 12
+    assert [a["account"] for a in r["accounts"]] == [
+        "...456", "...789", "234567891", "87654", "456789123", "12345678", "23456789"]
+    joint = r["accounts"][0]
+    assert joint == {
+        "account": "...456", "name": "Joint brokerage", "owner": "joint", "custodian": "schwab",
+        "tax_type": "taxable", "tax_type_inferred": False, "market_value": 188510.55,
+        "cost_basis": 131774.05, "basis_missing": 0, "cash": 8420.55, "positions": 7,
+        "lots": 42, "transactions": 18}
+    assert r["totals"]["market_value"] == 998448.35
+    assert r["totals"]["lots"] == 42
+    assert r["unclassified"] == [{"account": "...456", "symbol": "PTY",
+                                  "description": "PIMCO CORPORATE & INCOME OPPORTUNITY FUND",
+                                  "market_value": 7050.0}]
+    assert len(r["skipped"]) == 9
+    assert r["skipped"][-1] == {
+        "file": "Portfolio_Positions_Nov-20-2026.csv", "line": 6,
+        "reason": "pending activity: a cash adjustment in transit, not a holding (value 150.00)"}
+
+
+def test_inspect_export_json_types_accounts_from_broker_names(capsys):
+    assert main(["inspect", str(FIDELITY), "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["kind"] == "export"
+    assert r["format"] == "fidelity_positions"
+    types = {a["account"]: (a["tax_type"], a["tax_type_inferred"]) for a in r["accounts"]}
+    assert types == {"234567891": ("traditional_ira", True), "87654": ("401k", True),
+                     "456789123": ("hsa", True)}
+    # 401(k): 780.5 x 230.50 + 800 x 50.10 + 2,900 x 10.42 + 1,250 x 68.40
+    #       = 179,905.25 + 40,080 + 30,218 + 85,500 = 335,703.25
+    k = next(a for a in r["accounts"] if a["account"] == "87654")
+    assert k["market_value"] == 335703.25
+    assert k["basis_missing"] == 1  # the collective trust has no basis in the file
+    # ACME is only classified by the household file; alone, the export lists it
+    assert [u["symbol"] for u in r["unclassified"]] == ["ACME"]
+
+
+def test_inspect_text(capsys):
+    assert main(["inspect", str(HOUSEHOLD)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Household: Rivera household (sample)  (as of 2026-11-20)"
+    row = next(line for line in out if line.strip().startswith("456789123"))
+    assert row.split()[:3] == ["456789123", "hsa", "(inferred)"]
+    assert "  ...456: PTY PIMCO CORPORATE & INCOME OPPORTUNITY FUND $7,050.00" in out
+
+
+def test_error_exit_status_and_message(tmp_path, capsys):
+    p = tmp_path / "notes.txt"
+    p.write_text("hello\n")
+    assert main(["inspect", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {p}, line 1: not a recognised brokerage export; first "
+                          "non-empty line is 'hello'.")
+
+
+def test_module_entry_point():
+    out = subprocess.run([sys.executable, "-m", "toolkit", "inspect", str(FIDELITY), "--json"],
+                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert json.loads(out)["format"] == "fidelity_positions"
