@@ -76,7 +76,7 @@ def reference(s: pd.DataFrame, a: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(books())
 def test_invariants(book):
     s, a = book
@@ -123,7 +123,7 @@ def test_invariants(book):
     assert (lots["holding_start"] <= lots["acquired"]).all()
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(books(own_purchases=False))
 def test_agrees_with_reference_and_is_greedy(book):
     # Sold lots bought 200+ days before their sale, so no sold shares are in any window:
