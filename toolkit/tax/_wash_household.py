@@ -1,0 +1,279 @@
+"""Wash sales of a household: its loss sales, its acquisitions (transactions, else lots), the
+sales it plans and what threatens them. Used by :mod:`toolkit.tax.wash`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from toolkit.errors import HouseholdError
+from toolkit.schema import DATE_DTYPE, Action, TaxType
+from toolkit.tax._wash_match import EPS
+
+#: Columns of :func:`toolkit.tax.wash.forward_wash_check`'s frame, in order.
+THREAT_COLUMNS = (
+    "sale_account", "sale_symbol", "sale_quantity", "group", "account", "symbol", "date",
+    "kind", "quantity", "dollars", "tax_type", "permanent", "safe_sell_date",
+    "safe_buy_back_date", "note",
+)
+
+
+def _norm_symbol(s) -> str:
+    return str(s).strip().upper()
+
+
+def norm_text(s: pd.Series) -> pd.Series:
+    return s.astype("str").str.casefold().str.replace(r"[^0-9a-z]+", "", regex=True)
+
+
+def resolve_symbols(tx: pd.DataFrame, positions: pd.DataFrame) -> tuple[pd.Series, list[str]]:
+    """Fill missing transaction symbols from the same account's position descriptions."""
+    sym = tx["symbol"].copy()
+    need = sym.isna() & tx["description"].notna()
+    notes: list[str] = []
+    if not need.any():
+        return sym, notes
+    pos = positions.dropna(subset=["description"])
+    pos = pos.assign(_d=norm_text(pos["description"]))
+    lookup = pos.groupby(["account", "_d"])["symbol"].agg(lambda x: sorted(set(x)))
+    keys = list(zip(tx.loc[need, "account"], norm_text(tx.loc[need, "description"]),
+                    strict=True))
+    found = [lookup.get(k) for k in keys]
+    ok = [f[0] if f is not None and len(f) == 1 else None for f in found]
+    sym.loc[need] = pd.Series(ok, index=sym.index[need], dtype="object")
+    bad = [(k, f) for k, f, o in zip(keys, found, ok, strict=True) if o is None]
+    if bad:
+        desc = tx.loc[need, "description"].to_numpy()
+        shown = sorted({(k[0], d, "ambiguous" if f else "no matching position")
+                        for (k, f), d in zip(bad, desc[[o is None for o in ok]],
+                                             strict=True)})
+        notes.append(f"{len(bad)} purchase(s) without a symbol could not be matched to a "
+                     "position by description, so they are not checked as replacements: "
+                     + "; ".join(f"{a} {d!r} ({why})" for a, d, why in shown[:10])
+                     + (" ..." if len(shown) > 10 else ""))
+    return sym, notes
+
+
+def household_acquisitions(household) -> tuple[pd.DataFrame, list[str]]:
+    tx = household.transactions
+    notes: list[str] = []
+    act = tx["action"]
+    q = tx["quantity"]
+    buys = act.isin([Action.BUY.value, Action.REINVEST.value, Action.CONTRIBUTION.value]) & (
+        q > 0).fillna(False)
+    t = tx[buys]
+    sym, more = resolve_symbols(t, household.positions)
+    notes.extend(more)
+    kind = t["action"].map({Action.BUY.value: "buy", Action.REINVEST.value: "reinvest",
+                            Action.CONTRIBUTION.value: "contribution_purchase"})
+    contrib = tx[act.eq(Action.CONTRIBUTION.value) & tx["source_line"].notna()]
+    if len(contrib):
+        ck = set(zip(contrib["account"], contrib["source_file"], contrib["source_line"],
+                     strict=True))
+        paired = [k in ck for k in zip(t["account"], t["source_file"], t["source_line"],
+                                       strict=True)]
+        kind = kind.where(~(np.asarray(paired) & t["action"].eq(Action.BUY.value)),
+                          "contribution_purchase")
+    cost = (-t["amount"]).where(t["amount"] < 0, t["price"] * t["quantity"])
+    from_tx = pd.DataFrame({
+        "acq_id": [f"T{i}" for i in t.index], "account": t["account"], "symbol": sym,
+        "date": t["date"], "quantity": t["quantity"], "cost": cost, "kind": kind,
+        "lot_id": None,
+    }).dropna(subset=["symbol"])
+
+    # Accounts without transactions (and lots older than an account's history): the lots.
+    first = tx.groupby("account")["date"].min()
+    lots = household.lots
+    start = (lots["account"].map(first) if len(first) else
+             pd.Series(pd.NaT, index=lots.index)).astype(DATE_DTYPE)
+    use = start.isna() | (lots["acquired"] < start)
+    lt = lots[use]
+    from_lots = pd.DataFrame({
+        "acq_id": [f"L{i}" for i in lt.index], "account": lt["account"], "symbol": lt["symbol"],
+        "date": lt["acquired"], "quantity": lt["quantity"],
+        "cost": lt["cost_basis"] - lt["wash_sale_disallowed"].fillna(0.0), "kind": "lot",
+        "lot_id": lt["lot_id"],
+    })
+    acq = pd.concat([f for f in (from_tx, from_lots) if len(f)], ignore_index=True) if (
+        len(from_tx) or len(from_lots)) else from_tx.iloc[:0]
+    acq = acq.sort_values(["date", "account"], kind="stable").reset_index(drop=True)
+    types = household.accounts.set_index("account")["tax_type"]
+    tt = acq["account"].map(types)
+    if tt.isna().any():
+        unknown = sorted(set(acq.loc[tt.isna(), "account"]))
+        notes.append(f"acquisitions in account(s) {', '.join(unknown)} not in the household's "
+                     "accounts are treated as taxable")
+    acq["tax_type"] = tt.fillna(TaxType.TAXABLE.value)
+    return acq, notes
+
+
+def household_sales(household) -> tuple[pd.DataFrame, list[str]]:
+    r = household.realized
+    notes: list[str] = []
+    proceeds = r["proceeds"].fillna(r["cost_basis"] + r["gain"])
+    basis = r["cost_basis"].fillna(r["proceeds"] - r["gain"])
+    ids = [f"{f}:{int(n)}" if isinstance(f, str) and pd.notna(n) else f"R{i}"
+           for i, (f, n) in enumerate(zip(r["source_file"], r["source_line"], strict=True))]
+    if len(set(ids)) < len(ids):
+        ids = [f"R{i}" for i in range(len(r))]
+    acc = household.accounts.set_index("account")
+    sales = pd.DataFrame({
+        "sale_id": ids, "account": r["account"], "owner": r["account"].map(acc["owner"]),
+        "symbol": r["symbol"], "sale_date": r["sold"], "acquired": r["acquired"],
+        "quantity": r["quantity"], "proceeds": proceeds, "cost_basis": basis,
+        "tax_type": r["account"].map(acc["tax_type"]).fillna(TaxType.TAXABLE.value),
+        "reported_disallowed": r["wash_sale_disallowed"].fillna(0.0),
+    })
+    unknown = sales["proceeds"].isna() | sales["cost_basis"].isna()
+    if unknown.any():
+        notes.append(f"{unknown.sum()} realised row(s) have no proceeds or cost basis, so "
+                     "whether they are losses is unknown; they are not checked")
+    noacq = sales["acquired"].isna() & ((sales["cost_basis"] - sales["proceeds"]) > 0)
+    if noacq.any():
+        notes.append(f"{noacq.sum()} loss sale(s) have no acquisition date: their own purchase "
+                     "cannot be excluded and their holding period cannot be tacked")
+    return sales, notes
+
+
+def groups_setting(household, groups):
+    if groups is not None:
+        return groups
+    return household.settings.get("substantially_identical") or ()
+
+
+def planned_sales(household, sales) -> pd.DataFrame:
+    """Normalise planned sales to one row per lot sold: account, symbol, quantity, acquired."""
+    if isinstance(sales, pd.DataFrame):
+        plan = sales.copy()
+    elif isinstance(sales, str):
+        plan = pd.DataFrame({"lot_id": [sales]})
+    else:
+        items = list(sales)
+        plan = pd.DataFrame([{"lot_id": x} if isinstance(x, str) else dict(x) for x in items])
+    lots = household.lots
+    out = []
+    for k, row in enumerate(plan.to_dict("records")):
+        lid = row.get("lot_id")
+        if isinstance(lid, str):
+            hit = lots[lots["lot_id"] == lid]
+            if hit.empty:
+                raise HouseholdError(f"planned sale #{k + 1}: no open lot {lid!r}")
+            lot = hit.iloc[0]
+            qty = row.get("quantity")
+            qty = lot["quantity"] if qty is None or pd.isna(qty) else float(qty)
+            out.append({"sale": k, "account": lot["account"], "symbol": lot["symbol"],
+                        "quantity": qty, "acquired": lot["acquired"]})
+            continue
+        if "account" not in row or "symbol" not in row:
+            raise HouseholdError(f"planned sale #{k + 1}: give a lot_id, or an account and a "
+                                 "symbol (and optionally a quantity)")
+        acct, sym = str(row["account"]), _norm_symbol(row["symbol"])
+        held = lots[(lots["account"] == acct) & (lots["symbol"].str.upper() == sym)]
+        held = held.sort_values("acquired", kind="stable")  # FIFO: conservative (see Notes)
+        want = row.get("quantity")
+        total = float(held["quantity"].sum())
+        want = total if want is None or pd.isna(want) else float(want)
+        if held.empty:
+            out.append({"sale": k, "account": acct, "symbol": sym, "quantity": want,
+                        "acquired": pd.NaT})
+            continue
+        left = want
+        for _, lot in held.iterrows():
+            if left <= EPS:
+                break
+            take = min(left, float(lot["quantity"]))
+            out.append({"sale": k, "account": acct, "symbol": lot["symbol"], "quantity": take,
+                        "acquired": lot["acquired"]})
+            left -= take
+    return pd.DataFrame(out, columns=["sale", "account", "symbol", "quantity", "acquired"])
+
+
+def threats(household, plan: pd.DataFrame, keys: Callable[[pd.Series], pd.Series],
+            used: pd.Series, day0: pd.Timestamp, before: int, after: int
+            ) -> tuple[pd.DataFrame, list[str]]:
+    """Rows of :data:`THREAT_COLUMNS` for planned sales (see ``forward_wash_check``).
+
+    ``keys`` maps a Series of symbols to group keys; ``used`` is the shares of each
+    acquisition (by ``acq_id``) already matched to realised losses.
+    """
+    types = household.accounts.set_index("account")["tax_type"]
+    acq, notes = household_acquisitions(household)
+    acq["left"] = acq["quantity"] - acq["acq_id"].map(used).fillna(0.0)
+    pos = household.positions
+    tx = household.transactions
+    reinv = tx[tx["action"].eq(Action.REINVEST.value)
+               & (tx["date"] > day0 - pd.Timedelta(days=365)) & (tx["date"] <= day0)]
+    reinv_sym, _ = resolve_symbols(reinv, pos)
+    reinv = reinv.assign(symbol=reinv_sym).dropna(subset=["symbol"])
+    acq["group"] = keys(acq["symbol"])
+    plan = plan.assign(group=keys(plan["symbol"]))
+    pos = pos.assign(group=keys(pos["symbol"]))
+    reinv = reinv.assign(group=keys(reinv["symbol"]))
+
+    lo, hi = day0 - pd.Timedelta(days=before), day0 + pd.Timedelta(days=after)
+    window = acq[(acq["date"] >= lo) & (acq["date"] <= hi)]
+    noncash = pos[pos["asset_class"].ne("cash")]
+    acct_value = noncash.groupby("account")["market_value"].sum()
+    out: list[dict] = []
+    for k, sale in plan.groupby("sale", sort=True):
+        acct, grp = sale["account"].iloc[0], sale["group"].iloc[0]
+        sym, qty = sale["symbol"].iloc[0], float(sale["quantity"].sum())
+        if types.get(acct, TaxType.TAXABLE.value) != TaxType.TAXABLE.value:
+            notes.append(f"planned sale #{k + 1} ({acct} {sym}) is in a tax-advantaged "
+                         "account: no loss is recognised there, nothing to wash")
+            continue
+        base = {"sale_account": acct, "sale_symbol": sym, "sale_quantity": qty, "group": grp}
+        own = sale.dropna(subset=["acquired"]).groupby("acquired")["quantity"].sum().to_dict()
+        for _, a in window[window["group"] == grp].iterrows():
+            left = float(a["left"])
+            if a["account"] == acct and a["date"] in own:  # the shares being sold
+                x = min(own[a["date"]], float(a["quantity"]))
+                own[a["date"]] -= x
+                left -= x
+            if left <= EPS:
+                continue
+            per = a["cost"] / a["quantity"] if pd.notna(a["cost"]) else np.nan
+            out.append({**base, "account": a["account"], "symbol": a["symbol"],
+                        "date": a["date"], "kind": "recent_purchase", "quantity": left,
+                        "dollars": left * per, "tax_type": a["tax_type"],
+                        "safe_sell_date": a["date"] + pd.Timedelta(days=after + 1),
+                        "note": f"{a['kind']} {a['acq_id']}"})
+        for c_acct, amount in household.contributions.items():
+            held = noncash[(noncash["account"] == c_acct) & (noncash["group"] == grp)]
+            total = acct_value.get(c_acct, 0.0)
+            if amount <= 0 or held.empty or total <= 0:
+                continue
+            for _, p in held.iterrows():
+                dollars = amount * p["market_value"] / total
+                out.append({**base, "account": c_acct, "symbol": p["symbol"], "date": pd.NaT,
+                            "kind": "scheduled_contribution", "dollars": dollars,
+                            "quantity": dollars / p["price"] if p["price"] else np.nan,
+                            "tax_type": types.get(c_acct, TaxType.TAXABLE.value),
+                            "note": f"planned contribution ${amount:,.2f} to {c_acct}, "
+                                    "split by current holdings; date not given"})
+        r = reinv[reinv["group"] == grp]
+        for (r_acct, r_sym), h in r.groupby(["account", "symbol"], sort=True):
+            still = pos[(pos["account"] == r_acct) & (pos["symbol"] == r_sym)
+                        & (pos["quantity"] > 0)]
+            if still.empty:
+                continue
+            d = h["date"].sort_values()
+            gap = d.diff().dropna().median()
+            nxt = d.iloc[-1] + gap if pd.notna(gap) else pd.NaT
+            last = h.sort_values("date").iloc[-1]
+            out.append({**base, "account": r_acct, "symbol": r_sym, "date": nxt,
+                        "kind": "expected_reinvestment", "quantity": last["quantity"],
+                        "dollars": -last["amount"] if pd.notna(last["amount"]) else np.nan,
+                        "tax_type": types.get(r_acct, TaxType.TAXABLE.value),
+                        "note": f"{len(h)} reinvestment(s) in the past year, last "
+                                f"{last['date'].date()}; turn off reinvestment or wait"})
+    res = pd.DataFrame(out, columns=[c for c in THREAT_COLUMNS if c != "permanent"])
+    res["permanent"] = res["tax_type"].ne(TaxType.TAXABLE.value)
+    res["safe_buy_back_date"] = day0 + pd.Timedelta(days=after + 1)
+    for c in ("date", "safe_sell_date", "safe_buy_back_date"):
+        res[c] = pd.to_datetime(res[c]).astype(DATE_DTYPE)
+    for c in ("quantity", "dollars", "sale_quantity"):
+        res[c] = pd.to_numeric(res[c]).astype("float64")
+    return res[list(THREAT_COLUMNS)].reset_index(drop=True), notes
