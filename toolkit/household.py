@@ -57,7 +57,8 @@ COST_BASIS_METHODS = ("fifo", "lifo", "hifo", "average", "specific")
 _HOUSEHOLD_KEYS = {
     "name", "tax_year", "filing_status", "ordinary_income", "qualified_dividends", "state_rate",
     "carryforward_short_term", "carryforward_long_term", "realized_short_term",
-    "realized_long_term", "as_of", "future_ordinary_rate",
+    "realized_long_term", "as_of", "future_ordinary_rate", "deductions",
+    "other_investment_income",
 }
 _ACCOUNT_KEYS = {"id", "type", "owner", "name", "custodian", "cost_basis_method"}
 _FILE_KEYS = {"path", "account", "symbol", "format"}
@@ -88,6 +89,13 @@ class TaxProfile:
         Net gains already realised this year outside the toolkit's plan, dollars.
     future_ordinary_rate : float or None
         Assumed marginal ordinary rate when tax-deferred money is withdrawn (after-tax views).
+    deductions : float or None
+        Deductions subtracted from AGI to reach ``ordinary_income`` (standard or itemized,
+        plus any QBI deduction), dollars. Only used to estimate modified AGI for the NIIT
+        and the AMT warning; None means the year's basic standard deduction.
+    other_investment_income : float
+        The part of ``ordinary_income`` that is net investment income for the NIIT
+        (interest, non-qualified dividends, rents, royalties), dollars.
     """
 
     filing_status: str
@@ -100,6 +108,8 @@ class TaxProfile:
     realized_short_term: float = 0.0
     realized_long_term: float = 0.0
     future_ordinary_rate: float | None = None
+    deductions: float | None = None
+    other_investment_income: float = 0.0
 
     def __post_init__(self) -> None:
         if self.filing_status not in FILING_STATUSES:
@@ -110,6 +120,11 @@ class TaxProfile:
         for name in ("carryforward_short_term", "carryforward_long_term"):
             if getattr(self, name) < 0:
                 raise HouseholdError(f"{name} must be given as a positive number of dollars")
+        if self.deductions is not None and self.deductions < 0:
+            raise HouseholdError(f"deductions {self.deductions!r} must not be negative")
+        if self.other_investment_income < 0:
+            raise HouseholdError(f"other_investment_income {self.other_investment_income!r} "
+                                 "must not be negative")
 
     def replace(self, **changes: Any) -> TaxProfile:
         """A copy with some fields changed."""
@@ -304,6 +319,7 @@ def _profile(h: Mapping, where: str) -> TaxProfile:
     if "tax_year" not in h:
         raise HouseholdError(f"{where}: [household] needs tax_year")
     fr = h.get("future_ordinary_rate")
+    ded = h.get("deductions")
     return TaxProfile(
         filing_status=str(h["filing_status"]),
         year=int(h["tax_year"]),
@@ -315,6 +331,8 @@ def _profile(h: Mapping, where: str) -> TaxProfile:
         realized_short_term=_number(h, "realized_short_term", where, 0.0),
         realized_long_term=_number(h, "realized_long_term", where, 0.0),
         future_ordinary_rate=None if fr is None else float(fr),
+        deductions=None if ded is None else _number(h, "deductions", where),
+        other_investment_income=_number(h, "other_investment_income", where, 0.0),
     )
 
 
