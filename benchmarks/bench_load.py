@@ -74,7 +74,7 @@ def main() -> None:
         for name, make in (("generic_lots_100k", generic_lots),
                            ("schwab_transactions_100k", schwab_transactions),
                            ("fidelity_positions_100k", fidelity_positions)):
-            path = Path(d) / (f"Individual_XXX234_Transactions_20261120-101500.csv"
+            path = Path(d) / ("Individual_XXX234_Transactions_20261120-101500.csv"
                               if name.startswith("schwab") else f"{name}.csv")
             make(path, rng)
             skip = 1 if name.startswith("generic") else 0

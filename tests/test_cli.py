@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from toolkit.cli import main
 from tests.conftest import ROOT, SAMPLES
+from toolkit.cli import main
 
 HOUSEHOLD = SAMPLES / "household" / "household.toml"
 FIDELITY = SAMPLES / "household" / "fidelity" / "Portfolio_Positions_Nov-20-2026.csv"

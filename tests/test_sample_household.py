@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tests.conftest import SAMPLES
 from toolkit import load_household
 from toolkit.tax.holding import lot_status
-from tests.conftest import SAMPLES
 
 HOUSEHOLD = SAMPLES / "household" / "household.toml"
 

@@ -18,6 +18,17 @@ from toolkit.household import Household, TaxProfile, load_household
 from toolkit.io import Export, available_formats, load_export
 from toolkit.schema import Action, TaxType
 from toolkit.securities import SecurityMaster, load_securities
+from toolkit.tax import (
+    compare_methods,
+    forward_wash_check,
+    gains_tax,
+    lot_status,
+    marginal_rates,
+    select_lots,
+    term,
+    wash_sales,
+    year_tables,
+)
 
 __all__ = [
     "Action",
@@ -35,9 +46,18 @@ __all__ = [
     "ToolkitError",
     "UnknownFormatError",
     "available_formats",
+    "compare_methods",
+    "forward_wash_check",
+    "gains_tax",
     "load_export",
     "load_household",
     "load_securities",
+    "lot_status",
+    "marginal_rates",
+    "select_lots",
+    "term",
+    "wash_sales",
+    "year_tables",
 ]
 
 __version__ = "0.1.0"

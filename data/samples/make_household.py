@@ -6,7 +6,8 @@ The Rivera household (married filing jointly) holds seven accounts at three cust
   symbol, 42 lots mixing short- and long-term gains and losses, one same-account wash sale
   reported by Schwab), its 2026 transactions and realised gains; Alex's Roth IRA (...789).
 - Fidelity: Maya's Rollover IRA, Alex's ACME 401(k) (a collective trust by CUSIP, a small
-  fund menu and ACME employer stock) and Maya's HSA, in one Portfolio_Positions file (July
+  fund menu whose international fund VTIAX tracks the same index as VXUS, bought by payroll
+  every two weeks, and ACME employer stock) and Maya's HSA, in one Portfolio_Positions file (July
   2026 sentence-case header) and one Accounts_History file (July 2026 layout, with 401(k)
   workplace rows).
 - Vanguard: Alex's Traditional IRA and Maya's Roth IRA in one OfxDownload.csv, including the
@@ -254,8 +255,8 @@ FID_ROWS = [
     ("234567891", "ROLLOVER IRA", "Pending activity", "", None, None, 150.00, None, ""),
     ("87654", "ACME CORP 401(K) PLAN", "59515R401", "VANG INST 500 INDEX TR", 780.5, 230.50,
      None, None, ""),
-    ("87654", "ACME CORP 401(K) PLAN", "FSPSX", "FID INTL INDEX", 800, 50.10, 36400.00, None,
-     ""),
+    ("87654", "ACME CORP 401(K) PLAN", "VTIAX", "VANG TOT INTL STK IDX ADM", 1200, 33.40,
+     36400.00, None, ""),
     ("87654", "ACME CORP 401(K) PLAN", "FXNAX", "FID US BOND INDEX", 2900, 10.42, 30450.00,
      None, ""),
     ("87654", "ACME CORP 401(K) PLAN", "ACME", "ACME CORP COMMON STOCK", 1250, 68.40, 22500.00,
@@ -312,11 +313,11 @@ def fidelity_history() -> None:
     rows = []
     # 401(k) payroll purchases (workplace rows: no symbol or type; shares written under
     # Price ($) and the price under Quantity, as Fidelity does, reds #182)
-    for date, prices in (("11-13-2026", (230.55, 50.10, 10.42)),
-                         ("10-30-2026", (228.90, 49.60, 10.40)),
-                         ("10-16-2026", (226.40, 48.95, 10.38))):
+    for date, prices in (("11-13-2026", (230.55, 33.40, 10.42)),
+                         ("10-30-2026", (228.90, 33.05, 10.40)),
+                         ("10-16-2026", (226.40, 32.70, 10.38))):
         for (desc, amount), price in zip((("VANG INST 500 INDEX TR", 400.00),
-                                          ("FID INTL INDEX", 150.00),
+                                          ("VANG TOT INTL STK IDX ADM", 150.00),
                                           ("FID US BOND INDEX", 100.00)), prices, strict=True):
             shares = round(amount / price, 3)
             rows.append((date, *k, "Contributions", "", desc, "", f"{shares:.3f}", f"{price:.2f}",

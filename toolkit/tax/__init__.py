@@ -1,6 +1,48 @@
-"""The tax engine: holding periods, the tax cost of realising gains, lot selection, wash sales
-and loss harvesting. Pure functions over canonical frames; no I/O, no display."""
+"""The tax engine: holding periods, the tax cost of realising gains, lot selection and wash
+sales across the household. Pure functions over canonical frames; no I/O, no display."""
 
+from toolkit.tax.gains import (
+    GainsTax,
+    Liability,
+    capital_gains_liability,
+    gains_tax,
+    marginal_rates,
+)
 from toolkit.tax.holding import long_term_date, long_term_dates, lot_status, term, terms
+from toolkit.tax.lots import compare_methods, select_lots
+from toolkit.tax.tables import YearTables, available_years, ordinary_tax, year_tables
+from toolkit.tax.wash import (
+    SubstantiallyIdentical,
+    WashResult,
+    forward_wash_check,
+    identity_groups,
+    match_wash_sales,
+    wash_sale_result,
+    wash_sales,
+)
 
-__all__ = ["long_term_date", "long_term_dates", "lot_status", "term", "terms"]
+__all__ = [
+    "GainsTax",
+    "Liability",
+    "SubstantiallyIdentical",
+    "WashResult",
+    "YearTables",
+    "available_years",
+    "capital_gains_liability",
+    "compare_methods",
+    "forward_wash_check",
+    "gains_tax",
+    "identity_groups",
+    "long_term_date",
+    "long_term_dates",
+    "lot_status",
+    "marginal_rates",
+    "match_wash_sales",
+    "ordinary_tax",
+    "select_lots",
+    "term",
+    "terms",
+    "wash_sale_result",
+    "wash_sales",
+    "year_tables",
+]
