@@ -23,8 +23,12 @@ $(STAMP): pyproject.toml
 	fi
 	@touch $(STAMP)
 
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+LAB_ARGS ?=
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=notebooks $(LAB_ARGS) \
+		notebooks/00_start_here.ipynb
 
 lint: $(STAMP)
 	$(BIN)/ruff check toolkit tests benchmarks
