@@ -47,6 +47,15 @@ def _objects(s: pd.Series) -> np.ndarray:
     return s.astype("str").to_numpy(dtype=object, na_value=None)
 
 
+def _all_empty(s: pd.Series) -> bool:
+    """True when every cell is missing or the empty string (an unused optional column)."""
+    return bool((s.isna() | (s == "")).all())
+
+
+def _missing_like(s: pd.Series) -> pd.Series:
+    return pd.Series(None, index=s.index, dtype="str")
+
+
 def strip(s: pd.Series) -> pd.Series:
     """Strip whitespace (and stray quotes) from text cells, keeping missing values."""
     out = [None if c is None else c.strip(_STRIP) for c in _objects(s)]
@@ -60,6 +69,8 @@ def null_mask(s: pd.Series) -> pd.Series:
 
 def text(s: pd.Series) -> pd.Series:
     """Clean a text column: stripped, inner runs of spaces kept, null tokens made missing."""
+    if _all_empty(s):
+        return _missing_like(s)
     nulls = _NULL_VARIANTS
     out = [None if c is None or (t := c.strip(_STRIP)) in nulls else t for c in _objects(s)]
     return pd.Series(out, index=s.index, dtype="str")
@@ -250,6 +261,8 @@ def date_value(value: str, *, column: str = "date", path: str = "", line: int | 
 
 def symbol(s: pd.Series) -> pd.Series:
     """Clean a symbol column: strip spaces and quote marks, drop Fidelity's ``**`` cash marks."""
+    if _all_empty(s):
+        return _missing_like(s)
     nulls = _NULL_VARIANTS
     out = [None if c is None or (t := c.strip(_STRIP)) in nulls or not (
         t := t.rstrip("*").strip()) else t for c in _objects(s)]
