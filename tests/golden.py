@@ -26,7 +26,7 @@ SAMPLES = ROOT / "data" / "samples"
 EXPECTED = SAMPLES / "expected"
 FRAMES = {"positions": POSITIONS, "lots": LOTS, "transactions": TRANSACTIONS,
           "realized": REALIZED, "skipped": SKIPPED}
-NOT_EXPORTS = {".toml", ".md", ".json", ".py"}
+NOT_EXPORTS = {".toml", ".md", ".py"}
 
 
 def sample_files() -> list[Path]:
