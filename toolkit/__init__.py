@@ -4,6 +4,7 @@ The public API: load a household (or single exports) into validated pandas frame
 the core about it. Frames and their columns are declared in :mod:`toolkit.schema`.
 """
 
+from toolkit.allocation import Band, allocation, drift, drift_views, exposures
 from toolkit.errors import (
     FormatError,
     HouseholdError,
@@ -32,6 +33,7 @@ from toolkit.tax import (
 
 __all__ = [
     "Action",
+    "Band",
     "Export",
     "FormatError",
     "Household",
@@ -45,8 +47,12 @@ __all__ = [
     "TaxType",
     "ToolkitError",
     "UnknownFormatError",
+    "allocation",
     "available_formats",
     "compare_methods",
+    "drift",
+    "drift_views",
+    "exposures",
     "forward_wash_check",
     "gains_tax",
     "load_export",
