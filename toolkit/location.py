@@ -505,7 +505,10 @@ def optimal_placement(values: pd.Series, capacity: pd.Series, rates: pd.DataFram
         scale = max(1.0, float(np.max(np.abs(res.lower.marginals[:n]))))
         upper[res.lower.marginals[:n] > _REDUCED_COST_TOL * scale] = 0.0
 
-    res = solve(rt.ravel())
+    # the drag objective is scaled so its largest rate is 1: rate differences far below
+    # HiGHS' optimality tolerance (1e-7) in dollars per dollar still decide the placement
+    cmax = float(np.max(np.abs(rt))) if rt.size else 0.0
+    res = solve(rt.ravel() / cmax if cmax > 0 else rt.ravel())
     if res.status != 0:
         raise PlanningError(f"optimal_placement: HiGHS found no placement ({res.message})")
     x = res.x
@@ -740,8 +743,12 @@ def _placement_table(ex: pd.DataFrame, best: Placement, pinned: tuple[str, ...]
                          "best_value": round(b, 2) + 0.0,
                          "change": round(b - mv, 2) + 0.0,
                          "preferred": rule.prefer[0] if rule and rule.prefer else ""})
-    return pd.DataFrame(rows).astype({"asset_class": "str", "treatment": "str",
-                                      "preferred": "str"})
+    cols = ["asset_class", "treatment", "market_value", "share_of_class", "best_value",
+            "change", "preferred"]
+    return pd.DataFrame(rows, columns=cols).astype(
+        {"asset_class": "str", "treatment": "str", "market_value": "float64",
+         "share_of_class": "float64", "best_value": "float64", "change": "float64",
+         "preferred": "str"})
 
 
 def _flags(ex: pd.DataFrame) -> pd.DataFrame:
