@@ -195,6 +195,7 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
     found += _unreconciled_findings(ctx, reconciliation, notes)
     out = pd.DataFrame(found, columns=list(COLUMNS))
     out = out.astype({c: "str" for c in COLUMNS if c != "value"}).astype({"value": "float64"})
+    out["value"] = out["value"].round(2) + 0.0
     for c in ("account", "symbol", "asset_class"):
         out[c] = out[c].where(out[c].notna() & out[c].ne("None"))
     sev = out["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
@@ -349,7 +350,8 @@ def _isolation_findings(ctx: _Context, d: pd.DataFrame, tol: float, rep) -> list
         for acct in mix.index[on]:
             msg = (f"{ctx.label(acct)} holds the target mix by itself (every class within "
                    f"{tol * 100:g} pp of target), but the household is outside its band for "
-                   f"{', '.join(off_classes)}: rebalancing each account to the target "
+                   f"{', '.join(_CLASS_NOUNS.get(c, c) for c in off_classes)}: rebalancing "
+                   "each account to the target "
                    "separately does not fix the household; rebalance across accounts.")
             rows.append(_row("warning", "rebalanced_in_isolation", acct, None, None, msg,
                              f"{mix_text(acct)}; {hh}", np.nan))
@@ -590,6 +592,10 @@ def _unclassified_findings(ctx: _Context) -> list[dict]:
     return rows
 
 
+def _fmt(v) -> str:
+    return f"{v:g}" if isinstance(v, float | int | np.floating) else str(v)
+
+
 def _reconcile_report(household: Household) -> pd.DataFrame | None:
     """``toolkit.reconcile.reconcile(household)``, or None when that module is absent."""
     try:
@@ -620,7 +626,7 @@ def _unreconciled_findings(ctx: _Context, report: pd.DataFrame | None, notes: li
         msg = (f"{r.symbol} in {ctx.label(r.account)} is not reconciled "
                f"({str(r.status).replace('_', ' ')}): {detail} Fix the positions, lots or "
                "history before planning sales of it.")
-        ev = "; ".join(f"{c} {getattr(r, c)}" for c in
+        ev = "; ".join(f"{c} {_fmt(getattr(r, c))}" for c in
                        ("position_quantity", "lots_quantity", "history_quantity",
                         "position_basis", "lots_basis", "lots_source")
                        if hasattr(r, c) and pd.notna(getattr(r, c)))
