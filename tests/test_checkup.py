@@ -272,8 +272,8 @@ def test_recent_purchase_would_wash_a_harvest_today():
         "Selling VXUS at a loss in T today would be a wash sale: 20 shares of VXUS were bought "
         "in R on 2026-11-10, which would wash it for good (a tax-advantaged account). Harvest "
         "it from 2026-12-11.")
-    assert f.loc[0, "evidence"].startswith("100 shares of VXUS held at a loss of $1,000.00; "
-                                           "recent_purchase of 20 VXUS ($1,400.00)")
+    assert f.loc[0, "evidence"] == ("100 shares of VXUS held at a loss of $1,000.00; buy of 20 "
+                                    "VXUS in R on 2026-11-10 ($1,400.00)")
 
 
 def test_dividend_reinvestment_would_wash_a_harvest():

@@ -168,12 +168,13 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
     notes: list[str] = []
     found: list[dict] = []
     ctx = _Context(household)
-    d = drift(household, band=band)
+    ctx.ex = exposures(household)
+    d = drift(household, band=band, values=ctx.ex)
     found += _band_findings(ctx, d, band)
     try:
-        from toolkit.location import location_report
+        from toolkit.location import _report
 
-        rep = location_report(household, rates=rates, max_swaps=0)
+        rep = _report(household, rates=rates, max_swaps=0, exposures_=ctx.ex)
     except TaxTableError as exc:
         rep = None
         found.append(_row("info", "tax_figures_unavailable", None, None, None,
@@ -189,7 +190,7 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
     if rep is not None:
         found += _long_term_findings(ctx, wash.adjusted_lots, soon_days)
     found += _wash_findings(ctx, wash)
-    found += _forward_wash_findings(ctx, policy)
+    found += _forward_wash_findings(ctx, wash, policy)
     found += _idle_cash_findings(ctx, idle_cash)
     found += _unclassified_findings(ctx)
     found += _unreconciled_findings(ctx, reconciliation, notes)
@@ -246,6 +247,7 @@ class _Context:
         acc = household.accounts
         self.names = dict(zip(acc["account"], acc["name"], strict=True))
         self.types = dict(zip(acc["account"], acc["tax_type"], strict=True))
+        self.ex: pd.DataFrame | None = None
 
     def label(self, account: str) -> str:
         name = self.names.get(account)
@@ -306,7 +308,7 @@ def _band_findings(ctx: _Context, d: pd.DataFrame, band: Band) -> list[dict]:
 
 
 def _account_mix(ctx: _Context) -> tuple[pd.DataFrame, pd.Series]:
-    ex = exposures(ctx.h)
+    ex = ctx.ex
     inv = ex[~ex["asset_class"].isin(["cash", UNCLASSIFIED])]
     mix = inv.pivot_table(index="account", columns="asset_class", values="market_value",
                           aggfunc="sum", fill_value=0.0, sort=False)
@@ -460,54 +462,75 @@ def _wash_findings(ctx: _Context, wash) -> list[dict]:
     h = ctx.h
     _, after = _window()
     day0 = pd.Timestamp(h.as_of)
-    rows = []
     w = wash.rows
     if w.empty:
-        return rows
-    for (acct, sym, sold), g in w.groupby(["account", "symbol", "sale_date"], sort=True):
-        loss = float(g["loss"].sum())
-        dis = float(g["disallowed"].sum())
-        broker = float(g.drop_duplicates("sale_id")["broker_reported"].sum())
-        allowed = float(g["allowed"].sum())
-        where = ctx.label(acct)
-        matched = g[g["replacement_id"].notna() & (g["disallowed"] > 0)]
-        if pd.Timestamp(sold).year == h.profile.year and dis - broker > 0.005:
+        return []
+    keys = ["account", "symbol", "sale_date"]
+    agg = w.groupby(keys, sort=True).agg(loss=("loss", "sum"), dis=("disallowed", "sum"),
+                                         allowed=("allowed", "sum"))
+    rz = h.realized
+    broker = rz.groupby(["account", "symbol", "sold"])["wash_sale_disallowed"].sum(
+        min_count=1).fillna(0.0)
+    agg["broker"] = broker.reindex(agg.index).fillna(0.0).to_numpy()
+    sold = agg.index.get_level_values("sale_date")
+    end = sold + pd.Timedelta(days=after)
+    agg["disallow"] = (sold.year == h.profile.year) & (agg["dis"] - agg["broker"] > 0.005)
+    agg["window"] = (sold <= day0) & (day0 <= end) & (agg["allowed"] > 0.005)
+    agg = agg[agg["disallow"] | agg["window"]]
+    if agg.empty:
+        return []
+    m = w[w["replacement_id"].notna() & (w["disallowed"] > 0)]
+    m = m.set_index(keys).loc[lambda x: x.index.isin(agg.index)]
+    matched = {k: g for k, g in m.groupby(level=[0, 1, 2], sort=False)}
+    rows = []
+    for (acct, sym, sold), r in agg.iterrows():
+        loss, dis, allowed, brk = r["loss"], r["dis"], r["allowed"], r["broker"]
+        where, cls = ctx.label(acct), ctx.asset_class(acct, sym)
+        if r["disallow"]:
+            g = matched.get((acct, sym, sold), m.iloc[:0])
             parts = [f"{q:g} shares of {s} bought in {ctx.label(a)} on {_date(d)}"
                      + (" (tax-advantaged: lost for good)" if p else "")
-                     for q, s, a, d, p in zip(matched["replacement_quantity"],
-                                              matched["replacement_symbol"],
-                                              matched["replacement_account"],
-                                              matched["replacement_date"],
-                                              matched["permanent"], strict=True)]
-            perm = float(matched.loc[matched["permanent"], "disallowed"].sum())
+                     for q, s, a, d, p in zip(g["replacement_quantity"],
+                                              g["replacement_symbol"],
+                                              g["replacement_account"],
+                                              g["replacement_date"], g["permanent"],
+                                              strict=True)]
+            perm = float(g.loc[g["permanent"], "disallowed"].sum())
             how = (" for good (Rev. Rul. 2008-5: a purchase in an IRA or Roth IRA adds "
                    "nothing to any basis)" if perm >= dis - 0.005 else
                    ", to be added to the replacement shares' basis")
-            reported = (f"the broker reports {_usd(broker)}" if broker > 0 else
+            reported = (f"the broker reports {_usd(brk)}" if brk > 0 else
                         "the broker does not report it")
             msg = (f"The {_usd(loss)} loss on {sym} sold {_date(sold)} in {where} is a wash "
                    f"sale: {_usd(dis)} of it is disallowed{how}; {reported}. Report "
-                   f"{_usd(dis - broker)} more as disallowed on Form 8949 with code W.")
-            rows.append(_row("action", "wash_sale_disallowed", acct, sym,
-                             ctx.asset_class(acct, sym), msg,
-                             "replaced by " + "; ".join(parts), dis - broker))
-        end = pd.Timestamp(sold) + pd.Timedelta(days=after)
-        if pd.Timestamp(sold) <= day0 <= end and allowed > 0.005:
+                   f"{_usd(dis - brk)} more as disallowed on Form 8949 with code W.")
+            rows.append(_row("action", "wash_sale_disallowed", acct, sym, cls, msg,
+                             "replaced by " + "; ".join(parts), dis - brk))
+        if r["window"]:
+            close = pd.Timestamp(sold) + pd.Timedelta(days=after)
             msg = (f"{sym} was sold at a {_usd(loss)} loss on {_date(sold)} in {where}. "
                    f"Buying {sym} or a substantially identical security in any household "
                    "account (IRAs, Roth IRAs, HSAs and a spouse's accounts included) through "
-                   f"{_date(end)} would wash it; the first safe day is "
-                   f"{_date(end + pd.Timedelta(days=1))}.")
+                   f"{_date(close)} would wash it; the first safe day is "
+                   f"{_date(close + pd.Timedelta(days=1))}.")
             ev = (f"loss {_usd(loss)}, already disallowed {_usd(dis)}, still allowed "
                   f"{_usd(allowed)}; window {_date(sold - pd.Timedelta(days=after))} to "
-                  f"{_date(end)}")
-            rows.append(_row("warning", "wash_sale_window", acct, sym,
-                             ctx.asset_class(acct, sym), msg, ev, allowed))
+                  f"{_date(close)}")
+            rows.append(_row("warning", "wash_sale_window", acct, sym, cls, msg, ev, allowed))
     return rows
 
 
-def _forward_wash_findings(ctx: _Context, policy: str) -> list[dict]:
-    from toolkit.tax import forward_wash_check
+def _forward_wash_findings(ctx: _Context, wash, policy: str) -> list[dict]:
+    """What would wash a loss harvested today from each taxable holding, one row per holding.
+
+    The same rules as :func:`toolkit.tax.forward_wash_check`, vectorised over every holding
+    with a loss lot: acquisitions within 30 days of today (any account, shares not already
+    used as replacements for a realised loss, the holding's own loss lots excluded),
+    dividend reinvestments of the past year in accounts still holding the fund, and planned
+    contributions to accounts holding it.
+    """
+    from toolkit.tax import _wash_household as hh
+    from toolkit.tax.wash import SubstantiallyIdentical, _window
 
     h = ctx.h
     lots = h.lots[h.lots["account"].map(ctx.taxable).fillna(False).astype(bool)]
@@ -515,44 +538,149 @@ def _forward_wash_findings(ctx: _Context, policy: str) -> list[dict]:
         return []
     st = lot_status(lots, ctx.prices(), h.as_of)
     losing = st[st["unrealized_gain"] < 0]
-    if losing.empty or losing["lot_id"].isna().any():
+    if losing.empty:
         return []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        threats = forward_wash_check(h, losing[["lot_id", "quantity"]], policy=policy)
-    threats = threats[threats["quantity"].fillna(0) > 0]
+    day0 = pd.Timestamp(h.as_of)
+    before, after = _window()
+    pol = SubstantiallyIdentical.coerce(policy, hh.groups_setting(h, None))
+    acq, _ = hh.household_acquisitions(h)
+    tx = h.transactions
+    reinv = tx[tx["action"].eq("reinvest") & (tx["date"] > day0 - pd.Timedelta(days=365))
+               & (tx["date"] <= day0)]
+    reinv = reinv.assign(symbol=hh.resolve_symbols(reinv, h.positions)[0]).dropna(
+        subset=["symbol"])
+    keys = pol.keys(pd.concat([losing["symbol"], acq["symbol"], reinv["symbol"],
+                               h.positions["symbol"]], ignore_index=True), h.securities)
+    hold = losing.groupby(["account", "symbol"], sort=True).agg(
+        loss=("unrealized_gain", "sum"), shares=("quantity", "sum")).reset_index()
+    hold["loss"] = -hold["loss"]
+    hold["group"] = hold["symbol"].map(keys)
+    threats = [_recent_threats(hold, losing, acq, wash, keys, day0, before, after),
+               _planned_threats(ctx, hold, reinv, keys)]
+    t = pd.concat([x for x in threats if len(x)], ignore_index=True) if any(
+        len(x) for x in threats) else None
+    if t is None:
+        return []
     rows = []
-    by = losing.groupby(["account", "symbol"])
-    loss_of = (-by["unrealized_gain"].sum()).to_dict()
-    shares_of = by["quantity"].sum().to_dict()
-    keys = ["sale_account", "sale_symbol", "account", "symbol", "kind", "date"]
-    for t in threats.drop_duplicates(keys).itertuples(index=False):
-        k = (t.sale_account, t.sale_symbol)
-        loss, shares = loss_of.get(k, 0.0), shares_of.get(k, 0.0)
-        at_risk = loss * min(1.0, float(t.quantity) / shares) if shares else 0.0
-        where, there = ctx.label(t.sale_account), ctx.label(t.account)
-        cls = ctx.asset_class(t.sale_account, t.sale_symbol)
-        perm = " for good (a tax-advantaged account)" if t.permanent else ""
-        ev = (f"{_shares(shares)} of {t.sale_symbol} held at a loss of {_usd(loss)}; "
-              f"{t.kind} of {float(t.quantity):g} {t.symbol} ({_usd(t.dollars)})"
-              + (f"; {t.note}" if isinstance(t.note, str) and t.note else ""))
-        if t.kind in _PLAN_THREATS:
-            what = (f"the planned contribution to {there} buys {t.symbol}"
-                    if t.kind == "scheduled_contribution" else
-                    f"{t.symbol} dividends are reinvested in {there}")
-            msg = (f"A loss harvested on {t.sale_symbol} in {where} could be washed: {what}, "
-                   f"a purchase that would wash it{perm}. Pause or redirect that purchase "
-                   "from 30 days before the sale until 30 days after it.")
-            rows.append(_row("info", "wash_sale_future_purchase", t.sale_account,
-                             t.sale_symbol, cls, msg, ev, at_risk))
-        else:
-            safe = _date(t.safe_sell_date) if pd.notna(t.safe_sell_date) else "later"
-            msg = (f"Selling {t.sale_symbol} at a loss in {where} today would be a wash sale: "
-                   f"{_shares(float(t.quantity))} of {t.symbol} were bought in {there} on "
-                   f"{_date(t.date)}, which would wash it{perm}. Harvest it from {safe}.")
-            rows.append(_row("warning", "wash_sale_recent_purchase", t.sale_account,
-                             t.sale_symbol, cls, msg, ev, at_risk))
+    hold = hold.set_index(["account", "symbol"])
+    for (acct, sym), g in t.groupby(["sale_account", "sale_symbol"], sort=True):
+        hrow = hold.loc[(acct, sym)]
+        where, cls = ctx.label(acct), ctx.asset_class(acct, sym)
+        for recent, part in ((True, g[g["kind"] == "recent_purchase"]),
+                             (False, g[g["kind"] != "recent_purchase"])):
+            if part.empty:
+                continue
+            at_risk = float(hrow["loss"]) * min(1.0, float(part["quantity"].sum())
+                                                / float(hrow["shares"]))
+            perm = part["permanent"]
+            perm_txt = (" for good (a tax-advantaged account)" if perm.all() else
+                        " (for good where the purchase is in a tax-advantaged account)"
+                        if perm.any() else "")
+            ev = (f"{_shares(hrow['shares'])} of {sym} held at a loss of "
+                  f"{_usd(hrow['loss'])}; " + "; ".join(part["evidence"]))
+            if recent:
+                items = [f"{_shares(q)} of {s} were bought in {ctx.label(a)} on {_date(d)}"
+                         if k == 0 else f"{_shares(q)} of {s} in {ctx.label(a)} on {_date(d)}"
+                         for k, (q, s, a, d) in enumerate(zip(
+                             part["quantity"], part["symbol"], part["account"], part["date"],
+                             strict=True)) if k < 3]
+                more = f" and {len(part) - 3} more purchase(s)" if len(part) > 3 else ""
+                safe = _date(part["date"].max() + pd.Timedelta(days=after + 1))
+                msg = (f"Selling {sym} at a loss in {where} today would be a wash sale: "
+                       f"{' and '.join(items)}{more}, which would wash it{perm_txt}. "
+                       f"Harvest it from {safe}.")
+                rows.append(_row("warning", "wash_sale_recent_purchase", acct, sym, cls, msg,
+                                 ev, at_risk))
+            else:
+                what = " and ".join(
+                    f"the planned contribution to {ctx.label(a)} buys {s}"
+                    if k == "scheduled_contribution" else
+                    f"{s} dividends are reinvested in {ctx.label(a)}"
+                    for a, s, k in zip(part["account"], part["symbol"], part["kind"],
+                                       strict=True))
+                purchase = "a purchase" if len(part) == 1 else "purchases"
+                msg = (f"A loss harvested on {sym} in {where} could be washed: {what}, "
+                       f"{purchase} that would wash it{perm_txt}. Pause or redirect "
+                       f"{'that purchase' if len(part) == 1 else 'them'} from 30 days before "
+                       "the sale until 30 days after it.")
+                rows.append(_row("info", "wash_sale_future_purchase", acct, sym, cls, msg,
+                                 ev, at_risk))
     return rows
+
+
+_THREAT = ["sale_account", "sale_symbol", "account", "symbol", "date", "kind", "quantity",
+           "permanent", "evidence"]
+
+
+def _recent_threats(hold, losing, acq, wash, keys, day0, before, after) -> pd.DataFrame:
+    from toolkit.tax._wash_match import EPS
+
+    rows = wash.rows
+    used = rows[rows["replacement_id"].notna()].groupby("replacement_id")[
+        "replacement_quantity"].sum()
+    win = acq[(acq["date"] >= day0 - pd.Timedelta(days=before))
+              & (acq["date"] <= day0 + pd.Timedelta(days=after))]
+    if win.empty:
+        return pd.DataFrame(columns=_THREAT)
+    win = win.assign(left=win["quantity"] - win["acq_id"].map(used).fillna(0.0),
+                     group=win["symbol"].map(keys))
+    win = win.rename(columns={"account": "account_acq", "symbol": "symbol_acq",
+                              "quantity": "quantity_acq"})
+    m = hold.merge(win, on="group")
+    if m.empty:
+        return pd.DataFrame(columns=_THREAT)
+    # the holding's own loss lots are being sold: they are not their own replacement
+    own = losing.groupby(["account", "symbol", "acquired"])["quantity"].sum()
+    same = (m["account_acq"] == m["account"]) & (m["symbol_acq"] == m["symbol"])
+    key = pd.MultiIndex.from_arrays([m["account"], m["symbol"], m["date"]])
+    own_q = own.reindex(key).fillna(0.0).to_numpy()
+    m["left"] = m["left"] - np.where(same, np.minimum(own_q, m["quantity_acq"]), 0.0)
+    m = m[m["left"] > EPS].sort_values(["account", "symbol", "date"], kind="stable")
+    per = m["cost"] / m["quantity_acq"]
+    ev = [f"{k} of {q:g} {s} in {a} on {_date(d)}" + (f" ({_usd(c)})" if pd.notna(c) else "")
+          for k, q, s, a, d, c in zip(m["kind"], m["left"], m["symbol_acq"], m["account_acq"],
+                                      m["date"], m["left"] * per, strict=True)]
+    return pd.DataFrame({"sale_account": m["account"], "sale_symbol": m["symbol"],
+                         "account": m["account_acq"], "symbol": m["symbol_acq"],
+                         "date": m["date"], "kind": "recent_purchase", "quantity": m["left"],
+                         "permanent": m["tax_type"].ne("taxable"), "evidence": ev})
+
+
+def _planned_threats(ctx: _Context, hold, reinv, keys) -> pd.DataFrame:
+    h = ctx.h
+    pos = h.positions
+    noncash = pos[pos["asset_class"].ne("cash") & (pos["quantity"].fillna(0) > 0)]
+    out = []
+    if len(reinv):
+        held = set(zip(noncash["account"], noncash["symbol"], strict=True))
+        for (a, s), g in reinv.sort_values("date").groupby(["account", "symbol"], sort=True):
+            if (a, s) not in held:
+                continue
+            last = g.iloc[-1]
+            out.append({"account": a, "symbol": s, "date": last["date"],
+                        "kind": "expected_reinvestment", "quantity": float(last["quantity"]),
+                        "evidence": f"{len(g)} reinvestment(s) of {s} in {a} in the past year,"
+                                    f" last {_date(last['date'])} ({float(last['quantity']):g}"
+                                    f" shares)"})
+    value = noncash.groupby("account")["market_value"].sum()
+    for a, amount in h.contributions.items():
+        if amount <= 0 or value.get(a, 0.0) <= 0:
+            continue
+        for p in noncash[noncash["account"] == a].itertuples(index=False):
+            dollars = amount * p.market_value / value[a]
+            out.append({"account": a, "symbol": p.symbol, "date": pd.NaT,
+                        "kind": "scheduled_contribution",
+                        "quantity": dollars / p.price if p.price else np.nan,
+                        "evidence": f"planned contribution {_usd(amount)} to {a}, "
+                                    f"{_usd(dollars)} of it into {p.symbol}"})
+    if not out:
+        return pd.DataFrame(columns=_THREAT)
+    t = pd.DataFrame(out)
+    t["group"] = t["symbol"].map(keys)
+    m = hold[["account", "symbol", "group"]].rename(
+        columns={"account": "sale_account", "symbol": "sale_symbol"}).merge(t, on="group")
+    m["permanent"] = ~m["account"].map(ctx.taxable).astype(bool)
+    return m[_THREAT]
 
 
 # --- cash, data quality ----------------------------------------------------------------------

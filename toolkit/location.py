@@ -98,6 +98,9 @@ _DEFERRED = TaxTreatment.TAX_DEFERRED.value
 _FREE = TaxTreatment.TAX_FREE.value
 #: Account tax types that are employer plans: what they can buy is limited to the plan menu.
 _EMPLOYER_PLANS = frozenset({"401k", "roth_401k", "403b", "roth_403b", "457b"})
+#: Holdings of each class in each treatment a swap search considers (largest yearly drag in
+#: taxable accounts, largest value elsewhere), which bounds the search on large households.
+_SWAP_CANDIDATES = 8
 #: Reduced costs above this (relative to the largest) fix a variable at zero between stages.
 _REDUCED_COST_TOL = 1e-9
 
@@ -604,9 +607,10 @@ _SWAP_COLUMNS = ["account", "sell", "sell_class", "buy", "buy_class", "other_acc
                  "years_to_recover", "note"]
 
 
-def _exposure_drag(household: Household, drag: pd.DataFrame) -> pd.DataFrame:
+def _exposure_drag(household: Household, drag: pd.DataFrame,
+                   ex: pd.DataFrame | None = None) -> pd.DataFrame:
     """Look-through exposures with each row's share of its position's drag."""
-    ex = exposures(household)
+    ex = exposures(household) if ex is None else ex.copy()
     ex["treatment"] = ex["tax_type"].map(lambda t: TaxType(t).treatment.value).astype("str")
     g = drag.groupby(["account", "symbol"], sort=False)
     per = pd.DataFrame({"mv": g["market_value"].sum(),
@@ -694,6 +698,14 @@ def location_report(household: Household, *, rates: Mapping[str, float] | None =
     PlanningError
         If a rate is not a fraction, or the programme has no solution.
     """
+    return _report(household, rates=rates, pinned=pinned, growth=growth, max_swaps=max_swaps,
+                   policy=policy)
+
+
+def _report(household: Household, *, rates=None, pinned=("cash", UNCLASSIFIED), growth=None,
+            max_swaps: int = 5, policy: str = "same_security",
+            exposures_: pd.DataFrame | None = None) -> LocationReport:
+    """:func:`location_report`, optionally reusing already computed exposures."""
     r = _rates(household, rates)
     notes: list[str] = []
     drag = tax_drag(household, rates=r)
@@ -702,7 +714,7 @@ def location_report(household: Household, *, rates: Mapping[str, float] | None =
         notes.append("drag unknown (no yield in the security master) for "
                      + ", ".join(f"{s} in {a}" for a, s in
                                  zip(unknown["account"], unknown["symbol"], strict=True)))
-    ex = _exposure_drag(household, _drag_frame(household, r))
+    ex = _exposure_drag(household, _drag_frame(household, r), exposures_)
     pinned = tuple(pinned)
     movable = ex[~ex["asset_class"].isin(pinned)]
     x0 = movable.pivot_table(index="asset_class", columns="treatment", values="market_value",
@@ -830,46 +842,61 @@ def _swaps(household: Household, r: Mapping[str, float], ex: pd.DataFrame,
     single = ex[(ex["weight"] == 1.0) & (ex["market_value"] > 0)
                 & ex["asset_class"].isin(list(best.index))]
     hold = single.groupby(["account", "symbol", "asset_class", "treatment"], sort=False)[
-        "market_value"].sum().reset_index()
-    ctx.hold = hold
-    remaining = {(a, s): v for a, s, v in zip(hold["account"], hold["symbol"],
-                                              hold["market_value"], strict=True)}
+        "market_value"].sum().reset_index().sort_values("market_value", ascending=False,
+                                                        kind="stable")
+    syms = pd.Series(pd.unique(hold["symbol"].astype("object")), dtype="object")
+    known = _rate_if_taxable(_master_fields(household, syms), r).fillna(0.0)
+    rate_cache.update(zip(syms, known.astype("float64"), strict=True))
+    ctx.held = {k: g["symbol"].tolist() for k, g in hold.groupby(["account", "asset_class"],
+                                                                  sort=False)}
+    items = list(hold.itertuples(index=False, name="Holding"))
+    groups: dict[tuple[str, str], list] = {}
+    for it in items:
+        groups.setdefault((it.asset_class, it.treatment), []).append(it)
+    remaining = {(it.account, it.symbol): it.market_value for it in items}
     delta = best - x0.reindex(index=best.index, columns=best.columns, fill_value=0.0)
     out_b = (-delta).clip(lower=0.0).stack().to_dict()  # (class, treatment) -> dollars to move
     in_b = delta.clip(lower=0.0).stack().to_dict()
     eps = 0.005
     order = {a: i for i, a in enumerate(household.accounts["account"])}
+
+    def top(cls: str, t: str) -> list:
+        """The _SWAP_CANDIDATES holdings of a class in a treatment that matter most."""
+        def weight(it):
+            left = remaining[(it.account, it.symbol)]
+            return left * rate(it.symbol, t) if t == _TAXABLE else left
+        live = [it for it in groups.get((cls, t), ()) if remaining[(it.account, it.symbol)]
+                > eps]
+        return sorted(live, key=weight, reverse=True)[:_SWAP_CANDIDATES]
+
     rows = []
     for _ in range(max_swaps):
         pick = None
-        for p1 in hold.itertuples(index=False):
-            a_cls, t1 = p1.asset_class, p1.treatment
-            if out_b[(a_cls, t1)] <= eps or remaining[(p1.account, p1.symbol)] <= eps:
-                continue
-            for p2 in hold.itertuples(index=False):
-                b_cls, t2 = p2.asset_class, p2.treatment
-                if t2 == t1 or b_cls == a_cls:
+        live = [k for k in groups if out_b.get(k, 0.0) > eps]
+        for a_cls, t1 in live:
+            for b_cls, t2 in live:
+                if t2 == t1 or b_cls == a_cls or in_b.get((a_cls, t2), 0.0) <= eps \
+                        or in_b.get((b_cls, t1), 0.0) <= eps:
                     continue
-                if (out_b[(b_cls, t2)] <= eps or in_b[(a_cls, t2)] <= eps
-                        or in_b[(b_cls, t1)] <= eps
-                        or remaining[(p2.account, p2.symbol)] <= eps):
-                    continue
-                amount = min(remaining[(p1.account, p1.symbol)],
-                             remaining[(p2.account, p2.symbol)], out_b[(a_cls, t1)],
-                             out_b[(b_cls, t2)], in_b[(a_cls, t2)], in_b[(b_cls, t1)])
-                buy_x, held_x = ctx.buy(p1.account, b_cls, p2.symbol)
-                buy_y, held_y = ctx.buy(p2.account, a_cls, p1.symbol)
-                per = rate(p1.symbol, t1) + rate(p2.symbol, t2) - rate(buy_x, t1) \
-                    - rate(buy_y, t2)
-                gain = round(amount * per, 2)
-                if gain <= eps:
-                    continue
-                rank = (gain, held_x, held_y,
-                        ctx.types.get(p1.account) not in _EMPLOYER_PLANS,
-                        ctx.types.get(p2.account) not in _EMPLOYER_PLANS,
-                        -order.get(p1.account, 0), -order.get(p2.account, 0))
-                if pick is None or rank > pick[0]:
-                    pick = (rank, p1, p2, amount)
+                cap = min(out_b[(a_cls, t1)], out_b[(b_cls, t2)], in_b[(a_cls, t2)],
+                          in_b[(b_cls, t1)])
+                for p1 in top(a_cls, t1):
+                    for p2 in top(b_cls, t2):
+                        amount = min(cap, remaining[(p1.account, p1.symbol)],
+                                     remaining[(p2.account, p2.symbol)])
+                        buy_x, held_x = ctx.buy(p1.account, b_cls, p2.symbol)
+                        buy_y, held_y = ctx.buy(p2.account, a_cls, p1.symbol)
+                        per = rate(p1.symbol, t1) + rate(p2.symbol, t2) - rate(buy_x, t1) \
+                            - rate(buy_y, t2)
+                        gain = round(amount * per, 2)
+                        if gain <= eps:
+                            continue
+                        rank = (gain, held_x, held_y,
+                                ctx.types.get(p1.account) not in _EMPLOYER_PLANS,
+                                ctx.types.get(p2.account) not in _EMPLOYER_PLANS,
+                                -order.get(p1.account, 0), -order.get(p2.account, 0))
+                        if pick is None or rank > pick[0]:
+                            pick = (rank, p1, p2, amount)
         if pick is None:
             break
         _, p1, p2, amount = pick
@@ -905,7 +932,7 @@ class _SwapContext:
     recent: dict
     policy: str
     types: dict
-    hold: pd.DataFrame | None = None
+    held: dict = field(default_factory=dict)
     sold_at_loss: list = field(default_factory=list)
     _buys: dict = field(default_factory=dict)
 
@@ -919,9 +946,7 @@ class _SwapContext:
 
     def _buy(self, account: str, cls: str, other: str, avoid: tuple[str, ...]
              ) -> tuple[str, bool]:
-        h = self.hold
-        held = h[(h["account"] == account) & (h["asset_class"] == cls)].sort_values(
-            "market_value", ascending=False, kind="stable")["symbol"].tolist()
+        held = self.held.get((account, cls), [])
         cands = list(dict.fromkeys([*held, other, *self.master.replacements(other)]))
         bad = {self.key(s) for s in avoid} | set(self.recent)
         for s in cands:
