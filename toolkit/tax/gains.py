@@ -59,13 +59,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from toolkit.errors import PlanningError
 from toolkit.household import TaxProfile
 from toolkit.tax.tables import YearTables, year_tables
 
-__all__ = ["GainsTax", "Liability", "capital_gains_liability", "gains_tax", "marginal_rates"]
+__all__ = [
+    "GainsTax",
+    "Liability",
+    "capital_gains_liability",
+    "gains_tax",
+    "marginal_rates",
+    "year_to_date_profile",
+]
 
 #: The tentative minimum tax within this fraction of the regular tax triggers a warning.
 AMT_NEAR = 0.10
@@ -568,3 +576,53 @@ def marginal_rates(profile) -> dict[str, float]:
         for k, v in parts.items():
             out[f"{kind}_{k}"] = v
     return out
+
+
+def year_to_date_profile(household, *, policy: str = "same_security") -> TaxProfile:
+    """The household's tax profile with this year's realised gains from its exports added.
+
+    The household file's ``realized_short_term`` / ``realized_long_term`` hold gains realised
+    *outside* the loaded exports; the closed lots in ``household.realized`` sold in the
+    profile's tax year are added to them. A loss counts only as far as it is allowed: the
+    wash-sale disallowed part is the larger of what the broker reported and what the toolkit's
+    household-wide check finds (:func:`toolkit.tax.wash.wash_sale_result`, which sees
+    purchases in other accounts, IRAs included, that the broker does not). A row's term is the
+    broker's, else it is computed from its acquisition date, else it counts as short-term.
+
+    Parameters
+    ----------
+    household : Household
+    policy : str, default "same_security"
+        Substantially-identical policy for the wash-sale check.
+
+    Returns
+    -------
+    TaxProfile
+        A copy of ``household.profile`` with ``realized_short_term`` and
+        ``realized_long_term`` increased by the allowed net gains (dollars).
+    """
+    from toolkit.tax._wash_household import household_sales
+    from toolkit.tax.holding import terms
+    from toolkit.tax.wash import wash_sale_result
+
+    p = household.profile
+    r = household.realized
+    in_year = (r["sold"].dt.year == p.year).to_numpy()
+    if not in_year.any():
+        return p
+    sales, _ = household_sales(household)
+    gain = r["gain"].fillna(r["proceeds"] - r["cost_basis"]).fillna(0.0).to_numpy()
+    reported = r["wash_sale_disallowed"].fillna(0.0).clip(lower=0.0).to_numpy()
+    found = wash_sale_result(household, policy=policy).rows.groupby("sale_id")[
+        "disallowed"].sum()
+    detected = sales["sale_id"].map(found).fillna(0.0).to_numpy()
+    allowed = np.where(gain < 0, np.minimum(gain + np.maximum(reported, detected), 0.0), gain)
+    term = r["term"].copy()
+    known = term.isna() & r["acquired"].notna()
+    if known.any():
+        term[known] = terms(r.loc[known, "acquired"], r.loc[known, "sold"])
+    is_long = term.eq("long").fillna(False).to_numpy()
+    st = float(allowed[in_year & ~is_long].sum())
+    lt = float(allowed[in_year & is_long].sum())
+    return p.replace(realized_short_term=p.realized_short_term + st,
+                     realized_long_term=p.realized_long_term + lt)
