@@ -163,6 +163,7 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
             reason=("reason", "first"))
         keep = trades["amount"] >= max(options.min_trade, 0.005)
         trades = trades[keep].reset_index(drop=True)
+        trades["amount"] = trades["amount"].round(2)
     st = float(trades["short_term_gain"].sum()) if len(trades) else 0.0
     lt = float(trades["long_term_gain"].sum()) if len(trades) else 0.0
     tax = gains_tax(profile, short_term=st, long_term=lt)

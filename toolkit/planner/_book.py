@@ -226,7 +226,8 @@ class Book:
                 if left > 1e-6:  # position larger than its lots: the rest has no known basis
                     shares -= left
                     proceeds = shares * price
-            for i in np.flatnonzero(take > _EPS):
+            seq = order if order is not None else np.arange(len(take))
+            for i in dict.fromkeys(int(j) for j in seq if take[j] > _EPS):
                 q = float(take[i])
                 basis = q * lb.basis_ps[i]
                 gain = q * price - basis

@@ -94,21 +94,37 @@ def step_cash(book: Book, guard: Guard, targets: pd.Series, step: int = 1) -> No
 
 def _raise_cash(book: Book, guard: Guard, targets: pd.Series, account: str, need: float,
                 step: int) -> None:
+    """Raise ``need`` dollars in ``account``: first from its classes the household holds too
+    much of (up to that excess), then from every holding in proportion to its value.
+    """
     d = deficits(book, targets)
-    holdings = sorted((hd for hd in book.holdings.values()
-                       if hd.account == account and hd.quantity > _EPS
-                       and hd.symbol not in book.options.do_not_sell and len(hd.classes) == 1),
-                      key=lambda hd: (d.get(next(iter(hd.classes)), 0.0), -hd.value))
-    for hd in holdings:
-        if need <= _EPS:
-            break
+    sellable = [hd for hd in book.holdings.values()
+                if hd.account == account and hd.quantity > _EPS
+                and hd.symbol not in book.options.do_not_sell and len(hd.classes) == 1]
+    reason = f"raise {_money(need)} of cash in {_label(book, account)} for the withdrawal / " \
+             "cash floor"
+
+    def sell(hd, amount: float) -> float:
+        order = _lot_order(book, guard, account, hd.symbol) if (account, hd.symbol) in \
+            book.lots else None
         c = next(iter(hd.classes))
-        order = _lot_order(book, guard, account, hd.symbol) if (account, hd.symbol) in book.lots \
-            else None
-        got = book.sell(account, hd.symbol, min(need, hd.value), step=step, order=order,
-                        reason=f"raise {_money(need)} of cash in {_label(book, account)} for "
-                               f"the withdrawal / cash floor, from {c}")
+        return book.sell(account, hd.symbol, min(amount, hd.value), step=step, order=order,
+                         reason=f"{reason}, from {c}")
+
+    for hd in sorted(sellable, key=lambda hd: d.get(next(iter(hd.classes)), 0.0)):
+        over = -d.get(next(iter(hd.classes)), 0.0)
+        if need <= _EPS or over <= _EPS:
+            continue
+        got = sell(hd, min(need, over))
+        d[next(iter(hd.classes))] = d.get(next(iter(hd.classes)), 0.0) + got
         need -= got
+    if need > _EPS:
+        total = sum(hd.value for hd in sellable)
+        shares = [(hd, need * hd.value / total) for hd in sellable if total > _EPS]
+        for hd, amount in shares:
+            if amount > _EPS:
+                need -= sell(hd, amount)
+        # note: any shortfall left means the account cannot fund the withdrawal
 
 
 def step_tax_advantaged(book: Book, guard: Guard, targets: pd.Series, step: int = 2) -> None:
@@ -251,6 +267,7 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates
                 cands.append((tpd[i], 0 if long_[i] else 1, a, sym, i, gain_ps[i], hd.price))
         cands.sort()
         takes: dict[tuple[str, str], np.ndarray] = {}
+        picked: dict[tuple[str, str], list[int]] = {}
         raised = 0.0
         for _, _, a, sym, i, gps, price in cands:
             if raised >= amount - 0.005:
@@ -271,6 +288,7 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates
             if q <= _EPS:
                 continue
             takes.setdefault((a, sym), np.zeros(len(lb.quantity)))[i] += q
+            picked.setdefault((a, sym), []).append(i)
             raised += q * price
             realized_so_far += g
         if raised < amount - max(1.0, opts.min_trade):
@@ -278,7 +296,8 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates
                          "from taxable lots (restrictions, wash guard, short-term gains or the "
                          "gains budget)")
         for (a, sym), take in takes.items():
-            got = book.sell(a, sym, 0.0, take=take, step=step, reason=(
+            got = book.sell(a, sym, 0.0, take=take, order=np.asarray(picked[(a, sym)]),
+                            step=step, reason=(
                 f"sell {o} (overweight; outside its band) in taxable {_label(book, a)}: "
                 "losses first, then the least tax per dollar"))
             proceeds[a] = proceeds.get(a, 0.0) + got
