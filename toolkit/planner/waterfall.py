@@ -94,8 +94,10 @@ def step_cash(book: Book, guard: Guard, targets: pd.Series, step: int = 1) -> No
 
 def _raise_cash(book: Book, guard: Guard, targets: pd.Series, account: str, need: float,
                 step: int) -> None:
-    """Raise ``need`` dollars in ``account``: first from its classes the household holds too
-    much of (up to that excess), then from every holding in proportion to its value.
+    """Raise ``need`` dollars of cash in ``account``.
+
+    First from its classes the household holds too much of (up to that excess), then from
+    every holding in proportion to its value.
     """
     d = deficits(book, targets)
     sellable = [hd for hd in book.holdings.values()
