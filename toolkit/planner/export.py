@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from toolkit.accounts import mask_account
+
 __all__ = ["mask_account", "plan_to_json", "plan_to_xlsx", "safe_frame", "safe_text",
            "write_sheet"]
 
@@ -32,12 +34,6 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_string_dtype(out[c]) or out[c].dtype == object:
             out[c] = out[c].map(safe_text, na_action="ignore")
     return out
-
-
-def mask_account(account: str, keep: int = 3) -> str:
-    """``"...567"`` for ``"X71234567"``: only the last ``keep`` characters shown."""
-    s = str(account)
-    return "..." + s[-keep:] if len(s) > keep else s
 
 
 _MONEY = '"$"#,##0.00;[Red]-"$"#,##0.00'
