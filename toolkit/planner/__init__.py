@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit._memo import memo
 from toolkit.allocation import drift as household_drift
+from toolkit.allocation import exposures
 from toolkit.errors import PlanningError
 from toolkit.household import Household
 from toolkit.planner._book import Book
@@ -104,21 +106,29 @@ def plan(household: Household, contributions: Mapping[str, float] | None = None,
 
     tgt = household.targets if targets is None else validate_targets(dict(targets))
     contrib = _contributions(household, contributions)
-    untrusted = set() if options.allow_untrusted else _untrusted(household)
+    untrusted = set() if options.allow_untrusted else memo(
+        household, "untrusted", lambda: _untrusted(household))
     book = Book.from_household(household, options, contrib, untrusted)
-    profile = year_to_date_profile(household, policy=options.wash_policy)
-    rates = marginal_rates(profile)
+    profile = memo(household, ("ytd_profile", options.wash_policy),
+                   lambda: year_to_date_profile(household, policy=options.wash_policy))
+    rates = memo(household, ("rates", options.wash_policy), lambda: marginal_rates(profile))
     book.rates = rates
-    before = household_drift(household, tgt, band=options.band)
+    values = memo(household, "exposures", lambda: exposures(household))
+    before = household_drift(household, tgt, band=options.band, values=values)
 
-    if mode == "optimal":
-        from toolkit.planner.optimize import optimize
+    if mode in ("optimal", "naive"):
+        from toolkit.planner.waterfall import abs_drift
 
-        notes = optimize(book, tgt, profile, rates)
-    elif mode == "naive":
-        from toolkit.planner.naive import naive
+        start = abs_drift(book, tgt)
+        if mode == "optimal":
+            from toolkit.planner.optimize import optimize
 
-        notes = naive(book, tgt)
+            notes = optimize(book, tgt, profile, rates)
+        else:
+            from toolkit.planner.naive import naive
+
+            notes = naive(book, tgt)
+        book.step_drift[0] = start - abs_drift(book, tgt)
     else:
         notes = _waterfall(book, tgt, profile, rates, contrib)
     return _finish(household, book, tgt, profile, before, mode, options, notes, contrib)
@@ -129,12 +139,16 @@ def _waterfall(book: Book, targets: pd.Series, profile, rates: dict,
     from toolkit.planner import waterfall as w
 
     guard = Guard(book, contributions)
+    start = w.abs_drift(book, targets)
     w.step_cash(book, guard, targets)
+    book.step_drift[1] = start - (now := w.abs_drift(book, targets))
     w.step_tax_advantaged(book, guard, targets)
+    book.step_drift[2] = now - (now2 := w.abs_drift(book, targets))
     realized = sum(t.get("short_term_gain", 0.0) + t.get("long_term_gain", 0.0)
                    for t in book.trades if t["side"] == "sell")
     notes = w.step_taxable(book, guard, targets, book.options.band, rates,
                            realized_so_far=realized)
+    book.step_drift[3] = now2 - w.abs_drift(book, targets)
     return list(dict.fromkeys(notes))
 
 
@@ -205,7 +219,7 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
         steps.append({"step": s, "name": STEP_NAMES.get(s, str(s)), "trades": len(part),
                       "tax": float(part["est_tax"].sum())})
     steps_df = pd.DataFrame(steps, columns=["step", "name", "trades", "tax"])
-    steps_df["drift_removed"] = _drift_removed(household, book, targets, steps_df, contributions)
+    steps_df["drift_removed"] = [book.step_drift.get(int(s), np.nan) for s in steps_df["step"]]
     turnover = float(trades["amount"].sum()) / 2 / total if total else 0.0
     summary = {
         "mode": mode,
@@ -230,32 +244,3 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
 def _join(values) -> str | None:
     parts = [v for v in values if isinstance(v, str) and v]
     return ";".join(parts) if parts else None
-
-
-def _drift_removed(household, book, targets, steps_df, contributions) -> list[float]:
-    """Absolute drift removed by each step, replaying the trades step by step."""
-    if steps_df.empty:
-        return []
-    replay = Book.from_household(household, book.options, contributions)
-    from toolkit.planner.waterfall import abs_drift
-
-    out = []
-    prev = abs_drift(replay, targets)
-    trades = pd.DataFrame(book.trades)
-    for s in steps_df["step"]:
-        for t in trades[trades["step"] == s].itertuples(index=False):
-            k = (t.account, t.symbol)
-            if t.side == "buy":
-                if k not in replay.holdings:
-                    hd = book.holdings[k]
-                    replay.holdings[k] = type(hd)(t.account, t.symbol, 0.0, hd.price,
-                                                  dict(hd.classes))
-                replay.holdings[k].quantity += t.amount / replay.holdings[k].price
-                replay.cash[t.account] -= t.amount
-            else:
-                replay.holdings[k].quantity -= t.amount / replay.holdings[k].price
-                replay.cash[t.account] += t.amount
-        now = abs_drift(replay, targets)
-        out.append(prev - now)
-        prev = now
-    return out

@@ -66,6 +66,8 @@ class Book:
     lot_rows: list[dict] = field(default_factory=list)
     bought_symbols: set[str] = field(default_factory=set)
     loss_symbols: set[str] = field(default_factory=set)
+    #: absolute drift removed by each step (fractions), filled by the planner
+    step_drift: dict[int, float] = field(default_factory=dict)
     #: marginal short- and long-term rates used to order lots by tax per dollar
     rates: dict[str, float] = field(default_factory=lambda: {"short_term": 0.35,
                                                              "long_term": 0.20})
