@@ -14,7 +14,15 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from toolkit.style import TERM_COLORS, class_color, fmt_money, label, mask, style
+from toolkit.style import (
+    TERM_COLORS,
+    class_color,
+    fmt_money,
+    fmt_money_short,
+    label,
+    mask,
+    style,
+)
 
 __all__ = [
     "plot_account_allocation",
@@ -37,7 +45,7 @@ def _axes(ax: Axes | None, size=(7.0, 4.0)) -> Axes:
 
 
 def _money_axis(axis) -> None:
-    axis.set_major_formatter(FuncFormatter(lambda x, _: fmt_money(x)))
+    axis.set_major_formatter(FuncFormatter(lambda x, _: fmt_money_short(x)))
 
 
 def update_bars(bars, heights, *, horizontal: bool = False) -> None:

@@ -13,8 +13,8 @@ import matplotlib as mpl
 
 from toolkit.accounts import mask_account as mask
 
-__all__ = ["CLASS_COLORS", "TERM_COLORS", "class_color", "fmt_money", "fmt_pct", "mask",
-           "style"]
+__all__ = ["CLASS_COLORS", "TERM_COLORS", "class_color", "fmt_money", "fmt_money_short",
+           "fmt_pct", "mask", "style"]
 
 #: One colour per asset class, used by every chart.
 CLASS_COLORS = {
@@ -79,3 +79,14 @@ def fmt_pct(x: float, digits: int = 1) -> str:
 def fmt_money(x: float) -> str:
     """``12345.6`` -> ``"$12,346"``; negatives ``"-$12,346"``."""
     return f"-${abs(x):,.0f}" if x < 0 else f"${x:,.0f}"
+
+
+def fmt_money_short(x: float) -> str:
+    """Compact dollars for axes: ``50000`` -> ``"$50k"``, ``1250000`` -> ``"$1.25M"``."""
+    a = abs(x)
+    sign = "-" if x < 0 else ""
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:.3g}M"
+    if a >= 1e3:
+        return f"{sign}${a / 1e3:.3g}k"
+    return f"{sign}${a:.0f}"

@@ -237,8 +237,12 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
         "value": total,
         "contributions": dict(contributions),
     }
+    after_rows = [(a, c, v) for a in book.cash for c, v in book.class_values(a).items()
+                  if abs(v) > 0.005]
+    allocation_after = pd.DataFrame(after_rows, columns=["group", "asset_class", "market_value"])
     return Plan(mode=mode, trades=trades, lots=lots, summary=summary, steps=steps_df,
-                tax_detail=tax, notes=notes, household=household, options=options)
+                tax_detail=tax, notes=notes, household=household, options=options,
+                allocation_after=allocation_after)
 
 
 def _join(values) -> str | None:

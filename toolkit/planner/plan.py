@@ -60,6 +60,9 @@ class Plan:
         drift removed, fractions), ``tax`` (dollars).
     tax_detail : GainsTax
         The full tax computation (line by line in ``tax_detail.breakdown``).
+    allocation_after : DataFrame
+        Holdings after the plan by account and class: ``group`` (account), ``asset_class``,
+        ``market_value`` (dollars), as :func:`toolkit.allocation` with ``by="account"``.
     notes : list of str
         What the plan could not do, and why.
     """
@@ -71,6 +74,7 @@ class Plan:
     steps: pd.DataFrame
     tax_detail: GainsTax | None = None
     notes: list[str] = field(default_factory=list)
+    allocation_after: pd.DataFrame = field(default_factory=pd.DataFrame)
     household: Household | None = field(default=None, repr=False)
     options: Any = field(default=None, repr=False)
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
