@@ -43,5 +43,11 @@ bench: $(STAMP)
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden --write
 
+# Serve the targets-and-plan notebook as a Voila app on localhost (for a meeting screen).
+DASHBOARD_PORT ?= 8866
+dashboard: $(STAMP)
+	$(BIN)/voila --no-browser --Voila.ip=127.0.0.1 --port $(DASHBOARD_PORT) \
+		notebooks/01_targets_and_drift.ipynb
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
