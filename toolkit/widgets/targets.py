@@ -137,6 +137,7 @@ class TargetsApp:
         self.band.observe(self.errors.guard(self._on_band), names="value")
         self.total = W.HTML()
         self.summary = W.HTML()
+        self.drift_table = W.HTML()
         self.view = FigureView(figsize=(11.0, 4.2), ncols=2)
         self._drift_ax, self._map_ax = self.view.axes
         self.drift_frame: pd.DataFrame | None = None
@@ -145,7 +146,8 @@ class TargetsApp:
                        "total stays 100%; a locked slider never moves.</i>")
         controls = W.VBox([W.HTML("<b>Target allocation</b>"), help_, *rows, self.band,
                            self.total])
-        self.root = W.VBox([controls, self.errors.widget, self.view.image, self.summary])
+        self.root = W.VBox([controls, self.errors.widget, self.view.image, self.drift_table,
+                            self.summary])
         self.update()
 
     # --- callbacks ------------------------------------------------------------------------
@@ -186,6 +188,12 @@ class TargetsApp:
         self._draw_drift(d)
         self._draw_map(p)
         self.view.refresh()
+        table = pd.DataFrame({"class": [label(c) for c in d.index],
+                              "current": d["current"].to_numpy(),
+                              "target": d["target"].to_numpy(),
+                              "drift (pp)": (d["drift"] * 100).round(2).to_numpy(),
+                              "outside band": ["yes" if o else "" for o in d["outside"]]})
+        self.drift_table.value = html_table(table, pct=("current", "target"))
         s = p.summary
         outside = [label(c) for c, r in d.iterrows() if r["outside"]]
         trades = p.trades[["account", "side", "symbol", "amount", "est_tax"]].copy()
