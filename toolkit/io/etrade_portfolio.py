@@ -108,8 +108,6 @@ _ACCOUNT_LABEL = re.compile(r"^(?P<name>.*?)\s+-\s*(?P<id>\d{3,})\s*$")
 _LOT_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 #: Zero-width characters and BOMs seen inside symbol cells of re-saved files.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
-#: Tolerance when reading a row's price unit from Value / (Quantity x Last Price).
-_UNIT_TOLERANCE = 0.05
 
 
 def _cells(line: str) -> list[str]:
@@ -181,16 +179,6 @@ def _as_of(lines: list[str], start: int, path: str) -> pd.Timestamp | None:
     return None
 
 
-def _unit(qty: pd.Series, last: pd.Series, value: pd.Series) -> pd.Series:
-    """Price unit of each row: 100 (options), 0.01 (quoted per 100 of face) or 1."""
-    notional = qty * last
-    ratio = (value / notional).where(notional.ne(0) & notional.notna())
-    unit = pd.Series(1.0, index=qty.index)
-    unit = unit.mask((ratio / 100 - 1).abs().lt(_UNIT_TOLERANCE).fillna(False), 100.0)
-    unit = unit.mask((ratio / 0.01 - 1).abs().lt(_UNIT_TOLERANCE).fillna(False), 0.01)
-    return unit
-
-
 def _basis(qty, paid, unit, total_cost, value, gain) -> pd.Series:
     return total_cost.fillna(qty * paid * unit).fillna(value - gain)
 
@@ -244,7 +232,7 @@ def load(s: Sniff, options: dict) -> Export:
                                    "not supported")
     kept_pos = position & ~(novalue | noqty | short)
     kept_cash = cash & ~novalue
-    unit = _unit(qty, last, value)
+    unit = b.price_unit(qty, last, value)
 
     # --- positions ------------------------------------------------------------------------
     keep = kept_pos | kept_cash

@@ -38,6 +38,10 @@ Holdings rules
 - ``as_of`` is the latest ``COB Date`` (close of business).
 - ``symbol`` is the ticker; without one (``--``), the CUSIP. Non-OCC option symbols
   (``XYZ#B1326C425000``) are kept as written, ``security_type`` "option".
+- Price units (:func:`toolkit.io._build.price_unit`): options are quoted per share (value =
+  contracts x price x 100; price kept as written); notes, bonds and CDs per 100 of face
+  (value = face x price / 100): their price is divided by 100 so quantity x price is the
+  value, ``security_type`` "bond".
 - Cash: money-market sweep funds (``IIAXX``, any ticker of the form ``XXXXX`` ending in
   ``XX``) and bank deposit sweeps (description with ``BANK DEPOSIT``, ``DEPOSIT PROGRAM``/
   ``PROGRM``, ``PREFERRED DEPOSIT``, ``MONEY MARKET``, ``RASP``) are cash positions:
@@ -334,11 +338,14 @@ def load_holdings(s: Sniff, options: dict) -> Export:
     unrealized = clean.number(b.col(r, "unrealized"), column=_col(binding, "unrealized"),
                               where=w)
     quantity = qty[keep].where(~cash, v)
-    price = price.where(~cash, 1.0)
+    unit = b.price_unit(quantity, price, v)
+    price = (price * unit.where(unit.eq(0.01), 1.0)).where(~cash, 1.0)
     basis = (v - unrealized).where(~cash, v)
-    option = symbol.str.contains("#", regex=False).fillna(False) & ~cash
+    option = (symbol.str.contains("#", regex=False).fillna(False) | unit.eq(100.0)) & ~cash
+    bond = unit.eq(0.01) & ~cash
     security_type = pd.Series(pd.NA, index=r.index, dtype="str")
-    security_type = security_type.mask(option, "option").mask(cash, "money_market")
+    security_type = security_type.mask(option, "option").mask(bond, "bond")
+    security_type = security_type.mask(cash, "money_market")
     positions = pd.DataFrame({
         "account": account[keep],
         "symbol": symbol,
