@@ -20,9 +20,10 @@ Layout (FORMATS.md 5a; ``header_signatures.json`` key ``etrade_portfolio_downloa
 
 Quirks handled
 --------------
-- The positions header is found by pattern: a row whose first cell is ``Symbol`` with a
-  ``Value $`` and a ``Quantity`` (older files: ``Qty #``) cell; the filters block's own
-  ``Symbol,Security type(s),...`` row is not it. Columns are bound by name, in any order
+- The positions header is found by pattern: a row whose first cell is ``Symbol`` with at
+  least two of E*TRADE's position columns (``Last Price $``, ``Price Paid $``, ``Qty #``,
+  ``Value $``, ...); the filters block's own ``Symbol,Security type(s),...`` row is not it.
+  The quantity is ``Quantity`` (older files: ``Qty #``). Columns are bound by name, in any order
   (E*TRADE lets users pick them); only ``Symbol``, the quantity and ``Value $`` are required.
   Rows may be padded with trailing commas. Numbers carry no ``$``; ``.00`` occurs.
 - The table ends at the first blank line or the ``Generated at`` footer, whose date is
@@ -97,8 +98,11 @@ SPEC = {
     "total_gain": ColumnSpec(["Total Gain $", "Total Gain"], required=False, numeric=True),
     "value": ColumnSpec(["Value $", "Value", "Market Value"], numeric=True),
 }
-_QUANTITY_NAMES = {"quantity", "qty #", "qty"}
-_VALUE_NAMES = {"value $"}
+#: Column names only E*TRADE's positions view uses; a ``Symbol`` row with two of them is the
+#: positions header (the filters block's ``Symbol,Security type(s),...`` row has none).
+_ETRADE_COLUMNS = frozenset({"last price $", "change $", "change %", "qty #", "price paid $",
+                             "day's gain $", "total gain $", "total gain %", "value $",
+                             "total cost"})
 #: How far into the file the positions header is looked for (the preamble is ~12 lines).
 HEADER_SEARCH = 80
 
@@ -114,19 +118,17 @@ def _cells(line: str) -> list[str]:
     return [norm_header(c) for c in split_csv_line(line)]
 
 
+def _header_cells(cells: list[str]) -> bool:
+    return bool(cells) and cells[0] == "symbol" and len(_ETRADE_COLUMNS & set(cells)) >= 2
+
+
 def _is_header(line: str) -> bool:
-    cells = _cells(line)
-    return (bool(cells) and cells[0] == "symbol" and bool(_VALUE_NAMES & set(cells))
-            and bool(_QUANTITY_NAMES & set(cells)))
+    return _header_cells(_cells(line))
 
 
 def detect(s: Sniff) -> bool:
-    """A row ``Symbol,...`` with ``Value $`` and ``Quantity``/``Qty #`` cells near the top."""
-    for n in s.first_lines_norm[:HEADER_SEARCH]:
-        cells = n.split(",")
-        if cells[0] == "symbol" and _VALUE_NAMES & set(cells) and _QUANTITY_NAMES & set(cells):
-            return True
-    return False
+    """A ``Symbol`` row with two of E*TRADE's position columns (``Value $``, ``Qty #``, ...)."""
+    return any(_header_cells(n.split(",")) for n in s.first_lines_norm[:HEADER_SEARCH])
 
 
 def _summary_accounts(tf: TextFile, stop: int) -> list[tuple[str, int]]:
@@ -192,8 +194,8 @@ def load(s: Sniff, options: dict) -> Export:
     h = find_line(tf, _is_header, limit=HEADER_SEARCH)
     if h is None:
         raise FormatError("no E*TRADE positions header (a row starting with Symbol, with "
-                          "Quantity and Value $ columns) in the first "
-                          f"{HEADER_SEARCH} lines", path=path)
+                          "columns such as Last Price $, Quantity, Price Paid $ and Value $) "
+                          f"in the first {HEADER_SEARCH} lines", path=path)
     account, name = _account(tf, h, options)
     end = b.table_end(tf, h + 1, FOOTER)
     raw, _ = b.read_table(tf, h, end, SPEC, path=path)
