@@ -236,8 +236,8 @@ def _is_holdings_header(n: str) -> bool:
 
 
 def _is_activity_header(n: str) -> bool:
-    return (n.startswith("trade date,settlement date,") and re.search(r",symbol/ ?cusip", n)
-            is not None and "amount" in n)
+    return n.startswith("trade date,settlement date,") and re.search(r",symbol/ ?cusip", n) \
+        is not None
 
 
 def detect_holdings(s: Sniff) -> bool:
@@ -246,7 +246,7 @@ def detect_holdings(s: Sniff) -> bool:
 
 
 def detect_activity(s: Sniff) -> bool:
-    """A ``Trade Date,Settlement Date,...,Symbol/CUSIP #,...,Amount`` header near the top."""
+    """A ``Trade Date,Settlement Date,...,Symbol/CUSIP #,...`` header near the top."""
     return any(_is_activity_header(n) for n in s.first_lines_norm[:HEADER_SEARCH])
 
 
