@@ -291,10 +291,17 @@ def _accounts_frame(account: pd.Series, name: pd.Series) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _by_distinct(s: pd.Series, fn) -> pd.Series:
+    """``fn`` applied to the distinct values of ``s`` only (cells repeat in long exports)."""
+    distinct = pd.Series(s.dropna().unique(), dtype="str")
+    out = fn(distinct)
+    return s.map(dict(zip(distinct, out, strict=True)))
+
+
 def _is_sweep(symbol: pd.Series, description: pd.Series) -> pd.Series:
-    by_symbol = symbol.str.upper().str.match(_SWEEP_SYMBOL).fillna(False)
-    by_desc = description.str.contains(_SWEEP_DESCRIPTION).fillna(False)
-    return (by_symbol | by_desc).astype(bool)
+    by_symbol = _by_distinct(symbol, lambda u: u.str.upper().str.match(_SWEEP_SYMBOL))
+    by_desc = _by_distinct(description, lambda u: u.str.contains(_SWEEP_DESCRIPTION))
+    return (by_symbol.fillna(False).astype(bool) | by_desc.fillna(False).astype(bool))
 
 
 # --- holdings ---------------------------------------------------------------------------------
@@ -349,7 +356,7 @@ def load_holdings(s: Sniff, options: dict) -> Export:
     positions = pd.DataFrame({
         "account": account[keep],
         "symbol": symbol,
-        "cusip": clean.cusips(cusip_text[keep]),
+        "cusip": _by_distinct(cusip_text[keep], clean.cusips).astype("str"),
         "description": desc[keep],
         "quantity": quantity,
         "price": price,
@@ -374,18 +381,16 @@ def load_holdings(s: Sniff, options: dict) -> Export:
 def _actions(desc1: pd.Series, type_: pd.Series, qty: pd.Series,
              amount: pd.Series) -> pd.Series:
     """Action of every row (rules by distinct text, then the sign-dependent modes)."""
-    pairs = pd.DataFrame({"d": desc1, "t": type_})
-    distinct = pairs.drop_duplicates()
-    rules: dict[tuple, Rule | None] = {}
-    for d, t in distinct.itertuples(index=False):
-        key = (None if pd.isna(d) else d, None if pd.isna(t) else t)
-        rules[key] = classify(key[0]) or classify(key[1])
-    keys = [(None if pd.isna(d) else d, None if pd.isna(t) else t)
-            for d, t in zip(desc1, type_, strict=True)]
-    rule = [rules[k] for k in keys]
-    base = pd.Series([r.action.value if r else A.OTHER.value for r in rule], index=desc1.index,
-                     dtype="str")
-    mode = pd.Series([r.mode if r else "fixed" for r in rule], index=desc1.index)
+    key = desc1.fillna("").astype(object) + "\x1f" + type_.fillna("").astype(object)
+    codes, uniques = pd.factorize(key)
+    rules = []
+    for k in uniques:
+        d, t = k.split("\x1f")
+        rules.append(classify(d or None) or classify(t or None))
+    actions = np.array([r.action.value if r else A.OTHER.value for r in rules], dtype=object)
+    modes = np.array([r.mode if r else "fixed" for r in rules], dtype=object)
+    base = pd.Series(actions[codes], index=desc1.index, dtype="str")
+    mode = pd.Series(modes[codes], index=desc1.index)
     q_sign = np.sign(qty.fillna(0.0))
     a_sign = np.sign(amount.fillna(0.0))
     # cash: by the sign of the amount
