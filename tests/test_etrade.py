@@ -363,6 +363,14 @@ def test_unreadable_lot_date_fails_the_whole_file(write):
     assert (exc.value.line, exc.value.column) == (13, "Symbol")
 
 
+def test_lot_date_with_a_two_digit_year_is_an_error_not_a_position(write):
+    rows = [ROWS[0], "     01/15/20,200.77,-4.31,-2.1,100.0000,180.8802,,,,20077.000"]
+    with pytest.raises(FormatError) as exc:
+        load_export(write("p.csv", portfolio(rows)))
+    assert (exc.value.line, exc.value.column) == (13, "Symbol")
+    assert exc.value.message == "expected a date, found '01/15/20'"
+
+
 def test_no_positions_header_when_forced(write):
     p = write("p.csv", "\n".join(PREAMBLE) + "\n")
     with pytest.raises(UnknownFormatError):

@@ -78,7 +78,6 @@ HEADER_SEARCH = 10
 SPEC = {
     "record_type": ColumnSpec(["Record Type"]),
     "symbol": ColumnSpec(["Symbol"]),
-    "plan_type": ColumnSpec(["Plan Type"], required=False),
     "quantity": ColumnSpec(["Quantity", "Qty.", "Qty"]),
     "acquired": ColumnSpec(["Date Acquired"], required=False),
     "sold": ColumnSpec(["Date Sold"]),

@@ -109,7 +109,9 @@ HEADER_SEARCH = 80
 FOOTER = re.compile(r"^\s*\"?\s*Generated at\b", re.I)
 _GENERATED = re.compile(r"Generated at\s+([A-Za-z]{3}\s+\d{1,2},?\s+\d{4})", re.I)
 _ACCOUNT_LABEL = re.compile(r"^(?P<name>.*?)\s+-\s*(?P<id>\d{3,})\s*$")
-_LOT_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+#: A lot row's Symbol cell: a date (two-digit years are taken as lots too, so that the date
+#: cleanup reports them rather than loading a position called "01/15/20").
+_LOT_DATE = re.compile(r"^\d{1,2}/\d{1,2}/(\d{2}|\d{4})$")
 #: Zero-width characters and BOMs seen inside symbol cells of re-saved files.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
