@@ -632,6 +632,28 @@ def test_zip_that_is_not_a_workbook(tmp_path):
     assert exc.value.message.startswith("cannot open as an Excel workbook (")
 
 
+def test_entity_bomb_in_the_workbook_is_refused(tmp_path):
+    # an XML entity-expansion bomb inside the sheet: refused (openpyxl parses with
+    # defusedxml), never expanded
+    good = gl_workbook(tmp_path / "good.xlsx", gl_rows())
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(buf, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = bomb + body.replace(b"<v>40</v>", b"<v>&c;</v>", 1)
+            dst.writestr(info, body)
+    p = tmp_path / "bomb.xlsx"
+    p.write_bytes(buf.getvalue())
+    with pytest.raises(UnknownFormatError):
+        load_export(p, account="1")
+    with pytest.raises(FormatError) as exc:
+        load_export(p, format="etrade_gains_xlsx", account="1")
+    assert exc.value.message.startswith("cannot open as an Excel workbook (")
+
+
 def test_gains_golden_sample_totals(samples):
     # data/samples/formats/etrade/G&L_Expanded.xlsx (make_gains_workbook.py), by hand:
     # proceeds 40x180 + 25x180 + 30x135 + 12.5x135 + 100x179.5 + 10x310
