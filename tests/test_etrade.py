@@ -355,6 +355,14 @@ def test_unreadable_cell_names_line_and_column(write):
     assert exc.value.message == "expected a number, found 'lots'"
 
 
+def test_unreadable_cell_is_named_by_the_files_own_header(write):
+    header = VARIANTS["qty_hash"]
+    rows = [row_for(header, **{"Symbol": "VTI", "Qty #": "1OO", "Value $": "20077.00"})]
+    with pytest.raises(FormatError) as exc:
+        load_export(write("p.csv", portfolio(rows, header=header)))
+    assert (exc.value.line, exc.value.column) == (12, "Qty #")
+
+
 def test_unreadable_lot_date_fails_the_whole_file(write):
     # a lot row with an impossible date: the file raises, nothing is half-loaded
     rows = [ROWS[0], "     13/45/2020,200.77,-4.31,-2.1,60.0000,150.0000,,,,12046.2000"]

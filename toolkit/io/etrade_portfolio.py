@@ -200,7 +200,7 @@ def load(s: Sniff, options: dict) -> Export:
                           f"in the first {HEADER_SEARCH} lines", path=path)
     account, name = _account(tf, h, options)
     end = b.table_end(tf, h + 1, FOOTER)
-    raw, _ = b.read_table(tf, h, end, SPEC, path=path)
+    raw, binding = b.read_table(tf, h, end, SPEC, path=path)
     raw = raw.reset_index(drop=True)
     b.require_rows(raw, path=path, line=h + 1, what="positions")
     w = b.where(path, raw)
@@ -213,12 +213,16 @@ def load(s: Sniff, options: dict) -> Export:
     nosym = sym_text.isna()
     position = ~(total | cash | lot | nosym)
 
-    qty = clean.number(raw["quantity"], column="Quantity", where=w)
-    last = clean.number(b.col(raw, "last_price"), column="Last Price $", where=w)
-    paid = clean.number(b.col(raw, "price_paid"), column="Price Paid $", where=w)
-    total_cost = clean.number(b.col(raw, "total_cost"), column="Total Cost", where=w)
-    gain = clean.number(b.col(raw, "total_gain"), column="Total Gain $", where=w)
-    value = clean.number(raw["value"], column="Value $", where=w)
+    def header(key: str) -> str:  # the column's header text, for messages
+        pos = binding.positions.get(key)
+        return binding.header[pos].strip() if pos is not None else key
+
+    qty = clean.number(raw["quantity"], column=header("quantity"), where=w)
+    last = clean.number(b.col(raw, "last_price"), column=header("last_price"), where=w)
+    paid = clean.number(b.col(raw, "price_paid"), column=header("price_paid"), where=w)
+    total_cost = clean.number(b.col(raw, "total_cost"), column=header("total_cost"), where=w)
+    gain = clean.number(b.col(raw, "total_gain"), column=header("total_gain"), where=w)
+    value = clean.number(raw["value"], column=header("value"), where=w)
 
     if total.any():
         skip.add_frame(raw[total], "total row: the sum of the positions above, not a holding")
