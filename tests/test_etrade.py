@@ -584,6 +584,16 @@ def test_gains_unreadable_cells(tmp_path, column, value, message):
     assert exc.value.message == message
 
 
+def test_gains_classic_layout_errors_name_its_own_headers(tmp_path):
+    header = [("Qty." if h == "Quantity" else "Term" if h == "Capital Gains Status" else h)
+              for h in GL_HEADER]
+    rows = gl_rows(header)
+    rows[3][header.index("Qty.")] = "1O"
+    with pytest.raises(FormatError) as exc:
+        load_export(gl_workbook(tmp_path / "gl.xlsx", rows), account="1")
+    assert (exc.value.line, exc.value.column) == (4, "Qty.")
+
+
 def test_workbook_without_the_sheet(tmp_path):
     p = gl_workbook(tmp_path / "gl.xlsx", gl_rows(), sheet="Sheet1")
     with pytest.raises(UnknownFormatError):

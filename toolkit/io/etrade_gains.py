@@ -126,8 +126,12 @@ def detect(s: Sniff) -> bool:
         wb.close()
 
 
-def _read(path: Path) -> tuple[pd.DataFrame, int]:
-    """The sheet's rows as raw strings (one column per bound name, ``line``, ``raw``)."""
+def _read(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The sheet's rows as raw strings, and each bound column's header text.
+
+    The frame has one column per bound name plus ``line`` (Excel row) and ``raw``; the header
+    texts are for messages.
+    """
     wb = _open_workbook(path)
     try:
         ws = _sheet(wb)
@@ -163,13 +167,14 @@ def _read(path: Path) -> tuple[pd.DataFrame, int]:
     raw = pd.DataFrame({k: pd.Series(v, dtype="str") for k, v in data.items()})
     raw["line"] = np.asarray(lines, dtype="int64")
     raw["raw"] = pd.Series(raws, dtype="str")
-    return raw, header_row
+    names = {k: str(header[pos]).strip() for k, pos in binding.positions.items()}
+    return raw, names
 
 
 def load(s: Sniff, options: dict) -> Export:
     """Load an E*TRADE G&L_Expanded workbook (see module docstring)."""
     path = s.path.name
-    raw, header_row = _read(s.path)
+    raw, names = _read(s.path)
     account = options.get("account")
     if not account:
         raise FormatError("the E*TRADE Gains & Losses workbook does not name its account; "
@@ -188,20 +193,21 @@ def load(s: Sniff, options: dict) -> Export:
             repr) + " is not a closed lot (only Sell rows are loaded)"
         skip.add_frame(raw[other], reasons)
     raw = raw[sell]
-    realized = _realized(raw, account, s, skip) if len(raw) else REALIZED.empty()
+    realized = _realized(raw, names, account, s, skip) if len(raw) else REALIZED.empty()
     accounts = pd.DataFrame({"account": [account], "name": [pd.NA], "custodian": [CUSTODIAN]})
     return Export(path=s.path, format=FORMAT, custodian=CUSTODIAN, realized=realized,
                   skipped=skip.frame(), accounts=accounts)
 
 
-def _realized(raw: pd.DataFrame, account: str, s: Sniff, skip: SkipLog) -> pd.DataFrame:
+def _realized(raw: pd.DataFrame, names: dict[str, str], account: str, s: Sniff,
+              skip: SkipLog) -> pd.DataFrame:
     path = s.path.name
     w = b.where(path, raw)
     sym = clean.symbol(raw["symbol"])
     nosym = sym.isna()
     if nosym.any():
         skip.add_frame(raw[nosym], "Sell row has no symbol")
-    qty = clean.number(raw["quantity"], column="Quantity", where=w)
+    qty = clean.number(raw["quantity"], column=names["quantity"], where=w)
     noqty = ~nosym & qty.isna()
     if noqty.any():
         skip.add_frame(raw[noqty], "Sell row has no quantity")
@@ -212,22 +218,24 @@ def _realized(raw: pd.DataFrame, account: str, s: Sniff, skip: SkipLog) -> pd.Da
     keep = ~(nosym | noqty | bad)
     raw = raw[keep]
     w = b.where(path, raw)
-    sold = clean.date(raw["sold"], column="Date Sold", where=w)
+    sold = clean.date(raw["sold"], column=names["sold"], where=w)
     if sold.isna().any():
-        raise w.error(sold.index[sold.isna()][0], "Date Sold", "a Sell row has no sale date")
-    acquired = clean.date(b.col(raw, "acquired"), column="Date Acquired", where=w)
-    proceeds = clean.number(raw["proceeds"], column="Total Proceeds", where=w)
-    basis = clean.number(raw["cost_basis"], column="Adjusted Cost Basis", where=w)
-    gain = clean.number(b.col(raw, "adjusted_gain"), column="Adjusted Gain/Loss", where=w)
+        raise w.error(sold.index[sold.isna()][0], names["sold"], "a Sell row has no sale date")
+    acquired = clean.date(b.col(raw, "acquired"), column=names.get("acquired", "acquired"),
+                          where=w)
+    proceeds = clean.number(raw["proceeds"], column=names["proceeds"], where=w)
+    basis = clean.number(raw["cost_basis"], column=names["cost_basis"], where=w)
+    gain = clean.number(b.col(raw, "adjusted_gain"),
+                        column=names.get("adjusted_gain", "adjusted_gain"), where=w)
     gain = gain.fillna(proceeds - basis)
     term_text = clean.text(b.col(raw, "term")).str.casefold()
     term = term_text.map(_TERMS).astype("str")
     unknown = term_text.notna() & term.isna()
     if unknown.any():
-        raise w.error(unknown.index[unknown][0], "Capital Gains Status",
+        raise w.error(unknown.index[unknown][0], names["term"],
                       f"expected Long or Short, found {term_text[unknown].iloc[0]!r}")
     if "wash" in raw.columns:
-        wash = clean.number(raw["wash"], column="Total Wash Sale Adjustment Amount",
+        wash = clean.number(raw["wash"], column=names["wash"],
                             where=w).abs().fillna(0.0)
     else:
         wash = pd.Series(np.nan, index=raw.index)
