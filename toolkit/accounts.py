@@ -103,8 +103,10 @@ _TYPE_PATTERNS: tuple[tuple[re.Pattern, TaxType], ...] = tuple(
         (r"\b457\s*\(?B\)?", TaxType.G457B),
         (r"\bSEP\b", TaxType.SEP_IRA),
         (r"\bSIMPLE\s+IRA\b", TaxType.SIMPLE_IRA),
-        (r"ROLLOVER|TRADITIONAL|\bTRAD\b|CONTRIBUTORY|\bIRA\b", TaxType.TRADITIONAL_IRA),
-        (r"INDIVIDUAL|\bJOINT\b|BROKERAGE(?!\s*LINK)|\bTOD\b|WROS|\bTRUST\b|\bCMA\b|CASH\s+MANAGEMENT|"
+        # IRRA: Merrill's rollover IRA registration ("IRRA-Edge")
+        (r"ROLLOVER|TRADITIONAL|\bTRAD\b|CONTRIBUTORY|\bIRR?A\b", TaxType.TRADITIONAL_IRA),
+        # CMA, CMAM: Merrill's cash management account registrations ("CMA-Edge")
+        (r"INDIVIDUAL|\bJOINT\b|BROKERAGE(?!\s*LINK)|\bTOD\b|WROS|\bTRUST\b|\bCMAM?\b|CASH\s+MANAGEMENT|"
          r"TENANTS|COMMUNITY\s+PROPERTY|\bTAXABLE\b|\bMARGIN\b", TaxType.TAXABLE),
     )
 )
