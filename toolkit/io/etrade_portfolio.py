@@ -30,7 +30,9 @@ Quirks handled
   ``as_of``. Data-like lines after it are reported in ``skipped``.
 - ``CASH`` (only Value filled, or Quantity/Price 1 filled too) is a cash position: symbol
   ``CASH``, quantity = value, price 1, basis = value. ``TOTAL`` is skipped with a reason.
-- **Account.** The account line ``"Individual Brokerage -1234"`` gives the account id, the
+- **Account.** The account line ``"Individual Brokerage -1234"`` gives the account id as a
+  masked id (``"...1234"``: E*TRADE shows only the last digits, so it matches a household
+  account ending in them), the
   digits after the last `` -`` (``"1234"``, as written, leading zeros kept), and the
   account name, the text before it (``"Individual Brokerage"``; ``"Cap 1(-6084) -6354"``
   gives ``6354`` and ``Cap 1(-6084)``). A file without an account summary, or whose account
@@ -165,7 +167,8 @@ def _account(tf: TextFile, stop: int, options: dict) -> tuple[str, str | None]:
         label, _ = labels[0]
         m = _ACCOUNT_LABEL.match(label)
         if m:
-            return m.group("id"), m.group("name").strip() or None
+            # E*TRADE shows only the last digits: a masked id, matched by suffix
+            return "..." + m.group("id"), m.group("name").strip() or None
         name = label
     if options.get("account"):
         return str(options["account"]), name
