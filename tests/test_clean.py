@@ -185,3 +185,10 @@ def test_strip_and_null_mask_keep_missing_values():
     assert clean.strip(cells).fillna("<NA>").tolist() == ["a", "<NA>", "--", "N/A", "b"]
     assert clean.text(cells).fillna("<NA>").tolist() == ["a", "<NA>", "<NA>", "<NA>", "b"]
     assert clean.null_mask(clean.strip(cells)).tolist() == [False, True, True, True, False]
+
+
+def test_cusips_of_an_all_missing_column():
+    got = clean.cusips(pd.Series([None, None], dtype="str"))
+    assert got.isna().all()
+    assert clean.cusips(s("922908769", "VTI", None)).tolist()[0] == "922908769"
+    assert clean.cusips(s("922908769", "VTI", None)).isna().tolist() == [False, True, True]

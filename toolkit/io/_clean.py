@@ -294,7 +294,9 @@ def is_cusip(value: str | None) -> bool:
 
 def cusips(s: pd.Series) -> pd.Series:
     """Return the cells that are valid CUSIPs (others missing)."""
-    ok = s.map(is_cusip, na_action="ignore").fillna(False).astype(bool)
+    # one pass in Python (an all-missing column must not go through a float fillna)
+    ok = np.fromiter((is_cusip(v) for v in s.to_numpy(dtype=object, na_value=None)),
+                     dtype=bool, count=len(s))
     return s.where(ok)
 
 

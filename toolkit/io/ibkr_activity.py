@@ -490,8 +490,8 @@ def _positions(st: _Statement, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFram
 
 def _add_lot_positions(st: _Statement, positions: pd.DataFrame,
                        lot_pos: pd.DataFrame) -> pd.DataFrame:
-    key_p = positions["account"] + "\x00" + positions["symbol"]
-    key_l = lot_pos["account"] + "\x00" + lot_pos["symbol"]
+    key_p = positions["account"] + "\x1f" + positions["symbol"]
+    key_l = lot_pos["account"] + "\x1f" + lot_pos["symbol"]
     lacking = ~key_l.isin(set(key_p))
     if not lacking.any():
         return positions

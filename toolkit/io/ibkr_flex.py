@@ -150,6 +150,14 @@ def _parse(path: Path, data: bytes) -> _Collector:
     parser = DefusedXMLParser(target=target, forbid_dtd=True, forbid_entities=True,
                               forbid_external=True)
     target.xml = parser
+    # Flex tags and attributes carry no namespaces: expat's element events go straight to the
+    # collector (ElementTree's per-attribute name fixing is the slow part); the defused DTD
+    # and entity handlers stay in place.
+    expat_parser = parser.parser
+    expat_parser.ordered_attributes = False
+    expat_parser.StartElementHandler = target.start
+    expat_parser.EndElementHandler = target.end
+    expat_parser.CharacterDataHandler = None
     try:
         parser.feed(data)
         parser.close()
@@ -201,7 +209,9 @@ class _Dates:
               given: str | None) -> _Dates:
         values = values.str.strip()
         keep = values.notna() & (values != "") & ~values.isin(_NOT_DATES)
-        values, lines = values[keep], lines[keep]
+        order = lines[keep].sort_values(kind="stable").index  # file order: first is earliest
+        values = values[order].drop_duplicates()  # the first occurrence names the line
+        lines = lines[values.index]
         shape = pd.Series(None, index=values.index, dtype="str")
         for name, rx in _SHAPES.items():
             hit = shape.isna() & values.str.match(rx).fillna(False)
@@ -254,13 +264,18 @@ class _Dates:
         if not present.any() or self.name is None:
             return pd.Series(pd.NaT, index=s.index, dtype=DATE_DTYPE)
         shape, fmt = DATE_FORMATS[self.name]
-        token = raw.where(present).str.extract(_SHAPES[shape], expand=True)[0].astype("str")
+        # parse each distinct value once (dates repeat), then map back to the rows
+        first = raw[present].drop_duplicates()
+        token = first.str.extract(_SHAPES[shape], expand=True)[0].astype("str")
         where = clean.Where(self.path, lines)
-        bad = present & token.isna()
+        bad = token.isna()
         if bad.any():
             i = bad[bad].index[0]
             raise where.error(i, column, f"expected a date, found {raw[i]!r}")
-        return clean.date(token, column=column, where=where, dayfirst_form=fmt)
+        got = clean.date(token, column=column, where=where, dayfirst_form=fmt)
+        lookup = pd.Series(got.to_numpy(), index=first.to_numpy())
+        out = raw.where(present).map(lookup)
+        return out.astype(DATE_DTYPE)
 
 
 # --- frames ------------------------------------------------------------------------------------
@@ -355,9 +370,10 @@ def _skip(ctx: _Ctx, df: pd.DataFrame, mask: pd.Series, reason: str | pd.Series)
 
 def _accounts(ctx: _Ctx, df: pd.DataFrame) -> pd.Series:
     acc = _text(df, "accountId")
-    stmt_acc = df["stmt"].map(
-        lambda i: ctx.statements[i].get("accountId") if i >= 0 else None)
-    acc = acc.where(acc.notna(), clean.text(stmt_acc.astype("str")))
+    if acc.isna().any():
+        ids = np.array([st.get("accountId") for st in ctx.statements] + [None], dtype=object)
+        stmt_acc = pd.Series(ids[df["stmt"].to_numpy()], index=df.index, dtype="str")
+        acc = acc.where(acc.notna(), clean.text(stmt_acc))
     if ctx.options.get("account"):
         acc = acc.fillna(str(ctx.options["account"]))
     if acc.isna().any():
@@ -471,8 +487,8 @@ def _open_positions(ctx: _Ctx, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
 
 def _positions_from_lots(ctx: _Ctx, summary: pd.DataFrame, lot_pos: pd.DataFrame) -> pd.DataFrame:
     """Add positions summed from LOT rows for symbols without a SUMMARY row; note mismatches."""
-    key_s = summary["account"] + "\x00" + summary["symbol"]
-    key_l = lot_pos["account"] + "\x00" + lot_pos["symbol"]
+    key_s = summary["account"] + "\x1f" + summary["symbol"]
+    key_l = lot_pos["account"] + "\x1f" + lot_pos["symbol"]
     lacking = ~key_l.isin(set(key_s))
     if lacking.any():
         grouped = lot_pos[lacking].groupby(key_l[lacking], sort=False)
@@ -495,7 +511,7 @@ def _positions_from_lots(ctx: _Ctx, summary: pd.DataFrame, lot_pos: pd.DataFrame
         sum_qty = summary.assign(k=key_s).groupby("k")["quantity"].sum()
         for k, q in lot_qty.items():
             if abs(q - sum_qty.get(k, q)) > 1e-6:
-                account, symbol = k.split("\x00")
+                account, symbol = k.split("\x1f")
                 ctx.notes.append(f"{account} {symbol}: LOT rows sum to {q:g} shares but the "
                                  f"SUMMARY row says {sum_qty[k]:g}")
     return summary
@@ -548,13 +564,15 @@ def _executions(ctx: _Ctx, df: pd.DataFrame) -> pd.DataFrame:
     _no_missing(ctx, df, date, "tradeDate", "trade date")
     qty = _num(ctx, df, "quantity")
     _no_missing(ctx, df, qty, "quantity", "quantity")
-    bs = _text(df, "buySell").str.upper()
+    bs_text = _text(df, "buySell")
+    bs = bs_text.str.upper()
     cancel = bs.str.contains("(CA.)", regex=False).fillna(False) | \
         _text(df, "transactionType").str.contains("Cancel").fillna(False)
     buy = ~cancel & (bs.str.startswith("BUY").fillna(False) | (bs.isna() & qty.gt(0)))
     sell = ~cancel & (bs.str.startswith("SELL").fillna(False) | (bs.isna() & qty.lt(0)))
-    notes = _text(df, "notes").fillna("").str.upper().str.split(";")
-    reinvest = buy & notes.map(lambda t: "R" in t).astype(bool)
+    # notes are ";"-separated codes; "R" marks a dividend reinvestment
+    reinvest = buy & _text(df, "notes").str.contains(r"(?:^|;)\s*R\s*(?:;|$)",
+                                                      regex=True).fillna(False)
     action = pd.Series(Action.OTHER.value, index=df.index, dtype="str")
     action = action.mask(buy, Action.BUY.value).mask(reinvest, Action.REINVEST.value)
     action = action.mask(sell, Action.SELL.value)
@@ -583,7 +601,7 @@ def _executions(ctx: _Ctx, df: pd.DataFrame) -> pd.DataFrame:
         "settle_date": _date(ctx, df, "settleDateTarget"),
         "account": _accounts(ctx, df),
         "action": action,
-        "action_text": _text(df, "buySell"),
+        "action_text": bs_text,
         "symbol": _symbols(df),
         "description": _text(df, "description"),
         "quantity": qty,
@@ -793,8 +811,8 @@ def _accounts_frame(ctx: _Ctx, info: pd.DataFrame, frames: list[pd.DataFrame]) -
     for f in frames:
         if f.empty or "accountId" not in f.columns:
             continue
-        alias = _text(f, "acctAlias")
-        for acc, al in zip(_text(f, "accountId"), alias, strict=True):
+        pairs = f[[c for c in ("accountId", "acctAlias") if c in f.columns]].drop_duplicates()
+        for acc, al in zip(_text(pairs, "accountId"), _text(pairs, "acctAlias"), strict=True):
             if isinstance(acc, str) and (acc not in rows or rows[acc] is None):
                 rows[acc] = al if isinstance(al, str) else None
     if not rows and ctx.options.get("account"):
