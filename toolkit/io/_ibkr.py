@@ -45,6 +45,7 @@ CASH_ACTIONS: dict[str, Action | None] = {
     "deposits/withdrawals": None, "deposits & withdrawals": None,
     "deposit": _A.CONTRIBUTION, "withdrawal": _A.WITHDRAWAL,
     "price adjustments": _A.OTHER, "adjustment": _A.OTHER,
+    "forex trade component": _A.OTHER,  # a currency conversion's cash leg
 }
 _CAPITAL_GAIN = re.compile(r"capital gain", re.I)
 _DESCRIPTION_SYMBOL = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9.\- ]*?)\s*\(")

@@ -383,7 +383,7 @@ def _position_currency(st: _Statement, ctx: _Context, df: pd.DataFrame,
     bad = ~(usd | convert)
     if bad.any():
         reasons = cur.map(lambda c: ib.currency_reason(
-            what, c, ctx.base, c in ctx.rates, rate_word="a Base Currency Exchange Rate"))
+            what, c, ctx.base, c in ctx.rates, rate_word="Base Currency Exchange Rate"))
         _skip_rows(st, df, bad, reasons)
     if convert.any():
         codes = ", ".join(sorted(cur[convert].unique()))
@@ -852,6 +852,7 @@ def _history_rows(st: _Statement, df: pd.DataFrame, options: dict) -> pd.DataFra
     # quantities of currency conversions are currency units, not shares
     forex = key.eq("forex trade component").fillna(False)
     qty = qty.where(~forex)
+    price = price.where(~forex)
     pcur = clean.text(_col(df, "price_currency")).str.upper()
     foreign = pcur.notna() & pcur.ne("USD")
     if foreign.any():
