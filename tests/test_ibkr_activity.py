@@ -379,10 +379,15 @@ def test_bad_cell_names_line_and_column(write):
         "expected a number, found 'twenty'", 12, "Quantity")
 
 
-@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02Statement,Header"])
-def test_empty_and_binary(write, content):
-    with pytest.raises(FormatError):
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "the file is empty; expected a brokerage export"),
+    (b"\x00\x01\x02Statement,Header",
+     "format 'ibkr_activity_csv' reads text files, but this file is binary data"),
+])
+def test_empty_and_binary(write, content, message):
+    with pytest.raises(FormatError) as exc:
         load_export(write("x.csv", content), format="ibkr_activity_csv")
+    assert exc.value.message == message
 
 
 # --- Transaction History -----------------------------------------------------------------------
@@ -452,3 +457,17 @@ def test_transaction_history_without_base_currency(write):
     assert len(e.transactions) == 8
     assert ("the file does not state its base currency (Summary,Data,Base Currency); amounts "
             "were taken as US dollars") in e.notes
+
+
+def test_consolidated_statement_with_an_account_column(write):
+    rows = ["Open Positions,Header,DataDiscriminator,Asset Category,Currency,Account,Symbol,"
+            "Quantity,Mult,Cost Price,Cost Basis,Close Price,Value,Unrealized P/L,Code",
+            "Open Positions,Data,Summary,Stocks,USD,U7654321,VTI,10,1,250,2500,300,3000,500,",
+            "Open Positions,Data,Summary,Stocks,USD,U7654322,VTI,5,1,250,1250,300,1500,250,"]
+    e = load(write, csv(*STATEMENT, *rows))
+    assert e.positions[["account", "quantity", "market_value"]].to_dict("records") == [
+        {"account": "U7654321", "quantity": 10.0, "market_value": 3000.0},
+        {"account": "U7654322", "quantity": 5.0, "market_value": 1500.0}]
+    assert e.accounts["account"].tolist() == ["U7654321", "U7654322"]
+    assert e.accounts["name"].tolist()[0] == "Individual"
+    assert pd.isna(e.accounts["name"].iloc[1])

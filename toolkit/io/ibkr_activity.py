@@ -167,6 +167,15 @@ class _Block:
     section: str
     header: Row | None
     rows: list[Row] = field(default_factory=list)
+    fields: bool = False  # a "Field Name,Field Value" block (Statement, Account Information)
+
+    def __post_init__(self) -> None:
+        if self.header is None:
+            self.fields = self.section.casefold() in ("statement", "account information",
+                                                      "summary")
+        else:
+            self.fields = [norm_header(c) for c in self.header.cells[2:4]] == [
+                "field name", "field value"]
 
 
 @dataclass
@@ -216,16 +225,10 @@ def _read(tf: TextFile, skip: SkipLog) -> _Statement:
             blocks.append(block)
             current[key] = block
         block.rows.append(row)
-        if rtype == "Data" and len(cells) >= 4 and _is_field_block(block):
+        if rtype == "Data" and block.fields and len(cells) >= 4:
             fields.setdefault(key, {}).setdefault(cells[2].strip().casefold(),
                                                   (cells[3], row.line))
     return _Statement(path=tf.path, blocks=blocks, fields=fields, skip=skip)
-
-
-def _is_field_block(block: _Block) -> bool:
-    if block.header is None:
-        return block.section.casefold() in ("statement", "account information", "summary")
-    return [norm_header(c) for c in block.header.cells[2:4]] == ["field name", "field value"]
 
 
 # --- detection ---------------------------------------------------------------------------------
