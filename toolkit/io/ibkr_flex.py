@@ -33,7 +33,9 @@ Sections read
     Forward/reverse splits and stock dividends (``FS``, ``FI``, ``RS``, ``SD``) are ``split``
     rows; other actions are ``other``.
 ``CashReport`` (else ``FxPositions``)
-    The ending cash of each currency is a cash position (symbol ``CASH``).
+    The ending USD cash is a cash position (symbol ``CASH``). These rows carry no
+    ``fxRateToBase``, so cash in other currencies is skipped with a reason; the
+    ``BASE_SUMMARY`` row (all currencies in the base currency) is skipped too.
 
 Other sections (``AccountInformation`` gives the account name and base currency;
 ``NetStockPositionSummary``, ``PriorPeriodPositions``, ``ChangeInNAV``...) are structure for
