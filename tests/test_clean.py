@@ -82,6 +82,8 @@ def test_bad_number_names_line_and_column():
         ("04/17/2023 as of 04/15/2023", "2023-04-15"),
         ("08/31/2020 00:00:00", "2020-08-31"),
         ("Feb 14 2023", "2023-02-14"),
+        ("December 31, 2025", "2025-12-31"),
+        ("June 5 2026", "2026-06-05"),
     ],
 )
 def test_date_forms(cell, iso):
@@ -183,3 +185,10 @@ def test_strip_and_null_mask_keep_missing_values():
     assert clean.strip(cells).fillna("<NA>").tolist() == ["a", "<NA>", "--", "N/A", "b"]
     assert clean.text(cells).fillna("<NA>").tolist() == ["a", "<NA>", "<NA>", "<NA>", "b"]
     assert clean.null_mask(clean.strip(cells)).tolist() == [False, True, True, True, False]
+
+
+def test_cusips_of_an_all_missing_column():
+    got = clean.cusips(pd.Series([None, None], dtype="str"))
+    assert got.isna().all()
+    assert clean.cusips(s("922908769", "VTI", None)).tolist()[0] == "922908769"
+    assert clean.cusips(s("922908769", "VTI", None)).isna().tolist() == [False, True, True]

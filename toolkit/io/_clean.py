@@ -158,13 +158,14 @@ _DATE_FORMS: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"^(\d{1,2}-\d{1,2}-\d{4})$"), "%m-%d-%Y"),
     (re.compile(r"^(\d{8})(?:;\d{4,6})?$"), "%Y%m%d"),
     (re.compile(r"^([A-Za-z]{3} \d{1,2},? \d{4})$"), "%b %d %Y"),
+    (re.compile(r"^([A-Za-z]{4,9} \d{1,2},? \d{4})$"), "%B %d %Y"),  # IBKR "December 31, 2025"
 )
 _AS_OF = re.compile(r"^(.+?)\s+as of\s+(.+)$", re.I)
 
 
 def _parse_form(t: pd.Series, rx: re.Pattern, fmt: str) -> pd.Series:
     core = t.str.extract(rx, expand=False)
-    if fmt == "%b %d %Y":
+    if fmt in ("%b %d %Y", "%B %d %Y"):
         core = core.str.replace(",", "", regex=False)
     return pd.to_datetime(core, format=fmt, errors="coerce")
 
@@ -175,7 +176,8 @@ def date(s: pd.Series, *, column: str, where: Where, prefer_as_of: bool = True,
 
     Forms: ``MM/DD/YYYY``, ``M/D/YYYY`` (optionally with a time), ``YYYY/MM/DD``,
     ``YYYY-MM-DD`` (optionally with a time), ``Mon-DD-YYYY``, ``MM-DD-YYYY``, ``yyyyMMdd``
-    and ``yyyyMMdd;HHmmss`` (IBKR Flex), ``Mon DD YYYY``, and ``<date> as of <date>``.
+    and ``yyyyMMdd;HHmmss`` (IBKR Flex), ``Mon DD YYYY``, ``Month DD, YYYY`` (IBKR statement
+    periods) and ``<date> as of <date>``.
 
     Parameters
     ----------
@@ -292,7 +294,9 @@ def is_cusip(value: str | None) -> bool:
 
 def cusips(s: pd.Series) -> pd.Series:
     """Return the cells that are valid CUSIPs (others missing)."""
-    ok = s.map(is_cusip, na_action="ignore").fillna(False).astype(bool)
+    # one pass in Python (an all-missing column must not go through a float fillna)
+    ok = np.fromiter((is_cusip(v) for v in s.to_numpy(dtype=object, na_value=None)),
+                     dtype=bool, count=len(s))
     return s.where(ok)
 
 
