@@ -87,7 +87,7 @@ def test_jupyterlab_slider_updates_drift_and_plan(lab, page):
         try:
             page.locator(".widget-slider").first.wait_for(timeout=90_000)
             break
-        except Exception:  # noqa: BLE001 - "Run All" clicked too early is ignored: retry once
+        except Exception:
             if attempt:
                 raise
     check_after_move(page, "jupyterlab_targets")
