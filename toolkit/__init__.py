@@ -5,6 +5,16 @@ the core about it. Frames and their columns are declared in :mod:`toolkit.schema
 """
 
 from toolkit.allocation import Band, allocation, drift, drift_views, exposures
+from toolkit.cadence import (
+    AssetAssumptions,
+    Calendar,
+    Hybrid,
+    Opportunistic,
+    SeedRecommendation,
+    Threshold,
+    compare_policies,
+    simulate,
+)
 from toolkit.errors import (
     FormatError,
     HouseholdError,
@@ -17,6 +27,7 @@ from toolkit.errors import (
 )
 from toolkit.household import Household, TaxProfile, load_household
 from toolkit.io import Export, available_formats, load_export
+from toolkit.planner import Plan, PlanOptions, compare, plan
 from toolkit.schema import Action, TaxType
 from toolkit.securities import SecurityMaster, load_securities
 from toolkit.tax import (
@@ -33,23 +44,33 @@ from toolkit.tax import (
 
 __all__ = [
     "Action",
+    "AssetAssumptions",
     "Band",
+    "Calendar",
     "Export",
     "FormatError",
     "Household",
     "HouseholdError",
+    "Hybrid",
     "MissingColumnError",
+    "Opportunistic",
+    "Plan",
+    "PlanOptions",
     "PlanningError",
     "SchemaError",
     "SecurityMaster",
+    "SeedRecommendation",
     "TaxProfile",
     "TaxTableError",
     "TaxType",
+    "Threshold",
     "ToolkitError",
     "UnknownFormatError",
     "allocation",
     "available_formats",
+    "compare",
     "compare_methods",
+    "compare_policies",
     "drift",
     "drift_views",
     "exposures",
@@ -60,7 +81,9 @@ __all__ = [
     "load_securities",
     "lot_status",
     "marginal_rates",
+    "plan",
     "select_lots",
+    "simulate",
     "term",
     "wash_sales",
     "year_tables",
