@@ -204,6 +204,12 @@ def _where(file, line) -> str:
     return "an unnamed source"
 
 
+def _among(df: pd.DataFrame, cols: tuple[str, ...], keys: set) -> np.ndarray:
+    """Boolean mask: rows whose values in ``cols`` form a tuple in ``keys``."""
+    return np.fromiter((k in keys for k in zip(*(df[c] for c in cols), strict=True)),
+                       dtype=bool, count=len(df))
+
+
 def _check_methods(methods: Mapping[str, str] | None, default: str) -> dict[str, str]:
     out = {}
     for acct, m in {**(methods or {})}.items():
@@ -320,7 +326,7 @@ def _wash_pieces(rows: pd.DataFrame, rz: pd.DataFrame) -> tuple[dict, list, list
 
     w = rz[(rz["wash_sale_disallowed"] > 0).fillna(False)]
     pairs = set(zip(rows["account"], rows["symbol"], strict=True))
-    w = w[[k in pairs for k in zip(w["account"], w["symbol"], strict=True)]]
+    w = w[_among(w, ("account", "symbol"), pairs)]
     if w.empty:
         return {}, [], []
     notes: list[str] = []
@@ -758,7 +764,7 @@ def lots_from_history(accounts: pd.DataFrame, positions: pd.DataFrame, lots: pd.
     if not want or tx.empty:
         return HouseholdLots(lots, realized, [], [])
     tx = tx.assign(symbol=_resolve(tx, positions))
-    tx = tx[[k in want for k in zip(tx["account"], tx["symbol"], strict=True)]]
+    tx = tx[_among(tx, ("account", "symbol"), want)]
     if tx.empty:
         return HouseholdLots(lots, realized, [], [])
     methods = dict(zip(accounts["account"], accounts["cost_basis_method"].fillna("fifo"),
@@ -792,13 +798,11 @@ def lots_from_history(accounts: pd.DataFrame, positions: pd.DataFrame, lots: pd.
                          "toolkit.reconcile)")
     if not used:
         return HouseholdLots(lots, realized, prov, notes, res)
-    pick = [k in used for k in zip(res.lots["account"], res.lots["symbol"], strict=True)]
+    pick = _among(res.lots, ("account", "symbol"), used)
     new_lots = validate_lots(pd.concat([lots, res.lots[pick]], ignore_index=True))
-    rz = res.realized[[k in used for k in zip(res.realized["account"], res.realized["symbol"],
-                                                strict=True)]]
+    rz = res.realized[_among(res.realized, ("account", "symbol"), used)]
     covered = set(zip(realized["account"], realized["symbol"], realized["sold"], strict=True))
-    rz = rz[[k not in covered for k in zip(rz["account"], rz["symbol"], rz["sold"],
-                                           strict=True)]]
+    rz = rz[~_among(rz, ("account", "symbol", "sold"), covered)]
     new_rz = realized
     if len(rz):
         new_rz = validate_realized(pd.concat([realized, rz[REALIZED.names]],
