@@ -404,3 +404,73 @@ HOUSEHOLD = SAMPLES / "household" / "household.toml"
 @pytest.fixture(scope="module")
 def h():
     return load_household(HOUSEHOLD)
+
+
+def test_sample_individual_account_lots_by_hand(h):
+    """Maya's X71234567 has no lot file: its lots come from Accounts_History.csv (FIFO).
+
+    FXAIX: bought 150 @ 92.40 = 13,860.00 (2019-03-06, line 42), 80 @ 124.50 = 9,960.00
+    (2020-11-16, line 40), 60 @ 128.20 = 7,692.00 (2022-06-21, line 36), 40 @ 180.05 =
+    7,202.00 (2024-03-12, line 32); dividends reinvested 2.150 sh for 447.20 (2025-12-19,
+    line 29), 1.984 for 426.56 (2026-04-01, line 25), 1.875 for 420.00 (2026-07-01, line 23),
+    1.820 for 418.60 (2026-10-01, line 18). Nothing sold: 337.829 shares, 40,426.36.
+    NVDA: 12 @ 169.40 = 2,032.80 (2022-05-16, line 37), 8 @ 217.25 = 1,738.00 (2023-02-13,
+    line 34); 10-for-1 split 2024-06-10 (180 new shares): 120 and 80 shares, bases unchanged;
+    90 sold 2025-08-11 FIFO from the first lot at 2,032.80 / 120 = 16.94 a share: 1,524.60
+    relieved, 30 shares and 508.20 left; 25 @ 176.80 = 4,420.00 bought 2026-03-09 (line 26).
+    AAPL: 60 transferred in 2021-04-19 (line 39) with no amount: basis missing.
+    """
+    lots = h.lots[h.lots["account"] == "X71234567"]
+    got = lots[["symbol", "acquired", "quantity", "cost_basis", "lot_id"]].values.tolist()
+    lid = "history:Accounts_History.csv:"
+    assert got[1:] == [
+        ["FXAIX", T("2019-03-06"), 150.0, 13860.00, f"{lid}42"],
+        ["FXAIX", T("2020-11-16"), 80.0, 9960.00, f"{lid}40"],
+        ["FXAIX", T("2022-06-21"), 60.0, 7692.00, f"{lid}36"],
+        ["FXAIX", T("2024-03-12"), 40.0, 7202.00, f"{lid}32"],
+        ["FXAIX", T("2025-12-19"), 2.150, 447.20, f"{lid}29"],
+        ["FXAIX", T("2026-04-01"), 1.984, 426.56, f"{lid}25"],
+        ["FXAIX", T("2026-07-01"), 1.875, 420.00, f"{lid}23"],
+        ["FXAIX", T("2026-10-01"), 1.820, 418.60, f"{lid}18"],
+        ["NVDA", T("2022-05-16"), 30.0, pytest.approx(508.20, abs=1e-9), f"{lid}37"],
+        ["NVDA", T("2023-02-13"), 80.0, 1738.00, f"{lid}34"],
+        ["NVDA", T("2026-03-09"), 25.0, 4420.00, f"{lid}26"],
+    ]
+    assert got[0][:3] == ["AAPL", T("2021-04-19"), 60.0] and np.isnan(got[0][3])
+    assert (lots["holding_start"] == lots["acquired"]).all()
+    assert lots["source_file"].eq("Accounts_History.csv").all()
+    assert lots["source_line"].tolist() == [39, 42, 40, 36, 32, 29, 25, 23, 18, 37, 34, 26]
+    # position quantities are explained: 337.829 FXAIX, 135 NVDA (30 + 80 + 25), 60 AAPL
+    held = lots.groupby("symbol")["quantity"].sum()
+    assert held.to_dict() == pytest.approx({"AAPL": 60.0, "FXAIX": 337.829, "NVDA": 135.0})
+
+
+def test_sample_individual_account_sale_and_provenance(h):
+    # NVDA: 90 sold for 16,406.86 net of the 0.14 fee; basis 1,524.60 (above); gain
+    # 16,406.86 - 1,524.60 = 14,882.26; held 2022-05-16 .. 2025-08-11: long-term
+    rz = h.realized[h.realized["account"] == "X71234567"]
+    assert rz[["symbol", "quantity", "acquired", "sold", "proceeds", "cost_basis", "gain",
+               "term", "source_line"]].values.tolist() == [
+        ["NVDA", 90.0, T("2022-05-16"), T("2025-08-11"), 16406.86,
+         pytest.approx(1524.60), pytest.approx(14882.26), "long", 30]]
+    p = h.provenance[h.provenance["format"] == "history"]
+    assert p[["frame", "key", "rows", "used", "reason"]].values.tolist() == [
+        ["lots", "X71234567 AAPL", 1, True, "lots rebuilt from history of Accounts_History.csv"],
+        ["lots", "X71234567 FXAIX", 8, True,
+         "lots rebuilt from history of Accounts_History.csv"],
+        ["lots", "X71234567 NVDA", 3, True, "lots rebuilt from history of Accounts_History.csv"],
+        ["realized", "X71234567 NVDA", 1, True,
+         "sales rebuilt from history; no broker realised row covers them"]]
+    assert ("history: X71234567 AAPL: 60 shares transferred in on 2021-04-19 "
+            "(Accounts_History.csv line 39) carry no cost basis in the history: basis missing"
+            ) in h.warnings
+
+
+def test_sample_lifo_would_leave_other_nvda_lots(h):
+    tx = h.transactions[(h.transactions["account"] == "X71234567")
+                        & (h.transactions["symbol"] == "NVDA")]
+    r = rebuild_lots(tx, methods={"X71234567": "lifo"})
+    # LIFO sells the 80 split shares of 2023-02-13 (all 1,738.00) and 10 of the 120 of
+    # 2022-05-16 (10 x 16.94 = 169.40): 110 shares / 1,863.40 of that lot stay
+    assert r.lots[["acquired", "quantity", "cost_basis"]].values.tolist() == [
+        [T("2022-05-16"), 110.0, pytest.approx(1863.40)], [T("2026-03-09"), 25.0, 4420.0]]

@@ -183,3 +183,51 @@ def test_empty_household():
 @pytest.fixture(scope="module")
 def sample():
     return load_household(SAMPLES / "household" / "household.toml")
+
+
+def test_sample_household_report(sample):
+    r = reconcile(sample)
+    got = [(a, s, st, src, bool(t)) for a, s, st, src, t in zip(
+        r["account"], r["symbol"], r["status"], r["lots_source"], r["trusted"], strict=True)]
+    assert got == [
+        # Schwab joint: lot files match the positions symbol by symbol
+        ("...456", "VTI", "matched", "broker", True),
+        ("...456", "VXUS", "matched", "broker", True),
+        ("...456", "BND", "matched", "broker", True),
+        ("...456", "VNQ", "matched", "broker", True),
+        ("...456", "SCHD", "matched", "broker", True),
+        ("...456", "PTY", "matched", "broker", True),
+        ("...789", "SCHA", "not_needed", "none", True),
+        ("...789", "SCHF", "not_needed", "none", True),
+        ("234567891", "FXAIX", "not_needed", "none", True),
+        ("234567891", "FXNAX", "not_needed", "none", True),
+        ("234567891", "FSRNX", "not_needed", "none", True),
+        ("87654", "59515R401", "not_needed", "none", True),
+        ("87654", "VTIAX", "not_needed", "none", True),
+        ("87654", "FXNAX", "not_needed", "none", True),
+        ("87654", "ACME", "not_needed", "none", True),
+        ("456789123", "FZROX", "not_needed", "none", True),
+        # Maya's individual account: lots rebuilt from its history
+        ("X71234567", "FXAIX", "matched", "history", True),
+        ("X71234567", "NVDA", "matched", "history", True),
+        ("X71234567", "AAPL", "basis_missing", "history", False),
+        ("12345678", "BND", "not_needed", "none", True),
+        ("12345678", "BNDX", "not_needed", "none", True),
+        ("23456789", "VBIAX", "not_needed", "none", True),
+        ("23456789", "VXUS", "not_needed", "none", True),
+    ]
+    fx = row(r, "X71234567", "FXAIX")
+    # 150 + 80 + 60 + 40 + 2.150 + 1.984 + 1.875 + 1.820 = 337.829 shares;
+    # 13,860 + 9,960 + 7,692 + 7,202 + 447.20 + 426.56 + 420.00 + 418.60 = 40,426.36
+    assert (fx["position_quantity"], fx["lots_quantity"], fx["history_quantity"]) == (
+        pytest.approx(337.829), pytest.approx(337.829), pytest.approx(337.829))
+    assert fx["lots_basis"] == pytest.approx(40426.36) and fx["position_basis"] == 40426.36
+    # the IRA's FXNAX history is two reinvestments (28.582 + 28.185 shares): it implies
+    # 56.767 of the 9,000 held, which does not matter in a traditional IRA
+    ira = row(r, "234567891", "FXNAX")
+    assert ira["history_quantity"] == pytest.approx(56.767)
+    # the 401(k)'s workplace rows have no symbol: resolved by description (VANG INST 500
+    # INDEX TR -> 59515R401): 400/230.55 + 400/228.90 + 400/226.40 to 3 decimals
+    # = 1.735 + 1.747 + 1.767 = 5.249 shares
+    assert row(r, "87654", "59515R401")["history_quantity"] == pytest.approx(5.249)
+    assert math.isnan(row(r, "...789", "SCHA")["history_quantity"])
