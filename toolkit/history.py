@@ -65,6 +65,7 @@ resolution); rows still without one are reported in ``warnings``. Other share-mo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -302,11 +303,13 @@ def _realized_lookup(rz: pd.DataFrame) -> dict[tuple, list[list]]:
 def _early(rows: pd.DataFrame, lookup: dict) -> np.ndarray:
     """Sales the broker's realised rows place before the day's acquisitions."""
     out = np.zeros(len(rows), dtype=bool)
-    for i, (a, s, d, k) in enumerate(zip(rows["account"], rows["symbol"], rows["_day"],
-                                         rows["_kind"], strict=True)):
-        if k != _SELL:
-            continue
-        e = lookup.get((a, s, int(d)))
+    if not lookup:
+        return out
+    sells = np.flatnonzero(rows["_kind"].to_numpy() == _SELL)
+    sub = rows.iloc[sells]
+    for i, a, s, d in zip(sells.tolist(), sub["account"].tolist(), sub["symbol"].tolist(),
+                          sub["_day"].tolist(), strict=True):
+        e = lookup.get((a, s, d))
         if e and all(x[0] is not None and x[0] < d for x in e):
             out[i] = True
     return out
@@ -325,7 +328,9 @@ def _wash_pieces(rows: pd.DataFrame, rz: pd.DataFrame) -> tuple[dict, list, list
     from toolkit.tax.wash import _window
 
     w = rz[(rz["wash_sale_disallowed"] > 0).fillna(False)]
-    pairs = set(zip(rows["account"], rows["symbol"], strict=True))
+    if w.empty:
+        return {}, [], []
+    pairs = set(map(tuple, rows[["account", "symbol"]].drop_duplicates().to_numpy().tolist()))
     w = w[_among(w, ("account", "symbol"), pairs)]
     if w.empty:
         return {}, [], []
@@ -515,6 +520,8 @@ class _Replay:
                                            "_cost", "_proceeds", "source_file",
                                            "source_line", "action")]
         labels = rows.index.tolist()
+        cols[8] = [None if v != v else int(v)  # source_line: NaN when missing
+                   for v in rows["source_line"].astype("float64").tolist()]
         for label, acct, sym, day, kind, q, cost, proceeds, file, line, action in zip(
                 labels, *cols, strict=True):
             key = (acct, sym)
@@ -523,7 +530,6 @@ class _Replay:
             if pool is None:
                 pool = self.pools[key] = Pool("fifo" if method == "specific" else method)
             st = self.stats_for(acct, sym, method)
-            line = None if pd.isna(line) else int(line)
             file = file if isinstance(file, str) else None
             if kind == _SPLIT:
                 if pool.split(q) is None:
@@ -548,7 +554,7 @@ class _Replay:
         base = f"history:{file}:{line}" if file is not None and line is not None else \
             f"history:row{label}"
         if kind == _TIN:
-            if np.isnan(cost):
+            if math.isnan(cost):
                 self.notes.append(f"{acct} {sym}: {_qty(q)} shares transferred in on "
                                   f"{_day_str(day)} ({_where(file, line)}) carry no cost basis "
                                   "in the history: basis missing")
@@ -558,7 +564,7 @@ class _Replay:
                                   f"is taken from the row's amount or price (${cost:,.2f}), "
                                   "which may be their value on that day rather than their "
                                   "original cost")
-        elif np.isnan(cost):
+        elif math.isnan(cost):
             self.notes.append(f"{acct} {sym}: the purchase of {_qty(q)} shares on "
                               f"{_day_str(day)} ({_where(file, line)}) has no amount or "
                               "price: basis missing")
@@ -629,39 +635,39 @@ class _Replay:
 
     def result(self, notes: list[str], wash_rows: list) -> HistoryResult:
         lots = []
+        held: dict[tuple[str, str], tuple[float, float, bool]] = {}
         for (acct, sym), pool in self.pools.items():
+            q = b = 0.0
+            missing = False
             for lot in pool.open_lots():
                 lots.append((acct, sym, lot.qty, lot.basis, lot.acq, lot.hs, lot.wash,
                              lot.lot_id, lot.file, lot.line))
-        lots_df = _lots_frame(lots)
+                q += lot.qty
+                if math.isnan(lot.basis):
+                    missing = True
+                else:
+                    b += lot.basis
+            held[(acct, sym)] = (q, b, missing)
         if self.disagree:
             self.notes.append(
                 f"{len(self.disagree)} sale(s) where the broker's realised rows name other "
                 "lots than the account's method relieves (check cost_basis_method): "
                 + "; ".join(self.disagree[:_MAX_LISTED])
                 + (" ..." if len(self.disagree) > _MAX_LISTED else ""))
-        implied = self._implied(lots_df)
-        return HistoryResult(lots=lots_df, realized=_realized_frame(self.realized),
-                             implied=implied, warnings=tuple(notes + self.notes),
+        return HistoryResult(lots=_lots_frame(lots), realized=_realized_frame(self.realized),
+                             implied=self._implied(held), warnings=tuple(notes + self.notes),
                              unmatched=_frame(self.unmatched, UNMATCHED_COLUMNS),
                              wash_adjustments=_frame(wash_rows, WASH_COLUMNS))
 
-    def _implied(self, lots: pd.DataFrame) -> pd.DataFrame:
-        g = lots.groupby(["account", "symbol"], sort=False)
-        lq = g["quantity"].sum()
-        lb = g["cost_basis"].sum(min_count=1)
-        miss = g["cost_basis"].apply(lambda s: bool(s.isna().any())) if len(lots) else lq
+    def _implied(self, held: dict) -> pd.DataFrame:
         out = []
-        for (a, s), st in sorted(self.stats.items()):
-            k = (a, s)
-            has = k in lq.index
-            missing = bool(miss[k]) if has else False
-            out.append((a, s, st["net"], float(lq[k]) if has else 0.0,
-                        np.nan if (not has or missing) else float(lb[k]), missing,
-                        st["unmatched"], st["rows"], st["ignored"],
-                        None if st["first"] is None else _day_ts(st["first"]),
-                        None if st["last"] is None else _day_ts(st["last"]), st["method"],
-                        ", ".join(st["files"])))
+        for k, st in sorted(self.stats.items()):
+            q, b, missing = held.get(k, (0.0, math.nan, False))
+            first, last = (None if d is None else np.datetime64(int(d), "D")
+                           for d in (st["first"], st["last"]))
+            out.append((*k, st["net"], q, math.nan if missing or q <= EPS else b, missing,
+                        st["unmatched"], st["rows"], st["ignored"], first, last,
+                        st["method"], ", ".join(st["files"])))
         return _frame(out, IMPLIED_COLUMNS)
 
 

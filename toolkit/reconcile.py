@@ -105,42 +105,48 @@ def reconcile(household, *, share_tolerance: float = 1e-6,
     cash = set(zip(pos.loc[pos["asset_class"].eq("cash"), "account"],
                    pos.loc[pos["asset_class"].eq("cash"), "symbol"], strict=True))
     pos = pos[pos["asset_class"].ne("cash")]
+    pos_keys = set(zip(pos["account"], pos["symbol"], strict=True))
     lots = household.lots
-    lots = lots[np.fromiter((k not in cash for k in zip(lots["account"], lots["symbol"],
-                                                         strict=True)), dtype=bool,
-                            count=len(lots))]
+    if cash:
+        lots = lots[~pd.MultiIndex.from_frame(lots[["account", "symbol"]]).isin(list(cash))]
 
-    pg = pos.groupby(["account", "symbol"], sort=False)
-    p_qty = pg["quantity"].sum(min_count=1)
-    p_basis = pg["cost_basis"].agg(lambda s: s.sum() if s.notna().all() else np.nan)
-    lots = lots.assign(_mq=lots["quantity"].where(lots["cost_basis"].isna(), 0.0))
-    lg = lots.groupby(["account", "symbol"], sort=False)
-    l_qty = lg["quantity"].sum()
-    l_basis = lg["cost_basis"].agg(lambda s: s.sum() if s.notna().all() else np.nan)
-    l_n = lg.size()
-    l_missing = lg["cost_basis"].agg(lambda s: int(s.isna().sum()))
-    l_missing_q = lg["_mq"].sum()
-    l_hist = lg["lot_id"].agg(lambda s: bool(s.astype("str").str.startswith("history:").all()))
+    key = ["account", "symbol"]
+    pg = pos.assign(_nb=pos["cost_basis"].isna()).groupby(key, sort=False)
+    p = pd.DataFrame({"P": pg["quantity"].sum(min_count=1), "pb": pg["cost_basis"].sum(),
+                      "_nb": pg["_nb"].any()})
+    p["pb"] = p["pb"].mask(p["_nb"])
+    lots = lots.assign(_nb=lots["cost_basis"].isna(),
+                       _mq=lots["quantity"].where(lots["cost_basis"].isna(), 0.0),
+                       _h=lots["lot_id"].astype("str").str.startswith("history:").fillna(False))
+    lg = lots.groupby(key, sort=False)
+    lt = pd.DataFrame({"L": lg["quantity"].sum(), "lb": lg["cost_basis"].sum(),
+                       "n": lg.size(), "miss": lg["_nb"].sum(), "miss_q": lg["_mq"].sum(),
+                       "hist": lg["_h"].all()})
+    lt["lb"] = lt["lb"].mask(lt["miss"] > 0)
 
     order = {a: i for i, a in enumerate(acc["account"])}
+    lot_keys = lots[["account", "symbol"]].drop_duplicates().to_numpy().tolist()
     keys = list(dict.fromkeys([*zip(pos["account"], pos["symbol"], strict=True),
-                               *sorted(zip(lots["account"], lots["symbol"], strict=True))]))
+                               *sorted(map(tuple, lot_keys))]))
     keys.sort(key=lambda k: order.get(k[0], len(order)))
     hist = _history(household, set(keys))
+    idx = pd.MultiIndex.from_arrays([[a for a, _ in keys], [s for _, s in keys]], names=key)
+    p = p.reindex(idx)
+    lt = lt.reindex(idx)
+    h = hist.reindex(idx) if len(hist) else pd.Series(np.nan, index=idx)
 
     rows = []
-    for k in keys:
+    for k, P, pb, has_lots, L, lb, n, miss, miss_q, from_hist, H in zip(
+            keys, p["P"].tolist(), p["pb"].tolist(), lt["n"].notna().tolist(),
+            lt["L"].tolist(), lt["lb"].tolist(), lt["n"].tolist(), lt["miss"].tolist(),
+            lt["miss_q"].tolist(), lt["hist"].tolist(), h.tolist(), strict=True):
         a, s = k
+        has_pos = k in pos_keys
+        L = float(L) if has_lots else 0.0
+        n = int(n) if has_lots else 0
         tt = types.get(a, TaxType.TAXABLE.value)
         taxable = not TaxType(tt).tax_advantaged
-        has_pos, has_lots = k in p_qty.index, k in l_qty.index
-        P = float(p_qty[k]) if has_pos else math.nan
-        L = float(l_qty[k]) if has_lots else 0.0
-        H = float(hist[k]) if k in hist.index else math.nan
-        pb = float(p_basis[k]) if has_pos else math.nan
-        lb = float(l_basis[k]) if has_lots else math.nan
-        n = int(l_n[k]) if has_lots else 0
-        source = "none" if not has_lots else ("history" if l_hist[k] else "broker")
+        source = "none" if not has_lots else ("history" if from_hist else "broker")
         agree = has_pos and not math.isnan(P) and abs(L - P) <= share_tolerance
         hist_note = (f"; the history implies {_qty(H)} shares" if not math.isnan(H) else
                      "; there is no history of it")
@@ -173,11 +179,11 @@ def reconcile(household, *, share_tolerance: float = 1e-6,
             else:
                 detail += (f", and the history implies {_qty(H)} shares, which does not "
                            "explain it.")
-        elif l_missing[k]:
+        elif miss:
             status = "basis_missing"
-            m = int(l_missing[k])
+            m = int(miss)
             detail = (f"{lot_words} {hold} {_qty(L)} shares, as the position does, but {m} "
-                      f"lot{'s' if m != 1 else ''} ({_qty(float(l_missing_q[k]))} shares) "
+                      f"lot{'s' if m != 1 else ''} ({_qty(float(miss_q))} shares) "
                       f"{'have' if m != 1 else 'has'} no cost basis.")
         elif not math.isnan(pb) and abs(lb - pb) > dollar_tolerance:
             status = "basis_mismatch"
