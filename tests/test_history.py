@@ -474,3 +474,48 @@ def test_sample_lifo_would_leave_other_nvda_lots(h):
     # 2022-05-16 (10 x 16.94 = 169.40): 110 shares / 1,863.40 of that lot stay
     assert r.lots[["acquired", "quantity", "cost_basis"]].values.tolist() == [
         [T("2022-05-16"), 110.0, pytest.approx(1863.40)], [T("2026-03-09"), 25.0, 4420.0]]
+
+
+def test_reverse_split_written_as_two_rows():
+    # Schwab: "Reverse Split" +2 TNXP (new shares) and -64 under the old CUSIP: 1-for-32
+    t = pd.concat([tx(("2024-01-02", "buy", 64.0, -320.0), ("2024-06-10", "split", 2.0, None),
+                      symbol="TNXP"),
+                   tx(("2024-06-10", "split", -64.0, None), symbol="890260854", file="b.csv")],
+                  ignore_index=True)
+    r = rebuild_lots(t)
+    assert r.lots[["symbol", "quantity", "cost_basis"]].values.tolist() == [
+        ["TNXP", 2.0, 320.0]]
+    # net shares 64 - 62; the old-CUSIP row is consumed, not ignored
+    assert r.implied[["symbol", "quantity", "ignored_rows"]].values.tolist() == [
+        ["TNXP", 2.0, 0]]
+    assert r.warnings == ()
+
+
+def test_reverse_split_pair_moves_the_old_cusip_history():
+    t = pd.concat([tx(("2024-06-10", "split", 2.0, None), symbol="TNXP"),
+                   tx(("2024-01-02", "buy", 64.0, -320.0), ("2024-06-10", "split", -64.0, None),
+                      symbol="890260854", file="b.csv")], ignore_index=True)
+    r = rebuild_lots(t)
+    assert r.lots[["symbol", "quantity", "cost_basis", "lot_id"]].values.tolist() == [
+        ["TNXP", 2.0, 320.0, "history:b.csv:1"]]
+    assert r.warnings == ("A TNXP: 1 row(s) of 890260854 before its reverse split on "
+                          "2024-06-10 are replayed as TNXP",)
+
+
+def test_real_schwab_history_splits(shared_samples):
+    from toolkit import load_export
+
+    e = load_export(shared_samples / "schwab__Export-To-Ghostfolio__schwab-export.csv",
+                    account="XXX123")
+    r = rebuild_lots(e.transactions)
+    # AVGO: bought 1 @ $1,680.00 on 06/13/2024 (line 107); "Stock Split" +9 as of 07/12/2024
+    # (line 108), Broadcom's 10-for-1: one lot of 10 shares, basis still $1,680.00
+    avgo = r.lots[r.lots["symbol"] == "AVGO"]
+    assert avgo[["acquired", "quantity", "cost_basis", "source_line"]].values.tolist() == [
+        [T("2024-06-13"), 10.0, 1680.0, 107]]
+    # TNXP: "Reverse Split" +1 TNXP (line 111) and -1 under CUSIP 890260854 (line 112), one
+    # pair; the history holds no TNXP before it, so it is ignored with a note
+    assert ("XXX123 TNXP: reverse split on 2024-06-10 (schwab__Export-To-Ghostfolio__schwab-"
+            "export.csv line 111, 1 new shares for 1) with no shares held in the history; "
+            "ignored") in r.warnings
+    assert r.lots["symbol"].isin(["890260854"]).sum() == 0

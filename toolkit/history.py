@@ -39,7 +39,11 @@ The replay (per account and symbol, chronologically):
   ``schwab-export.csv`` line 108; Fidelity ``DISTRIBUTION <stock>`` rows with the added shares,
   read as ``split`` by :mod:`toolkit.io.fidelity_history`; Vanguard ``Stock split``), and a
   reverse split as a negative quantity. Bases are unchanged (the cost per share scales).
-  A split with no shares held is ignored with a warning.
+  A split with no shares held is ignored with a warning. A reverse split written as two
+  rows on one day (Schwab ``Reverse Split`` +1 ``TNXP`` and -1 under the old CUSIP
+  ``890260854``, sample ``schwab-export.csv`` lines 111-112; Fidelity's ``REVERSE SPLIT``
+  pair) is one split of ratio new / old shares; the old symbol's earlier rows are replayed
+  as the new symbol's.
 - **Wash sales the broker reported** (realised rows with ``wash_sale_disallowed > 0``) are
   carried onto replacement shares: acquisitions of the same account and symbol within 30 days
   before or after the sale, earliest first, the sold shares excluded (the matching of
@@ -111,7 +115,8 @@ WASH_COLUMNS = ("account", "symbol", "sale_date", "date", "quantity", "basis_add
 
 _A = Action
 # row kinds
-_BUY, _TIN, _SELL, _OUT, _SPLIT = 0, 1, 2, 3, 4
+_BUY, _TIN, _SELL, _OUT, _SPLIT, _RSPLIT = 0, 1, 2, 3, 4, 5
+_PAIRED = -2  # the old-shares row of a reverse split written as two rows
 _MAX_LISTED = 10
 
 
@@ -269,6 +274,41 @@ def _kinds(tx: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
     kind[(act.eq(_A.SPLIT.value) & (pos | neg)).to_numpy()] = _SPLIT
     ignored = pd.Series(kind < 0, index=tx.index) & (pos | neg)
     return kind, ignored
+
+
+def _pair_splits(rows: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Pair the two rows of a reverse split into one.
+
+    Schwab ``Reverse Split`` and Fidelity ``REVERSE SPLIT`` write the new shares (+, under the
+    symbol) and the old shares removed (-, under the old CUSIP or symbol), same account and
+    day. The + row becomes one reverse split of ratio new / old; the - row is consumed;
+    earlier rows of the old symbol are replayed as the new one (it is the same holding).
+    """
+    sp = rows[rows["_kind"] == _SPLIT]
+    if len(sp) < 2:
+        return rows
+    kind = rows["_kind"].to_numpy().copy()
+    old_q = np.full(len(rows), np.nan)
+    sym = rows["symbol"].astype("object").to_numpy().copy()
+    pos = {lab: i for i, lab in enumerate(rows.index)}
+    for (acct, day), g in sp.groupby(["account", "_day"], sort=False):
+        up, down = g[g["quantity"] > 0], g[g["quantity"] < 0]
+        if len(g) != 2 or len(up) != 1 or len(down) != 1 or \
+                up["symbol"].iloc[0] == down["symbol"].iloc[0]:
+            continue
+        i, j = pos[up.index[0]], pos[down.index[0]]
+        new, old = up["symbol"].iloc[0], down["symbol"].iloc[0]
+        kind[i], kind[j] = _RSPLIT, _PAIRED
+        old_q[i] = -float(down["quantity"].iloc[0])
+        earlier = ((rows["account"] == acct) & (rows["symbol"] == old)
+                   & (rows["_day"] <= day)).to_numpy().copy()
+        earlier[j] = False
+        sym[earlier] = new
+        if earlier.any():
+            notes.append(f"{acct} {new}: {int(earlier.sum())} row(s) of {old} before its "
+                         f"reverse split on {_day_str(day)} are replayed as {new}")
+    return rows.assign(_kind=kind, _old_qty=old_q,
+                       symbol=pd.Series(sym, index=rows.index, dtype="str"))
 
 
 def _costs(tx: pd.DataFrame, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -461,9 +501,11 @@ def rebuild_lots(transactions: pd.DataFrame, *, methods: Mapping[str, str] | Non
     rows = tx.assign(_kind=kind, _cost=cost, _proceeds=proceeds, _day=_days(tx["date"]),
                      _order=_file_order(tx))
     ign = rows[ignored.to_numpy() & rows["symbol"].notna().to_numpy()]
-    rows = rows[kind >= 0]
+    rows = _pair_splits(rows.assign(_old_qty=np.nan), notes)
+    rows = rows[rows["_kind"].to_numpy() >= 0]
     lookup = _realized_lookup(rz)
-    phase = np.select([rows["_kind"].eq(_SPLIT), rows["_kind"].isin([_BUY, _TIN])], [0, 2], 3)
+    phase = np.select([rows["_kind"].isin([_SPLIT, _RSPLIT]), rows["_kind"].isin([_BUY, _TIN])],
+                      [0, 2], 3)
     phase = np.where(_early(rows, lookup), 1, phase)
     rows = rows.assign(_phase=phase).sort_values(
         ["account", "symbol", "_day", "_phase", "source_file", "_order"], kind="stable",
@@ -518,11 +560,11 @@ class _Replay:
     def run(self, rows: pd.DataFrame) -> None:
         cols = [rows[c].tolist() for c in ("account", "symbol", "_day", "_kind", "quantity",
                                            "_cost", "_proceeds", "source_file",
-                                           "source_line", "action")]
+                                           "source_line", "action", "_old_qty")]
         labels = rows.index.tolist()
         cols[8] = [None if v != v else int(v)  # source_line: NaN when missing
                    for v in rows["source_line"].astype("float64").tolist()]
-        for label, acct, sym, day, kind, q, cost, proceeds, file, line, action in zip(
+        for label, acct, sym, day, kind, q, cost, proceeds, file, line, action, old_q in zip(
                 labels, *cols, strict=True):
             key = (acct, sym)
             pool = self.pools.get(key)
@@ -531,7 +573,22 @@ class _Replay:
                 pool = self.pools[key] = Pool("fifo" if method == "specific" else method)
             st = self.stats_for(acct, sym, method)
             file = file if isinstance(file, str) else None
-            if kind == _SPLIT:
+            if kind == _RSPLIT:  # new total q for old_q shares: the change is held x (r - 1)
+                held = pool.total
+                if held <= EPS:
+                    st["ignored"] += 1
+                    self.notes.append(f"{acct} {sym}: reverse split on {_day_str(day)} "
+                                      f"({_where(file, line)}, {_qty(q)} new shares for "
+                                      f"{_qty(old_q)}) with no shares held in the history; "
+                                      "ignored")
+                    continue
+                if abs(held - old_q) > 1e-6:
+                    self.notes.append(f"{acct} {sym}: reverse split on {_day_str(day)} "
+                                      f"({_where(file, line)}) gives {_qty(q)} shares for "
+                                      f"{_qty(old_q)} but the history holds {_qty(held)}; "
+                                      "the ratio is applied to what it holds")
+                q = held * (q / old_q) - held
+            if kind in (_SPLIT, _RSPLIT):
                 if pool.split(q) is None:
                     st["ignored"] += 1
                     self.notes.append(f"{acct} {sym}: split of {_qty(q)} shares on "
