@@ -73,12 +73,20 @@ def format_inspect(report: dict) -> str:
             out.append(f"  {s['file']}:{s['line']}: {s['reason']}")
     else:
         out.append("Skipped rows: none")
-    for key, title in (("reconciliation", "Reconciliation"),):
-        if report.get(key):
-            out.append("")
-            out.append(f"{title}:")
-            for line in report[key].get("lines", []):
-                out.append(f"  {line}")
+    rec = report.get("reconciliation")
+    if rec:
+        out.append("")
+        counts = ", ".join(f"{n} {status.replace('_', ' ')}"
+                           for status, n in rec["counts"].items() if n)
+        out.append(f"Reconciliation of lots and positions: {counts or 'no holdings'}")
+        if rec["unreconciled"]:
+            out.append("Unreconciled holdings (their lots are not trusted for tax-aware "
+                       "selling):")
+            for u in rec["unreconciled"]:
+                out.append(f"  {u['account']} {u['symbol']}: {u['status'].replace('_', ' ')}"
+                           f" - {u['detail']}")
+        else:
+            out.append("  every holding is reconciled")
     if report["warnings"]:
         out.append("")
         out.append("Warnings:")

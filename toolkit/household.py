@@ -648,6 +648,14 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         contributions[hits[0]] = contributions.get(hits[0], 0.0) + float(v)
 
     as_of = _as_of(h, exports, transactions, where)
+    # Taxable holdings no file gives lots for: lots rebuilt from the account's history, used
+    # only where the history explains the position (toolkit.history.lots_from_history).
+    from toolkit.history import lots_from_history
+
+    rebuilt = lots_from_history(accounts, positions, lots, transactions, realized, as_of=as_of)
+    lots, realized = rebuilt.lots, rebuilt.realized
+    prov.extend(rebuilt.provenance)
+    warnings.extend(rebuilt.warnings)
     for a in accts:
         if a.declared and not any(v == a.account for v in mapping.values()):
             warnings.append(f"account {a.account}: declared but no export mentions it")
