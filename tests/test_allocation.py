@@ -169,8 +169,11 @@ def test_sample_household_drift():
     h = load_household(SAMPLES / "household" / "household.toml")
     d = drift(h)
     # us_equity by hand: joint VTI 89,100 + SCHD 25,650; Roth SCHA 24,300; IRA FXAIX 92,840;
-    # 401(k) CIT 179,905.25 + ACME 85,500; HSA FZROX 7,046.82; VBIAX 60% of 50,310 = 30,186
-    us = 89100 + 25650 + 24300 + 92840 + 179905.25 + 85500 + 7046.823 + 30186
+    # 401(k) CIT 179,905.25 + ACME 85,500; HSA FZROX 7,046.82; VBIAX 60% of 50,310 = 30,186;
+    # Maya's individual account: FXAIX 337.829 x 232.10 = 78,410.11, NVDA 135 x 182.50 =
+    # 24,637.50, AAPL 60 x 228.40 = 13,704
+    us = (89100 + 25650 + 24300 + 92840 + 179905.25 + 85500 + 7046.823 + 30186
+          + 78410.1109 + 24637.50 + 13704)
     assert d.loc["us_equity", "market_value"] == pytest.approx(us, abs=0.01)
     assert d.loc["unclassified", "market_value"] == 7050.0
     assert d["current"].sum() == pytest.approx(1.0)

@@ -490,12 +490,14 @@ def test_sample_household_runs():
     r = simulate(h, SeedRecommendation(), unclassified="bonds", years=2, paths=20, seed=1,
                  progress=False, discount_rate=0.03)
     assert r.classes == ["us_equity", "intl_equity", "bonds", "reits", "cash"]
-    assert len(r.accounts) == 7
+    assert len(r.accounts) == 8
     assert r.drift.shape == (24, 3)
     assert list(r.summary.columns) == ["p5", "p50", "p95", "mean"]
     assert list(r.summary.index) == list(METRICS)
     assert (r.per_path["ending_after_tax"] < r.per_path["ending_pre_tax"]).all()
-    assert any("PTY" in w for w in r.warnings)
+    assert r.warnings == [
+        "unclassified holdings PTY simulated as bonds",
+        "X71234567 AAPL: 1 lot(s) without a cost basis simulated with basis = value"]
 
 
 # --- the vectorised tax ------------------------------------------------------------------------

@@ -25,9 +25,11 @@ from toolkit.errors import (
     ToolkitError,
     UnknownFormatError,
 )
+from toolkit.history import rebuild_lots
 from toolkit.household import Household, TaxProfile, load_household
 from toolkit.io import Export, available_formats, load_export
 from toolkit.planner import Plan, PlanOptions, compare, plan
+from toolkit.reconcile import reconcile, reconciliation_summary
 from toolkit.schema import Action, TaxType
 from toolkit.securities import SecurityMaster, load_securities
 from toolkit.tax import (
@@ -82,6 +84,9 @@ __all__ = [
     "lot_status",
     "marginal_rates",
     "plan",
+    "rebuild_lots",
+    "reconcile",
+    "reconciliation_summary",
     "select_lots",
     "simulate",
     "term",
