@@ -52,7 +52,9 @@ def test_allocation_bars_are_current_weights(h):
 
 
 def test_drift_bars_in_percentage_points_and_colours(h):
-    d = drift(h)
+    from toolkit.allocation import Band
+
+    d = drift(h, band=Band("absolute", absolute=0.05))
     ax = plot_drift(d)
     assert widths(ax.containers[0]) == pytest.approx((d["drift"] * 100).tolist())
     colours = [p.get_facecolor()[:3] for p in ax.containers[0].patches]
