@@ -82,6 +82,13 @@ def test_bad_number_names_line_and_column():
         ("04/17/2023 as of 04/15/2023", "2023-04-15"),
         ("08/31/2020 00:00:00", "2020-08-31"),
         ("Feb 14 2023", "2023-02-14"),
+        # OFX date-times: the date as written, whatever the time and zone
+        ("20251231", "2025-12-31"),
+        ("202512312359", "2025-12-31"),
+        ("20251231200000", "2025-12-31"),
+        ("20251231200000.000[-5:EST]", "2025-12-31"),
+        ("20251231233000.123[+9]", "2025-12-31"),
+        ("20251231120000[0:GMT]", "2025-12-31"),
     ],
 )
 def test_date_forms(cell, iso):
@@ -101,6 +108,20 @@ def test_mixed_forms_in_one_column_and_nulls():
     assert got.iloc[0] == pd.Timestamp("2026-11-20")
     assert got.iloc[1] == pd.Timestamp("2026-11-21")
     assert pd.isna(got.iloc[2])
+
+
+def test_ofx_date_time_keeps_the_written_day_in_a_column():
+    got = clean.date(s("20251231200000.000[-5:EST]", "20260102", "20260105093000"),
+                     column="DTTRADE", where=where(3))
+    assert got.tolist() == [pd.Timestamp("2025-12-31"), pd.Timestamp("2026-01-02"),
+                            pd.Timestamp("2026-01-05")]
+
+
+@pytest.mark.parametrize("cell", ["20251231200000.000[-5:EST", "2025123120", "20251331"])
+def test_malformed_ofx_date_times_are_errors(cell):
+    with pytest.raises(FormatError) as exc:
+        clean.date(s(cell), column="DTTRADE", where=where(1))
+    assert exc.value.message == f"expected a date, found {cell!r}"
 
 
 def test_bad_date_names_line():

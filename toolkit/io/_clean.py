@@ -157,6 +157,10 @@ _DATE_FORMS: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"^([A-Za-z]{3}-\d{1,2}-\d{4})$"), "%b-%d-%Y"),
     (re.compile(r"^(\d{1,2}-\d{1,2}-\d{4})$"), "%m-%d-%Y"),
     (re.compile(r"^(\d{8})(?:;\d{4,6})?$"), "%Y%m%d"),
+    # OFX date-times: yyyyMMdd[HHmm[ss[.xxx]]][[offset[:TZ]]]; the date as written (the time
+    # and zone are ignored, so a trade date is never moved to another day by a UTC shift)
+    (re.compile(r"^(\d{8})(?:\d{4}(?:\d{2}(?:\.\d{1,6})?)?)?"
+                r"\s*(?:\[\s*[+-]?\d{1,2}(?:\.\d+)?(?::[A-Za-z]{1,6})?\s*\])?$"), "%Y%m%d"),
     (re.compile(r"^([A-Za-z]{3} \d{1,2},? \d{4})$"), "%b %d %Y"),
 )
 _AS_OF = re.compile(r"^(.+?)\s+as of\s+(.+)$", re.I)
@@ -175,7 +179,8 @@ def date(s: pd.Series, *, column: str, where: Where, prefer_as_of: bool = True,
 
     Forms: ``MM/DD/YYYY``, ``M/D/YYYY`` (optionally with a time), ``YYYY/MM/DD``,
     ``YYYY-MM-DD`` (optionally with a time), ``Mon-DD-YYYY``, ``MM-DD-YYYY``, ``yyyyMMdd``
-    and ``yyyyMMdd;HHmmss`` (IBKR Flex), ``Mon DD YYYY``, and ``<date> as of <date>``.
+    and ``yyyyMMdd;HHmmss`` (IBKR Flex), OFX date-times ``yyyyMMddHHmmss.xxx[-5:EST]`` (the
+    date as written; time and zone ignored), ``Mon DD YYYY``, and ``<date> as of <date>``.
 
     Parameters
     ----------
