@@ -117,6 +117,14 @@ def test_ofx_date_time_keeps_the_written_day_in_a_column():
                             pd.Timestamp("2026-01-05")]
 
 
+def test_column_led_by_a_date_time_still_reads_other_forms():
+    got = clean.date(s("20251231200000.000[-5:EST]", "11/20/2026", "Dec-05-2025", "--"),
+                     column="d", where=where(4))
+    assert got.tolist()[:3] == [pd.Timestamp("2025-12-31"), pd.Timestamp("2026-11-20"),
+                                pd.Timestamp("2025-12-05")]
+    assert pd.isna(got.iloc[3])
+
+
 @pytest.mark.parametrize("cell", ["20251231200000.000[-5:EST", "2025123120", "20251331"])
 def test_malformed_ofx_date_times_are_errors(cell):
     with pytest.raises(FormatError) as exc:

@@ -227,6 +227,12 @@ def date(s: pd.Series, *, column: str, where: Where, prefer_as_of: bool = True,
                     out = out.where(~got, fast.astype(DATE_DTYPE))
                     todo = todo & ~got
                 break
+        if not dayfirst_form:
+            # the full pass tries the form of the column's first cell first, so a column of
+            # dates with times (OFX date-times) is read in one pass, not one per form
+            lead = next((f for f in forms if f[0].match(first)), None)
+            if lead is not None:
+                forms = [lead, *(f for f in forms if f is not lead)]
     if todo.any():
         t = raw[todo].str.strip().str.strip('"').str.strip()
         nulls = t.str.lower().isin(NULL_TOKENS)
