@@ -147,6 +147,13 @@ def test_cusip_check_digit(cusip, ok):
     assert clean.is_cusip(cusip) is ok
 
 
+def test_cusips_of_a_column_without_any():
+    # every cell missing or not a CUSIP (a German ISIN): all missing, no dtype warning
+    got = clean.cusips(pd.Series([None, "DE0007164600", None], dtype="str"))
+    assert got.isna().all()
+    assert clean.cusips(pd.Series(["922908769", None], dtype="str")).tolist()[0] == "922908769"
+
+
 def test_symbol_cleanup():
     got = clean.symbol(s(" -SNDK270917C1500", "SPAXX**", "USD***", " VTI ", "--"))
     assert got.tolist()[:4] == ["-SNDK270917C1500", "SPAXX", "USD", "VTI"]

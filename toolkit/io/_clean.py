@@ -303,7 +303,7 @@ def is_cusip(value: str | None) -> bool:
 
 def cusips(s: pd.Series) -> pd.Series:
     """Return the cells that are valid CUSIPs (others missing)."""
-    ok = s.map(is_cusip, na_action="ignore").fillna(False).astype(bool)
+    ok = np.fromiter((is_cusip(v) for v in s.tolist()), dtype=bool, count=len(s))
     return s.where(ok)
 
 

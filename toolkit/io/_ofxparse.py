@@ -178,10 +178,9 @@ def parse(path: Path, data: bytes) -> Doc:
                 notes.append("XML file without an <?OFX ...?> header; read from <OFX>")
         elif lead.startswith("OFXHEADER"):
             lt = text.find("<")
+            _, end = OFXHeaderV1.parse(text[:lt] if lt >= 0 else text)
             if lt < 0:
-                raise FormatError("OFX header without a body (no <OFX>); the file looks "
-                                  "truncated", path=name, line=text.count("\n") + 1)
-            _, end = OFXHeaderV1.parse(text[:lt])
+                end = -2
         else:
             end = text.find("<OFX>")
             notes.append("no OFX header; read from <OFX>")
@@ -190,6 +189,9 @@ def parse(path: Path, data: bytes) -> Doc:
         raise FormatError(f"malformed OFX header ({msg}); expected OFXHEADER:100 ... "
                           "NEWFILEUID:NONE (OFX 1) or <?OFX OFXHEADER=\"200\" VERSION=\"2xx\" "
                           "... ?> (OFX 2)", path=name, line=_header_line(text)) from exc
+    if end == -2:
+        raise FormatError("OFX header without a body (no <OFX>); the file looks truncated",
+                          path=name, line=text.count("\n") + 1)
     if end < 0:
         raise FormatError("no <OFX> element found", path=name, line=1)
     body = text[end:]
