@@ -146,3 +146,14 @@ def test_truncated_row(write):
 
 def test_detected_by_content(write):
     assert load_export(write("x.txt", content()), account="Z1").format == "fidelity_realized"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "the file is empty; expected a brokerage export"),
+    (b"\x00\x01\x02binary",
+     "format 'fidelity_realized' reads text files, but this file is binary data"),
+], ids=["empty", "binary"])
+def test_empty_and_binary_files(write, data, message):
+    with pytest.raises(FormatError) as exc:
+        load_export(write("f.dat", data), format="fidelity_realized", account="A1", symbol="S")
+    assert exc.value.message == message

@@ -145,3 +145,14 @@ def test_sample_file_with_its_options(samples):
     assert e.lots["quantity"].sum() == pytest.approx(68.188)
     assert e.lots["cost_basis"].sum() == pytest.approx(25314.76)
     assert e.notes == []
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "the file is empty; expected a brokerage export"),
+    (b"\x00\x01\x02binary",
+     "format 'fidelity_sps_open_lots' reads text files, but this file is binary data"),
+], ids=["empty", "binary"])
+def test_empty_and_binary_files(write, data, message):
+    with pytest.raises(FormatError) as exc:
+        load_export(write("f.dat", data), format="fidelity_sps_open_lots", account="A1", symbol="S")
+    assert exc.value.message == message

@@ -233,3 +233,14 @@ def test_shared_reference_file(shared_samples):
         {"account": "U12349876", "name": "My Fidelity Account", "custodian": "fidelity"}]
     assert e.skipped["line"].tolist() == [12, 18]
     assert e.notes == []  # both subtotals agree with their rows
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "the file is empty; expected a brokerage export"),
+    (b"\x00\x01\x02binary",
+     "format 'fidelity_statement' reads text files, but this file is binary data"),
+], ids=["empty", "binary"])
+def test_empty_and_binary_files(write, data, message):
+    with pytest.raises(FormatError) as exc:
+        load_export(write("f.dat", data), format="fidelity_statement", account="A1", symbol="S")
+    assert exc.value.message == message

@@ -567,3 +567,14 @@ def test_sample_vanguard_qfx(samples):
     # cash in and out: +5000 - 3012.50 + 489.98 + 42.17 - 42.17 + 6.11 - 6.11 + 12.40 - 20.00
     assert e.transactions["amount"].sum() == pytest.approx(2469.88)
     assert e.skipped["line"].tolist() == [188, 260, 265]
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "the file is empty; expected a brokerage export"),
+    (b"\x00\x01\x02binary",
+     "format 'ofx_investment' reads ofx or xml files, but this file is binary data"),
+], ids=["empty", "binary"])
+def test_empty_and_binary_files(write, data, message):
+    with pytest.raises(FormatError) as exc:
+        load_export(write("f.dat", data), format="ofx_investment", account="A1", symbol="S")
+    assert exc.value.message == message

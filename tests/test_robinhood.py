@@ -184,3 +184,14 @@ def test_sample_file(samples):
     # AAPL shares: +10 bought, -5 sold, +10 from the split = 15
     aapl = t[t["symbol"].eq("AAPL").fillna(False)]
     assert aapl["quantity"].sum() == pytest.approx(15.0)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "the file is empty; expected a brokerage export"),
+    (b"\x00\x01\x02binary",
+     "format 'robinhood_activity_csv' reads text files, but this file is binary data"),
+], ids=["empty", "binary"])
+def test_empty_and_binary_files(write, data, message):
+    with pytest.raises(FormatError) as exc:
+        load_export(write("f.dat", data), format="robinhood_activity_csv", account="A1", symbol="S")
+    assert exc.value.message == message

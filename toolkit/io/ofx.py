@@ -21,7 +21,8 @@ What is read
 ``INVPOSLIST``
     ``POSSTOCK``, ``POSMF``, ``POSDEBT``, ``POSOPT``, ``POSOTHER``: ``UNITS``, ``UNITPRICE``,
     ``MKTVAL`` (``security_type`` stock, mutual_fund, debt, option, other). OFX gives no cost
-    basis, so ``cost_basis`` is missing. Money-market funds (a name matching the shared cash
+    basis, so ``cost_basis`` is missing, and ``DTPRICEASOF`` is not kept (positions carry no
+    price date; ``as_of`` is the statement's). Money-market funds (a name matching the shared cash
     descriptions, e.g. ``... MONEY MARKET ...``) are cash: ``asset_class`` "cash", quantity
     = value, price 1, basis = value, ``security_type`` "money_market". ``POSTYPE`` SHORT
     positions are skipped (not supported). Bonds keep OFX's units (face value) and price
