@@ -255,6 +255,16 @@ def test_available_cash_is_a_cash_position(write):
                                                          "cash")
     assert cash["source_line"] == 42
     assert 42 not in e.skipped["line"].tolist()
+    assert e.notes == []  # less than the VMFXX position: not the sweep again
+
+
+def test_available_cash_above_the_sweep_fund_is_noted(write):
+    e = load_export(write("a.ofx", sgml(availcash="1500.00")))
+    assert e.positions["market_value"].iloc[-1] == 1500.0
+    assert e.notes == [
+        "line 42: AVAILCASH 1,500.00 is more than the money-market position(s) VMFXX "
+        "(1,486.11); OFX counts sweep funds in AVAILCASH, so if this broker does, that cash "
+        "is counted twice: check against the statement"]
 
 
 def test_reinvest_with_matching_income_counts_the_income_once(write):

@@ -31,7 +31,8 @@ What is read
     The cash balance: a position with symbol ``CASH``. OFX defines AVAILCASH as cash
     *including sweep funds*, and Vanguard repeats its settlement fund there (reds #23): when
     AVAILCASH equals the summed value of the account's money-market positions (and is not
-    zero) it is skipped with that reason, so the sweep is counted once.
+    zero) it is skipped with that reason, so the sweep is counted once; when it is larger
+    than that sum, it is loaded and a note asks to check it (it may hold the sweep again).
 ``INVTRANLIST``
     Each transaction aggregate becomes one row (``action_text`` is the aggregate and its
     type, e.g. ``BUYSTOCK BUY``, ``INCOME DIV``, ``INVBANKTRAN DEP``; ``description`` is the
@@ -501,14 +502,14 @@ def _positions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str, ski
             "source_line": raw["line"].astype("Int64"),
         }))
     positions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    cash_rows = _available_cash(doc, stmts, positions, path, skip)
+    cash_rows = _available_cash(doc, stmts, positions, path, skip, notes)
     if cash_rows is not None:
         positions = pd.concat([positions, cash_rows], ignore_index=True)
     return positions
 
 
 def _available_cash(doc: px.Doc, stmts: list[dict], positions: pd.DataFrame, path: str,
-                    skip: SkipLog) -> pd.DataFrame | None:
+                    skip: SkipLog, notes: list[str]) -> pd.DataFrame | None:
     rows = []
     for st in stmts:
         elem = st["elem"].find("INVBAL/AVAILCASH")
@@ -528,10 +529,16 @@ def _available_cash(doc: px.Doc, stmts: list[dict], positions: pd.DataFrame, pat
                            & positions["asset_class"].eq("cash").fillna(False)]
         else:
             mm = positions
-        if len(mm) and value != 0 and abs(mm["market_value"].sum() - value) < 0.005:
+        swept = float(mm["market_value"].sum()) if len(mm) else 0.0
+        if len(mm) and value != 0 and abs(swept - value) < 0.005:
             skip.add(line, "AVAILCASH equals the money-market position(s) "
                      f"{', '.join(mm['symbol'])} (sweep funds are counted once)", raw)
             continue
+        if len(mm) and value > swept > 0:
+            notes.append(f"line {line}: AVAILCASH {value:,.2f} is more than the money-market "
+                         f"position(s) {', '.join(mm['symbol'])} ({swept:,.2f}); OFX counts "
+                         "sweep funds in AVAILCASH, so if this broker does, that cash is "
+                         "counted twice: check against the statement")
         rows.append({"account": st["account"], "symbol": "CASH", "description": "Available cash",
                      "quantity": value, "price": 1.0, "market_value": value,
                      "cost_basis": value, "asset_class": "cash", "security_type": "cash",
