@@ -23,6 +23,8 @@ from toolkit.tax.wash import (
 
 __all__ = [
     "GainsTax",
+    "HarvestLog",
+    "HarvestResult",
     "Liability",
     "SubstantiallyIdentical",
     "WashResult",
@@ -32,6 +34,7 @@ __all__ = [
     "compare_methods",
     "forward_wash_check",
     "gains_tax",
+    "harvest",
     "identity_groups",
     "long_term_date",
     "long_term_dates",
@@ -39,10 +42,14 @@ __all__ = [
     "marginal_rates",
     "match_wash_sales",
     "ordinary_tax",
+    "read_log",
+    "realized_this_year",
+    "replacement_candidates",
     "select_lots",
     "term",
     "terms",
     "wash_sale_result",
     "wash_sales",
     "year_tables",
+    "year_to_date_profile",
 ]

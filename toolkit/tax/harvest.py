@@ -62,9 +62,9 @@ from toolkit.schema import DATE_DTYPE, TaxType, Term
 from toolkit.securities import SecurityMaster, load_securities
 from toolkit.tax import _harvest_threats as fast
 from toolkit.tax import _wash_household as hh
-from toolkit.tax.gains import GainsTax, _change, _compute, _inputs, gains_tax
+from toolkit.tax.gains import GainsTax, _change, _compute, _inputs, gains_tax, realized_this_year
 from toolkit.tax.harvest_log import LOG_COLUMNS, HarvestLog, read_log
-from toolkit.tax.holding import lot_status, terms
+from toolkit.tax.holding import lot_status
 from toolkit.tax.wash import SubstantiallyIdentical, _window, wash_sale_result
 
 __all__ = [
@@ -286,44 +286,6 @@ def _prices(household: Household) -> pd.DataFrame:
                          "price": pos["price"].fillna(per_share)})
 
 
-def _realized_baseline(household: Household, sales: pd.DataFrame, rows: pd.DataFrame,
-                       year: int) -> tuple[float, float, list[str]]:
-    """Net short- and long-term gains realised this year, after wash-sale disallowance."""
-    r = household.realized
-    notes: list[str] = []
-    if r.empty:
-        return 0.0, 0.0, notes
-    types = household.accounts.set_index("account")["tax_type"]
-    taxable = r["account"].map(types).fillna(TaxType.TAXABLE.value).eq(TaxType.TAXABLE.value)
-    this_year = r["sold"].dt.year.eq(year)
-    gain = (r["proceeds"] - r["cost_basis"]).fillna(r["gain"])
-    disallowed = sales["sale_id"].map(rows.groupby("sale_id")["disallowed"].sum())
-    checked = sales["proceeds"].notna() & sales["cost_basis"].notna()
-    # Rows the wash module could not check keep the broker's reported figure.
-    disallowed = disallowed.where(checked, r["wash_sale_disallowed"]).fillna(0.0)
-    net = (gain + disallowed.to_numpy()).where(gain.notna())
-    use = taxable & this_year
-    unknown = use & net.isna()
-    if unknown.any():
-        notes.append(f"{int(unknown.sum())} realised row(s) of {year} have no gain, proceeds or "
-                     "basis: left out of this year's baseline")
-    use &= net.notna()
-    term = r["term"].copy()
-    need = use & term.isna()
-    if need.any():
-        known = need & r["acquired"].notna()
-        if known.any():
-            term.loc[known] = terms(r.loc[known, "acquired"], r.loc[known, "sold"]).to_numpy()
-        if (need & ~known).any():
-            notes.append(f"{int((need & ~known).sum())} realised row(s) have no term and no "
-                         "acquisition date: counted as short-term")
-            term.loc[need & ~known] = Term.SHORT.value
-    is_long = term.eq(Term.LONG.value).fillna(False)
-    st = float(net[use & ~is_long].sum())
-    lt = float(net[use & is_long].sum())
-    return round(st, 2) + 0.0, round(lt, 2) + 0.0, notes
-
-
 def _fmt_q(q: float) -> str:
     return f"{q:,.4f}".rstrip("0").rstrip(".")
 
@@ -475,8 +437,7 @@ def harvest(household: Household, *, min_loss: float = 500.0, min_loss_pct: floa
     c = _apply_threats(c, sale_no, threats)
 
     # --- values
-    sales, _ = hh.household_sales(household)
-    r_st, r_lt, more = _realized_baseline(household, sales, done.rows, profile.year)
+    r_st, r_lt, more = realized_this_year(household, policy=policy, wash=done)
     notes.extend(more)
     base = profile.replace(realized_short_term=profile.realized_short_term + r_st,
                            realized_long_term=profile.realized_long_term + r_lt)
