@@ -7,7 +7,11 @@ from toolkit.tax.gains import (
     capital_gains_liability,
     gains_tax,
     marginal_rates,
+    realized_this_year,
+    year_to_date_profile,
 )
+from toolkit.tax.harvest import HarvestResult, harvest, replacement_candidates
+from toolkit.tax.harvest_log import HarvestLog, read_log
 from toolkit.tax.holding import long_term_date, long_term_dates, lot_status, term, terms
 from toolkit.tax.lots import compare_methods, select_lots
 from toolkit.tax.tables import YearTables, available_years, ordinary_tax, year_tables
