@@ -292,3 +292,34 @@ def test_sample_household_plan():
     # the 401(k) buys only from its menu (what it holds)
     k = t[(t["account"] == "87654") & (t["side"] == "buy")]
     assert set(k["symbol"]) <= set(h.positions.loc[h.positions["account"] == "87654", "symbol"])
+
+
+def test_untrusted_lots_are_not_sold_unless_told_to():
+    # the lots of VTI disagree with the position (100 shares held, lots for 80): reconcile
+    # marks them untrusted, so the taxable sale needed to reach the band does not use them:
+    # VTI is 10,000 of 12,000 = 83.3%; the band edge is 65%: 18.3% x 12,000 = $2,200 to sell
+    h = household(
+        accounts={"T": "taxable"},
+        positions=[{"account": "T", "symbol": "VTI", "quantity": 100, "price": 100.0,
+                    "cost_basis": 6000.0},
+                   {"account": "T", "symbol": "BND", "quantity": 20, "price": 100.0,
+                    "cost_basis": 2000.0}],
+        lots=[{"account": "T", "symbol": "VTI", "quantity": 80, "cost_basis": 4800.0,
+               "acquired": "2015-03-02", "lot_id": "V1"},
+              {"account": "T", "symbol": "BND", "quantity": 20, "cost_basis": 2000.0,
+               "acquired": "2015-03-02", "lot_id": "B1"}],
+        targets={"us_equity": 0.6, "bonds": 0.4})
+    from toolkit.reconcile import reconcile
+
+    r = reconcile(h).set_index("symbol")
+    assert (r.loc["VTI", "status"], bool(r.loc["VTI", "trusted"])) == ("quantity_mismatch",
+                                                                       False)
+    p = plan(h)
+    assert p.lots.empty
+    assert p.notes == [
+        "VTI in T not sold: its lots do not reconcile with the position (allow_untrusted=True "
+        "to sell anyway)",
+        "us_equity: could raise only $0 of the $2,200 needed from taxable lots (restrictions, "
+        "wash guard, short-term gains or the gains budget)"]
+    p2 = plan(h, allow_untrusted=True)
+    assert p2.lots["lot_id"].tolist() == ["V1"]
