@@ -4,7 +4,14 @@ The public API: load a household (or single exports) into validated pandas frame
 the core about it. Frames and their columns are declared in :mod:`toolkit.schema`.
 """
 
-from toolkit.allocation import Band, allocation, drift, drift_views, exposures
+from toolkit.allocation import (
+    Band,
+    allocation,
+    drift,
+    drift_views,
+    exposures,
+    subclass_drift,
+)
 from toolkit.cadence import (
     AssetAssumptions,
     Calendar,
@@ -95,6 +102,7 @@ __all__ = [
     "reconciliation_summary",
     "select_lots",
     "simulate",
+    "subclass_drift",
     "term",
     "wash_sales",
     "year_tables",
