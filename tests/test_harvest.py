@@ -622,7 +622,8 @@ def test_candidates_are_exactly_the_lots_meeting_both_thresholds(rows, px, min_l
 
 
 def _both_threats(h, plan, policy):
-    from toolkit.tax import _harvest_threats, _wash_household
+    from tests import reference_wash
+    from toolkit.tax import _threats
     from toolkit.tax.wash import SubstantiallyIdentical, _window, wash_sale_result
 
     pol = SubstantiallyIdentical.coerce(policy, ())
@@ -637,8 +638,8 @@ def _both_threats(h, plan, policy):
 
     before, after = _window()
     day0 = pd.Timestamp(h.as_of)
-    slow, _ = _wash_household.threats(h, plan, key_of, used, day0, before, after)
-    fast, _ = _harvest_threats.threats(h, plan, key_of, used, day0, before, after)
+    slow, _ = reference_wash.threats(h, plan, key_of, used, day0, before, after)
+    fast, _ = _threats.threats(h, plan, key_of, used, day0, before, after)
     order = ["sale_account", "sale_symbol", "kind", "account", "symbol", "date", "note"]
     return (slow.sort_values(order).reset_index(drop=True),
             fast.sort_values(order).reset_index(drop=True))

@@ -60,8 +60,8 @@ from toolkit.errors import PlanningError
 from toolkit.household import Household
 from toolkit.schema import DATE_DTYPE, TaxType, Term
 from toolkit.securities import SecurityMaster, load_securities
-from toolkit.tax import _harvest_threats as fast
 from toolkit.tax import _wash_household as hh
+from toolkit.tax._threats import threat_inputs, threats
 from toolkit.tax.gains import GainsTax, _change, _compute, _inputs, gains_tax, realized_this_year
 from toolkit.tax.harvest_log import LOG_COLUMNS, HarvestLog, read_log
 from toolkit.tax.holding import lot_status
@@ -483,21 +483,8 @@ def harvest(household: Household, *, min_loss: float = 500.0, min_loss_pct: floa
 
 def _threats(household, plan, done, pol, day0, before, after, notes) -> pd.DataFrame:
     """Threats to each planned sale (see ``forward_wash_check``), dated within reach."""
-    rows = done.rows
-    used = rows[rows["replacement_id"].notna()].groupby("replacement_id")[
-        "replacement_quantity"].sum()
-    symbols = pd.concat([plan["symbol"], household.transactions["symbol"],
-                         household.lots["symbol"], household.positions["symbol"]],
-                        ignore_index=True)
-    keys = pol.keys(symbols, household.securities)
-
-    def key_of(s: pd.Series) -> pd.Series:
-        missing = s[~s.isin(keys.index) & s.notna()]
-        table = keys if missing.empty else pd.concat(
-            [keys, pol.keys(missing, household.securities)])
-        return s.map(table)
-
-    out, more = fast.threats(household, plan, key_of, used, day0, before, after)
+    key_of, used = threat_inputs(household, plan, pol, done.rows)
+    out, more = threats(household, plan, key_of, used, day0, before, after)
     notes.extend(f"wash check: {n}" for n in more)
     late = out["date"] > day0 + pd.Timedelta(days=after)
     return out[~late.fillna(False)].reset_index(drop=True)

@@ -32,12 +32,18 @@ def threats(household, plan: pd.DataFrame, keys: Callable[[pd.Series], pd.Series
     """Rows of :data:`THREAT_COLUMNS` for planned sales.
 
     ``plan`` has one row per lot sold: ``sale`` (the planned sale's number), ``account``,
-    ``symbol``, ``quantity`` and ``acquired``; every sale is in a taxable account. ``keys``
-    maps a Series of symbols to group keys; ``used`` is the shares of each acquisition (by
-    ``acq_id``) already matched to realised losses.
+    ``symbol``, ``quantity`` and ``acquired``. Sales in tax-advantaged accounts are skipped
+    with a note (no loss is recognised there). ``keys`` maps a Series of symbols to group
+    keys; ``used`` is the shares of each acquisition (by ``acq_id``) already matched to
+    realised losses.
     """
     types = household.accounts.set_index("account")["tax_type"]
     acq, notes = household_acquisitions(household)
+    sale_types = plan["account"].map(types).fillna(TaxType.TAXABLE.value)
+    for k, g in plan[sale_types.ne(TaxType.TAXABLE.value)].groupby("sale", sort=True):
+        notes.append(f"planned sale #{k + 1} ({g['account'].iloc[0]} {g['symbol'].iloc[0]}) is "
+                     "in a tax-advantaged account: no loss is recognised there, nothing to wash")
+    plan = plan[sale_types.eq(TaxType.TAXABLE.value)]
     sales = plan.groupby("sale", sort=True).agg(
         sale_account=("account", "first"), sale_symbol=("symbol", "first"),
         sale_quantity=("quantity", "sum")).reset_index()
@@ -171,3 +177,26 @@ def _reinvestments(household, sales, keys, types, day0) -> pd.DataFrame:
         "note": [f"{n} reinvestment(s) in the past year, last {d.date()}; turn off "
                  "reinvestment or wait" for n, d in zip(m["n"], m["last_date"], strict=True)],
         "_kind": 2, "_order": m["_order"]})
+
+
+def threat_inputs(household, plan: pd.DataFrame, pol, rows: pd.DataFrame
+                  ) -> tuple[Callable[[pd.Series], pd.Series], pd.Series]:
+    """The group-key function and the shares already used as replacements, for :func:`threats`.
+
+    ``pol`` is a :class:`~toolkit.tax.wash.SubstantiallyIdentical`; ``rows`` the rows of the
+    household's wash-sale result.
+    """
+    used = rows[rows["replacement_id"].notna()].groupby("replacement_id")[
+        "replacement_quantity"].sum()
+    symbols = pd.concat([plan["symbol"], household.transactions["symbol"],
+                         household.lots["symbol"], household.positions["symbol"]],
+                        ignore_index=True)
+    keys = pol.keys(symbols, household.securities)
+
+    def key_of(s: pd.Series) -> pd.Series:
+        missing = s[~s.isin(keys.index) & s.notna()]
+        table = keys if missing.empty else pd.concat(
+            [keys, pol.keys(missing, household.securities)])
+        return s.map(table)
+
+    return key_of, used
