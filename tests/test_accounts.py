@@ -66,6 +66,12 @@ def test_keys_match(a, b, match):
         ("Individual", TaxType.TAXABLE),
         ("INDIVIDUAL - TOD", TaxType.TAXABLE),
         ("Individual Brokerage", TaxType.TAXABLE),
+        # Merrill registrations (the name Merrill exports give an account)
+        ("IRRA-Edge", TaxType.TRADITIONAL_IRA),
+        ("IRA-Edge", TaxType.TRADITIONAL_IRA),
+        ("Roth IRA-Edge", TaxType.ROTH_IRA),
+        ("CMA-Edge", TaxType.TAXABLE),
+        ("CMAM", TaxType.TAXABLE),
         ("BROKERAGELINK", None),
         ("My Account", None),
         ("", None),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from toolkit.schema import TaxType
 
-__all__ = ["AccountKey", "account_key", "infer_tax_type", "keys_match"]
+__all__ = ["AccountKey", "account_key", "infer_tax_type", "keys_match", "mask_account"]
 
 _MASKED = re.compile(r"(?:\.{2,}|\*{2,}|X{2,}|#{2,})[-\s]?([A-Z0-9]{2,})$")
 _INNER_MASK = re.compile(r"^([A-Z]+)\*{2,}([0-9]{2,})$")  # U***4567
@@ -103,8 +103,10 @@ _TYPE_PATTERNS: tuple[tuple[re.Pattern, TaxType], ...] = tuple(
         (r"\b457\s*\(?B\)?", TaxType.G457B),
         (r"\bSEP\b", TaxType.SEP_IRA),
         (r"\bSIMPLE\s+IRA\b", TaxType.SIMPLE_IRA),
-        (r"ROLLOVER|TRADITIONAL|\bTRAD\b|CONTRIBUTORY|\bIRA\b", TaxType.TRADITIONAL_IRA),
-        (r"INDIVIDUAL|\bJOINT\b|BROKERAGE(?!\s*LINK)|\bTOD\b|WROS|\bTRUST\b|\bCMA\b|CASH\s+MANAGEMENT|"
+        # IRRA: Merrill's rollover IRA registration ("IRRA-Edge")
+        (r"ROLLOVER|TRADITIONAL|\bTRAD\b|CONTRIBUTORY|\bIRR?A\b", TaxType.TRADITIONAL_IRA),
+        # CMA, CMAM: Merrill's cash management account registrations ("CMA-Edge")
+        (r"INDIVIDUAL|\bJOINT\b|BROKERAGE(?!\s*LINK)|\bTOD\b|WROS|\bTRUST\b|\bCMAM?\b|CASH\s+MANAGEMENT|"
          r"TENANTS|COMMUNITY\s+PROPERTY|\bTAXABLE\b|\bMARGIN\b", TaxType.TAXABLE),
     )
 )
@@ -135,3 +137,17 @@ def infer_tax_type(name: str | None) -> TaxType | None:
         if rx.search(name):
             return tax_type
     return None
+
+
+def mask_account(account: str, *, keep: int = 3) -> str:
+    """An account id with all but its last ``keep`` characters hidden, for reports.
+
+    Examples
+    --------
+    >>> mask_account("X71234567"), mask_account("...456"), mask_account("87")
+    ('...567', '...456', '87')
+    """
+    s = str(account)
+    if s.startswith("...") and len(s) <= keep + 3:
+        return s
+    return "..." + s[-keep:] if len(s) > keep else s

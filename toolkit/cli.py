@@ -1,4 +1,4 @@
-"""Command line: ``python -m toolkit inspect PATH [--json]`` (more commands join as they land)."""
+"""Command line: ``python -m toolkit inspect PATH [--json]`` and ``python -m toolkit plan ...``."""
 
 from __future__ import annotations
 
@@ -73,12 +73,20 @@ def format_inspect(report: dict) -> str:
             out.append(f"  {s['file']}:{s['line']}: {s['reason']}")
     else:
         out.append("Skipped rows: none")
-    for key, title in (("reconciliation", "Reconciliation"),):
-        if report.get(key):
-            out.append("")
-            out.append(f"{title}:")
-            for line in report[key].get("lines", []):
-                out.append(f"  {line}")
+    rec = report.get("reconciliation")
+    if rec:
+        out.append("")
+        counts = ", ".join(f"{n} {status.replace('_', ' ')}"
+                           for status, n in rec["counts"].items() if n)
+        out.append(f"Reconciliation of lots and positions: {counts or 'no holdings'}")
+        if rec["unreconciled"]:
+            out.append("Unreconciled holdings (their lots are not trusted for tax-aware "
+                       "selling):")
+            for u in rec["unreconciled"]:
+                out.append(f"  {u['account']} {u['symbol']}: {u['status'].replace('_', ' ')}"
+                           f" - {u['detail']}")
+        else:
+            out.append("  every holding is reconciled")
     if report["warnings"]:
         out.append("")
         out.append("Warnings:")
@@ -94,6 +102,75 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
     else:
         print(format_inspect(report))
+    return 0
+
+
+def _parse_contributions(items: Sequence[str]) -> dict[str, float] | None:
+    if not items:
+        return None
+    out: dict[str, float] = {}
+    for item in items:
+        if "=" not in item:
+            raise SystemExit(f"--contribute expects ACCOUNT=DOLLARS, got {item!r}")
+        acct, dollars = item.rsplit("=", 1)
+        try:
+            out[acct] = out.get(acct, 0.0) + float(dollars.replace(",", "").replace("$", ""))
+        except ValueError as exc:
+            raise SystemExit(f"--contribute {item!r}: {dollars!r} is not a number") from exc
+    return out
+
+
+def format_plan(p) -> str:
+    """Render a :class:`~toolkit.planner.plan.Plan` as text for a terminal.
+
+    Parameters
+    ----------
+    p : Plan
+
+    Returns
+    -------
+    str
+    """
+    s = p.summary
+    out = [f"Plan ({p.mode}): {s['trades']} trades, tax {_money(s['tax'])}, turnover "
+           f"{s['turnover']:.1%}, {'within' if s['within_band'] else 'NOT within'} the band", ""]
+    if len(p.trades):
+        out.append(f"  {'step':<4} {'account':<14} {'side':<4} {'symbol':<10} {'shares':>12} "
+                   f"{'amount':>14} {'est. tax':>10}  reason")
+        for t in p.trades.itertuples(index=False):
+            shares = "" if t.shares != t.shares else f"{t.shares:,.3f}"
+            out.append(f"  {t.step:<4} {t.account:<14} {t.side:<4} {t.symbol:<10} {shares:>12} "
+                       f"{_money(t.amount):>14} {_money(t.est_tax):>10}  {t.reason}")
+    else:
+        out.append("  no trades needed")
+    out += ["", "Drift (percentage points):", f"  {'class':<14} {'before':>8} {'after':>8}"]
+    for c, r in p.drift.iterrows():
+        out.append(f"  {c:<14} {r['before'] * 100:>8.2f} {r['after'] * 100:>8.2f}")
+    if p.notes:
+        out += ["", "Notes:"] + [f"  {n}" for n in p.notes]
+    return "\n".join(out)
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from toolkit.household import load_household
+    from toolkit.planner import plan
+
+    h = load_household(args.household)
+    opts = {"to": args.to, "whole_shares": args.whole_shares,
+            "allow_short_term_gains": args.allow_short_term_gains, "min_trade": args.min_trade}
+    if args.band:
+        opts["band"] = args.band
+    if args.gains_budget is not None:
+        opts["gains_budget"] = args.gains_budget
+    p = plan(h, _parse_contributions(args.contribute), mode=args.mode, **opts)
+    if args.xlsx:
+        p.to_xlsx(args.xlsx, mask_accounts=args.mask_accounts)
+    if args.csv:
+        p.to_csv(args.csv)
+    if args.json:
+        print(json.dumps(p.to_json(), indent=2))
+    else:
+        print(format_plan(p))
     return 0
 
 
@@ -117,6 +194,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("path", help="a brokerage export or a household .toml file")
     p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
     p.set_defaults(func=_cmd_inspect)
+    q = sub.add_parser("plan", help="plan the trades that rebalance a household")
+    q.add_argument("household", help="a household .toml file")
+    q.add_argument("--contribute", action="append", default=[], metavar="ACCOUNT=DOLLARS",
+                   help="new money (negative: a withdrawal) for an account; repeatable; "
+                        "default: the household file's [contributions]")
+    q.add_argument("--mode", choices=["waterfall", "optimal", "naive"], default="waterfall")
+    q.add_argument("--band", choices=["5/25", "absolute", "relative", "none"])
+    q.add_argument("--to", choices=["band", "target"], default="band",
+                   help="how far taxable sales go")
+    q.add_argument("--whole-shares", action="store_true")
+    q.add_argument("--allow-short-term-gains", action="store_true")
+    q.add_argument("--gains-budget", type=float, metavar="DOLLARS")
+    q.add_argument("--min-trade", type=float, default=0.0, metavar="DOLLARS")
+    q.add_argument("--json", action="store_true", help="the plan as JSON on stdout")
+    q.add_argument("--xlsx", metavar="FILE", help="write a formatted trade list workbook")
+    q.add_argument("--csv", metavar="FILE", help="write the trades as CSV")
+    q.add_argument("--mask-accounts", action="store_true",
+                   help="show only the last 3 characters of account ids in the XLSX")
+    q.set_defaults(func=_cmd_plan)
     args = ap.parse_args(argv)
     try:
         return args.func(args)

@@ -109,10 +109,14 @@ class SecurityMaster:
         c = self.frame["cusip"].dropna()
         return dict(zip(c.to_numpy(), c.index, strict=True))
 
+    @cached_property
+    def _rows(self) -> dict[str, pd.Series]:
+        return {k: self.frame.loc[k] for k in self.frame.index}
+
     def get(self, symbol_or_cusip: str) -> pd.Series | None:
         """The master's row for a ticker or CUSIP, or None."""
         key = self.resolve(symbol_or_cusip)
-        return None if key is None else self.frame.loc[key]
+        return None if key is None else self._rows[key]
 
     def weights(self, symbol_or_cusip: str) -> dict[str, float]:
         """Asset-class weights of a security (a single class has weight 1).
@@ -122,12 +126,20 @@ class SecurityMaster:
         dict
             Class -> fraction; ``{"unclassified": 1.0}`` for an unknown security.
         """
-        row = self.get(symbol_or_cusip)
-        if row is None:
+        key = self.resolve(symbol_or_cusip)
+        if key is None:
             return {UNCLASSIFIED: 1.0}
-        if row["asset_class"] == MULTI_ASSET:
-            return parse_weights(row["weights"], where=f"security {row.name}")
-        return {row["asset_class"]: 1.0}
+        return dict(self._weights[key])
+
+    @cached_property
+    def _weights(self) -> dict[str, dict[str, float]]:
+        out = {}
+        for key, row in self._rows.items():
+            if row["asset_class"] == MULTI_ASSET:
+                out[key] = parse_weights(row["weights"], where=f"security {key}")
+            else:
+                out[key] = {row["asset_class"]: 1.0}
+        return out
 
     def classify(self, symbols: pd.Series, cusips: pd.Series | None = None) -> pd.Series:
         """Asset class of each symbol (falling back to its CUSIP), ``unclassified`` if unknown.

@@ -1,0 +1,325 @@
+"""The waterfall planner: the seed's order, least-tax lots, the wash-sale guard, restrictions,
+cash conserved per account, and the plan's summary, comparison and exports."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pytest
+
+from tests.factories import household
+from toolkit.errors import PlanningError
+from toolkit.planner import compare, plan
+
+
+def example_a():
+    """Seed Example A. Target 60/40. 401(k) $700k at 80% stocks (VTI 560k, BND 140k); taxable
+    $300k at 70% bonds and cash (VTI 90k, BND 180k, cash 30k). Household: stocks 650k of
+    $1,000k = 65%, bonds 320k = 32%, cash 3%. The 401(k) gets $1,000 of new money."""
+    return household(
+        accounts={"K": "401k", "T": "taxable"},
+        positions=[
+            {"account": "K", "symbol": "VTI", "quantity": 1866.6666666666667, "price": 300.0},
+            {"account": "K", "symbol": "BND", "quantity": 1866.6666666666667, "price": 75.0},
+            {"account": "T", "symbol": "VTI", "quantity": 300, "price": 300.0,
+             "cost_basis": 30000.0},
+            {"account": "T", "symbol": "BND", "quantity": 2400, "price": 75.0,
+             "cost_basis": 190000.0},
+            {"account": "T", "symbol": "CASH", "quantity": 30000, "price": 1.0},
+        ],
+        lots=[
+            {"account": "T", "symbol": "VTI", "quantity": 300, "cost_basis": 30000.0,
+             "acquired": "2015-01-05"},
+            {"account": "T", "symbol": "BND", "quantity": 2400, "cost_basis": 190000.0,
+             "acquired": "2021-01-05"},
+        ],
+        targets={"us_equity": 0.6, "bonds": 0.4},
+        contributions={"K": 1000.0},
+    )
+
+
+def test_seed_example_a_rebalances_inside_the_401k_and_redirects_cash():
+    p = plan(example_a())
+    t = p.trades
+    # value after the contribution: 1,001,000; stocks target 600,600
+    # step 1: the 401(k)'s $1,000 and the taxable $30,000 of cash buy bonds (underweight)
+    s1 = t[t["step"] == 1]
+    assert s1[["account", "symbol", "side", "amount"]].values.tolist() == [
+        ["K", "BND", "buy", 1000.0], ["T", "BND", "buy", 30000.0]]
+    # step 2: inside the 401(k) sell 650,000 - 600,600 = 49,400 of VTI and buy BND
+    s2 = t[t["step"] == 2]
+    assert s2[["account", "symbol", "side"]].values.tolist() == [
+        ["K", "VTI", "sell"], ["K", "BND", "buy"]]
+    assert s2["amount"].tolist() == pytest.approx([49400.0, 49400.0])
+    # and no taxable sale
+    assert not ((t["account"] == "T") & (t["side"] == "sell")).any()
+    assert p.summary["tax"] == 0.0
+    assert p.summary["drift_after"]["us_equity"] == pytest.approx(0.0, abs=1e-12)
+    assert p.summary["within_band"]
+    assert p.steps["name"].tolist() == ["cash flows", "tax-advantaged trades"]
+    assert p.steps["tax"].tolist() == [0.0, 0.0]
+
+
+def test_naive_baseline_sells_in_the_taxable_account():
+    # each account to 60/40 on its own: taxable 300k -> VTI 180k: it buys 90k of VTI with the
+    # cash and by selling BND at a loss; the 401(k) sells VTI. The point: it trades everywhere.
+    p = plan(example_a(), mode="naive")
+    t = p.trades
+    assert set(t.loc[t["side"] == "sell", "account"]) == {"K", "T"}
+
+
+def taxable_only(**kw):
+    """One taxable account, target 60/40, $100,000: stocks 80% in four VTI lots, bonds 20%.
+
+    VTI at $100: lot A 2015 200 sh basis $10,000 (LT gain $10,000, $50/sh);
+    lot B 2024-01 200 sh basis $16,000 (LT gain $4,000, $20/sh);
+    lot C 2026-06 200 sh basis $22,000 (ST loss $2,000); lot D 2026-09 200 sh basis $18,000
+    (ST gain $2,000). BND 200 sh at $100 (basis $20,000).
+    """
+    return household(
+        accounts={"T": "taxable"},
+        positions=[{"account": "T", "symbol": "VTI", "quantity": 800, "price": 100.0,
+                    "cost_basis": 66000.0},
+                   {"account": "T", "symbol": "BND", "quantity": 200, "price": 100.0,
+                    "cost_basis": 20000.0}],
+        lots=[
+            {"account": "T", "symbol": "VTI", "quantity": 200, "cost_basis": 10000.0,
+             "acquired": "2015-03-02", "lot_id": "A"},
+            {"account": "T", "symbol": "VTI", "quantity": 200, "cost_basis": 16000.0,
+             "acquired": "2024-01-08", "lot_id": "B"},
+            {"account": "T", "symbol": "VTI", "quantity": 200, "cost_basis": 22000.0,
+             "acquired": "2026-06-01", "lot_id": "C"},
+            {"account": "T", "symbol": "VTI", "quantity": 200, "cost_basis": 18000.0,
+             "acquired": "2026-09-01", "lot_id": "D"},
+            {"account": "T", "symbol": "BND", "quantity": 200, "cost_basis": 20000.0,
+             "acquired": "2020-03-02", "lot_id": "E"},
+        ],
+        targets={"us_equity": 0.6, "bonds": 0.4}, **kw)
+
+
+def test_taxable_sales_take_losses_first_then_least_tax_long_term_to_the_band_edge():
+    p = plan(taxable_only())
+    lots = p.lots
+    # stocks 80% vs 60 ± 5 (5/25 rule): sell 80,000 - 65,000 = $15,000 of VTI.
+    # Lot C's loss first ($22,000 basis: 200 sh -> $20,000 > 15,000 needed: 150 sh)
+    assert lots[["lot_id", "term"]].values.tolist() == [["C", "short"]]
+    assert lots["quantity"].tolist() == pytest.approx([150.0])
+    assert lots["gain"].tolist() == pytest.approx([-1500.0])
+    t = p.trades
+    assert t[["symbol", "side", "amount"]].values.tolist() == [["VTI", "sell", 15000.0],
+                                                              ["BND", "buy", 15000.0]]
+    # a $1,500 short-term loss for MFJ $185k with 5% state: it offsets ordinary income:
+    # 1,500 x (22% + 5%) = $405 saved
+    assert p.summary["tax"] == pytest.approx(-405.0, abs=0.005)
+    assert p.summary["drift_after"]["us_equity"] == pytest.approx(0.05)
+    assert p.summary["within_band"]
+
+
+def test_to_target_sells_more_lots_in_tax_order():
+    p = plan(taxable_only(), to="target")
+    # $20,000 to sell: all of lot C ($20,000 proceeds, loss $2,000): exactly enough
+    assert p.lots[["lot_id", "quantity", "gain"]].values.tolist() == [["C", 200.0, -2000.0]]
+    p2 = plan(taxable_only(), to="target", band="none",
+              targets={"us_equity": 0.4, "bonds": 0.6})
+    # $40,000 to sell: C (loss) 200 sh, then the least tax per dollar: B's LT $20/sh before
+    # A's $50/sh; D's short-term gain is not allowed
+    assert p2.lots[["lot_id", "quantity"]].values.tolist() == [["C", 200.0], ["B", 200.0]]
+
+
+def test_short_term_gains_only_when_allowed_and_gains_budget():
+    p = plan(taxable_only(), to="target", band="none", targets={"us_equity": 0.1, "bonds": 0.9})
+    # $70,000 to sell but only C, B and A are allowed (600 sh = $60,000): a note says so
+    assert p.lots["lot_id"].tolist() == ["C", "B", "A"]
+    assert p.notes == ["us_equity: could raise only $60,000 of the $70,000 needed from taxable "
+                       "lots (restrictions, wash guard, short-term gains or the gains budget)"]
+    p2 = plan(taxable_only(), to="target", band="none", targets={"us_equity": 0.1, "bonds": 0.9},
+              allow_short_term_gains=True)
+    # tax per dollar raised at $100: D's short-term $10/sh x 27% = 2.7c; B's long-term $20/sh
+    # x 20% = 4c; A's $50/sh x 20% = 10c: the least tax per dollar first (ties: long-term)
+    assert p2.lots["lot_id"].tolist() == ["C", "D", "B", "A"]
+    # budget $3,000 of net gain: C's -2,000 makes room for 5,000 of gains: B's $20/sh -> 250 sh?
+    # only 200 in B ($4,000), then $1,000 of A at $50/sh = 20 sh
+    p3 = plan(taxable_only(), to="target", band="none", targets={"us_equity": 0.1, "bonds": 0.9},
+              gains_budget=3000.0)
+    assert p3.lots[["lot_id", "quantity"]].values.tolist() == [["C", 200.0], ["B", 200.0],
+                                                               ["A", 20.0]]
+    assert p3.summary["short_term_gain"] + p3.summary["long_term_gain"] == pytest.approx(3000.0)
+
+
+def test_wash_guard_blocks_buying_what_was_sold_at_a_loss_recently():
+    h = household(
+        accounts={"T": "taxable", "R": "roth_ira"},
+        positions=[{"account": "R", "symbol": "BND", "quantity": 1000, "price": 100.0},
+                   {"account": "R", "symbol": "CASH", "quantity": 50000, "price": 1.0}],
+        realized=[{"account": "T", "symbol": "VTI", "quantity": 10, "acquired": "2026-01-05",
+                   "sold": "2026-11-10", "proceeds": 3000.0, "cost_basis": 3500.0,
+                   "gain": -500.0, "term": "short"}],
+        targets={"us_equity": 0.6, "bonds": 0.4})
+    p = plan(h, preferred={"us_equity": "VTI"})
+    bought = p.trades.loc[p.trades["side"] == "buy", "symbol"].tolist()
+    assert "VTI" not in bought  # VTI sold at a loss on 2026-11-10: buying it would wash it
+    assert set(bought) == {"ITOT"}  # the first default replacement tracking another index
+    p_off = plan(h, preferred={"us_equity": "VTI"}, wash_guard=False)
+    assert set(p_off.trades.loc[p_off.trades["side"] == "buy", "symbol"]) == {"VTI"}
+
+
+def test_wash_guard_keeps_loss_lots_when_a_purchase_is_recent():
+    h = taxable_only(transactions=[
+        {"date": "2026-11-10", "account": "T", "action": "buy", "symbol": "VTI",
+         "quantity": 1.0, "price": 100.0, "amount": -100.0, "source_file": "t"}])
+    p = plan(h)
+    # lot C's loss would be washed by the VTI bought ten days ago: the next lot is B (LT gain)
+    assert p.lots["lot_id"].tolist() == ["B"]
+    assert "lot C of VTI in T not sold at a loss: it would be a wash sale (VTI bought in T on " \
+           "2026-11-10)" in p.notes
+
+
+def test_401k_menu_and_do_not_lists():
+    h = household(
+        accounts={"K": "401k"},
+        positions=[{"account": "K", "symbol": "VTI", "quantity": 1000, "price": 100.0},
+                   {"account": "K", "symbol": "FXNAX", "quantity": 100, "price": 10.0}],
+        targets={"us_equity": 0.6, "bonds": 0.4})
+    p = plan(h)
+    assert p.trades.loc[p.trades["side"] == "buy", "symbol"].tolist() == ["FXNAX"]
+    p2 = plan(h, menus={"K": ["VTI", "AGG"]})
+    assert p2.trades.loc[p2.trades["side"] == "buy", "symbol"].tolist() == ["AGG"]
+    p3 = plan(h, do_not_sell=["VTI"])
+    assert p3.trades.empty
+
+
+def test_withdrawal_raises_cash_in_its_own_account():
+    h = household(accounts={"I": "traditional_ira", "T": "taxable"}, positions=[
+        {"account": "I", "symbol": "VTI", "quantity": 600, "price": 100.0},
+        {"account": "I", "symbol": "BND", "quantity": 400, "price": 100.0},
+        {"account": "T", "symbol": "CASH", "quantity": 5000, "price": 1.0}],
+        targets={"us_equity": 0.6, "bonds": 0.4})
+    p = plan(h, contributions={"I": -10000.0}, cash_floor=0.0)
+    sells = p.trades[p.trades["side"] == "sell"]
+    assert set(sells["account"]) == {"I"}
+    # after the withdrawal the household is $95,000: us_equity 57,000 (holds 60,000: 3,000
+    # too much), bonds 38,000 (holds 40,000: 2,000 too much); the rest, 5,000, in proportion
+    # to the IRA's holdings (60/40): VTI 3,000 + 3,000, BND 2,000 + 2,000
+    w = sells[sells["step"] == 1].set_index("symbol")["amount"]
+    assert w.to_dict() == pytest.approx({"VTI": 6000.0, "BND": 4000.0})
+    assert p.summary["cash_after"]["I"] == pytest.approx(0.0, abs=0.01)
+
+
+def test_cash_conserved_per_account_and_nothing_negative():
+    h = taxable_only()
+    p = plan(h, to="target", band="none", targets={"us_equity": 0.3, "bonds": 0.7},
+             allow_short_term_gains=True)
+    t = p.trades
+    for a, g in t.groupby("account"):
+        net = g.loc[g["side"] == "sell", "amount"].sum() - g.loc[g["side"] == "buy",
+                                                                  "amount"].sum()
+        assert p.summary["cash_after"][a] == pytest.approx(0.0 + net, abs=1e-6)
+    sold = p.lots.groupby("lot_id")["quantity"].sum()
+    held = h.lots.set_index("lot_id")["quantity"]
+    assert (sold <= held[sold.index] + 1e-9).all()
+
+
+def test_on_target_trades_nothing():
+    h = household(accounts={"T": "taxable", "R": "roth_ira"}, positions=[
+        {"account": "T", "symbol": "VTI", "quantity": 600, "price": 100.0},
+        {"account": "R", "symbol": "BND", "quantity": 400, "price": 100.0}],
+        targets={"us_equity": 0.6, "bonds": 0.4})
+    for mode in ("waterfall", "naive"):
+        p = plan(h, mode=mode) if mode == "waterfall" else plan(h, mode="naive")
+        assert p.trades.empty or mode == "naive"
+    assert plan(h).summary["trades"] == 0
+
+
+def test_whole_shares_and_min_trade():
+    p = plan(example_a(), whole_shares=True)
+    assert (p.trades["shares"] == p.trades["shares"].round()).all()
+    p2 = plan(example_a(), min_trade=5000.0)
+    assert (p2.trades["amount"] >= 5000.0).all()
+    assert p2.trades["amount"].min() == pytest.approx(30000.0)
+
+
+def test_bad_options():
+    with pytest.raises(PlanningError) as exc:
+        plan(example_a(), color="blue")
+    assert str(exc.value).startswith("unknown plan option(s) ['color']; known: ")
+    with pytest.raises(PlanningError):
+        plan(example_a(), mode="magic")
+    with pytest.raises(PlanningError):
+        plan(example_a(), contributions={"ZZZ": 100.0})
+
+
+def test_compare_and_exports(tmp_path):
+    h = example_a()
+    cmp = compare({"waterfall": plan(h), "naive": plan(h, mode="naive")})
+    assert list(cmp.columns) == ["waterfall", "naive"]
+    assert cmp.loc["tax", "waterfall"] == 0.0
+    assert cmp.loc["tax", "naive"] < 0.0  # the naive plan sells BND at a loss in taxable
+    p = plan(taxable_only())
+    out = tmp_path / "plan.xlsx"
+    p.to_xlsx(out)
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Trades", "Lots sold", "Drift", "Summary"]
+    ws = wb["Trades"]
+    assert [c.value for c in ws[1]][:6] == ["account", "account_name", "tax_type", "symbol",
+                                             "side", "shares"]
+    assert ws.freeze_panes == "A2"
+    assert ws["H2"].value == 15000.0 and ws["H2"].number_format.startswith('"$"')
+    j = p.to_json()
+    assert json.loads(json.dumps(j))["summary"]["tax"] == -405.0
+
+
+def test_formula_text_is_neutralised(tmp_path):
+    from toolkit.planner.export import safe_text
+
+    assert safe_text("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert safe_text("+1") == "'+1" and safe_text("@SUM") == "'@SUM" and safe_text("-2") == "'-2"
+    assert safe_text("VTI") == "VTI"
+
+
+def test_sample_household_plan():
+    from tests.conftest import SAMPLES
+    from toolkit import load_household
+
+    h = load_household(SAMPLES / "household" / "household.toml")
+    p = plan(h)
+    t = p.trades
+    assert p.summary["within_band"]
+    assert p.summary["tax"] == 0.0
+    assert not ((t["tax_type"] == "taxable") & (t["side"] == "sell")).any()
+    # VXUS was sold at a loss on 2026-10-28: nothing buys VXUS within 30 days
+    assert "VXUS" not in set(t.loc[t["side"] == "buy", "symbol"])
+    # the 401(k) buys only from its menu (what it holds)
+    k = t[(t["account"] == "87654") & (t["side"] == "buy")]
+    assert set(k["symbol"]) <= set(h.positions.loc[h.positions["account"] == "87654", "symbol"])
+
+
+def test_untrusted_lots_are_not_sold_unless_told_to():
+    # the lots of VTI disagree with the position (100 shares held, lots for 80): reconcile
+    # marks them untrusted, so the taxable sale needed to reach the band does not use them:
+    # VTI is 10,000 of 12,000 = 83.3%; the band edge is 65%: 18.3% x 12,000 = $2,200 to sell
+    h = household(
+        accounts={"T": "taxable"},
+        positions=[{"account": "T", "symbol": "VTI", "quantity": 100, "price": 100.0,
+                    "cost_basis": 6000.0},
+                   {"account": "T", "symbol": "BND", "quantity": 20, "price": 100.0,
+                    "cost_basis": 2000.0}],
+        lots=[{"account": "T", "symbol": "VTI", "quantity": 80, "cost_basis": 4800.0,
+               "acquired": "2015-03-02", "lot_id": "V1"},
+              {"account": "T", "symbol": "BND", "quantity": 20, "cost_basis": 2000.0,
+               "acquired": "2015-03-02", "lot_id": "B1"}],
+        targets={"us_equity": 0.6, "bonds": 0.4})
+    from toolkit.reconcile import reconcile
+
+    r = reconcile(h).set_index("symbol")
+    assert (r.loc["VTI", "status"], bool(r.loc["VTI", "trusted"])) == ("quantity_mismatch",
+                                                                       False)
+    p = plan(h)
+    assert p.lots.empty
+    assert p.notes == [
+        "VTI in T not sold: its lots do not reconcile with the position (allow_untrusted=True "
+        "to sell anyway)",
+        "us_equity: could raise only $0 of the $2,200 needed from taxable lots (restrictions, "
+        "wash guard, short-term gains or the gains budget)"]
+    p2 = plan(h, allow_untrusted=True)
+    assert p2.lots["lot_id"].tolist() == ["V1"]

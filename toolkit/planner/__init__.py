@@ -1,0 +1,250 @@
+"""The rebalancing planner: which trades to make, in which account, with which lots.
+
+:func:`plan` is the entry point. ``mode="waterfall"`` follows the explainable order (cash flows,
+then tax-advantaged trades, then least-tax taxable sales: :mod:`toolkit.planner.waterfall`);
+``mode="optimal"`` solves one program on HiGHS over all lots and buys
+(:mod:`toolkit.planner.optimize`); ``mode="naive"`` is the yardstick a careful planner beats:
+each account rebalanced to the household target on its own, FIFO lots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit._memo import memo
+from toolkit.allocation import drift as household_drift
+from toolkit.allocation import exposures
+from toolkit.errors import PlanningError
+from toolkit.household import Household
+from toolkit.planner._book import Book
+from toolkit.planner._guard import Guard
+from toolkit.planner.options import MODES, PlanOptions
+from toolkit.planner.plan import (
+    LOT_COLUMNS,
+    STEP_NAMES,
+    TRADE_COLUMNS,
+    Plan,
+    _allocate_tax,
+    compare,
+)
+from toolkit.tax.gains import gains_tax, marginal_rates, year_to_date_profile
+
+__all__ = ["Plan", "PlanOptions", "compare", "plan"]
+
+
+def _untrusted(household: Household) -> set[tuple[str, str]]:
+    """(account, symbol) pairs whose lots cannot be trusted (see :func:`toolkit.reconcile`)."""
+    try:
+        from toolkit.reconcile import reconcile
+    except ImportError:  # pragma: no cover - reconcile lands with the history work
+        return set()
+    r = reconcile(household)
+    bad = r[~r["trusted"].astype(bool)]
+    return set(zip(bad["account"], bad["symbol"], strict=True))
+
+
+def _contributions(household: Household, contributions: Mapping[str, float] | None
+                   ) -> dict[str, float]:
+    from toolkit.accounts import keys_match
+
+    src = household.contributions if contributions is None else contributions
+    out: dict[str, float] = {}
+    ids = list(household.accounts["account"])
+    for k, v in src.items():
+        hits = [a for a in ids if a == k] or [a for a in ids if keys_match(a, str(k))]
+        if len(hits) != 1:
+            raise PlanningError(f"contribution account {k!r} matches "
+                                f"{'no account' if not hits else 'several: ' + ', '.join(hits)}")
+        out[hits[0]] = out.get(hits[0], 0.0) + float(v)
+    return out
+
+
+def plan(household: Household, contributions: Mapping[str, float] | None = None,
+         mode: str = "waterfall", *, targets: Mapping[str, float] | None = None,
+         options: PlanOptions | None = None, **kwargs: Any) -> Plan:
+    """Plan trades that bring the household to its target at the least tax.
+
+    Parameters
+    ----------
+    household : Household
+    contributions : mapping, optional
+        Account id -> new money (+) or withdrawal (−), dollars. Default: the household file's
+        ``[contributions]``. Idle cash above each account's floor is invested too.
+    mode : {"waterfall", "optimal", "naive"}
+    targets : mapping, optional
+        Class -> weight (default the household's target).
+    options : PlanOptions, optional
+    **kwargs
+        Any :class:`PlanOptions` field (``band``, ``whole_shares``, ``min_trade``,
+        ``cash_floor``, ``do_not_sell``, ``do_not_buy``, ``menus``,
+        ``allow_short_term_gains``, ``gains_budget``, ``wash_guard``, ``wash_policy``,
+        ``preferred``, ``prices``, ``allow_untrusted``, ...).
+
+    Returns
+    -------
+    Plan
+        ``trades`` (at least ``account``, ``symbol``, ``side``, ``shares``, ``amount``,
+        ``est_tax``, ``reason``), ``summary`` (``tax``, ``turnover``, ``trades``,
+        ``drift_before``, ``drift_after``, ...), ``steps``, ``lots``.
+
+    Raises
+    ------
+    PlanningError
+        On unknown options or accounts, or an impossible request.
+    """
+    if mode not in MODES:
+        raise PlanningError(f"mode={mode!r}: expected one of {', '.join(MODES)}")
+    if options is None:
+        options = PlanOptions.from_kwargs(**kwargs)
+    elif kwargs:
+        options = options.replace(**kwargs)
+    from toolkit.household import validate_targets
+
+    tgt = household.targets if targets is None else validate_targets(dict(targets))
+    contrib = _contributions(household, contributions)
+    untrusted = set() if options.allow_untrusted else memo(
+        household, "untrusted", lambda: _untrusted(household))
+    book = Book.from_household(household, options, contrib, untrusted)
+    profile = memo(household, ("ytd_profile", options.wash_policy),
+                   lambda: year_to_date_profile(household, policy=options.wash_policy))
+    rates = memo(household, ("rates", options.wash_policy), lambda: marginal_rates(profile))
+    book.rates = rates
+    values = memo(household, "exposures", lambda: exposures(household))
+    before = household_drift(household, tgt, band=options.band, values=values)
+
+    if mode in ("optimal", "naive"):
+        from toolkit.planner.waterfall import abs_drift
+
+        start = abs_drift(book, tgt)
+        if mode == "optimal":
+            from toolkit.planner.optimize import optimize
+
+            notes = optimize(book, tgt, profile, rates)
+        else:
+            from toolkit.planner.naive import naive
+
+            notes = naive(book, tgt)
+        book.step_drift[0] = start - abs_drift(book, tgt)
+    else:
+        notes = _waterfall(book, tgt, profile, rates, contrib)
+    return _finish(household, book, tgt, profile, before, mode, options, notes, contrib)
+
+
+def _waterfall(book: Book, targets: pd.Series, profile, rates: dict,
+               contributions: dict[str, float]) -> list[str]:
+    from toolkit.planner import waterfall as w
+
+    guard = Guard(book, contributions)
+    start = w.abs_drift(book, targets)
+    w.step_cash(book, guard, targets)
+    book.step_drift[1] = start - (now := w.abs_drift(book, targets))
+    w.step_tax_advantaged(book, guard, targets)
+    book.step_drift[2] = now - (now2 := w.abs_drift(book, targets))
+    realized = sum(t.get("short_term_gain", 0.0) + t.get("long_term_gain", 0.0)
+                   for t in book.trades if t["side"] == "sell")
+    notes = w.step_taxable(book, guard, targets, book.options.band, rates,
+                           realized_so_far=realized)
+    book.step_drift[3] = now2 - w.abs_drift(book, targets)
+    return list(dict.fromkeys(notes))
+
+
+def _finish(household: Household, book: Book, targets: pd.Series, profile, before: pd.DataFrame,
+            mode: str, options: PlanOptions, notes: list[str],
+            contributions: dict[str, float]) -> Plan:
+    acc = household.accounts.set_index("account")
+    trades = pd.DataFrame(book.trades)
+    lots = pd.DataFrame(book.lot_rows)
+    if trades.empty:
+        trades = pd.DataFrame(columns=TRADE_COLUMNS)
+    for c in ("short_term_gain", "long_term_gain"):
+        if c not in trades:
+            trades[c] = np.nan
+        trades[c] = trades[c].astype("float64")
+    if "lots" not in trades:
+        trades["lots"] = None
+    # merge trades of the same account, fund, side and step
+    if len(trades):
+        trades = trades.groupby(["step", "account", "symbol", "side"], sort=False,
+                                as_index=False).agg(
+            shares=("shares", "sum"), price=("price", "first"), amount=("amount", "sum"),
+            asset_class=("asset_class", "first"), lots=("lots", _join),
+            short_term_gain=("short_term_gain", lambda s: s.sum(min_count=1)),
+            long_term_gain=("long_term_gain", lambda s: s.sum(min_count=1)),
+            reason=("reason", "first"))
+        keep = trades["amount"] >= max(options.min_trade, 0.005)
+        trades = trades[keep].reset_index(drop=True)
+        trades["amount"] = trades["amount"].round(2)
+    st = float(trades["short_term_gain"].sum()) if len(trades) else 0.0
+    lt = float(trades["long_term_gain"].sum()) if len(trades) else 0.0
+    tax = gains_tax(profile, short_term=st, long_term=lt)
+    trades["gain"] = trades["short_term_gain"].fillna(0.0) + trades["long_term_gain"].fillna(0.0)
+    trades.loc[trades["side"] == "buy", "gain"] = np.nan
+    trades["est_tax"] = 0.0
+    if len(lots):
+        lots["est_tax"] = 0.0
+    if (st or lt) and len(lots):
+        st_first = gains_tax(profile, short_term=st).total
+        lt_first = gains_tax(profile, long_term=lt).total
+        is_long = lots["term"].eq("long").to_numpy()
+        g = lots["gain"].to_numpy()
+        est_st, est_lt = _allocate_tax(tax.total, np.where(is_long, 0.0, g),
+                                       np.where(is_long, g, 0.0), st_first, lt_first)
+        lots["est_tax"] = np.round(est_st + est_lt, 2)
+        per = lots.groupby(["step", "account", "symbol"])["est_tax"].sum()
+        sell = trades["side"] == "sell"
+        trades.loc[sell, "est_tax"] = [per.get((s, a, y), 0.0) for s, a, y in
+                                       zip(trades.loc[sell, "step"], trades.loc[sell, "account"],
+                                           trades.loc[sell, "symbol"], strict=True)]
+    trades["account_name"] = trades["account"].map(acc["name"])
+    trades["tax_type"] = trades["account"].map(acc["tax_type"])
+    trades = trades.reindex(columns=TRADE_COLUMNS)
+    lots = lots.reindex(columns=LOT_COLUMNS) if len(lots) else pd.DataFrame(columns=LOT_COLUMNS)
+
+    cv = book.class_values()
+    total = sum(cv.values())
+    classes = list(targets.index) + [c for c in cv if c not in targets.index]
+    after = {c: cv.get(c, 0.0) / total - float(targets.get(c, 0.0)) for c in classes}
+    after = {c: v for c, v in after.items() if abs(v) > 1e-12 or c in targets.index}
+    drift_before = before["drift"].to_dict()
+    from toolkit.planner.waterfall import outside
+
+    ob = outside(book, targets, options.band)
+    steps = []
+    for s in sorted(set(trades["step"].dropna().astype(int))) if len(trades) else []:
+        part = trades[trades["step"] == s]
+        steps.append({"step": s, "name": STEP_NAMES.get(s, str(s)), "trades": len(part),
+                      "tax": float(part["est_tax"].sum())})
+    steps_df = pd.DataFrame(steps, columns=["step", "name", "trades", "tax"])
+    steps_df["drift_removed"] = [book.step_drift.get(int(s), np.nan) for s in steps_df["step"]]
+    turnover = float(trades["amount"].sum()) / 2 / total if total else 0.0
+    summary = {
+        "mode": mode,
+        "tax": tax.total, "federal": tax.federal, "state": tax.state, "niit": tax.niit,
+        "short_term_gain": round(st, 2), "long_term_gain": round(lt, 2),
+        "turnover": turnover, "trades": len(trades),
+        "bought": round(float(trades.loc[trades["side"] == "buy", "amount"].sum()), 2),
+        "sold": round(float(trades.loc[trades["side"] == "sell", "amount"].sum()), 2),
+        "drift_before": drift_before, "drift_after": after,
+        "abs_drift_before": float(before["drift"].abs().sum()),
+        "abs_drift_after": float(sum(abs(v) for v in after.values())),
+        "within_band": not bool(ob.loc[[c for c in ob.index if c != "unclassified"],
+                                       "outside"].any()),
+        "cash_after": {a: round(v, 2) for a, v in book.cash.items()},
+        "value": total,
+        "contributions": dict(contributions),
+    }
+    after_rows = [(a, c, v) for a in book.cash for c, v in book.class_values(a).items()
+                  if abs(v) > 0.005]
+    allocation_after = pd.DataFrame(after_rows, columns=["group", "asset_class", "market_value"])
+    return Plan(mode=mode, trades=trades, lots=lots, summary=summary, steps=steps_df,
+                tax_detail=tax, notes=notes, household=household, options=options,
+                allocation_after=allocation_after)
+
+
+def _join(values) -> str | None:
+    parts = [v for v in values if isinstance(v, str) and v]
+    return ";".join(parts) if parts else None

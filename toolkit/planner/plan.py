@@ -1,0 +1,172 @@
+"""The plan a person acts on: trades with reasons, lots sold, tax, drift before and after.
+
+:class:`Plan` holds a tidy trades frame (columns in :data:`TRADE_COLUMNS`), the lots sold
+(:data:`LOT_COLUMNS`), a summary mapping, and a per-step report. :func:`compare` lines plans
+up side by side for what-ifs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit.household import Household
+from toolkit.tax.gains import GainsTax
+
+__all__ = ["LOT_COLUMNS", "TRADE_COLUMNS", "Plan", "compare"]
+
+#: Columns of ``Plan.trades`` (money in dollars, shares in shares).
+TRADE_COLUMNS = [
+    "account", "account_name", "tax_type", "symbol", "side", "shares", "price", "amount",
+    "asset_class", "lots", "short_term_gain", "long_term_gain", "gain", "est_tax", "step",
+    "reason",
+]
+#: Columns of ``Plan.lots``: one row per lot sold (or part of one).
+LOT_COLUMNS = [
+    "account", "symbol", "lot_id", "acquired", "holding_start", "term", "quantity", "price",
+    "proceeds", "cost_basis", "gain", "est_tax", "step",
+]
+STEP_NAMES = {1: "cash flows", 2: "tax-advantaged trades", 3: "taxable sales",
+              0: "optimised trades"}
+
+
+@dataclass
+class Plan:
+    """A rebalancing plan.
+
+    Attributes
+    ----------
+    mode : str
+        ``"waterfall"``, ``"optimal"`` or ``"naive"``.
+    trades : DataFrame
+        One row per trade (:data:`TRADE_COLUMNS`): ``side`` is ``buy`` or ``sell``,
+        ``amount`` dollars (positive), ``est_tax`` this trade's share of the plan's tax,
+        ``reason`` in plain language.
+    lots : DataFrame
+        The lots sold (:data:`LOT_COLUMNS`).
+    summary : dict
+        ``tax`` (total change in tax, dollars), ``federal``, ``state``, ``niit``,
+        ``short_term_gain``, ``long_term_gain``, ``turnover`` (fraction of the household:
+        (buys + sells) / 2 / value), ``trades`` (count), ``drift_before`` and ``drift_after``
+        (asset class -> current − target, fractions), ``abs_drift_before``/``_after``,
+        ``within_band`` (bool), ``cash_after`` (account -> dollars), ``value`` (household
+        dollars after contributions), ``contributions`` (account -> dollars).
+    steps : DataFrame
+        Per step: ``step``, ``name``, ``trades``, ``drift_removed`` (sum of absolute class
+        drift removed, fractions), ``tax`` (dollars).
+    tax_detail : GainsTax
+        The full tax computation (line by line in ``tax_detail.breakdown``).
+    allocation_after : DataFrame
+        Holdings after the plan by account and class: ``group`` (account), ``asset_class``,
+        ``market_value`` (dollars), as :func:`toolkit.allocation` with ``by="account"``.
+    notes : list of str
+        What the plan could not do, and why.
+    """
+
+    mode: str
+    trades: pd.DataFrame
+    lots: pd.DataFrame
+    summary: dict[str, Any]
+    steps: pd.DataFrame
+    tax_detail: GainsTax | None = None
+    notes: list[str] = field(default_factory=list)
+    allocation_after: pd.DataFrame = field(default_factory=pd.DataFrame)
+    household: Household | None = field(default=None, repr=False)
+    options: Any = field(default=None, repr=False)
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def drift(self) -> pd.DataFrame:
+        """Drift per class before and after (fractions), with the target."""
+        before = pd.Series(self.summary["drift_before"], name="before")
+        after = pd.Series(self.summary["drift_after"], name="after")
+        out = pd.concat([before, after], axis=1).fillna(0.0)
+        out.index.name = "asset_class"
+        return out
+
+    def to_xlsx(self, path, *, mask_accounts: bool = False) -> None:
+        """Write the trade list and summary as a formatted, formula-safe workbook.
+
+        Parameters
+        ----------
+        path : str or Path
+        mask_accounts : bool, default False
+            Show account ids as ``...`` plus their last three characters.
+        """
+        from toolkit.planner.export import plan_to_xlsx
+
+        plan_to_xlsx(self, path, mask_accounts=mask_accounts)
+
+    def to_csv(self, path) -> None:
+        """Write the trades frame as CSV (formula-safe text)."""
+        from toolkit.planner.export import safe_frame
+
+        safe_frame(self.trades).to_csv(path, index=False)
+
+    def to_json(self) -> dict:
+        """The plan as plain data (what ``python -m toolkit plan --json`` prints)."""
+        from toolkit.planner.export import plan_to_json
+
+        return plan_to_json(self)
+
+
+def compare(plans: Mapping[str, Plan] | list[Plan]) -> pd.DataFrame:
+    """Plans side by side.
+
+    Parameters
+    ----------
+    plans : mapping of label -> Plan, or a list (labelled by mode, numbered if repeated)
+
+    Returns
+    -------
+    DataFrame
+        One column per plan; rows: ``tax``, ``federal``, ``state``, ``niit``,
+        ``short_term_gain``, ``long_term_gain``, ``turnover``, ``trades``,
+        ``abs_drift_before``, ``abs_drift_after``, ``max_abs_drift_after``, ``within_band``
+        and ``drift_after:<class>`` for every class.
+    """
+    if not isinstance(plans, Mapping):
+        labels: dict[str, Plan] = {}
+        for p in plans:
+            label = p.mode
+            n = 2
+            while label in labels:
+                label = f"{p.mode} {n}"
+                n += 1
+            labels[label] = p
+        plans = labels
+    rows: dict[str, dict[str, Any]] = {}
+    for label, p in plans.items():
+        s = p.summary
+        after = s["drift_after"]
+        r = {k: s[k] for k in ("tax", "federal", "state", "niit", "short_term_gain",
+                               "long_term_gain", "turnover", "trades", "abs_drift_before",
+                               "abs_drift_after", "within_band")}
+        r["max_abs_drift_after"] = max((abs(v) for v in after.values()), default=0.0)
+        for c, v in after.items():
+            r[f"drift_after:{c}"] = v
+        rows[label] = r
+    return pd.DataFrame(rows)
+
+
+def _allocate_tax(total: float, st_gains: np.ndarray, lt_gains: np.ndarray,
+                  tax_st_first: float, tax_lt_first: float) -> tuple[np.ndarray, np.ndarray]:
+    """Split a plan's tax over its sales.
+
+    Per term by the average of its added tax when counted first and last, then within a
+    term in proportion to gain.
+    """
+    st_share = 0.5 * (tax_st_first + (total - tax_lt_first))
+    lt_share = total - st_share
+
+    def spread(share: float, gains: np.ndarray) -> np.ndarray:
+        s = gains.sum()
+        if abs(s) < 1e-9:
+            return np.zeros_like(gains)
+        return share * gains / s
+
+    return spread(st_share, st_gains), spread(lt_share, lt_gains)

@@ -1,0 +1,324 @@
+"""The waterfall: the explainable rebalancing order.
+
+1. **Cash flows.** New contributions, dividends and idle cash (above each account's cash
+   floor) buy underweight classes, in the accounts where those classes should live (the
+   placement playbook in :mod:`toolkit.planner._placement`). Withdrawals raise cash in their
+   own account from its most overweight classes.
+2. **Tax-advantaged accounts.** Inside IRAs, Roth IRAs, 401(k)s and HSAs, overweight classes
+   are sold and underweight ones bought: no tax, so these trades aim at the target, moving the
+   classes that fit each account best.
+3. **Taxable sales, last and least.** Only if a class is still outside its band: overweight
+   classes are sold in taxable accounts lot by lot, losses first (largest loss per dollar),
+   then gains in increasing tax per dollar raised (long-term before short-term at equal tax;
+   short-term gains only when allowed; within the gains budget), only as far as needed to get
+   inside the band (or to target with ``to="target"``). Each account's proceeds buy its own
+   underweight classes: no money moves between accounts.
+
+Every trade carries a plain-language reason; each step reports the drift it removed and the
+tax it cost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from toolkit.allocation import Band
+from toolkit.planner._book import _EPS, Book
+from toolkit.planner._guard import Guard
+from toolkit.planner._placement import reason as place_reason
+from toolkit.planner._placement import score
+from toolkit.schema import UNCLASSIFIED
+
+_SKIP = ("cash", UNCLASSIFIED)
+
+
+def _money(x: float) -> str:
+    return f"${x:,.0f}"
+
+
+def deficits(book: Book, targets: pd.Series) -> dict[str, float]:
+    """Dollars each class needs (+) or has too much (−) against the target."""
+    cv = book.class_values()
+    total = sum(cv.values())
+    classes = set(targets.index) | set(cv)
+    return {c: float(targets.get(c, 0.0)) * total - cv.get(c, 0.0) for c in classes}
+
+
+def abs_drift(book: Book, targets: pd.Series) -> float:
+    """Sum of absolute class drifts, in fractions of the household."""
+    cv = book.class_values()
+    total = sum(cv.values()) or 1.0
+    classes = set(targets.index) | set(cv)
+    return float(sum(abs(cv.get(c, 0.0) / total - targets.get(c, 0.0)) for c in classes))
+
+
+def _label(book: Book, account: str) -> str:
+    acc = book.household.accounts.set_index("account")
+    name = acc.loc[account, "name"] if account in acc.index else None
+    return f"{name} ({account})" if isinstance(name, str) else account
+
+
+def step_cash(book: Book, guard: Guard, targets: pd.Series, step: int = 1) -> None:
+    """Step 1: cash flows to underweight classes where they should live; withdrawals."""
+    opts = book.options
+    for a in list(book.cash):  # withdrawals and floors first: raise cash where it is short
+        short = opts.floor(a) - book.cash[a]
+        if short > _EPS:
+            _raise_cash(book, guard, targets, a, short, step)
+    d = deficits(book, targets)
+    spendable = max(0.0, -d.get("cash", 0.0))  # cash above the household's cash target
+    invest = {a: max(0.0, book.cash[a] - opts.floor(a)) for a in book.cash}
+    pairs = []
+    for c, need in d.items():
+        if need <= _EPS or c in _SKIP:
+            continue
+        for a, money in invest.items():
+            if money <= _EPS:
+                continue
+            fund = guard.fund_for(a, c)
+            if fund is not None:
+                pairs.append((-score(c, book.treatment[a]), -need, c, a, fund))
+    for _, _, c, a, fund in sorted(pairs):
+        amt = min(d[c], invest[a], spendable)
+        if amt <= max(opts.min_trade, _EPS):
+            continue
+        why = place_reason(c, book.treatment[a])
+        spent = book.buy(a, fund, amt, asset_class=c, step=step, reason=(
+            f"invest {_money(amt)} of {_label(book, a)} cash in {c} (underweight by "
+            f"{_money(d[c])})" + (f": {why}" if why else "")))
+        d[c] -= spent
+        invest[a] -= spent
+        spendable -= spent
+
+
+def _raise_cash(book: Book, guard: Guard, targets: pd.Series, account: str, need: float,
+                step: int) -> None:
+    """Raise ``need`` dollars of cash in ``account``.
+
+    First from its classes the household holds too much of (up to that excess), then from
+    every holding in proportion to its value.
+    """
+    d = deficits(book, targets)
+    sellable = [hd for hd in book.holdings.values()
+                if hd.account == account and hd.quantity > _EPS
+                and hd.symbol not in book.options.do_not_sell and len(hd.classes) == 1]
+    reason = f"raise {_money(need)} of cash in {_label(book, account)} for the withdrawal / " \
+             "cash floor"
+
+    def sell(hd, amount: float) -> float:
+        order = _lot_order(book, guard, account, hd.symbol) if (account, hd.symbol) in \
+            book.lots else None
+        c = next(iter(hd.classes))
+        return book.sell(account, hd.symbol, min(amount, hd.value), step=step, order=order,
+                         reason=f"{reason}, from {c}")
+
+    for hd in sorted(sellable, key=lambda hd: d.get(next(iter(hd.classes)), 0.0)):
+        over = -d.get(next(iter(hd.classes)), 0.0)
+        if need <= _EPS or over <= _EPS:
+            continue
+        got = sell(hd, min(need, over))
+        d[next(iter(hd.classes))] = d.get(next(iter(hd.classes)), 0.0) + got
+        need -= got
+    if need > _EPS:
+        total = sum(hd.value for hd in sellable)
+        shares = [(hd, need * hd.value / total) for hd in sellable if total > _EPS]
+        for hd, amount in shares:
+            if amount > _EPS:
+                need -= sell(hd, amount)
+        # note: any shortfall left means the account cannot fund the withdrawal
+
+
+def step_tax_advantaged(book: Book, guard: Guard, targets: pd.Series, step: int = 2) -> None:
+    """Step 2: sell overweight and buy underweight classes inside tax-advantaged accounts."""
+    opts = book.options
+    d = deficits(book, targets)
+    triples = []
+    for a, treat in book.treatment.items():
+        if treat == "taxable":
+            continue
+        for o, over in d.items():
+            if over >= -_EPS or o in _SKIP:
+                continue
+            held = [hd for hd in book.held(a, o) if hd.symbol not in opts.do_not_sell]
+            if not held:
+                continue
+            for u, under in d.items():
+                if under <= _EPS or u in _SKIP:
+                    continue
+                fund = guard.fund_for(a, u)
+                if fund is not None:
+                    gain = score(u, treat) - score(o, treat)
+                    triples.append((-gain, -(min(-over, under)), o, u, a, fund))
+    for _, _, o, u, a, fund in sorted(triples):
+        amt = min(-d[o], d[u], sum(hd.value for hd in book.held(a, o)
+                                   if hd.symbol not in opts.do_not_sell))
+        if amt <= max(opts.min_trade, _EPS):
+            continue
+        raised = 0.0
+        for hd in book.held(a, o):
+            if raised >= amt - _EPS or hd.symbol in opts.do_not_sell:
+                continue
+            raised += book.sell(a, hd.symbol, amt - raised, step=step, reason=(
+                f"sell {o} (overweight by {_money(-d[o])}) inside {_label(book, a)}: "
+                "no tax in a tax-advantaged account"))
+        why = place_reason(u, book.treatment[a])
+        spent = book.buy(a, fund, min(raised, book.cash[a] - opts.floor(a)), asset_class=u,
+                         step=step, reason=(
+                             f"buy {u} (underweight by {_money(d[u])}) inside {_label(book, a)}"
+                             f" with the proceeds" + (f": {why}" if why else "")))
+        d[o] += raised
+        d[u] -= spent
+
+
+def outside(book: Book, targets: pd.Series, band: Band) -> pd.DataFrame:
+    """Current weights against the band, per class.
+
+    Columns ``current``, ``target``, ``lower``, ``upper`` (fractions) and ``outside``.
+    """
+    cv = book.class_values()
+    total = sum(cv.values()) or 1.0
+    classes = list(targets.index) + [c for c in cv if c not in targets.index]
+    t = targets.reindex(classes).fillna(0.0)
+    cur = pd.Series({c: cv.get(c, 0.0) / total for c in classes})
+    hw = band.half_width(t)
+    out = pd.DataFrame({"current": cur, "target": t, "lower": (t - hw).clip(lower=0.0),
+                        "upper": t + hw})
+    out["outside"] = (out["current"] > out["upper"] + 1e-12) | (
+        out["current"] < out["lower"] - 1e-12)
+    return out
+
+
+def _lot_order(book: Book, guard: Guard, account: str, symbol: str,
+               rates: dict | None = None) -> np.ndarray:
+    """Lots of one fund in tax order.
+
+    Losses (largest per dollar) first, then gains by tax per dollar, long-term before
+    short-term.
+    """
+    lb = book.lots[(account, symbol)]
+    price = book.holdings[(account, symbol)].price
+    rates = book.rates if rates is None else rates
+    gain_ps = price - lb.basis_ps
+    rate = np.where(lb.is_long, rates["long_term"], rates["short_term"])
+    tpd = rate * gain_ps / price
+    return np.lexsort((~lb.is_long, tpd))
+
+
+def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates: dict,
+                 realized_so_far: float = 0.0, step: int = 3) -> list[str]:
+    """Step 3: least-tax taxable sales, only as far as needed; proceeds stay in the account."""
+    opts = book.options
+    notes: list[str] = []
+    ob = outside(book, targets, band)
+    if not ob["outside"].any():
+        return notes
+    total = book.total()
+    d = deficits(book, targets)
+    to_target = opts.to == "target"
+    need_sell: dict[str, float] = {}
+    need_buy: dict[str, float] = {}
+    for c, r in ob.iterrows():
+        if c in _SKIP:
+            continue
+        if r["outside"] and r["current"] > r["upper"]:
+            need_sell[c] = (r["current"] - (r["target"] if to_target else r["upper"])) * total
+        elif r["outside"] and r["current"] < r["lower"]:
+            need_buy[c] = ((r["target"] if to_target else r["lower"]) - r["current"]) * total
+    want = max(sum(need_sell.values()), sum(need_buy.values()))
+    extra = want - sum(need_sell.values())
+    if extra > _EPS:  # raise the rest from other overweight classes, in proportion
+        others = {c: -v for c, v in d.items() if v < -_EPS and c not in _SKIP
+                  and c not in need_sell}
+        tot = sum(others.values())
+        for c, v in others.items():
+            need_sell[c] = min(v, extra * v / tot) if tot else 0.0
+    budget = opts.gains_budget
+    proceeds: dict[str, float] = {}
+    for o in sorted(need_sell, key=lambda c: -need_sell[c]):
+        amount = need_sell[o]
+        cands = []  # (key, order within lots) across taxable accounts holding o
+        for (a, sym), lb in book.lots.items():
+            if book.treatment[a] != "taxable" or sym in opts.do_not_sell:
+                continue
+            hd = book.holdings.get((a, sym))
+            if hd is None or hd.classes != {o: 1.0} or hd.quantity <= _EPS:
+                continue
+            if not lb.trusted and not opts.allow_untrusted:
+                notes.append(f"{sym} in {a} not sold: its lots do not reconcile with the "
+                             "position (allow_untrusted=True to sell anyway)")
+                continue
+            gain_ps = hd.price - lb.basis_ps
+            long_ = lb.is_long
+            rate = np.where(long_, rates["long_term"], rates["short_term"])
+            tpd = rate * gain_ps / hd.price
+            loss_blocked = guard.loss_sale_blocked(sym)
+            for i in range(len(lb.quantity)):
+                if lb.quantity[i] <= _EPS:
+                    continue
+                if np.isnan(gain_ps[i]):
+                    notes.append(f"lot {lb.lot_id[i]} of {sym} in {a} has no cost basis: "
+                                 "not sold")
+                    continue
+                if gain_ps[i] > 0 and not long_[i] and not opts.allow_short_term_gains:
+                    continue
+                if gain_ps[i] < 0 and loss_blocked:
+                    notes.append(f"lot {lb.lot_id[i]} of {sym} in {a} not sold at a loss: "
+                                 f"it would be a wash sale ({loss_blocked})")
+                    continue
+                cands.append((tpd[i], 0 if long_[i] else 1, a, sym, i, gain_ps[i], hd.price))
+        cands.sort()
+        takes: dict[tuple[str, str], np.ndarray] = {}
+        picked: dict[tuple[str, str], list[int]] = {}
+        raised = 0.0
+        for _, _, a, sym, i, gps, price in cands:
+            if raised >= amount - 0.005:
+                break
+            lb = book.lots[(a, sym)]
+            q = min(lb.quantity[i], (amount - raised) / price)
+            if opts.whole_shares:
+                q = min(lb.quantity[i], float(np.ceil(q - _EPS)))
+            g = q * gps
+            if budget is not None and g > 0 and realized_so_far + g > budget + 0.005:
+                room = budget - realized_so_far
+                if room <= 0:
+                    continue
+                q = room / gps
+                if opts.whole_shares:
+                    q = float(np.floor(q + _EPS))
+                g = q * gps
+            if q <= _EPS:
+                continue
+            takes.setdefault((a, sym), np.zeros(len(lb.quantity)))[i] += q
+            picked.setdefault((a, sym), []).append(i)
+            raised += q * price
+            realized_so_far += g
+        if raised < amount - max(1.0, opts.min_trade):
+            notes.append(f"{o}: could raise only {_money(raised)} of the {_money(amount)} needed "
+                         "from taxable lots (restrictions, wash guard, short-term gains or the "
+                         "gains budget)")
+        for (a, sym), take in takes.items():
+            got = book.sell(a, sym, 0.0, take=take, order=np.asarray(picked[(a, sym)]),
+                            step=step, reason=(
+                f"sell {o} (overweight; outside its band) in taxable {_label(book, a)}: "
+                "losses first, then the least tax per dollar"))
+            proceeds[a] = proceeds.get(a, 0.0) + got
+    # reinvest each account's proceeds in its own underweight classes
+    for a, money in proceeds.items():
+        d = deficits(book, targets)
+        wants = {u: v for u, v in d.items() if v > _EPS and u not in _SKIP}
+        order = sorted(wants, key=lambda u: (u not in need_buy, -score(u, book.treatment[a]),
+                                             -wants[u]))
+        left = min(money, book.cash[a] - opts.floor(a))
+        for u in order:
+            if left <= _EPS:
+                break
+            fund = guard.fund_for(a, u)
+            if fund is None:
+                continue
+            amt = min(left, wants[u])
+            spent = book.buy(a, fund, amt, asset_class=u, step=step, reason=(
+                f"buy {u} (underweight by {_money(wants[u])}) with the sale proceeds in "
+                f"{_label(book, a)}"))
+            left -= spent
+    return notes
