@@ -276,6 +276,30 @@ def test_recent_purchase_would_wash_a_harvest_today():
                                     "VXUS in R on 2026-11-10 ($1,400.00)")
 
 
+def test_several_recent_purchases_are_one_finding():
+    # as above, and T itself bought 5 more VXUS at $68 on 2026-11-12 (a lot at a gain, kept):
+    # 25 of the 100 loss shares would be washed ($250), the Roth's for good; safe from the
+    # later purchase + 31 days = 2026-12-13
+    h = household(
+        accounts={"T": "taxable", "R": "roth_ira"},
+        positions=[pos("T", "VXUS", 7350, price=70.0), pos("R", "VXUS", 1400, price=70.0)],
+        lots=[{"account": "T", "symbol": "VXUS", "quantity": 100, "cost_basis": 8000.0,
+               "acquired": "2025-01-10", "lot_id": "X1"},
+              {"account": "T", "symbol": "VXUS", "quantity": 5, "cost_basis": 340.0,
+               "acquired": "2026-11-12", "lot_id": "X2"}],
+        transactions=[{"date": "2026-11-10", "account": "R", "action": "buy",
+                       "symbol": "VXUS", "quantity": 20.0, "price": 70.0, "amount": -1400.0},
+                      {"date": "2026-11-12", "account": "T", "action": "buy",
+                       "symbol": "VXUS", "quantity": 5.0, "price": 68.0, "amount": -340.0}],
+        targets={"intl_equity": 1.0})
+    f = kind(run(h), "wash_sale_recent_purchase")
+    assert f["value"].tolist() == [250.0]
+    assert f.loc[0, "message"] == (
+        "Selling VXUS at a loss in T today would be a wash sale: 20 shares of VXUS were bought "
+        "in R on 2026-11-10 and 5 shares of VXUS in T on 2026-11-12, which would wash it (for "
+        "good where the purchase is in a tax-advantaged account). Harvest it from 2026-12-13.")
+
+
 def test_dividend_reinvestment_would_wash_a_harvest():
     # the IRA reinvested BND dividends on 2026-10-01 (3 shares, $300): a harvest of the
     # $1,000 BND loss in T could be washed by the next one; at risk 3/100 x 1,000 = $30
@@ -431,22 +455,24 @@ def test_frame_shape_and_order():
 
 @pytest.fixture(scope="module")
 def sample_checkup():
-    h = load_household(SAMPLES / "household" / "household.toml")
-    return checkup(h, reconciliation=NO_RECONCILE)
+    return checkup(load_household(SAMPLES / "household" / "household.toml"))
 
 
 def test_sample_household_checkup(sample_checkup):
     out = sample_checkup
-    key = out[["severity", "kind", "account", "symbol", "value"]].round({"value": 2})
+    key = out[["severity", "kind", "account", "symbol", "value"]]
     rows = [tuple(None if isinstance(x, float) and np.isnan(x) else x for x in r)
             for r in key.itertuples(index=False)]
-    # the Rivera household on 2026-11-20 (household $998,448.35)
+    # the Rivera household on 2026-11-20: $1,143,718.97; 5/25 bands around 45/15/35/5
     assert rows == [
-        ("action", "outside_band", None, None, 35303.89),   # 534,528.07 - 0.5 x 998,448.35 = 35,303.895 (a binary .8949...)
+        ("action", "outside_band", None, None, 79420.19),   # stocks 651,279.68 - 50%
+        ("action", "outside_band", None, None, 49143.69),   # bonds 30% - 293,972.00
+        ("action", "idle_cash", "X71234567", None, 28519.01),  # > max(2% = 2,905.41, 1,000)
+        ("action", "outside_band", None, None, 14908.38),   # intl 11.25% - 113,760.00
+        ("action", "unreconciled", "X71234567", "AAPL", 13704.00),  # lots without basis
         ("action", "idle_cash", "...456", None, 8420.55),   # > max(2% = 3,770.21, 1,000)
+        ("action", "outside_band", None, None, 7399.46),    # REITs 3.75% - 35,490.00
         ("action", "unclassified", "...456", "PTY", 7050.00),
-        ("action", "outside_band", None, None, 5562.50),    # bonds 29.4% < 30.0%
-        ("action", "outside_band", None, None, 1951.81),    # REITs 3.55% < 3.75%
         ("action", "idle_cash", "456789123", None, 1020.00),  # HSA: > max(161.34, 1,000)
         ("action", "wash_sale_disallowed", "...456", "VXUS", 171.00),
         ("warning", "tax_inefficient_in_taxable", "...456", "BND", 226.23),
@@ -455,7 +481,10 @@ def test_sample_household_checkup(sample_checkup):
         ("info", "wash_sale_future_purchase", "...456", "BND", 35.05),
         ("info", "turns_long_term_soon", "...456", "VTI", 0.00),
         ("info", "turns_long_term_soon", "...456", "VXUS", 0.00),
+        ("info", "turns_long_term_soon", "X71234567", "FXAIX", 0.00),
     ]
+    # BND: 195 shares held at a $2,050.50 loss; the IRA's last reinvestment bought 3.3333:
+    # 2,050.50 x 3.3333 / 195 = $35.05 at risk
 
 
 def test_sample_household_key_messages(sample_checkup):
@@ -463,14 +492,18 @@ def test_sample_household_key_messages(sample_checkup):
     lt = kind(out, "turns_long_term_soon")
     # VTI 8 sh bought 2025-12-01 (basis $2,704, now $2,640: a $64 loss) and VXUS 25 sh bought
     # 2025-12-05 (basis $1,865, now $1,800: $65). With only a $1,200 long-term carryover and
-    # no gains this year, either loss simply adds to the deductible net loss at 27%.
+    # no gains this year, either loss simply adds to the deductible net loss at 27%; and a
+    # small gain is absorbed by that carryover, so it is taxed at 27% either way.
     assert lt["message"].tolist() == [
         "8 shares of VTI bought 2025-12-01 in Joint brokerage (...456) turn long-term on "
-        "2026-12-02 (in 12 days) at a $64.00 loss: whether it is harvested as a short- or "
-        "long-term loss makes no difference to this year's tax.",
+        "2026-12-02 (in 12 days) at a $64.00 loss: under this year's profile the term makes "
+        "no difference to the tax it saves.",
         "25 shares of VXUS bought 2025-12-05 in Joint brokerage (...456) turn long-term on "
-        "2026-12-06 (in 16 days) at a $65.00 loss: whether it is harvested as a short- or "
-        "long-term loss makes no difference to this year's tax."]
+        "2026-12-06 (in 16 days) at a $65.00 loss: under this year's profile the term makes "
+        "no difference to the tax it saves.",
+        "2.15 shares of FXAIX bought 2025-12-19 in Maya individual (X71234567) turn long-term "
+        "on 2026-12-20 (in 30 days) with a $51.81 gain: under this year's profile the term "
+        "makes no difference to its tax."]
     w = kind(out, "wash_sale_window")
     assert "through 2026-11-27 would wash it; the first safe day is 2026-11-28." in \
         w.loc[0, "message"]
@@ -479,6 +512,11 @@ def test_sample_household_key_messages(sample_checkup):
     d = kind(out, "wash_sale_disallowed")
     assert d.loc[0, "evidence"] == ("replaced by 30 shares of VXUS bought in Maya Roth IRA "
                                     "(23456789) on 2026-11-05 (tax-advantaged: lost for good)")
+    r = kind(out, "unreconciled")
+    assert r.loc[0, "message"] == (
+        "AAPL in Maya individual (X71234567) is not reconciled (basis missing): 1 lot rebuilt "
+        "from history holds 60 shares, as the position does, but 1 lot (60 shares) has no "
+        "cost basis. Fix the positions, lots or history before planning sales of it.")
     u = kind(out, "unclassified")
     assert u.loc[0, "message"].startswith("PTY (PIMCO CORPORATE & INCOME OPPORTUNITY FUND) in "
                                           "Joint brokerage (...456) is not in the security "

@@ -440,16 +440,22 @@ def _long_term_findings(ctx: _Context, lots: pd.DataFrame | None, soon_days: int
               f"{_usd(later)}")
         if g > 0:
             stake = round(now - later, 2) + 0.0
-            msg = (f"{who}. Do not sell before then: the {_usd(g)} gain would be "
-                   f"short-term, {_usd(stake)} more tax than selling on or after {ltd}.")
-            rows.append(_row("warning", "turns_long_term_soon", r.account, r.symbol,
-                             cls, msg, ev, stake))
+            if stake > 0.005:
+                msg = (f"{who}. Do not sell before then: the {_usd(g)} gain would be "
+                       f"short-term, {_usd(stake)} more tax than selling on or after {ltd}.")
+                sev = "warning"
+            else:
+                msg = (f"{who} with a {_usd(g)} gain: under this year's profile the term "
+                       "makes no difference to its tax.")
+                sev = "info"
+            rows.append(_row(sev, "turns_long_term_soon", r.account, r.symbol, cls, msg, ev,
+                             stake))
         else:
             stake = round(later - now, 2) + 0.0
             tail = (f"harvested before then the loss stays short-term, worth {_usd(stake)} "
                     "more this year than a long-term loss." if stake > 0.005 else
-                    "whether it is harvested as a short- or long-term loss makes no "
-                    "difference to this year's tax.")
+                    "under this year's profile the term makes no difference to the tax it "
+                    "saves.")
             msg = f"{who} at a {_usd(-g)} loss: {tail}"
             rows.append(_row("info", "turns_long_term_soon", r.account, r.symbol, cls, msg,
                              ev, stake))
@@ -523,13 +529,13 @@ def _wash_findings(ctx: _Context, wash) -> list[dict]:
 def _forward_wash_findings(ctx: _Context, wash, policy: str) -> list[dict]:
     """What would wash a loss harvested today from each taxable holding, one row per holding.
 
-    The same rules as :func:`toolkit.tax.forward_wash_check`, vectorised over every holding
-    with a loss lot: acquisitions within 30 days of today (any account, shares not already
-    used as replacements for a realised loss, the holding's own loss lots excluded),
-    dividend reinvestments of the past year in accounts still holding the fund, and planned
-    contributions to accounts holding it.
+    One planned sale per holding with a loss lot (all its loss lots), checked with the
+    household-wide threat search behind :func:`toolkit.tax.forward_wash_check` (purchases
+    within 30 days in any account, planned contributions, expected reinvestments), reusing
+    the wash-sale result already computed.
     """
     from toolkit.tax import _wash_household as hh
+    from toolkit.tax._threats import threat_inputs, threats
     from toolkit.tax.wash import SubstantiallyIdentical, _window
 
     h = ctx.h
@@ -542,27 +548,19 @@ def _forward_wash_findings(ctx: _Context, wash, policy: str) -> list[dict]:
         return []
     day0 = pd.Timestamp(h.as_of)
     before, after = _window()
-    pol = SubstantiallyIdentical.coerce(policy, hh.groups_setting(h, None))
-    acq, _ = hh.household_acquisitions(h)
-    tx = h.transactions
-    reinv = tx[tx["action"].eq("reinvest") & (tx["date"] > day0 - pd.Timedelta(days=365))
-               & (tx["date"] <= day0)]
-    reinv = reinv.assign(symbol=hh.resolve_symbols(reinv, h.positions)[0]).dropna(
-        subset=["symbol"])
-    keys = pol.keys(pd.concat([losing["symbol"], acq["symbol"], reinv["symbol"],
-                               h.positions["symbol"]], ignore_index=True), h.securities)
     hold = losing.groupby(["account", "symbol"], sort=True).agg(
         loss=("unrealized_gain", "sum"), shares=("quantity", "sum")).reset_index()
     hold["loss"] = -hold["loss"]
-    hold["group"] = hold["symbol"].map(keys)
-    threats = [_recent_threats(hold, losing, acq, wash, keys, day0, before, after),
-               _planned_threats(ctx, hold, reinv, keys)]
-    t = pd.concat([x for x in threats if len(x)], ignore_index=True) if any(
-        len(x) for x in threats) else None
-    if t is None:
+    hold["sale"] = np.arange(len(hold))
+    plan = losing[["account", "symbol", "quantity", "acquired"]].merge(
+        hold[["account", "symbol", "sale"]], on=["account", "symbol"])
+    pol = SubstantiallyIdentical.coerce(policy, hh.groups_setting(h, None))
+    key_of, used = threat_inputs(h, plan, pol, wash.rows)
+    t, _ = threats(h, plan, key_of, used, day0, before, after)
+    if t.empty:
         return []
-    rows = []
     hold = hold.set_index(["account", "symbol"])
+    rows = []
     for (acct, sym), g in t.groupby(["sale_account", "sale_symbol"], sort=True):
         hrow = hold.loc[(acct, sym)]
         where, cls = ctx.label(acct), ctx.asset_class(acct, sym)
@@ -577,7 +575,7 @@ def _forward_wash_findings(ctx: _Context, wash, policy: str) -> list[dict]:
                         " (for good where the purchase is in a tax-advantaged account)"
                         if perm.any() else "")
             ev = (f"{_shares(hrow['shares'])} of {sym} held at a loss of "
-                  f"{_usd(hrow['loss'])}; " + "; ".join(part["evidence"]))
+                  f"{_usd(hrow['loss'])}; " + "; ".join(_threat_text(part)))
             if recent:
                 items = [f"{_shares(q)} of {s} were bought in {ctx.label(a)} on {_date(d)}"
                          if k == 0 else f"{_shares(q)} of {s} in {ctx.label(a)} on {_date(d)}"
@@ -585,7 +583,7 @@ def _forward_wash_findings(ctx: _Context, wash, policy: str) -> list[dict]:
                              part["quantity"], part["symbol"], part["account"], part["date"],
                              strict=True)) if k < 3]
                 more = f" and {len(part) - 3} more purchase(s)" if len(part) > 3 else ""
-                safe = _date(part["date"].max() + pd.Timedelta(days=after + 1))
+                safe = _date(part["safe_sell_date"].max())
                 msg = (f"Selling {sym} at a loss in {where} today would be a wash sale: "
                        f"{' and '.join(items)}{more}, which would wash it{perm_txt}. "
                        f"Harvest it from {safe}.")
@@ -598,89 +596,28 @@ def _forward_wash_findings(ctx: _Context, wash, policy: str) -> list[dict]:
                     f"{s} dividends are reinvested in {ctx.label(a)}"
                     for a, s, k in zip(part["account"], part["symbol"], part["kind"],
                                        strict=True))
-                purchase = "a purchase" if len(part) == 1 else "purchases"
+                one = len(part) == 1
                 msg = (f"A loss harvested on {sym} in {where} could be washed: {what}, "
-                       f"{purchase} that would wash it{perm_txt}. Pause or redirect "
-                       f"{'that purchase' if len(part) == 1 else 'them'} from 30 days before "
-                       "the sale until 30 days after it.")
+                       f"{'a purchase' if one else 'purchases'} that would wash it{perm_txt}. "
+                       f"Pause or redirect {'that purchase' if one else 'them'} from 30 days "
+                       "before the sale until 30 days after it.")
                 rows.append(_row("info", "wash_sale_future_purchase", acct, sym, cls, msg,
                                  ev, at_risk))
     return rows
 
 
-_THREAT = ["sale_account", "sale_symbol", "account", "symbol", "date", "kind", "quantity",
-           "permanent", "evidence"]
-
-
-def _recent_threats(hold, losing, acq, wash, keys, day0, before, after) -> pd.DataFrame:
-    from toolkit.tax._wash_match import EPS
-
-    rows = wash.rows
-    used = rows[rows["replacement_id"].notna()].groupby("replacement_id")[
-        "replacement_quantity"].sum()
-    win = acq[(acq["date"] >= day0 - pd.Timedelta(days=before))
-              & (acq["date"] <= day0 + pd.Timedelta(days=after))]
-    if win.empty:
-        return pd.DataFrame(columns=_THREAT)
-    win = win.assign(left=win["quantity"] - win["acq_id"].map(used).fillna(0.0),
-                     group=win["symbol"].map(keys))
-    win = win.rename(columns={"account": "account_acq", "symbol": "symbol_acq",
-                              "quantity": "quantity_acq"})
-    m = hold.merge(win, on="group")
-    if m.empty:
-        return pd.DataFrame(columns=_THREAT)
-    # the holding's own loss lots are being sold: they are not their own replacement
-    own = losing.groupby(["account", "symbol", "acquired"])["quantity"].sum()
-    same = (m["account_acq"] == m["account"]) & (m["symbol_acq"] == m["symbol"])
-    key = pd.MultiIndex.from_arrays([m["account"], m["symbol"], m["date"]])
-    own_q = own.reindex(key).fillna(0.0).to_numpy()
-    m["left"] = m["left"] - np.where(same, np.minimum(own_q, m["quantity_acq"]), 0.0)
-    m = m[m["left"] > EPS].sort_values(["account", "symbol", "date"], kind="stable")
-    per = m["cost"] / m["quantity_acq"]
-    ev = [f"{k} of {q:g} {s} in {a} on {_date(d)}" + (f" ({_usd(c)})" if pd.notna(c) else "")
-          for k, q, s, a, d, c in zip(m["kind"], m["left"], m["symbol_acq"], m["account_acq"],
-                                      m["date"], m["left"] * per, strict=True)]
-    return pd.DataFrame({"sale_account": m["account"], "sale_symbol": m["symbol"],
-                         "account": m["account_acq"], "symbol": m["symbol_acq"],
-                         "date": m["date"], "kind": "recent_purchase", "quantity": m["left"],
-                         "permanent": m["tax_type"].ne("taxable"), "evidence": ev})
-
-
-def _planned_threats(ctx: _Context, hold, reinv, keys) -> pd.DataFrame:
-    h = ctx.h
-    pos = h.positions
-    noncash = pos[pos["asset_class"].ne("cash") & (pos["quantity"].fillna(0) > 0)]
+def _threat_text(part: pd.DataFrame) -> list[str]:
     out = []
-    if len(reinv):
-        held = set(zip(noncash["account"], noncash["symbol"], strict=True))
-        for (a, s), g in reinv.sort_values("date").groupby(["account", "symbol"], sort=True):
-            if (a, s) not in held:
-                continue
-            last = g.iloc[-1]
-            out.append({"account": a, "symbol": s, "date": last["date"],
-                        "kind": "expected_reinvestment", "quantity": float(last["quantity"]),
-                        "evidence": f"{len(g)} reinvestment(s) of {s} in {a} in the past year,"
-                                    f" last {_date(last['date'])} ({float(last['quantity']):g}"
-                                    f" shares)"})
-    value = noncash.groupby("account")["market_value"].sum()
-    for a, amount in h.contributions.items():
-        if amount <= 0 or value.get(a, 0.0) <= 0:
-            continue
-        for p in noncash[noncash["account"] == a].itertuples(index=False):
-            dollars = amount * p.market_value / value[a]
-            out.append({"account": a, "symbol": p.symbol, "date": pd.NaT,
-                        "kind": "scheduled_contribution",
-                        "quantity": dollars / p.price if p.price else np.nan,
-                        "evidence": f"planned contribution {_usd(amount)} to {a}, "
-                                    f"{_usd(dollars)} of it into {p.symbol}"})
-    if not out:
-        return pd.DataFrame(columns=_THREAT)
-    t = pd.DataFrame(out)
-    t["group"] = t["symbol"].map(keys)
-    m = hold[["account", "symbol", "group"]].rename(
-        columns={"account": "sale_account", "symbol": "sale_symbol"}).merge(t, on="group")
-    m["permanent"] = ~m["account"].map(ctx.taxable).astype(bool)
-    return m[_THREAT]
+    for r in part.itertuples(index=False):
+        dollars = f" ({_usd(r.dollars)})" if pd.notna(r.dollars) else ""
+        if r.kind == "recent_purchase":
+            what = str(r.note).split(" ")[0]
+            out.append(f"{what} of {r.quantity:g} {r.symbol} in {r.account} on "
+                       f"{_date(r.date)}{dollars}")
+        else:
+            out.append(f"{r.kind.replace('_', ' ')} of {r.quantity:g} {r.symbol} in "
+                       f"{r.account}{dollars}: {r.note}")
+    return out
 
 
 # --- cash, data quality ----------------------------------------------------------------------
