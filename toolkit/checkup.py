@@ -486,22 +486,26 @@ def _wash_findings(ctx: _Context, wash) -> list[dict]:
     if agg.empty:
         return []
     m = w[w["replacement_id"].notna() & (w["disallowed"] > 0)]
-    m = m.set_index(keys).loc[lambda x: x.index.isin(agg.index)]
-    matched = {k: g for k, g in m.groupby(level=[0, 1, 2], sort=False)}
+    flagged = set(agg.index[agg["disallow"]])
+    matched: dict[tuple, list[tuple]] = {}
+    for k, q, s_, a, d, p, x in zip(zip(m["account"], m["symbol"], m["sale_date"],
+                                        strict=True),
+                                    m["replacement_quantity"], m["replacement_symbol"],
+                                    m["replacement_account"], m["replacement_date"],
+                                    m["permanent"], m["disallowed"], strict=True):
+        if k in flagged:
+            matched.setdefault(k, []).append((q, s_, a, d, bool(p), float(x)))
     rows = []
-    for (acct, sym, sold), r in agg.iterrows():
-        loss, dis, allowed, brk = r["loss"], r["dis"], r["allowed"], r["broker"]
+    for (acct, sym, sold), loss, dis, allowed, brk, disallow, window in zip(
+            agg.index, agg["loss"], agg["dis"], agg["allowed"], agg["broker"],
+            agg["disallow"], agg["window"], strict=True):
         where, cls = ctx.label(acct), ctx.asset_class(acct, sym)
-        if r["disallow"]:
-            g = matched.get((acct, sym, sold), m.iloc[:0])
-            parts = [f"{q:g} shares of {s} bought in {ctx.label(a)} on {_date(d)}"
+        if disallow:
+            g = matched.get((acct, sym, sold), [])
+            parts = [f"{q:g} shares of {s_} bought in {ctx.label(a)} on {_date(d)}"
                      + (" (tax-advantaged: lost for good)" if p else "")
-                     for q, s, a, d, p in zip(g["replacement_quantity"],
-                                              g["replacement_symbol"],
-                                              g["replacement_account"],
-                                              g["replacement_date"], g["permanent"],
-                                              strict=True)]
-            perm = float(g.loc[g["permanent"], "disallowed"].sum())
+                     for q, s_, a, d, p, _ in g]
+            perm = sum(x for *_, p, x in g if p)
             how = (" for good (Rev. Rul. 2008-5: a purchase in an IRA or Roth IRA adds "
                    "nothing to any basis)" if perm >= dis - 0.005 else
                    ", to be added to the replacement shares' basis")
@@ -512,7 +516,7 @@ def _wash_findings(ctx: _Context, wash) -> list[dict]:
                    f"{_usd(dis - brk)} more as disallowed on Form 8949 with code W.")
             rows.append(_row("action", "wash_sale_disallowed", acct, sym, cls, msg,
                              "replaced by " + "; ".join(parts), dis - brk))
-        if r["window"]:
+        if window:
             close = pd.Timestamp(sold) + pd.Timedelta(days=after)
             msg = (f"{sym} was sold at a {_usd(loss)} loss on {_date(sold)} in {where}. "
                    f"Buying {sym} or a substantially identical security in any household "
@@ -559,64 +563,63 @@ def _forward_wash_findings(ctx: _Context, wash, policy: str) -> list[dict]:
     t, _ = threats(h, plan, key_of, used, day0, before, after)
     if t.empty:
         return []
-    hold = hold.set_index(["account", "symbol"])
+    hold = {(a, s): (float(lo), float(sh)) for a, s, lo, sh in
+            zip(hold["account"], hold["symbol"], hold["loss"], hold["shares"], strict=True)}
+    t = t.assign(text=_threat_text(t), recent=t["kind"].eq("recent_purchase"))
+    by: dict[tuple, list[dict]] = {}
+    for rec in t.to_dict("records"):
+        by.setdefault((rec["sale_account"], rec["sale_symbol"], rec["recent"]), []).append(rec)
     rows = []
-    for (acct, sym), g in t.groupby(["sale_account", "sale_symbol"], sort=True):
-        hrow = hold.loc[(acct, sym)]
+    for (acct, sym, recent) in sorted(by, key=lambda k: (k[0], k[1], not k[2])):
+        part = by[(acct, sym, recent)]
+        loss, shares = hold[(acct, sym)]
         where, cls = ctx.label(acct), ctx.asset_class(acct, sym)
-        for recent, part in ((True, g[g["kind"] == "recent_purchase"]),
-                             (False, g[g["kind"] != "recent_purchase"])):
-            if part.empty:
-                continue
-            at_risk = float(hrow["loss"]) * min(1.0, float(part["quantity"].sum())
-                                                / float(hrow["shares"]))
-            perm = part["permanent"]
-            perm_txt = (" for good (a tax-advantaged account)" if perm.all() else
-                        " (for good where the purchase is in a tax-advantaged account)"
-                        if perm.any() else "")
-            ev = (f"{_shares(hrow['shares'])} of {sym} held at a loss of "
-                  f"{_usd(hrow['loss'])}; " + "; ".join(_threat_text(part)))
-            if recent:
-                items = [f"{_shares(q)} of {s} were bought in {ctx.label(a)} on {_date(d)}"
-                         if k == 0 else f"{_shares(q)} of {s} in {ctx.label(a)} on {_date(d)}"
-                         for k, (q, s, a, d) in enumerate(zip(
-                             part["quantity"], part["symbol"], part["account"], part["date"],
-                             strict=True)) if k < 3]
-                more = f" and {len(part) - 3} more purchase(s)" if len(part) > 3 else ""
-                safe = _date(part["safe_sell_date"].max())
-                msg = (f"Selling {sym} at a loss in {where} today would be a wash sale: "
-                       f"{' and '.join(items)}{more}, which would wash it{perm_txt}. "
-                       f"Harvest it from {safe}.")
-                rows.append(_row("warning", "wash_sale_recent_purchase", acct, sym, cls, msg,
-                                 ev, at_risk))
-            else:
-                what = " and ".join(
-                    f"the planned contribution to {ctx.label(a)} buys {s}"
-                    if k == "scheduled_contribution" else
-                    f"{s} dividends are reinvested in {ctx.label(a)}"
-                    for a, s, k in zip(part["account"], part["symbol"], part["kind"],
-                                       strict=True))
-                one = len(part) == 1
-                msg = (f"A loss harvested on {sym} in {where} could be washed: {what}, "
-                       f"{'a purchase' if one else 'purchases'} that would wash it{perm_txt}. "
-                       f"Pause or redirect {'that purchase' if one else 'them'} from 30 days "
-                       "before the sale until 30 days after it.")
-                rows.append(_row("info", "wash_sale_future_purchase", acct, sym, cls, msg,
-                                 ev, at_risk))
+        at_risk = loss * min(1.0, sum(float(p["quantity"]) for p in part) / shares)
+        perm = [bool(p["permanent"]) for p in part]
+        perm_txt = (" for good (a tax-advantaged account)" if all(perm) else
+                    " (for good where the purchase is in a tax-advantaged account)"
+                    if any(perm) else "")
+        ev = (f"{_shares(shares)} of {sym} held at a loss of {_usd(loss)}; "
+              + "; ".join(p["text"] for p in part))
+        if recent:
+            items = [f"{_shares(p['quantity'])} of {p['symbol']} "
+                     + ("were bought in " if k == 0 else "in ")
+                     + f"{ctx.label(p['account'])} on {_date(p['date'])}"
+                     for k, p in enumerate(part[:3])]
+            more = f" and {len(part) - 3} more purchase(s)" if len(part) > 3 else ""
+            safe = _date(max(p["safe_sell_date"] for p in part))
+            msg = (f"Selling {sym} at a loss in {where} today would be a wash sale: "
+                   f"{' and '.join(items)}{more}, which would wash it{perm_txt}. "
+                   f"Harvest it from {safe}.")
+            rows.append(_row("warning", "wash_sale_recent_purchase", acct, sym, cls, msg, ev,
+                             at_risk))
+        else:
+            what = " and ".join(
+                f"the planned contribution to {ctx.label(p['account'])} buys {p['symbol']}"
+                if p["kind"] == "scheduled_contribution" else
+                f"{p['symbol']} dividends are reinvested in {ctx.label(p['account'])}"
+                for p in part)
+            one = len(part) == 1
+            msg = (f"A loss harvested on {sym} in {where} could be washed: {what}, "
+                   f"{'a purchase' if one else 'purchases'} that would wash it{perm_txt}. "
+                   f"Pause or redirect {'that purchase' if one else 'them'} from 30 days "
+                   "before the sale until 30 days after it.")
+            rows.append(_row("info", "wash_sale_future_purchase", acct, sym, cls, msg, ev,
+                             at_risk))
     return rows
 
 
-def _threat_text(part: pd.DataFrame) -> list[str]:
+def _threat_text(t: pd.DataFrame) -> list[str]:
     out = []
-    for r in part.itertuples(index=False):
-        dollars = f" ({_usd(r.dollars)})" if pd.notna(r.dollars) else ""
-        if r.kind == "recent_purchase":
-            what = str(r.note).split(" ")[0]
-            out.append(f"{what} of {r.quantity:g} {r.symbol} in {r.account} on "
-                       f"{_date(r.date)}{dollars}")
+    for kind, q, sym, acct, d, dollars, note in zip(
+            t["kind"], t["quantity"], t["symbol"], t["account"], t["date"], t["dollars"],
+            t["note"], strict=True):
+        cost = f" ({_usd(dollars)})" if pd.notna(dollars) else ""
+        if kind == "recent_purchase":
+            out.append(f"{str(note).split(' ')[0]} of {q:g} {sym} in {acct} on "
+                       f"{_date(d)}{cost}")
         else:
-            out.append(f"{r.kind.replace('_', ' ')} of {r.quantity:g} {r.symbol} in "
-                       f"{r.account}{dollars}: {r.note}")
+            out.append(f"{kind.replace('_', ' ')} of {q:g} {sym} in {acct}{cost}: {note}")
     return out
 
 
