@@ -421,6 +421,15 @@ def test_missing_tax_table_skips_tax_findings_only():
     assert len(kind(out, "outside_band")) == 2
 
 
+def test_checkup_does_not_mutate_the_household():
+    h = lot_household(2000.0)
+    before = {k: getattr(h, k).copy() for k in ("positions", "lots", "transactions",
+                                                "realized", "accounts")}
+    run(h)
+    for k, frame in before.items():
+        pd.testing.assert_frame_equal(getattr(h, k), frame)
+
+
 # --- shape and order -----------------------------------------------------------------------
 
 

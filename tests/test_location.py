@@ -162,6 +162,33 @@ def test_unknown_yield_is_nan_in_taxable_and_zero_when_sheltered():
     assert d["drag"].sum() == 0.0
 
 
+_SYMBOLS = ["BND", "VTI", "VXUS", "VNQ", "VTEB", "VBIAX", "HYG", "ZZZZ", "CASH", "SPAXX"]
+_TYPES = ["taxable", "traditional_ira", "roth_ira", "401k", "hsa"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_SYMBOLS), st.sampled_from(_TYPES),
+                          st.integers(1, 10_000_000)), min_size=1, max_size=8))
+def test_drag_properties(holdings):
+    accounts = {f"A{i}": t for i, (_, t, _) in enumerate(holdings)}
+    rows = [{"account": f"A{i}", "symbol": s, "quantity": cents / 100.0, "price": 1.0}
+            for i, (s, _, cents) in enumerate(holdings)]
+    d = tax_drag(household(accounts=accounts, positions=rows))
+    sheltered = d["treatment"] != "taxable"
+    # nothing is taxed inside a tax-advantaged account; in taxable the drag is the drag
+    assert (d.loc[sheltered, "drag"] == 0.0).all()
+    assert (d.loc[sheltered, ["tax", "foreign_tax_credit"]] == 0.0).all().all()
+    taxable = d[~sheltered]
+    assert taxable["drag"].equals(taxable["drag_if_taxable"])
+    # doubling every holding doubles every drag (to the cent)
+    d2 = tax_drag(household(accounts=accounts, positions=[
+        {**r, "quantity": 2 * r["quantity"]} for r in rows]))
+    both = d["drag_if_taxable"].notna()
+    assert np.allclose(d2.loc[both, "drag_if_taxable"], 2 * d.loc[both, "drag_if_taxable"],
+                       atol=0.011)
+    assert d2["drag_if_taxable"].isna().equals(d["drag_if_taxable"].isna())
+
+
 def test_tax_drag_does_not_mutate_the_household():
     h = one("BND")
     before = h.positions.copy()
@@ -318,6 +345,9 @@ def test_two_account_toy_household_worked_by_hand():
                                           "change"]].tolist() == [100_000.0, 1.0, 0.0,
                                                                   -100_000.0]
     assert pl.loc[("bonds", "taxable"), "preferred"] == "tax_deferred"
+    assert rep.by_tax_type.values.tolist() == [
+        ["bonds", "taxable", "taxable", 100_000.0, 1.0],
+        ["us_equity", "traditional_ira", "tax_deferred", 100_000.0, 1.0]]
     # one swap: sell BND in T and buy VTI there; in I sell VTI and buy BND. The BND lot
     # (basis $95,000, held since 2020: long-term) realises a $5,000 gain: 15% + 5% state =
     # $1,000.00 of tax, recovered in 1,000 / 781.80 = 1.28 years

@@ -567,6 +567,10 @@ class LocationReport:
         dollars), ``best_value`` (dollars in the best placement; pinned classes stay) and
         ``change`` (best minus now), and ``preferred`` (the playbook's first choice for the
         class, empty when it has none).
+    by_tax_type : DataFrame
+        The same by account tax type (``401k``, ``roth_ira``, ...): ``asset_class``,
+        ``tax_type``, ``treatment``, ``market_value`` and ``share_of_class``; only the
+        combinations held.
     flags : DataFrame
         Holdings (look-through rows) in a treatment the playbook avoids for them:
         ``account``, ``tax_type``, ``treatment``, ``symbol``, ``asset_class``,
@@ -588,6 +592,7 @@ class LocationReport:
     """
 
     placement: pd.DataFrame
+    by_tax_type: pd.DataFrame
     flags: pd.DataFrame
     drag: pd.DataFrame
     current_drag: float
@@ -668,8 +673,8 @@ def location_report(household: Household, *, rates: Mapping[str, float] | None =
     Returns
     -------
     LocationReport
-        ``placement`` (a), ``flags`` (the playbook's violations), ``current_drag``,
-        ``best_drag`` and ``saving`` (b), ``swaps`` (c).
+        ``placement`` and ``by_tax_type`` (a), ``flags`` (the playbook's violations),
+        ``current_drag``, ``best_drag`` and ``saving`` (b), ``swaps`` (c).
 
         The linear programme (:func:`optimal_placement`) places the look-through class
         dollars of the non-pinned classes into the three treatments, each treatment keeping
@@ -679,11 +684,14 @@ def location_report(household: Household, *, rates: Mapping[str, float] | None =
         drag of the current placement equals ``current_drag`` (up to holdings of unknown
         yield), and ``best_drag = current_drag - saving``.
 
-        ``swaps``: one row per swap, best first: in ``account`` sell ``dollars`` of ``sell``
-        (class ``sell_class``) and buy ``buy`` (``buy_class``); in ``other_account`` sell
-        ``other_sell`` and buy ``other_buy``; each account's cash is unchanged. Swaps follow
-        the best placement (they only move class dollars the way it does), use single-class
-        holdings (no balanced funds, cash or unknown holdings) and buy, in order of
+        ``swaps``: one row per swap, best first: in ``account`` (the taxable side when there
+        is one) sell ``dollars`` of ``sell`` (class ``sell_class``) and buy ``buy``
+        (``buy_class``); in ``other_account`` sell ``other_sell`` and buy ``other_buy``;
+        each account's cash is unchanged. Swaps are chosen greedily, the largest yearly drag
+        recovered first; they follow the best placement (they only move class dollars the
+        way it does), use single-class holdings (no balanced funds, cash or unknown
+        holdings; the 8 with the largest drag, or value outside taxable accounts, of each
+        class in each treatment are considered) and buy, in order of
         preference, a fund of the class the account already holds, the fund sold on the
         other side, or one of its master ``replacements``, skipping any that would wash a
         loss realised in the last 30 days or the swap's own loss. ``drag_recovered`` is the
@@ -730,7 +738,12 @@ def _report(household: Household, *, rates=None, pinned=("cash", UNCLASSIFIED), 
     flags = _flags(ex)
     swaps = _swaps(household, r, ex, x0, best.dollars, max_swaps, policy, notes) \
         if max_swaps > 0 else pd.DataFrame(columns=_SWAP_COLUMNS)
-    return LocationReport(placement=placement, flags=flags, drag=drag, current_drag=current,
+    by_type = ex.groupby(["asset_class", "tax_type", "treatment"], sort=False)[
+        "market_value"].sum().reset_index()
+    by_type["share_of_class"] = by_type["market_value"] / by_type.groupby("asset_class")[
+        "market_value"].transform("sum").where(lambda v: v != 0)
+    return LocationReport(placement=placement, by_tax_type=by_type, flags=flags, drag=drag,
+                          current_drag=current,
                           best_drag=round(current - saving, 2) + 0.0, saving=saving,
                           best=best, swaps=swaps, rates=r, notes=notes)
 
