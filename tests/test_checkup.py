@@ -125,6 +125,14 @@ def test_household_on_target_though_accounts_are_not_is_fine():
     assert kind(out, "outside_band").empty and kind(out, "tax_inefficient_in_taxable").empty
 
 
+def test_a_single_account_off_target_but_inside_its_band_says_nothing():
+    # one account, stocks 63% (band 55-65%): inside the band, 3 pp from target
+    h = household(accounts={"A": "roth_ira"},
+                  positions=[pos("A", "VTI", 63_000), pos("A", "BND", 37_000)])
+    out = run(h)
+    assert out.empty
+
+
 # --- location -----------------------------------------------------------------------------
 
 

@@ -161,7 +161,8 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
         the finding is about the household), ``message`` (plain language), ``evidence`` (the
         numbers, as text) and ``value`` (dollars, as each kind defines; NaN where no dollar
         figure applies). Ordered by severity, then ``value`` (largest first, NaN last).
-        ``attrs["notes"]`` lists what was skipped.
+        ``attrs["notes"]`` lists what was skipped or could not be used (the wash-sale
+        engine's warnings included).
     """
     band = band or Band()
     idle_cash = idle_cash or IdleCash()
@@ -187,6 +188,7 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
         from toolkit.tax.wash import wash_sale_result
 
         wash = wash_sale_result(household, policy=policy)
+    notes.extend(f"wash sales: {w}" for w in wash.warnings)
     if rep is not None:
         found += _long_term_findings(ctx, wash.adjusted_lots, soon_days)
     found += _wash_findings(ctx, wash)
@@ -357,7 +359,7 @@ def _isolation_findings(ctx: _Context, d: pd.DataFrame, tol: float, rep) -> list
                    "separately does not fix the household; rebalance across accounts.")
             rows.append(_row("warning", "rebalanced_in_isolation", acct, None, None, msg,
                              f"{mix_text(acct)}; {hh}", np.nan))
-    elif not on.all():
+    elif len(mix) >= 2 and not on.all():
         far = [a for a in mix.index if not on[a]]
         ev = "; ".join(f"{a}: {c} {_pct(mix.loc[a, c])} vs target {_pct(tgt[c])}"
                        for a in far for c in [gap.loc[a].idxmax()])
