@@ -269,8 +269,25 @@ def test_compare_and_exports(tmp_path):
     assert json.loads(json.dumps(j))["summary"]["tax"] == -405.0
 
 
+def test_masked_trade_list_hides_ids_in_reasons_too(tmp_path):
+    from tests.conftest import SAMPLES
+    from toolkit import load_household
+
+    h = load_household(SAMPLES / "household" / "household.toml")
+    p = plan(h)
+    assert "(234567891)" in " ".join(p.trades["reason"])
+    full = ["234567891", "87654", "456789123", "X71234567", "12345678", "23456789"]
+    for masked in (True, False):
+        out = tmp_path / f"plan_{masked}.xlsx"
+        p.to_xlsx(out, mask_accounts=masked)
+        text = [str(c.value) for ws in openpyxl.load_workbook(out) for row in ws.iter_rows()
+                for c in row if c.value is not None]
+        seen = {i for i in full if any(i in t for t in text)}
+        assert seen == (set() if masked else set(full))
+
+
 def test_formula_text_is_neutralised(tmp_path):
-    from toolkit.planner.export import safe_text
+    from toolkit._xlsx import safe_text
 
     assert safe_text("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
     assert safe_text("+1") == "'+1" and safe_text("@SUM") == "'@SUM" and safe_text("-2") == "'-2"

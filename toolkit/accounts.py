@@ -10,11 +10,13 @@ account.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from toolkit.schema import TaxType
 
-__all__ = ["AccountKey", "account_key", "infer_tax_type", "keys_match", "mask_account"]
+__all__ = ["AccountKey", "account_key", "infer_tax_type", "keys_match", "mask_account",
+           "mask_text"]
 
 _MASKED = re.compile(r"(?:\.{2,}|\*{2,}|X{2,}|#{2,})[-\s]?([A-Z0-9]{2,})$")
 _INNER_MASK = re.compile(r"^([A-Z]+)\*{2,}([0-9]{2,})$")  # U***4567
@@ -151,3 +153,34 @@ def mask_account(account: str, *, keep: int = 3) -> str:
     if s.startswith("...") and len(s) <= keep + 3:
         return s
     return "..." + s[-keep:] if len(s) > keep else s
+
+
+def mask_text(text: str, accounts: Iterable[str], *, keep: int = 3) -> str:
+    """``text`` with every occurrence of each account id replaced by its masked form.
+
+    For free text that names accounts (a plan's reasons and notes, a label): ids are
+    replaced wherever they occur, longest first, by :func:`mask_account`.
+
+    Parameters
+    ----------
+    text : str
+    accounts : iterable of str
+        The full account ids to hide.
+    keep : int, default 3
+        Characters of each id left visible.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> mask_text("sell inside Maya IRA (234567891)", ["234567891", "...456"])
+    'sell inside Maya IRA (...891)'
+    """
+    out = str(text)
+    for a in sorted({str(x) for x in accounts}, key=len, reverse=True):
+        masked = mask_account(a, keep=keep)
+        if masked != a and a:
+            out = out.replace(a, masked)
+    return out

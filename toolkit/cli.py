@@ -1,4 +1,8 @@
-"""Command line: ``python -m toolkit inspect PATH [--json]`` and ``python -m toolkit plan ...``."""
+"""Command line: ``inspect``, ``plan`` and ``report``.
+
+``python -m toolkit inspect PATH [--json]``, ``python -m toolkit plan HOUSEHOLD ...`` and
+``python -m toolkit report HOUSEHOLD --out DIR [--no-mask]``.
+"""
 
 from __future__ import annotations
 
@@ -174,6 +178,19 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from toolkit.allocation import Band
+    from toolkit.household import load_household
+    from toolkit.report import meeting_pack, pack_files
+
+    h = load_household(args.household)
+    out = meeting_pack(h, args.out, mask_accounts=args.mask,
+                       band=Band(args.band) if args.band else None)
+    for name in pack_files():
+        print(out / name)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status.
 
@@ -213,6 +230,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     q.add_argument("--mask-accounts", action="store_true",
                    help="show only the last 3 characters of account ids in the XLSX")
     q.set_defaults(func=_cmd_plan)
+    r = sub.add_parser("report", help="write a client-meeting pack: charts, PDF, workbook")
+    r.add_argument("household", help="a household .toml file")
+    r.add_argument("--out", required=True, metavar="DIR",
+                   help="folder to write into (created if missing)")
+    r.add_argument("--no-mask", dest="mask", action="store_false",
+                   help="show full account ids (default: only their last 3 characters)")
+    r.add_argument("--band", choices=["5/25", "absolute", "relative", "none"],
+                   help="tolerance band for drift and the plan (default 5/25)")
+    r.set_defaults(func=_cmd_report)
     args = ap.parse_args(argv)
     try:
         return args.func(args)

@@ -103,7 +103,7 @@ class Plan:
 
     def to_csv(self, path) -> None:
         """Write the trades frame as CSV (formula-safe text)."""
-        from toolkit.planner.export import safe_frame
+        from toolkit._xlsx import safe_frame
 
         safe_frame(self.trades).to_csv(path, index=False)
 

@@ -304,46 +304,21 @@ class HarvestLog:
             The file written.
         """
         from openpyxl import Workbook
-        from openpyxl.styles import Alignment, Font, PatternFill
         from openpyxl.utils import get_column_letter
+
+        from toolkit._xlsx import write_sheet
 
         path = Path(path)
         wb = Workbook()
         ws = wb.active
         ws.title = "Harvest log"
-        ws.append([LOG_LABELS[c] for c in LOG_COLUMNS])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="DDEBF7")
-            cell.alignment = Alignment(vertical="center", wrap_text=False)
-        widths = [len(LOG_LABELS[c]) for c in LOG_COLUMNS]
-        fmt = {c: ("yyyy-mm-dd" if c in _DATES else "#,##0.00" if c in _MONEY else
-                   "#,##0.0000" if c == "quantity" else "@") for c in LOG_COLUMNS}
-        for rec in self._frame.itertuples(index=False):
-            row = []
-            for c, v in zip(LOG_COLUMNS, rec, strict=True):
-                if v is None or (not isinstance(v, str) and pd.isna(v)):
-                    row.append(None)
-                elif c in _DATES:
-                    row.append(pd.Timestamp(v).to_pydatetime())
-                elif c in _FLOATS:
-                    row.append(float(v))
-                else:
-                    row.append(_neutralise(str(v)))
-            ws.append(row)
-            r = ws.max_row
-            for j, (c, v) in enumerate(zip(LOG_COLUMNS, row, strict=True), start=1):
-                cell = ws.cell(row=r, column=j)
-                cell.number_format = fmt[c]
-                if isinstance(v, str):
-                    cell.data_type = "s"  # never a formula
-                shown = (f"{v:,.4f}" if c == "quantity" else f"{v:,.2f}") if isinstance(
-                    v, float) else ("2000-01-01" if c in _DATES and v is not None else
-                                    str(v or ""))
-                widths[j - 1] = max(widths[j - 1], len(shown))
-        for j, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(j)].width = min(w + 2, 60)
-        ws.freeze_panes = "A2"
+        f = self._frame.copy()
+        for c in _TEXT:  # escape a leading quote too, so read_log restores the text exactly
+            f[c] = f[c].map(_neutralise, na_action="ignore")
+        f = f.rename(columns=LOG_LABELS)
+        fmt = {LOG_LABELS[c]: ("date" if c in _DATES else "#,##0.00" if c in _MONEY else
+                               "#,##0.0000" if c == "quantity" else "@") for c in LOG_COLUMNS}
+        write_sheet(ws, f, formats=fmt)
         ws.auto_filter.ref = f"A1:{get_column_letter(len(LOG_COLUMNS))}{max(ws.max_row, 1)}"
         wb.save(path)
         return path
