@@ -22,6 +22,7 @@ from toolkit.cadence import (
     compare_policies,
     simulate,
 )
+from toolkit.checkup import checkup
 from toolkit.errors import (
     FormatError,
     HouseholdError,
@@ -35,6 +36,7 @@ from toolkit.errors import (
 from toolkit.history import rebuild_lots
 from toolkit.household import Household, TaxProfile, load_household
 from toolkit.io import Export, available_formats, load_export
+from toolkit.location import location_report, optimal_placement, tax_drag
 from toolkit.planner import Plan, PlanOptions, compare, plan
 from toolkit.reconcile import reconcile, reconciliation_summary
 from toolkit.schema import Action, TaxType
@@ -81,6 +83,7 @@ __all__ = [
     "UnknownFormatError",
     "allocation",
     "available_formats",
+    "checkup",
     "compare",
     "compare_methods",
     "compare_policies",
@@ -93,8 +96,10 @@ __all__ = [
     "load_export",
     "load_household",
     "load_securities",
+    "location_report",
     "lot_status",
     "marginal_rates",
+    "optimal_placement",
     "plan",
     "read_log",
     "rebuild_lots",
@@ -103,6 +108,7 @@ __all__ = [
     "select_lots",
     "simulate",
     "subclass_drift",
+    "tax_drag",
     "term",
     "wash_sales",
     "year_tables",
