@@ -70,6 +70,7 @@ def test_chart_bars_are_losses_coloured_by_status(app):
     app.min_loss_pct.value = 14.0
     assert ax.containers[0] is bars
     assert [p.get_height() for p in bars.patches] == pytest.approx([1011.0, 620.0, 679.0])
+    assert [t.get_position()[1] for t in ax.texts] == pytest.approx([1011.0, 620.0, 679.0])
     assert app.view.image.value != png
     # fewer holdings: redrawn
     app.min_loss.value = 700.0

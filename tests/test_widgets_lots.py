@@ -58,6 +58,9 @@ def test_amount_change_updates_the_chart_in_place(h):
     assert heights(app._cmp_ax) == pytest.approx(
         compare_methods(h, "...456", "VTI", dollars=15_000.0)["tax"].tolist())
     assert app.view.image.value != png
+    # the labels moved with the bars
+    assert [c for t in app._cmp_ax.texts for c in t.get_position()] == pytest.approx(
+        [c for p in bars.patches for c in (p.get_x() + p.get_width() / 2, p.get_height())])
 
 
 def test_lots_chart_is_lot_status_of_the_holding(h):

@@ -243,6 +243,7 @@ class HarvestApp:
                 patch.set_color(HARVEST_COLORS.get(st, "#7f7f7f"))
                 note.set_text(f"saves {fmt_money(v)}")
                 note.xy = (patch.get_x() + patch.get_width() / 2, patch.get_height())
+                note.set_position(note.xy)
             ax.relim()
             ax.autoscale_view()
         else:

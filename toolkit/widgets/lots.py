@@ -184,5 +184,6 @@ class LotWhatIfApp:
         for note, patch, t in zip(ax.texts, bars.patches, cmp["tax"], strict=True):
             note.set_text(fmt_money(t))
             note.xy = (patch.get_x() + patch.get_width() / 2, patch.get_height())
+            note.set_position(note.xy)
         ax.relim()
         ax.autoscale_view()
