@@ -111,3 +111,12 @@ def test_seed_example_b(short, newer):
         f"Selling 80.000 shares of VTI for $20,000: least tax ${lifo:,.0f} "
         f"(<b>lifo, hifo, min_tax</b>), most $3,040 (fifo, lofo); choosing the lots saves "
         f"${3_040 - lifo:,.0f}.")
+
+
+def test_app_builds_when_the_first_holding_cannot_be_sold(h):
+    app = LotWhatIfApp(h, account="X71234567")
+    assert app.symbol.value == "AAPL"
+    assert app.comparison is None
+    assert app.errors.widget.layout.display == ""
+    assert app.status["lot_id"].tolist() == h.lots.loc[
+        (h.lots["account"] == "X71234567") & (h.lots["symbol"] == "AAPL"), "lot_id"].tolist()

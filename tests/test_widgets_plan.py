@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import SAMPLES
 from toolkit import load_household
 from toolkit.allocation import Band
+from toolkit.errors import PlanningError
 from toolkit.examples import example_a
 from toolkit.planner import plan
 from toolkit.planner.plan import TRADE_COLUMNS
@@ -162,3 +163,9 @@ def test_write_refuses_a_stale_plan_and_a_missing_folder(h, tmp_path):
     assert str(app.errors.last) == ("the current options have no plan (see the error above): "
                                     "change them before writing the trade list")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_contribution_account_is_a_clear_error(h):
+    with pytest.raises(PlanningError) as exc:
+        PlanModel(h, contributions={"nowhere": 5.0})
+    assert str(exc.value) == "contribution account 'nowhere' matches no account"

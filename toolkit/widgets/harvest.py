@@ -159,8 +159,9 @@ class HarvestApp:
             W.HTML("<b>Wash-sale calendar (all accounts)</b>"), self.cal_table,
             W.HTML("<b>Harvest log</b>"), self.choose, self.log_path, self.record_button,
             self.log_table])
-        self.update()
-        self._show_log(self.model.read(self.log_path.value))
+        self.errors.guard(self.update)()
+        if self.errors.last is None:
+            self.errors.guard(self._show_log_at)(self.log_path.value)
 
     # --- callbacks ------------------------------------------------------------------------
 
@@ -177,7 +178,10 @@ class HarvestApp:
         self.choose.value = ()
 
     def _on_log_path(self, change) -> None:
-        self._show_log(self.model.read(change["new"]))
+        self._show_log_at(change["new"])
+
+    def _show_log_at(self, path) -> None:
+        self._show_log(self.model.read(path))
 
     # --- drawing ----------------------------------------------------------------------------
 

@@ -116,7 +116,7 @@ class LotWhatIfApp:
             W.HBox([self.account, self.symbol]), W.HBox([self.unit, self.amount]),
             self.errors.widget, self.summary, self.table, self.view.image,
             W.HTML("<b>Lots</b>"), self.lots_table])
-        self.update()
+        self.errors.guard(self.update)()  # e.g. a first holding without basis
 
     # --- callbacks ------------------------------------------------------------------------
 

@@ -154,7 +154,7 @@ class PlanApp:
         self.root = W.VBox([controls, self.errors.widget, self.summary, self.view.image,
                             W.HTML("<b>Trades</b>"), self.trades, W.HTML("<b>Steps</b>"),
                             self.steps, self.notes, export])
-        self.update()
+        self.errors.guard(self.update)()  # a plan that cannot be made shows why
 
     # --- callbacks ------------------------------------------------------------------------
 
