@@ -2,12 +2,14 @@
 
 Nothing here computes: results come from the core (:func:`toolkit.drift`,
 :func:`toolkit.allocation`, :func:`toolkit.plan`, :func:`toolkit.lot_status`,
-:func:`toolkit.compare_methods`, the cadence simulator). No function calls ``plt.show()``.
-Account ids are masked to their last three characters unless ``mask=False``.
+:func:`toolkit.compare_methods`, :func:`toolkit.harvest`, the cadence simulator). No
+function calls ``plt.show()``. Account ids are masked to their last three characters unless
+``mask=False``.
 """
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -29,6 +31,8 @@ __all__ = [
     "plot_allocation",
     "plot_cadence",
     "plot_drift",
+    "plot_drift_paths",
+    "plot_harvest",
     "plot_lot_gains",
     "plot_method_comparison",
     "plot_plan",
@@ -270,7 +274,7 @@ def plot_method_comparison(cmp: pd.DataFrame, ax: Axes | None = None, *,
 
 
 def plot_cadence(cmp: pd.DataFrame, metric: str, ax: Axes | None = None, *,
-                 title: str | None = None) -> Axes:
+                 title: str | None = None, money: bool = False) -> Axes:
     """One metric of several rebalancing policies side by side.
 
     Parameters
@@ -281,6 +285,8 @@ def plot_cadence(cmp: pd.DataFrame, metric: str, ax: Axes | None = None, *,
         Column to show (e.g. ``"taxes_p50"``, ``"ending_after_tax_p50"``).
     ax : Axes, optional
     title : str, optional
+    money : bool, default False
+        Format the value axis as dollars (``$1.6M``).
 
     Returns
     -------
@@ -291,6 +297,93 @@ def plot_cadence(cmp: pd.DataFrame, metric: str, ax: Axes | None = None, *,
     with style():
         x = np.arange(len(cmp))
         ax.bar(x, cmp[metric], color="#4f81bd", width=0.6)
-        ax.set_xticks(x, [str(i) for i in cmp.index], rotation=15, ha="right")
+        ax.set_xticks(x, [str(i) for i in cmp.index], rotation=30, ha="right")
+        if money:
+            _money_axis(ax.yaxis)
         ax.set_title(title or metric.replace("_", " "))
+    return ax
+
+
+#: Colours of harvest statuses.
+HARVEST_COLORS = {"harvest": "#1f4e79", "wash_risk": "#c0504d"}
+
+
+def plot_harvest(result, ax: Axes | None = None, *, mask_accounts: bool = True,
+                 title: str = "Harvestable losses by holding") -> Axes:
+    """Each candidate holding's loss, coloured by status, labelled with the tax it saves.
+
+    Parameters
+    ----------
+    result : HarvestResult
+        :func:`toolkit.harvest` output (its ``by_symbol`` frame: ``account``, ``symbol``,
+        ``loss``, ``tax_value``, ``status``).
+    ax : Axes, optional
+    mask_accounts : bool, default True
+        Show account ids as ``...`` plus their last three characters.
+    title : str
+
+    Returns
+    -------
+    Axes
+        One bar container with each holding's loss (dollars), in ``by_symbol`` order; blue
+        for ``harvest``, red for ``wash_risk``; each bar annotated with its ``tax_value``.
+    """
+    ax = _axes(ax)
+    b = result.by_symbol
+    with style():
+        x = np.arange(len(b))
+        bars = ax.bar(x, b["loss"].to_numpy(dtype=float), width=0.6,
+                      color=[HARVEST_COLORS.get(st, "#7f7f7f") for st in b["status"]])
+        for patch, v in zip(bars.patches, b["tax_value"], strict=True):
+            ax.annotate(f"saves {fmt_money(v)}",
+                        (patch.get_x() + patch.get_width() / 2, patch.get_height()),
+                        ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(x, [f"{sym}\n{mask(a) if mask_accounts else a}"
+                          for a, sym in zip(b["account"], b["symbol"], strict=True)])
+        _money_axis(ax.yaxis)
+        ax.set_ylabel("loss")
+        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in HARVEST_COLORS.values()]
+        ax.legend(handles, ["harvest", "wash risk"], loc="upper right")
+        ax.set_title(title)
+    return ax
+
+
+def plot_drift_paths(results, ax: Axes | None = None, *,
+                     title: str = "Worst-class drift over time (median, 5-95% of paths)"
+                     ) -> Axes:
+    """Each policy's drift over the simulated months: the median and the 5-95% band.
+
+    Parameters
+    ----------
+    results : mapping of label -> SimResult, or a sequence of SimResult
+        :func:`toolkit.simulate` outputs; their ``drift`` frames (index month-end dates;
+        columns ``p5``, ``p50``, ``p95``, percentage points) are drawn. A sequence is
+        labelled by each result's ``label``.
+    ax : Axes, optional
+    title : str
+
+    Returns
+    -------
+    Axes
+        One line per policy (the ``p50`` column, in order) and one shaded band per policy
+        (``p5`` to ``p95``) in ``ax.collections``, in the same order.
+    """
+    ax = _axes(ax, size=(8.0, 4.0))
+    items = list(results.items()) if hasattr(results, "items") else [(r.label, r)
+                                                                      for r in results]
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    with style():
+        for i, (name, r) in enumerate(items):
+            d = r.drift
+            c = colors[i % len(colors)]
+            ax.fill_between(d.index, d["p5"].to_numpy(), d["p95"].to_numpy(), color=c,
+                            alpha=0.15, lw=0)
+            ax.plot(d.index, d["p50"].to_numpy(), color=c, lw=1.6, label=name)
+        locator = mdates.AutoDateLocator(maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.set_ylabel("percentage points")
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="upper right", fontsize=7)
+        ax.set_title(title)
     return ax

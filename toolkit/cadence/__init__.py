@@ -15,7 +15,13 @@ from toolkit.cadence.policies import (
     Threshold,
 )
 from toolkit.cadence.returns import AssetAssumptions, ReturnPaths, monte_carlo, returns_from_frame
-from toolkit.cadence.simulator import METRICS, SimResult, compare_policies, simulate
+from toolkit.cadence.simulator import (
+    METRICS,
+    SimResult,
+    compare_policies,
+    compare_results,
+    simulate,
+)
 from toolkit.cadence.taxes import TaxArrays, gains_tax_arrays, liability_arrays
 
 __all__ = [
@@ -31,6 +37,7 @@ __all__ = [
     "TaxArrays",
     "Threshold",
     "compare_policies",
+    "compare_results",
     "gains_tax_arrays",
     "liability_arrays",
     "monte_carlo",

@@ -63,7 +63,7 @@ from toolkit.errors import PlanningError
 from toolkit.household import Household
 from toolkit.tax.gains import marginal_rates
 
-__all__ = ["METRICS", "SimResult", "compare_policies", "simulate"]
+__all__ = ["METRICS", "SimResult", "compare_policies", "compare_results", "simulate"]
 
 #: Per-path metrics, in the order of :attr:`SimResult.summary`.
 METRICS = {
@@ -353,10 +353,33 @@ def compare_policies(household: Household, policies: Sequence, *, returns=None, 
     setup = build(household, unclassified=kwargs.get("unclassified"),
                   contributions=kwargs.get("contributions"))
     rp = _paths(setup, returns, income, assumptions, years, paths, seed)
+    return compare_results([simulate(household, p, returns=rp, assumptions=assumptions,
+                                     percentiles=percentiles, progress=progress, **kwargs)
+                            for p in policies])
+
+
+def compare_results(results: Sequence[SimResult]) -> pd.DataFrame:
+    """Tabulate simulated policies side by side (the table of :func:`compare_policies`).
+
+    For callers that keep each :class:`SimResult` (its drift paths and yearly taxes) and want
+    the comparison table too, without simulating twice. Compare results run on the same
+    return paths (a shared ``ReturnPaths``, or the same ``seed``, ``years`` and ``paths``).
+
+    Parameters
+    ----------
+    results : sequence of SimResult
+
+    Returns
+    -------
+    DataFrame
+        One row per result (index ``policy``: its label, numbered ``#2``, ``#3`` if
+        repeated); columns ``<metric>_p<percentile>`` for every metric of :data:`METRICS`
+        and percentile of the results' summaries.
+    """
+    if not results:
+        raise PlanningError("no results to compare")
     rows, labels = [], []
-    for p in policies:
-        r = simulate(household, p, returns=rp, assumptions=assumptions,
-                     percentiles=percentiles, progress=progress, **kwargs)
+    for r in results:
         label, n = r.label, 2
         while label in labels:
             label, n = f"{r.label} #{n}", n + 1

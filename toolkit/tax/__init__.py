@@ -1,6 +1,7 @@
 """The tax engine: holding periods, the tax cost of realising gains, lot selection and wash
 sales across the household. Pure functions over canonical frames; no I/O, no display."""
 
+from toolkit.tax.calendar import wash_calendar
 from toolkit.tax.gains import (
     GainsTax,
     Liability,
@@ -53,6 +54,7 @@ __all__ = [
     "term",
     "terms",
     "wash_sale_result",
+    "wash_calendar",
     "wash_sales",
     "year_tables",
     "year_to_date_profile",

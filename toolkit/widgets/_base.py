@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as W
+import pandas as pd
 from matplotlib.figure import Figure
 
 from toolkit.style import style
@@ -85,8 +86,12 @@ def _escape(s: str) -> str:
 
 
 def html_table(df, *, money: tuple[str, ...] = (), pct: tuple[str, ...] = (),
-               shares: tuple[str, ...] = (), max_rows: int = 40) -> str:
-    """A small HTML table for widgets (money, percent and share columns formatted)."""
+               shares: tuple[str, ...] = (), dates: tuple[str, ...] = (),
+               max_rows: int = 40) -> str:
+    """A small HTML table for widgets (money, percent, share and date columns formatted).
+
+    Missing values (None, NaN, NaT) show as empty cells; dates as ``YYYY-MM-DD``.
+    """
     rows = df.head(max_rows)
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{_escape(str(c))}</th>"
                    for c in rows.columns)
@@ -94,8 +99,10 @@ def html_table(df, *, money: tuple[str, ...] = (), pct: tuple[str, ...] = (),
     for r in rows.itertuples(index=False):
         cells = []
         for c, v in zip(rows.columns, r, strict=True):
-            if v is None or (isinstance(v, float) and v != v):
+            if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
                 txt = ""
+            elif c in dates:
+                txt = pd.Timestamp(v).strftime("%Y-%m-%d")
             elif c in money:
                 txt = f"-${abs(v):,.2f}" if v < 0 else f"${v:,.2f}"
             elif c in pct:
