@@ -89,7 +89,10 @@ def _max_gain(p: TaxProfile, st: float, lt: float, bracket: str, cap: float) -> 
             lo = mid
         else:
             hi = mid
-    return math.floor(lo * 100) / 100
+    cents = math.floor(lo * 100) / 100
+    while cents + 0.01 <= cap and _measure(p, st, lt + cents + 0.01, bracket) <= limit + 1e-6:
+        cents = round(cents + 0.01, 2)
+    return cents
 
 
 def diversify(household: Household, symbol: str, *, account: str | None = None,
@@ -227,7 +230,7 @@ def diversify(household: Household, symbol: str, *, account: str | None = None,
         for a in list(adv_shares):
             want = excess / price - sold_q
             q = min(adv_shares[a], max(0.0, want))
-            if whole:
+            if whole:  # untaxed: round the sale up so the holding ends at or under target
                 q = math.ceil(q - 1e-9) if q < adv_shares[a] else q
                 q = min(q, adv_shares[a])
             if q > 0:
@@ -260,30 +263,31 @@ def diversify(household: Household, symbol: str, *, account: str | None = None,
                 allowed = bud + h_st + h_lt
             else:
                 allowed = _max_gain(prof, -h_st, -h_lt, bracket, cap)
-            room_left = allowed
-            for idx, lot in pd.concat([loss, longg]).iterrows():
-                if want_q <= 1e-9:
-                    break
-                q = min(lot["quantity"], want_q)
-                if lot["gps"] > 0:
-                    q = min(q, room_left / lot["gps"])
-                if whole:
-                    q = math.floor(q + 1e-9)
-                if q <= 0:
-                    if lot["gps"] > 0:
-                        break
-                    continue
-                gain = q * lot["gps"]
-                room_left -= gain
-                if lot["term"] == Term.LONG.value:
-                    lt_g += gain
-                else:
-                    st_g += gain
-                basis += q * lot["bps"]
-                want_q -= q
-                sold_q += q
-                lt_df.loc[idx, "quantity"] -= q
-                sold_desc.append(f"{lot['account']}:{lot['lot_id']} x {q:g}")
+            # loss lots lower the running gain, gain lots raise it: every lot before the
+            # first one that breaks the share count or the gain room is sold whole, that
+            # one in part (whole shares for stocks and ETFs), the rest kept
+            seq = pd.concat([loss, longg])
+            q = seq["quantity"].to_numpy(dtype="float64")
+            gps = seq["gps"].to_numpy(dtype="float64")
+            cq = np.cumsum(q)
+            cg = np.cumsum(q * gps)
+            ok = (cq <= want_q + 1e-9) & (cg <= allowed + 1e-6)
+            k = len(q) if ok.all() else int(np.argmin(ok))
+            take = np.where(np.arange(len(q)) < k, q, 0.0)
+            if k < len(q):
+                rq = want_q - (cq[k - 1] if k else 0.0)
+                rg = allowed - (cg[k - 1] if k else 0.0)
+                part = min(q[k], rq, rg / gps[k] if gps[k] > 0 else np.inf)
+                take[k] = max(0.0, math.floor(part + 1e-9) if whole else part)
+            gain = take * gps
+            is_long = (seq["term"] == Term.LONG.value).to_numpy()
+            lt_g = float(gain[is_long].sum())
+            st_g = float(gain[~is_long].sum())
+            basis = float((take * seq["bps"].to_numpy()).sum())
+            sold_q += float(take.sum())
+            lt_df.loc[seq.index, "quantity"] = q - take
+            sold_desc += [f"{a}:{i} x {t:g}" for a, i, t in
+                          zip(seq["account"], seq["lot_id"], take, strict=True) if t > 0]
         st_g, lt_g = r2(st_g), r2(lt_g)
         with_h = gains_tax(prof, short_term=st_g - h_st, long_term=lt_g - h_lt)
         alone = gains_tax(prof, short_term=st_g, long_term=lt_g)

@@ -222,7 +222,7 @@ def _frame(inp: dict, tax_now: float, years: Sequence[int], growth: float, reinv
                          "rollover_after_tax": r2(x["roll_after"]), "advantage": r2(adv),
                          "better": "NUA" if adv > 0.005 else "rollover" if adv < -0.005 else
                          "equal",
-                         "break_even_rate": round(x["be"], 6)})
+                         "break_even_rate": x["be"]})
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
 
