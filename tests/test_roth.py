@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import household, profile
@@ -372,6 +372,7 @@ def test_in_kind_errors():
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ordinary=st.floats(0, 700_000), gains=st.floats(-20_000, 200_000),
        qd=st.floats(0, 50_000), ceiling=st.sampled_from([0.12, 0.22, 0.24, 0.32, 0.35]))
+@example(ordinary=524_288.875, gains=32_768.6875, qd=0.0, ceiling=0.35)  # float noise at an edge
 def test_converting_the_room_fills_the_bracket_exactly(ordinary, gains, qd, ceiling):
     p = mfj(round(ordinary, 2), realized_long_term=round(gains, 2),
             qualified_dividends=round(qd, 2), state_rate=0.05)

@@ -451,7 +451,7 @@ def _top_rate(p: TaxProfile, extra: float) -> float:
     from toolkit.planning._common import ordinary_part
 
     t = year_tables(p.year, p.filing_status)
-    x = ordinary_part(p) + extra
+    x = round(ordinary_part(p) + extra, 2)  # dollars and cents: no float noise at an edge
     for lo, up, r in t.brackets:
         if lo < x <= up:
             return r
