@@ -331,7 +331,7 @@ def test_plot_conversion_schedule_reads_back():
 def in_kind_household():
     h = household(accounts={"IRA": "traditional_ira", "R": "roth_ira", "T": "taxable"},
                   owners={"IRA": "A", "R": "A", "T": "A"},
-                  positions=[pos("IRA", "BND", 300, 75.0), pos("IRA", "VXUS", 200, 60.0),
+                  positions=[pos("IRA", "BND", 300, 75.0), pos("IRA", "CASH", 5_000, 1.0),
                              pos("IRA", "VTI", 100, 250.0), pos("R", "VTI", 4, 250.0),
                              pos("T", "VTI", 40, 250.0)],
                   tax_profile=profile(ordinary_income=150_000.0, state_rate=0.0))
@@ -339,29 +339,32 @@ def in_kind_household():
 
 
 def test_in_kind_equity_before_bonds():
-    r = convert_in_kind(in_kind_household(), 30_000)
+    r = convert_in_kind(in_kind_household(), 32_000)
     m = r.holdings
-    # placement in Roth minus tax-deferred: us_equity 3 - 1 = 2, intl_equity 2 - 1 = 1,
-    # bonds 2 - 3 = -1: all of VTI (25,000), then 5,000 / 60 = 83.3 -> 83 whole VXUS shares
-    assert list(m["symbol"]) == ["VTI", "VXUS"]
-    assert list(m["quantity"]) == [100.0, 83.0]
-    assert list(m["value"]) == [25_000.00, 4_980.00]
-    assert r.converted == 29_980.00 and r.to_account == "R"
-    assert any("20.00" in n for n in r.notes)
+    # placement score in Roth minus in tax-deferred (toolkit.planner._placement): equity is
+    # better in Roth (positive), cash indifferent (0), bonds better tax-deferred (negative):
+    # all of VTI (25,000), all the cash (5,000), then 2,000 / 75 = 26.7 -> 26 whole BND shares
+    assert list(m["symbol"]) == ["VTI", "CASH", "BND"]
+    assert list(m["roth_preference"] > 0) == [True, False, False]
+    assert m["roth_preference"].iloc[1] == 0.0 and m["roth_preference"].iloc[2] < 0
+    assert list(m["quantity"]) == [100.0, 5_000.0, 26.0]
+    assert list(m["value"]) == [25_000.00, 5_000.00, 1_950.00]
+    assert r.converted == 31_950.00 and r.to_account == "R"
+    assert any("50.00" in n for n in r.notes)
     loc = r.location.set_index(["asset_class", "treatment"])
     assert loc.loc[("us_equity", "tax_deferred"), "change"] == -25_000.00
     assert loc.loc[("us_equity", "tax_free"), "change"] == 25_000.00
-    assert loc.loc[("intl_equity", "tax_free"), "after"] == 4_980.00
-    assert loc.loc[("bonds", "tax_deferred"), "change"] == 0.0
+    assert loc.loc[("cash", "tax_free"), "after"] == 5_000.00
+    assert loc.loc[("bonds", "tax_deferred"), "change"] == -1_950.00
     assert loc["change"].sum() == pytest.approx(0.0, abs=CENT)
-    # the tax: 29,980 at 22% = 6,595.60
-    assert r.tax.federal == 6_595.60
+    # the tax: 31,950 at 22% = 7,029.00
+    assert r.tax.federal == 7_029.00
 
 
 def test_in_kind_errors():
     h = in_kind_household()
     with pytest.raises(PlanningError, match="more than"):
-        convert_in_kind(h, 100_000)
+        convert_in_kind(h, 100_000)  # the IRA holds 52,500
     with pytest.raises(PlanningError, match="not a traditional"):
         convert_in_kind(h, 1_000, account="R")
 
