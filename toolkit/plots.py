@@ -30,12 +30,17 @@ __all__ = [
     "plot_account_allocation",
     "plot_allocation",
     "plot_cadence",
+    "plot_conversion_schedule",
+    "plot_december_vs_january",
+    "plot_diversify",
     "plot_drift",
     "plot_drift_paths",
     "plot_harvest",
     "plot_lot_gains",
     "plot_method_comparison",
+    "plot_nua",
     "plot_plan",
+    "plot_rmd_plan",
     "update_bars",
 ]
 
@@ -385,5 +390,184 @@ def plot_drift_paths(results, ax: Axes | None = None, *,
         ax.set_ylabel("percentage points")
         ax.set_ylim(bottom=0)
         ax.legend(loc="upper right", fontsize=7)
+        ax.set_title(title)
+    return ax
+
+
+# --- special situations (toolkit.planning) ----------------------------------------------------
+
+
+def plot_conversion_schedule(schedule: pd.DataFrame, ax: Axes | None = None, *,
+                             title: str = "Roth conversions and the traditional balance"
+                             ) -> Axes:
+    """Dollars converted and their tax per year, with the traditional balance left.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        :func:`toolkit.planning.conversion_schedule` output (``year``, ``converted``,
+        ``tax``, ``balance_end``, ``balance_end_no_conversion``; dollars).
+    ax : Axes, optional
+    title : str
+
+    Returns
+    -------
+    Axes
+        Two bar containers (converted, then tax; dollars, NaN tax drawn as 0) and two lines
+        (year-end balance with conversions, then without).
+    """
+    ax = _axes(ax, size=(8.0, 4.0))
+    with style():
+        x = np.arange(len(schedule))
+        ax.bar(x - 0.2, schedule["converted"].fillna(0.0), width=0.4, color="#1f4e79",
+               label="converted")
+        ax.bar(x + 0.2, schedule["tax"].fillna(0.0), width=0.4, color="#f79646",
+               label="tax on the conversion")
+        ax.plot(x, schedule["balance_end"], color="#9bbb59", marker="o", lw=2,
+                label="traditional balance (year end)")
+        ax.plot(x, schedule["balance_end_no_conversion"], color="#a6a6a6", ls="--",
+                label="balance without conversions")
+        ax.set_xticks(x, [str(y) for y in schedule["year"]], rotation=45, ha="right")
+        _money_axis(ax.yaxis)
+        ax.legend(loc="upper right", fontsize=8)
+        ax.set_title(title)
+    return ax
+
+
+def plot_rmd_plan(plan, ax: Axes | None = None, *,
+                  title: str = "Drift before and after the RMD") -> Axes:
+    """Drift per class before and after taking the year's RMDs, in percentage points.
+
+    Parameters
+    ----------
+    plan : RmdPlan
+        :func:`toolkit.planning.rmd_plan` output (its ``allocation``).
+    ax : Axes, optional
+    title : str
+
+    Returns
+    -------
+    Axes
+        Two bar containers: drift before, then after (percentage points).
+    """
+    ax = _axes(ax)
+    a = plan.allocation
+    with style():
+        x = np.arange(len(a))
+        ax.bar(x - 0.2, a["drift_before"] * 100, width=0.4, color="#a6a6a6", label="before")
+        ax.bar(x + 0.2, a["drift_after"] * 100, width=0.4, color="#1f4e79", label="after")
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks(x, [label(c) for c in a.index], rotation=20, ha="right")
+        ax.set_ylabel("percentage points")
+        ax.legend()
+        ax.set_title(title)
+    return ax
+
+
+def plot_nua(comparison: pd.DataFrame, ax: Axes | None = None, *,
+             future_ordinary_rate: float | None = None,
+             title: str = "Employer stock: NUA against an IRA rollover") -> Axes:
+    """After-tax dollars of the NUA path and the rollover path by sale year.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`toolkit.planning.nua_comparison` output.
+    ax : Axes, optional
+    future_ordinary_rate : float, optional
+        Which block of rows to draw (default the first rate in the frame).
+    title : str
+
+    Returns
+    -------
+    Axes
+        Two lines: NUA after tax, then rollover after tax (dollars), x = years after the
+        distribution.
+    """
+    ax = _axes(ax)
+    rates = comparison["future_ordinary_rate"]
+    rf = rates.iloc[0] if future_ordinary_rate is None else future_ordinary_rate
+    c = comparison[np.isclose(rates, rf)]
+    with style():
+        ax.plot(c["years"], c["nua_after_tax"], color="#1f4e79", marker="o", lw=2,
+                label="NUA (lump sum, shares to taxable)")
+        ax.plot(c["years"], c["rollover_after_tax"], color="#f79646", marker="s", lw=2,
+                label=f"rollover to IRA (withdrawn at {rf:.0%})")
+        ax.set_xlabel("years after the distribution")
+        _money_axis(ax.yaxis)
+        ax.legend(loc="upper left", fontsize=8)
+        ax.set_title(title)
+    return ax
+
+
+def plot_diversify(plan: pd.DataFrame, ax: Axes | None = None, *,
+                   title: str = "Diversifying a concentrated holding") -> Axes:
+    """Proceeds and tax per year, with the holding's remaining weight written above.
+
+    Parameters
+    ----------
+    plan : DataFrame
+        :func:`toolkit.planning.diversify` output (``year``, ``proceeds``, ``tax``,
+        ``weight``).
+    ax : Axes, optional
+    title : str
+
+    Returns
+    -------
+    Axes
+        Two bar containers (proceeds, then tax; dollars) and one text label per year with
+        the weight left (percent).
+    """
+    ax = _axes(ax)
+    with style():
+        x = np.arange(len(plan))
+        bars = ax.bar(x - 0.2, plan["proceeds"], width=0.4, color="#1f4e79", label="sold")
+        ax.bar(x + 0.2, plan["tax"], width=0.4, color="#f79646", label="tax")
+        for b, w in zip(bars.patches, plan["weight"], strict=True):
+            ax.annotate(f"{w * 100:.1f}% left", (b.get_x() + b.get_width(), b.get_height()),
+                        ha="center", va="bottom", fontsize=8)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks(x, [str(y) for y in plan["year"]])
+        _money_axis(ax.yaxis)
+        ax.legend(loc="upper right", fontsize=8)
+        ax.set_title(title)
+    return ax
+
+
+def plot_december_vs_january(table: pd.DataFrame, ax: Axes | None = None, *,
+                             title: str = "Sell in December or in January?") -> Axes:
+    """The sale's tax in each scenario, split into this year's and next year's part.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`toolkit.planning.december_vs_january` output.
+    ax : Axes, optional
+    title : str
+
+    Returns
+    -------
+    Axes
+        Two bar containers over the December and January scenarios: the change in this
+        year's tax, then the change in next year's stacked on it (dollars; they add up to
+        ``tax_of_sale``).
+    """
+    ax = _axes(ax, size=(6.0, 4.0))
+    base = table.set_index("scenario").loc["no sale"]
+    t = table[table["scenario"] != "no sale"]
+    this = (t["this_year_tax"] - base["this_year_tax"]).to_numpy()
+    nxt = (t["next_year_tax"] - base["next_year_tax"]).to_numpy()
+    with style():
+        x = np.arange(len(t))
+        ax.bar(x, this, width=0.5, color="#1f4e79", label=f"{int(base['this_year'])} tax")
+        ax.bar(x, nxt, width=0.5, bottom=this, color="#4f81bd",
+               label=f"{int(base['next_year'])} tax")
+        for i, total in enumerate(t["tax_of_sale"]):
+            ax.annotate(fmt_money(total), (i, this[i] + nxt[i]), ha="center", va="bottom",
+                        fontsize=9)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks(x, list(t["scenario"]))
+        _money_axis(ax.yaxis)
+        ax.legend(loc="upper right", fontsize=8)
         ax.set_title(title)
     return ax
