@@ -519,3 +519,24 @@ def test_real_schwab_history_splits(shared_samples):
             "export.csv line 111, 1 new shares for 1) with no shares held in the history; "
             "ignored") in r.warnings
     assert r.lots["symbol"].isin(["890260854"]).sum() == 0
+
+
+def test_unrelated_splits_on_one_day_are_not_paired():
+    # found by hypothesis: X splits 2-for-1 (+5 on 5 held) and Y 1-for-2 (-2.5 on 5 held) on
+    # the same day in one account. They are two splits, not the two lines of one reverse
+    # split (that pair is written under the old CUSIP): X ends with 10 shares, Y with 2.5.
+    rows = []
+    for sym, split in (("X", 5.0), ("Y", -2.5)):
+        for d in range(5):
+            rows.append({"date": f"2020-01-0{3 + d}", "account": "A", "action": "buy",
+                         "symbol": sym, "quantity": 1.0, "amount": -1.0,
+                         "source_file": f"A{sym}.csv", "source_line": len(rows) + 1})
+        rows.append({"date": "2020-01-08", "account": "A", "action": "split", "symbol": sym,
+                     "quantity": split, "source_file": f"A{sym}.csv",
+                     "source_line": len(rows) + 1})
+    from toolkit.schema import validate_transactions
+
+    r = rebuild_lots(validate_transactions(pd.DataFrame(rows)))
+    held = r.lots.groupby("symbol")["quantity"].sum().to_dict()
+    assert held == {"X": 10.0, "Y": 2.5}
+    assert r.implied.set_index("symbol")["quantity"].to_dict() == {"X": 10.0, "Y": 2.5}

@@ -70,6 +70,7 @@ resolution); rows still without one are reported in ``warnings``. Other share-mo
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -276,6 +277,18 @@ def _kinds(tx: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
     return kind, ignored
 
 
+_CUSIP_LIKE = re.compile(r"^(?=[0-9A-Z]{0,7}\d)[0-9A-Z]{8}\d$")
+
+
+def _old_line(symbol, description) -> bool:
+    """Whether a removal row looks like the old line of a reverse split.
+
+    Brokers write that line under the old CUSIP, with a description naming the reverse split.
+    """
+    desc = "" if description is None or len(description) == 0 else str(description.iloc[0])
+    return bool(_CUSIP_LIKE.match(str(symbol))) or "REVERSE SPLIT" in desc.upper()
+
+
 def _pair_splits(rows: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     """Pair the two rows of a reverse split into one.
 
@@ -294,8 +307,9 @@ def _pair_splits(rows: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     for (acct, day), g in sp.groupby(["account", "_day"], sort=False):
         up, down = g[g["quantity"] > 0], g[g["quantity"] < 0]
         if len(g) != 2 or len(up) != 1 or len(down) != 1 or \
-                up["symbol"].iloc[0] == down["symbol"].iloc[0]:
-            continue
+                up["symbol"].iloc[0] == down["symbol"].iloc[0] or \
+                not _old_line(down["symbol"].iloc[0], down.get("description")):
+            continue  # two unrelated splits on one day are not a pair
         i, j = pos[up.index[0]], pos[down.index[0]]
         new, old = up["symbol"].iloc[0], down["symbol"].iloc[0]
         kind[i], kind[j] = _RSPLIT, _PAIRED
