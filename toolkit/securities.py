@@ -109,10 +109,25 @@ class SecurityMaster:
         c = self.frame["cusip"].dropna()
         return dict(zip(c.to_numpy(), c.index, strict=True))
 
+    @cached_property
+    def _rows(self) -> dict[str, pd.Series]:
+        # symbol -> row: ``frame.loc`` costs ~0.2 ms a call and the planner and allocation
+        # ask for the same few symbols thousands of times
+        return {}
+
+    @cached_property
+    def _weights(self) -> dict[str, dict[str, float]]:
+        return {}
+
     def get(self, symbol_or_cusip: str) -> pd.Series | None:
         """The master's row for a ticker or CUSIP, or None."""
         key = self.resolve(symbol_or_cusip)
-        return None if key is None else self.frame.loc[key]
+        if key is None:
+            return None
+        row = self._rows.get(key)
+        if row is None:
+            row = self._rows[key] = self.frame.loc[key]
+        return row.copy()
 
     def weights(self, symbol_or_cusip: str) -> dict[str, float]:
         """Asset-class weights of a security (a single class has weight 1).
@@ -122,12 +137,18 @@ class SecurityMaster:
         dict
             Class -> fraction; ``{"unclassified": 1.0}`` for an unknown security.
         """
-        row = self.get(symbol_or_cusip)
-        if row is None:
+        key = self.resolve(symbol_or_cusip)
+        if key is None:
             return {UNCLASSIFIED: 1.0}
-        if row["asset_class"] == MULTI_ASSET:
-            return parse_weights(row["weights"], where=f"security {row.name}")
-        return {row["asset_class"]: 1.0}
+        w = self._weights.get(key)
+        if w is None:
+            row = self.get(key)
+            if row["asset_class"] == MULTI_ASSET:
+                w = parse_weights(row["weights"], where=f"security {row.name}")
+            else:
+                w = {row["asset_class"]: 1.0}
+            self._weights[key] = w
+        return dict(w)
 
     def classify(self, symbols: pd.Series, cusips: pd.Series | None = None) -> pd.Series:
         """Asset class of each symbol (falling back to its CUSIP), ``unclassified`` if unknown.

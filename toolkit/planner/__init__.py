@@ -29,7 +29,13 @@ from toolkit.planner.plan import (
     _allocate_tax,
     compare,
 )
-from toolkit.tax.gains import gains_tax, marginal_rates, year_to_date_profile
+from toolkit.tax.gains import (
+    _change,
+    _inputs,
+    gains_tax,
+    marginal_rates,
+    year_to_date_profile,
+)
 
 __all__ = ["Plan", "PlanOptions", "compare", "plan"]
 
@@ -154,13 +160,14 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
         trades["lots"] = None
     # merge trades of the same account, fund, side and step
     if len(trades):
-        trades = trades.groupby(["step", "account", "symbol", "side"], sort=False,
-                                as_index=False).agg(
-            shares=("shares", "sum"), price=("price", "first"), amount=("amount", "sum"),
-            asset_class=("asset_class", "first"), lots=("lots", _join),
-            short_term_gain=("short_term_gain", lambda s: s.sum(min_count=1)),
-            long_term_gain=("long_term_gain", lambda s: s.sum(min_count=1)),
-            reason=("reason", "first"))
+        g = trades.groupby(["step", "account", "symbol", "side"], sort=False)
+        merged = g.agg(shares=("shares", "sum"), price=("price", "first"),
+                       amount=("amount", "sum"), asset_class=("asset_class", "first"),
+                       lots=("lots", _join))
+        for c in ("short_term_gain", "long_term_gain"):  # all-NaN (buys) stays NaN
+            merged[c] = g[c].sum(min_count=1)
+        merged["reason"] = g["reason"].first()
+        trades = merged.reset_index()
         keep = trades["amount"] >= max(options.min_trade, 0.005)
         trades = trades[keep].reset_index(drop=True)
         trades["amount"] = trades["amount"].round(2)
@@ -173,8 +180,9 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
     if len(lots):
         lots["est_tax"] = 0.0
     if (st or lt) and len(lots):
-        st_first = gains_tax(profile, short_term=st).total
-        lt_first = gains_tax(profile, long_term=lt).total
+        inp = _inputs(profile)  # the fast path of gains_tax(...).total (no breakdown frames)
+        st_first = _change(inp, st, 0.0)
+        lt_first = _change(inp, 0.0, lt)
         is_long = lots["term"].eq("long").to_numpy()
         g = lots["gain"].to_numpy()
         est_st, est_lt = _allocate_tax(tax.total, np.where(is_long, 0.0, g),
@@ -205,7 +213,7 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
         steps.append({"step": s, "name": STEP_NAMES.get(s, str(s)), "trades": len(part),
                       "tax": float(part["est_tax"].sum())})
     steps_df = pd.DataFrame(steps, columns=["step", "name", "trades", "tax"])
-    steps_df["drift_removed"] = _drift_removed(household, book, targets, steps_df, contributions)
+    steps_df["drift_removed"] = _drift_removed(book, targets, steps_df)
     turnover = float(trades["amount"].sum()) / 2 / total if total else 0.0
     summary = {
         "mode": mode,
@@ -224,7 +232,8 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
         "contributions": dict(contributions),
     }
     return Plan(mode=mode, trades=trades, lots=lots, summary=summary, steps=steps_df,
-                tax_detail=tax, notes=notes, household=household, options=options)
+                tax_detail=tax, notes=notes, household=household, options=options,
+                extra=dict(book.extra))
 
 
 def _join(values) -> str | None:
@@ -232,30 +241,36 @@ def _join(values) -> str | None:
     return ";".join(parts) if parts else None
 
 
-def _drift_removed(household, book, targets, steps_df, contributions) -> list[float]:
-    """Absolute drift removed by each step, replaying the trades step by step."""
+def _drift_removed(book: Book, targets: pd.Series, steps_df: pd.DataFrame) -> list[float]:
+    """Absolute drift removed by each step, replaying the trades step by step from the book's
+    starting shares and cash."""
     if steps_df.empty:
         return []
-    replay = Book.from_household(household, book.options, contributions)
-    from toolkit.planner.waterfall import abs_drift
+    qty = {k: book.start_quantity.get(k, 0.0) for k in book.holdings}
+    cash = dict(book.start_cash)
+
+    def abs_drift() -> float:
+        cv: dict[str, float] = {"cash": sum(cash.values())}
+        for k, hd in book.holdings.items():
+            v = qty[k] * hd.price
+            for c, w in hd.classes.items():
+                cv[c] = cv.get(c, 0.0) + v * w
+        total = sum(cv.values()) or 1.0
+        classes = set(targets.index) | set(cv)
+        return float(sum(abs(cv.get(c, 0.0) / total - targets.get(c, 0.0)) for c in classes))
 
     out = []
-    prev = abs_drift(replay, targets)
-    trades = pd.DataFrame(book.trades)
+    prev = abs_drift()
     for s in steps_df["step"]:
-        for t in trades[trades["step"] == s].itertuples(index=False):
-            k = (t.account, t.symbol)
-            if t.side == "buy":
-                if k not in replay.holdings:
-                    hd = book.holdings[k]
-                    replay.holdings[k] = type(hd)(t.account, t.symbol, 0.0, hd.price,
-                                                  dict(hd.classes))
-                replay.holdings[k].quantity += t.amount / replay.holdings[k].price
-                replay.cash[t.account] -= t.amount
-            else:
-                replay.holdings[k].quantity -= t.amount / replay.holdings[k].price
-                replay.cash[t.account] += t.amount
-        now = abs_drift(replay, targets)
+        for t in book.trades:
+            if t["step"] != s:
+                continue
+            k = (t["account"], t["symbol"])
+            units = t["amount"] / book.holdings[k].price
+            sign = 1.0 if t["side"] == "buy" else -1.0
+            qty[k] += sign * units
+            cash[t["account"]] -= sign * t["amount"]
+        now = abs_drift()
         out.append(prev - now)
         prev = now
     return out

@@ -69,6 +69,15 @@ class Book:
     #: marginal short- and long-term rates used to order lots by tax per dollar
     rates: dict[str, float] = field(default_factory=lambda: {"short_term": 0.35,
                                                              "long_term": 0.20})
+    #: planned new money (+) or withdrawals (-) per account, dollars (already in ``cash``)
+    contributions: dict[str, float] = field(default_factory=dict)
+    #: what a planner reports beside the trades (the optimiser's solver figures): Plan.extra
+    extra: dict = field(default_factory=dict)
+    #: account id -> "name (id)" for reasons
+    labels: dict[str, str] = field(default_factory=dict)
+    #: shares per holding and cash per account before any trade (for per-step reports)
+    start_quantity: dict[tuple[str, str], float] = field(default_factory=dict)
+    start_cash: dict[str, float] = field(default_factory=dict)
 
     # --- construction ---------------------------------------------------------------------
 
@@ -111,19 +120,33 @@ class Book:
         if len(taxable_lots):
             ltd = long_term_dates(taxable_lots["holding_start"])
             is_long = (ltd <= h.as_of).to_numpy()
-            for key, g in taxable_lots.groupby(["account", "symbol"], sort=False):
-                idx = g.index
-                pos = taxable_lots.index.get_indexer(idx)
+            # one LotBook per (account, symbol), in order of first appearance, rows in file
+            # order (a stable sort of the group codes, then one split: no per-group pandas)
+            pair = (taxable_lots["account"].astype("str") + "\x1f"
+                    + taxable_lots["symbol"].astype("str"))
+            codes, uniq = pd.factorize(pair.to_numpy(dtype=object), sort=False)
+            order = np.argsort(codes, kind="stable")
+            cuts = np.flatnonzero(np.diff(codes[order])) + 1
+            lot_id = taxable_lots["lot_id"].fillna("").to_numpy(dtype=object)
+            acquired = taxable_lots["acquired"].to_numpy()
+            hstart = taxable_lots["holding_start"].to_numpy()
+            qty_all = taxable_lots["quantity"].to_numpy(dtype=float)
+            bps = (taxable_lots["cost_basis"] / taxable_lots["quantity"]).to_numpy(dtype=float)
+            bad = untrusted or set()
+            for name, pos in zip(uniq, np.split(order, cuts), strict=True):
+                a, _, sym = str(name).partition("\x1f")
+                key = (a, sym)
                 lots[key] = LotBook(
-                    lot_id=g["lot_id"].fillna("").to_numpy(dtype=object),
-                    acquired=g["acquired"].to_numpy(),
-                    holding_start=g["holding_start"].to_numpy(),
-                    quantity=g["quantity"].to_numpy(dtype=float).copy(),
-                    basis_ps=(g["cost_basis"] / g["quantity"]).to_numpy(dtype=float),
-                    is_long=is_long[pos],
-                    trusted=key not in (untrusted or set()),
+                    lot_id=lot_id[pos], acquired=acquired[pos], holding_start=hstart[pos],
+                    quantity=qty_all[pos].copy(), basis_ps=bps[pos], is_long=is_long[pos],
+                    trusted=key not in bad,
                 )
-        return cls(h, options, treatment, types, holdings, cash, lots)
+        labels = {a: (f"{n} ({a})" if isinstance(n, str) else a)
+                  for a, n in zip(h.accounts["account"], h.accounts["name"], strict=True)}
+        return cls(h, options, treatment, types, holdings, cash, lots,
+                   contributions=dict(contributions), labels=labels,
+                   start_quantity={k: hd.quantity for k, hd in holdings.items()},
+                   start_cash=dict(cash))
 
     # --- measures ---------------------------------------------------------------------------
 

@@ -54,9 +54,7 @@ def abs_drift(book: Book, targets: pd.Series) -> float:
 
 
 def _label(book: Book, account: str) -> str:
-    acc = book.household.accounts.set_index("account")
-    name = acc.loc[account, "name"] if account in acc.index else None
-    return f"{name} ({account})" if isinstance(name, str) else account
+    return book.labels.get(account, account)
 
 
 def step_cash(book: Book, guard: Guard, targets: pd.Series, step: int = 1) -> None:
@@ -237,7 +235,9 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates
     proceeds: dict[str, float] = {}
     for o in sorted(need_sell, key=lambda c: -need_sell[c]):
         amount = need_sell[o]
-        cands = []  # (key, order within lots) across taxable accounts holding o
+        # candidate lots across taxable accounts holding o, as arrays (one pass per holding)
+        parts = []  # (tax per dollar, term flag, holding, lot index, gain/share, price)
+        keys: list[tuple[str, str]] = []
         for (a, sym), lb in book.lots.items():
             if book.treatment[a] != "taxable" or sym in opts.do_not_sell:
                 continue
@@ -253,27 +253,41 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates
             rate = np.where(long_, rates["long_term"], rates["short_term"])
             tpd = rate * gain_ps / hd.price
             loss_blocked = guard.loss_sale_blocked(sym)
-            for i in range(len(lb.quantity)):
-                if lb.quantity[i] <= _EPS:
-                    continue
-                if np.isnan(gain_ps[i]):
+            live = lb.quantity > _EPS
+            nobasis = live & np.isnan(gain_ps)
+            washed = live & (gain_ps < 0) & bool(loss_blocked)
+            for i in np.flatnonzero(nobasis | washed):  # notes in lot order
+                if nobasis[i]:
                     notes.append(f"lot {lb.lot_id[i]} of {sym} in {a} has no cost basis: "
                                  "not sold")
-                    continue
-                if gain_ps[i] > 0 and not long_[i] and not opts.allow_short_term_gains:
-                    continue
-                if gain_ps[i] < 0 and loss_blocked:
+                else:
                     notes.append(f"lot {lb.lot_id[i]} of {sym} in {a} not sold at a loss: "
                                  f"it would be a wash sale ({loss_blocked})")
-                    continue
-                cands.append((tpd[i], 0 if long_[i] else 1, a, sym, i, gain_ps[i], hd.price))
-        cands.sort()
+            ok = live & ~nobasis & ~washed
+            if not opts.allow_short_term_gains:
+                ok &= ~((gain_ps > 0) & ~long_)
+            idx = np.flatnonzero(ok)
+            if len(idx):
+                parts.append((tpd[idx], np.where(long_[idx], 0, 1), np.full(len(idx),
+                              len(keys)), idx, gain_ps[idx], np.full(len(idx), hd.price)))
+                keys.append((a, sym))
+        if parts:
+            c_tpd, c_term, c_hold, c_i, c_gain, c_price = (np.concatenate(x) for x in zip(
+                *parts, strict=True))
+            rank = np.empty(len(keys), dtype=np.int64)  # ties: account, symbol, lot order
+            rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+            order = np.lexsort((c_i, rank[c_hold], c_term, c_tpd))
+            cands = zip(c_hold[order], c_i[order], c_gain[order], c_price[order], strict=True)
+        else:
+            cands = iter(())
         takes: dict[tuple[str, str], np.ndarray] = {}
         picked: dict[tuple[str, str], list[int]] = {}
         raised = 0.0
-        for _, _, a, sym, i, gps, price in cands:
+        for h_ix, i, gps, price in cands:
             if raised >= amount - 0.005:
                 break
+            a, sym = keys[h_ix]
+            i, gps, price = int(i), float(gps), float(price)
             lb = book.lots[(a, sym)]
             q = min(lb.quantity[i], (amount - raised) / price)
             if opts.whole_shares:

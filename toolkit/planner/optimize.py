@@ -1,0 +1,862 @@
+"""The optimal planner: one program over every lot, holding and buy, solved with HiGHS.
+
+:func:`optimize` (``plan(mode="optimal")``) chooses all trades at once, weighing the tax of
+each lot against the drift it removes and where each class ends up. It leaves its trades in the
+:class:`~toolkit.planner._book.Book` (step 0), so the plan, its exact tax and its reports are
+built exactly as for the waterfall.
+
+The program (money in dollars, trades in shares)
+------------------------------------------------
+Variables
+    shares sold of each taxable lot that may be sold; shares sold of each holding (a taxable
+    holding's is the sum of its lots'); shares bought of each eligible fund in each account
+    (the fund :meth:`Guard.fund_for` prefers, the account's own holdings of the class, and one
+    fund of another substantially-identical group, so that a loss can be harvested and the
+    class kept); each class's final deviation from target, above and below, split at the
+    band edge; the year's net short- and long-term gains on the tax curves, and the netting
+    of losses against them.
+Constraints
+    cash per account: start cash + contribution + sales - buys >= the cash floor (no money
+    moves between accounts); no position or lot oversold; menus, ``do_not_buy``,
+    ``do_not_sell``, untrusted holdings and lots without a basis are not traded;
+    short-term gains only with ``allow_short_term_gains``; the net gain added at most
+    ``gains_budget``; every class inside its band when ``within_band``, or no further from
+    target than ``match_drift``; recent trades as bounds: nothing is bought in a group sold
+    at a loss in the last 30 days, and no loss lot is sold in a group bought in the last 30
+    days or bought by a planned contribution.
+Wash sales in the plan
+    A buy and a loss sale in one substantially-identical group cannot both happen. With
+    ``wash_binaries`` one binary ``y_g`` per group that has both: loss-lot shares sold
+    <= their shares x ``y_g`` and dollars bought <= M x (1 - ``y_g``), M = what the buying
+    accounts can spend (cash above the floor plus everything they could sell). Without them
+    the program is an LP: it is solved, loss sales are forbidden in every group the solution
+    buys, and it is solved again until no group has both: the plan never washes, but may keep
+    a buy where harvesting the loss and buying another group's fund would have been cheaper.
+Objective
+    tax + ``lambda_drift`` x (deviation above + below target) + ``lambda_band`` x deviation
+    outside the band + location penalty + ``trade_cost`` x dollars traded.
+Tax
+    The year's netting (Schedule D) with the household's realised gains and carryforwards as
+    constants: short-term losses offset short-term gains, then long-term gains; long-term
+    losses offset long-term gains, then short-term gains; what remains is deducted up to the
+    $3,000 / $1,500 limit (IRC §1211(b)), the rest carried forward (worth 0 now). The net
+    gains left are taxed on convex piecewise-linear curves from the exact engine
+    (:mod:`toolkit.planner._taxcurve`: bracket edges, the 0%/15% ceilings and the NIIT
+    threshold are breakpoints). With ``exact_netting`` three binaries enforce that order and
+    the deduction is worth the exact ordinary-rate saving. Without them the netting is a
+    linear program in which the deduction is worth the smallest of that saving and the
+    lowest gain rate (so losses always offset gains before they are deducted) and a long-term
+    loss cannot offset a short-term gain (both conservative: a loss is never valued more
+    than it is worth, only sometimes less). In both, the two curves are separate: long-term
+    gains are not stacked on top of the plan's short-term gains (an understatement when a
+    plan realises large gains of both kinds). None of this is the plan's reported tax: that
+    is :func:`toolkit.tax.gains_tax` of the chosen lots, computed by the planner afterwards.
+Location penalty
+    dollars of each class bought (sold) in an account of each treatment cost (earn)
+    ``lambda_location`` x :func:`location_cost`: a per-dollar yearly drag derived from the
+    placement scores (:mod:`toolkit.planner._placement`), a seam for the drag the location
+    module computes.
+Whole shares
+    With ``whole_shares`` the fractional program is solved first; then every traded
+    holding and fund may move only to the whole numbers of shares from ``floor(x) - 1`` to
+    ``floor(x) + 1`` around its fractional value ``x`` (a whole position may always be sold),
+    what was not traded stays untraded, and that small MIP is solved ("the integer
+    neighbourhood"; widened by one more share if infeasible). The
+    distance from the fractional optimum (objective and exact tax) is in
+    ``plan.extra["whole_shares"]`` and a note.
+
+The solver status, objective, proven MIP gap and time are in ``plan.extra["solver"]``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit.errors import PlanningError
+from toolkit.planner._book import _EPS, Book
+from toolkit.planner._guard import Guard
+from toolkit.planner._highs import Program, Solution
+from toolkit.planner._placement import SCORES
+from toolkit.planner._placement import reason as place_reason
+from toolkit.planner._taxcurve import tax_curves
+from toolkit.schema import UNCLASSIFIED
+
+__all__ = ["LOCATION_DRAG_PER_POINT", "cheapest_within_band", "location_cost", "optimize"]
+
+#: Yearly drag (fraction of the dollars placed) of one placement-score point below a class's
+#: best home: 0.1% a year, the order of the tax drag of holding taxable bonds in a taxable
+#: account instead of an IRA at a 4% yield and a 25% rate. A stand-in until the location
+#: module's drag replaces :func:`location_cost`.
+LOCATION_DRAG_PER_POINT = 0.001
+#: Per-dollar cost that makes the solver prefer the first eligible fund over the others.
+_RANK_COST = 1e-7
+_SKIP = ("cash", UNCLASSIFIED)
+
+
+def location_cost(asset_class: str, treatment: str) -> float:
+    """Yearly location drag of one dollar of ``asset_class`` in an account of ``treatment``.
+
+    Parameters
+    ----------
+    asset_class : str
+    treatment : {"taxable", "tax_deferred", "tax_free"}
+
+    Returns
+    -------
+    float
+        Fraction per year: :data:`LOCATION_DRAG_PER_POINT` times the placement-score points
+        below the class's best treatment (0 in its best home, and for unknown classes).
+    """
+    s = SCORES.get(asset_class)
+    if not s:
+        return 0.0
+    return LOCATION_DRAG_PER_POINT * (max(s.values()) - s.get(treatment, max(s.values())))
+
+
+def _money(x: float) -> str:
+    return f"${x:,.0f}"
+
+
+@dataclass
+class _Model:
+    """The program and what its columns mean."""
+
+    prog: Program
+    sell_keys: list  # (account, symbol) per sellable holding
+    sell_col: np.ndarray
+    sell_price: np.ndarray
+    sell_ub: np.ndarray
+    sell_qty: np.ndarray  # shares held
+    lot_col: np.ndarray  # per sellable lot
+    lot_hold: np.ndarray  # index into sell_keys
+    lot_pos: np.ndarray  # position in its LotBook
+    lot_gain: np.ndarray  # gain per share (dollars)
+    lot_long: np.ndarray
+    buy_keys: list  # (account, symbol, class)
+    buy_col: np.ndarray
+    buy_price: np.ndarray
+    buy_ub: np.ndarray
+    binaries: np.ndarray  # wash y_g and netting z columns
+    wash_groups: dict  # group -> (loss lot indices, buy indices, y column or None)
+    buy_whole: np.ndarray  # the fund's price is known (whole shares apply)
+    binaries: np.ndarray  # wash y_g and netting z columns
+    wash_groups: dict  # group -> (loss lot indices, buy indices, y column or None)
+    sc_cols: np.ndarray  # semi-continuous trade columns
+    sc_lb: np.ndarray
+    classes: list[str]
+    dev_cols: tuple  # dp1, dp2, dn1, dn2 column arrays, one per class
+    total: float
+    netting: np.ndarray  # the netting binaries
+    tax_cols: dict  # name -> column(s)
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _eligible(book: Book, guard: Guard, account: str, asset_class: str) -> list[str]:
+    """Funds ``account`` may buy for ``asset_class``: preferred, held, one other group."""
+    first = guard.fund_for(account, asset_class)
+    if first is None:
+        return []
+    out = [first]
+    for hd in book.held(account, asset_class):
+        if hd.symbol not in out and guard.can_buy(account, hd.symbol):
+            out.append(hd.symbol)
+    groups = {guard.group(s) for s in out}
+    for n, sym in enumerate(guard._candidates(account, asset_class)):
+        if n > 40:
+            break
+        if sym in out or guard.group(sym) in groups:
+            continue
+        if guard.can_buy(account, sym):
+            out.append(sym)
+            break
+    return out
+
+
+def _build(book: Book, targets: pd.Series, profile, guard: Guard) -> _Model:
+    opts = book.options
+    notes: list[str] = []
+    prog = Program()
+    master = book.household.securities
+    cv = book.class_values()
+    total = sum(cv.values())
+    accounts = list(book.cash)
+    acc_ix = {a: i for i, a in enumerate(accounts)}
+    labels = _labels(book)
+
+    # --- sellable holdings and lots -----------------------------------------------------------
+    from toolkit.planner.waterfall import deficits
+
+    need = deficits(book, targets)
+
+    def overweight(classes: dict) -> bool:
+        return sum(w * need.get(c, 0.0) for c, w in classes.items()) < -0.5
+
+    sell_keys, sell_price, sell_ub, sell_cls = [], [], [], []
+    lot_parts = []  # (holding index, positions, q, gain/share, is_long)
+    for (a, sym), hd in book.holdings.items():
+        if hd.quantity <= _EPS or not (hd.price == hd.price and hd.price > 0):
+            continue
+        if UNCLASSIFIED in hd.classes or sym in opts.do_not_sell:
+            continue
+        if book.treatment[a] == "taxable":
+            lb = book.lots.get((a, sym))
+            say = overweight(hd.classes)
+            if lb is None:
+                if say:
+                    notes.append(f"{sym} in {a} not sold: no tax lots, so its gain is unknown")
+                continue
+            if not lb.trusted:
+                if say:
+                    notes.append(f"{sym} in {a} not sold: its lots do not reconcile with the "
+                                 "position (allow_untrusted=True to sell anyway)")
+                continue
+            gain = hd.price - lb.basis_ps
+            ok = lb.quantity > _EPS
+            nobasis = ok & ~np.isfinite(gain)
+            for i in np.flatnonzero(nobasis) if say else ():
+                notes.append(f"lot {lb.lot_id[i]} of {sym} in {a} has no cost basis: not sold")
+            ok &= np.isfinite(gain)
+            if not opts.allow_short_term_gains:
+                ok &= ~((gain > 0) & ~lb.is_long)
+            blocked = guard.loss_sale_blocked(sym) if guard.enabled else None
+            if blocked and guard.group(sym) in guard.recent_buy_groups:
+                hit = ok & (gain < 0)
+                if hit.any() and say:
+                    notes.append(f"loss lots of {sym} in {a} not sold: it would be a wash sale "
+                                 f"({blocked})")
+                ok &= ~(gain < 0)
+            pos = np.flatnonzero(ok)
+            if not len(pos):
+                continue
+            ub = min(hd.quantity, float(lb.quantity[pos].sum()))
+            lot_parts.append((len(sell_keys), pos, lb.quantity[pos], gain[pos], lb.is_long[pos]))
+        else:
+            ub = hd.quantity
+        sell_keys.append((a, sym))
+        sell_price.append(hd.price)
+        sell_ub.append(ub)
+        sell_cls.append(hd.classes)
+    sell_price = np.array(sell_price, dtype=float)
+    sell_ub = np.array(sell_ub, dtype=float)
+    n_sell = len(sell_keys)
+    sell_acc = np.array([acc_ix[a] for a, _ in sell_keys], dtype=np.int64)
+    sell_treat = [book.treatment[a] for a, _ in sell_keys]
+
+    # capacity of each account: cash above the floor plus everything it could sell
+    floors = np.array([opts.floor(a) for a in accounts])
+    cash0 = np.array([book.cash[a] for a in accounts])
+    sellable = np.bincount(sell_acc, weights=sell_ub * sell_price, minlength=len(accounts))
+    for i, a in enumerate(accounts):
+        if cash0[i] + sellable[i] < floors[i] - 0.005:
+            need = floors[i] - cash0[i]
+            raise PlanningError(
+                f"account {labels[a]} must raise {_money(need)} of cash (withdrawal or cash "
+                f"floor) but can sell at most {_money(sellable[i])} (restrictions, untrusted "
+                "lots, wash-sale guard or short-term gains); lower the withdrawal or the floor")
+    cap = np.maximum(cash0 - floors, 0.0) + sellable
+
+    # --- buys -----------------------------------------------------------------------------------
+    tgt = {c: float(w) for c, w in targets.items()}
+    want = [c for c, w in tgt.items() if w > 0 and c not in _SKIP]
+    buy_keys, buy_price, buy_rank, buy_cls, buy_whole = [], [], [], [], []
+    seen = set()
+    for a in accounts:
+        if cap[acc_ix[a]] <= 0.005:
+            continue
+        for c in want:
+            for rank, f in enumerate(_eligible(book, guard, a, c)):
+                if (a, f) in seen:
+                    continue
+                seen.add((a, f))
+                p = book.price_of(f)
+                w = master.weights(f)
+                if UNCLASSIFIED in w:
+                    w = {c: 1.0}
+                buy_keys.append((a, f, c))
+                buy_whole.append(p == p and p > 0)
+                buy_price.append(p if p == p and p > 0 else 1.0)
+                buy_rank.append(rank)
+                buy_cls.append(w)
+    buy_price = np.array(buy_price, dtype=float)
+    n_buy = len(buy_keys)
+    buy_acc = np.array([acc_ix[a] for a, _, _ in buy_keys], dtype=np.int64)
+    buy_ub = cap[buy_acc] / buy_price if n_buy else np.zeros(0)
+
+    # --- trade columns --------------------------------------------------------------------------
+    def loc(classes: dict, treat: str) -> float:
+        return sum(w * location_cost(c, treat) for c, w in classes.items())
+
+    lam_loc = opts.lambda_location
+    sell_cost = sell_price * (opts.trade_cost - lam_loc * np.array(
+        [loc(k, t) for k, t in zip(sell_cls, sell_treat, strict=True)]))
+    buy_cost = buy_price * (opts.trade_cost + _RANK_COST * np.array(buy_rank, dtype=float)
+                            + lam_loc * np.array([loc(k, book.treatment[a]) for k, (a, _, _)
+                                                  in zip(buy_cls, buy_keys, strict=True)]))
+    sc = opts.min_trade > 0
+    sell_col = prog.cols(n_sell, 0.0, sell_ub, sell_cost, 2 if sc else 0)
+    buy_col = prog.cols(n_buy, 0.0, buy_ub, buy_cost, 2 if sc else 0)
+    sc_cols = np.r_[sell_col, buy_col] if sc else np.zeros(0, dtype=np.int64)
+    sc_lb = (opts.min_trade + 0.01) / np.r_[sell_price, buy_price] if sc else np.zeros(0)
+    if sc:  # semi-continuous: 0 or at least min_trade dollars
+        prog.lb[-2] = sc_lb[:n_sell].copy()
+        prog.lb[-1] = sc_lb[n_sell:].copy()
+        prog.ub[-2] = np.maximum(sell_ub, sc_lb[:n_sell])
+        prog.ub[-1] = np.maximum(buy_ub, sc_lb[n_sell:])
+
+    # --- lots -----------------------------------------------------------------------------------
+    if lot_parts:
+        lot_hold = np.concatenate([np.full(len(p[1]), p[0]) for p in lot_parts])
+        lot_pos = np.concatenate([p[1] for p in lot_parts])
+        lot_q = np.concatenate([p[2] for p in lot_parts])
+        lot_gain = np.concatenate([p[3] for p in lot_parts])
+        lot_long = np.concatenate([p[4] for p in lot_parts]).astype(bool)
+    else:
+        lot_hold = lot_pos = np.zeros(0, dtype=np.int64)
+        lot_q = lot_gain = np.zeros(0)
+        lot_long = np.zeros(0, dtype=bool)
+    lot_col = prog.cols(len(lot_q), 0.0, lot_q, 0.0)
+    if len(lot_q):  # a taxable holding's shares sold = its lots' shares sold
+        holds = np.unique(lot_hold)
+        r = {h: k for k, h in enumerate(holds)}
+        loc_rows = np.array([r[h] for h in lot_hold])
+        prog.rows(np.zeros(len(holds)), np.zeros(len(holds)),
+                  np.r_[np.arange(len(holds)), loc_rows],
+                  np.r_[sell_col[holds], lot_col], np.r_[np.ones(len(holds)), -np.ones(len(
+                      lot_col))], count=len(holds))
+
+    # --- cash per account -------------------------------------------------------------------
+    prog.rows(floors - cash0, np.full(len(accounts), math.inf),
+              np.r_[sell_acc, buy_acc], np.r_[sell_col, buy_col],
+              np.r_[sell_price, -buy_price], count=len(accounts))
+
+    # --- classes: final deviation from target -----------------------------------------------------
+    classes = [c for c in dict.fromkeys([*tgt, *cv, *(c for w in buy_cls for c in w)])
+               if c != UNCLASSIFIED]
+    cix = {c: k for k, c in enumerate(classes)}
+    t_arr = np.array([tgt.get(c, 0.0) for c in classes])
+    band = opts.band
+    hw = band.half_width(pd.Series(t_arr, index=classes)).to_numpy()
+    lower = np.maximum(t_arr - hw, 0.0)
+    upper = t_arr + hw
+    pen_up = (upper - t_arr) * total if opts.to == "band" else np.zeros(len(classes))
+    pen_dn = (t_arr - lower) * total if opts.to == "band" else np.zeros(len(classes))
+    lam_d, lam_b = opts.lambda_drift, opts.lambda_band
+    nc = len(classes)
+    dp1 = prog.cols(nc, 0.0, pen_up, lam_d)
+    dp2 = prog.cols(nc, 0.0, math.inf, lam_d + lam_b)
+    dn1 = prog.cols(nc, 0.0, pen_dn, lam_d)
+    dn2 = prog.cols(nc, 0.0, math.inf, lam_d + lam_b)
+    ri, rj, rv = [], [], []
+    cash_k = cix["cash"]
+    for k, (classes_h, p) in enumerate(zip(sell_cls, sell_price, strict=True)):
+        for c, w in classes_h.items():
+            if c in cix:
+                ri.append(cix[c])
+                rj.append(sell_col[k])
+                rv.append(-w * p)
+        ri.append(cash_k)
+        rj.append(sell_col[k])
+        rv.append(p)
+    for k, (classes_b, p) in enumerate(zip(buy_cls, buy_price, strict=True)):
+        for c, w in classes_b.items():
+            if c in cix:
+                ri.append(cix[c])
+                rj.append(buy_col[k])
+                rv.append(w * p)
+        ri.append(cash_k)
+        rj.append(buy_col[k])
+        rv.append(-p)
+    ks = np.arange(nc)
+    ri += [*ks, *ks, *ks, *ks]
+    rj += [*dp1, *dp2, *dn1, *dn2]
+    rv += [-1.0] * (2 * nc) + [1.0] * (2 * nc)
+    rhs = np.array([t_arr[k] * total - cv.get(c, 0.0) for k, c in enumerate(classes)])
+    prog.rows(rhs, rhs, ri, rj, rv, count=nc)
+    dev_cols = (dp1, dp2, dn1, dn2)
+
+    def dev_rows(lo: np.ndarray, hi: np.ndarray) -> None:
+        prog.rows(lo, hi, np.r_[ks, ks, ks, ks], np.r_[dp1, dp2, dn1, dn2],
+                  np.r_[np.ones(2 * nc), -np.ones(2 * nc)], count=nc)
+
+    if opts.within_band:
+        hi = (upper - t_arr) * total
+        floors_total = float(floors.sum())
+        hi[cash_k] = max(hi[cash_k], floors_total - t_arr[cash_k] * total)
+        lo = (lower - t_arr) * total
+        margin = np.minimum(1e-9 * total, (hi - lo) / 4)  # stay clear of the band's edges
+        dev_rows(lo + margin, hi - margin)
+    if opts.match_drift is not None:
+        tol = max(0.5, 1e-7 * total)
+        m = np.array([opts.match_drift.get(c, 0.0) for c in classes]) * total + tol
+        dev_rows(-m, m)
+
+    # --- tax ------------------------------------------------------------------------------------
+    netting, tax_cols = _tax(prog, profile, opts, lot_col, lot_gain, lot_long)
+    binaries = list(netting)
+
+    # --- gains budget -----------------------------------------------------------------------------
+    if opts.gains_budget is not None and len(lot_col):
+        prog.row(-math.inf, float(opts.gains_budget), lot_col, lot_gain)
+
+    # --- wash sales within the plan ---------------------------------------------------------------
+    wash_groups: dict[str, Any] = {}
+    if guard.enabled and len(lot_col) and n_buy:
+        loss = np.flatnonzero(lot_gain < 0)
+        lot_sym = np.array([sell_keys[h][1] for h in lot_hold], dtype=object)
+        lg: dict[str, list[int]] = {}
+        for i in loss:
+            lg.setdefault(guard.group(lot_sym[i]), []).append(int(i))
+        bg: dict[str, list[int]] = {}
+        for k, (_, f, _) in enumerate(buy_keys):
+            g = guard.group(f)
+            if g in lg:
+                bg.setdefault(g, []).append(k)
+        for g, bl in bg.items():
+            li = np.array(lg[g])
+            bk = np.array(bl)
+            y = None
+            if opts.wash_binaries:
+                y = int(prog.cols(1, 0.0, 1.0, 0.0, 1)[0])
+                prog.row(-math.inf, 0.0, np.r_[lot_col[li], y], np.r_[np.ones(len(li)),
+                                                                      -lot_q[li].sum()])
+                big = float(cap[np.unique(buy_acc[bk])].sum())
+                prog.row(-math.inf, big, np.r_[buy_col[bk], y], np.r_[buy_price[bk], big])
+                binaries.append(y)
+            wash_groups[g] = (li, bk, y)
+
+    return _Model(
+        prog=prog, sell_keys=sell_keys, sell_col=sell_col, sell_price=sell_price,
+        sell_ub=sell_ub, sell_qty=np.array([book.holdings[k].quantity for k in sell_keys],
+                                           dtype=float),
+        lot_col=lot_col, lot_hold=lot_hold, lot_pos=lot_pos,
+        lot_gain=lot_gain, lot_long=lot_long, buy_keys=buy_keys, buy_col=buy_col,
+        buy_price=buy_price, buy_ub=buy_ub, buy_whole=np.array(buy_whole, dtype=bool),
+        binaries=np.array(binaries, dtype=np.int64), wash_groups=wash_groups, sc_cols=sc_cols,
+        sc_lb=sc_lb, classes=classes, dev_cols=dev_cols, total=total,
+        netting=np.array(netting, dtype=np.int64), tax_cols=tax_cols,
+        notes=list(dict.fromkeys(notes)),
+        counts={"lots": int(len(lot_col)), "holdings": n_sell, "buys": n_buy,
+                "classes": nc, "wash_groups": len(wash_groups)})
+
+
+def _tax(prog: Program, profile, opts, lot_col, lot_gain, lot_long) -> tuple[list[int], dict]:
+    """Tax columns and rows (module docstring, "Tax").
+
+    Returns the netting binaries and the tax columns by name.
+    """
+    pos = lot_gain > 0
+    neg = lot_gain < 0
+    rs, rl = float(profile.realized_short_term), float(profile.realized_long_term)
+    base_ps, base_pl = max(rs, 0.0), max(rl, 0.0)
+    base_ns = max(-rs, 0.0) + float(profile.carryforward_short_term)
+    base_nl = max(-rl, 0.0) + float(profile.carryforward_long_term)
+    lot_q = _col_ub(prog, lot_col)
+    gps = base_ps + float((lot_gain * lot_q)[pos & ~lot_long].sum())
+    gpl = base_pl + float((lot_gain * lot_q)[pos & lot_long].sum())
+    gns = base_ns - float((lot_gain * lot_q)[neg & ~lot_long].sum())
+    gnl = base_nl - float((lot_gain * lot_q)[neg & lot_long].sum())
+    curves = tax_curves(profile, short_term_max=gps, long_term_max=gpl)
+    exact = opts.exact_netting
+    rd = curves.deduction_rate if exact else min(
+        curves.deduction_rate, float(curves.short_term.slopes[0]),
+        float(curves.long_term.slopes[0]))
+    xs = prog.cols(len(curves.short_term.slopes), 0.0, curves.short_term.lengths,
+                   curves.short_term.slopes)
+    xl = prog.cols(len(curves.long_term.slopes), 0.0, curves.long_term.lengths,
+                   curves.long_term.slopes)
+    u_ss, u_sl, u_ll, u_ls, m_s, m_l, w_s, w_l = prog.cols(8, 0.0, math.inf, 0.0)
+    prog.cost[-1][4:6] = -rd
+    if not exact:
+        prog.ub[-1][3] = 0.0  # a long-term loss cannot offset a short-term gain (conservative)
+    st = ~lot_long
+    lt = lot_long
+    # short-term gains left = ST gains - ST losses and LT losses set against them
+    prog.row(base_ps, base_ps, np.r_[xs, u_ss, u_ls, lot_col[pos & st]],
+             np.r_[np.ones(len(xs)), 1.0, 1.0, -lot_gain[pos & st]])
+    prog.row(base_pl, base_pl, np.r_[xl, u_ll, u_sl, lot_col[pos & lt]],
+             np.r_[np.ones(len(xl)), 1.0, 1.0, -lot_gain[pos & lt]])
+    # every loss is used: against gains, deducted, or carried forward
+    prog.row(base_ns, base_ns, np.r_[u_ss, u_sl, m_s, w_s, lot_col[neg & st]],
+             np.r_[1.0, 1.0, 1.0, 1.0, lot_gain[neg & st]])
+    prog.row(base_nl, base_nl, np.r_[u_ll, u_ls, m_l, w_l, lot_col[neg & lt]],
+             np.r_[1.0, 1.0, 1.0, 1.0, lot_gain[neg & lt]])
+    lim = curves.loss_limit
+    cols = {"short_term": xs, "long_term": xl, "deducted": np.array([m_s, m_l]),
+            "curves": curves, "deduction_rate": rd}
+    if not exact:
+        prog.row(-math.inf, lim, [m_s, m_l], [1.0, 1.0])
+        return [], cols
+    z_s, z_l, z_d = (int(j) for j in prog.cols(3, 0.0, 1.0, 0.0, 1))
+    big_s, big_l = max(gps, 1.0), max(gpl, 1.0)
+    # ST losses reach LT gains only once ST gains are all offset (and LT losses ST gains)
+    prog.row(-math.inf, 0.0, [u_sl, z_s], [1.0, -max(min(gns, gpl), 1.0)])
+    prog.row(-math.inf, big_s, np.r_[xs, z_s], np.r_[np.ones(len(xs)), big_s])
+    prog.row(-math.inf, 0.0, [u_ls, z_l], [1.0, -max(min(gnl, gps), 1.0)])
+    prog.row(-math.inf, big_l, np.r_[xl, z_l], np.r_[np.ones(len(xl)), big_l])
+    # a loss is deducted only once every gain is offset
+    prog.row(-math.inf, 0.0, [m_s, m_l, z_d], [1.0, 1.0, -lim])
+    prog.row(-math.inf, big_s + big_l, np.r_[xs, xl, z_d],
+             np.r_[np.ones(len(xs) + len(xl)), big_s + big_l])
+    return [z_s, z_l, z_d], cols
+
+
+def _col_ub(prog: Program, cols: np.ndarray) -> np.ndarray:
+    if not len(cols):
+        return np.zeros(0)
+    ub = np.concatenate(prog.ub)
+    return ub[cols]
+
+
+def _labels(book: Book) -> dict[str, str]:
+    return {a: book.labels.get(a, a) for a in book.cash}
+
+
+# --- solving -------------------------------------------------------------------------------------
+
+
+def _fail(sol: Solution, opts, what: str = "") -> PlanningError:
+    """A clear error for a program HiGHS could not solve."""
+    status = sol.status
+    if "nfeasible" in status:
+        asks = []
+        if opts.within_band:
+            asks.append(f"every class within the band ({opts.band.label()})")
+        if opts.match_drift is not None:
+            asks.append("the final drift of the plan to match")
+        if asks:
+            return PlanningError(
+                f"no plan reaches {' and '.join(asks)}{what}: restrictions (menus, do-not "
+                "lists, untrusted lots), the wash-sale guard, short-term gains, the gains "
+                "budget or cash floors stop it; use within_band=False to get as close as "
+                "possible at the least tax")
+        return PlanningError(f"the optimiser found no feasible plan{what} (HiGHS: {status}); "
+                             "check cash floors, withdrawals and restrictions")
+    if "ime limit" in status:
+        return PlanningError(
+            f"the optimiser stopped at its time limit ({opts.time_limit:g} s) without a plan"
+            f"{what}; raise time_limit, or use wash_binaries=False and exact_netting=False "
+            "for a linear program")
+    return PlanningError(f"the optimiser failed{what} (HiGHS: {status})")
+
+
+def _polish(model: _Model, x: np.ndarray, integer_cols: np.ndarray) -> Solution | None:
+    """Fix the binaries (and ``integer_cols``) at their rounded values and solve the LP left.
+
+    Removes the big-M leakage of a MIP solution (a buy of a few cents beside a harvested
+    loss) and gives an exact vertex. Returns None when the LP fails (the MIP solution is
+    kept).
+    """
+    prog = model.prog
+    fixed = np.r_[model.binaries, integer_cols].astype(np.int64)
+    if model.prog.is_mip:
+        sc = model.sc_cols
+        if len(sc):
+            on = x[sc] > 0.5 * model.sc_lb
+            prog.set_bounds(sc[~on], 0.0, 0.0)
+            prog.set_bounds(sc[on], model.sc_lb[on], np.concatenate(prog.ub)[sc[on]])
+            prog.set_kind(sc, 0)
+    if len(fixed):
+        v = np.round(x[fixed])
+        prog.set_bounds(fixed, v, v)
+        prog.set_kind(fixed, 0)
+    sol = prog.solve()
+    return sol if sol.ok else None
+
+
+def _whole_shares(model: _Model, x: np.ndarray, opts, widen: int) -> None:
+    """Restrict every trade to the whole shares either side of ``x`` (module docstring).
+
+    Each trade may take any whole number of shares from one below the whole part of its
+    fractional value to one above it (``floor(x) - 1`` to ``floor(x) + 1``: rounding down,
+    up, or one further when cash or the band needs it); a sale that reaches into the last
+    fraction of a position sells the whole position (a fractional remainder can always be
+    sold). ``widen`` adds that many shares either side.
+    """
+    prog = model.prog
+    ub_all = np.concatenate(prog.ub)
+    n_sell = len(model.sell_col)
+    cols = np.r_[model.sell_col, model.buy_col]
+    whole = np.r_[np.ones(n_sell, dtype=bool), model.buy_whole]
+    price = np.r_[model.sell_price, model.buy_price]
+    v = x[cols]
+    zero = v <= 1e-9
+    lo = np.maximum(np.floor(v + 1e-9) - 1.0 - widen, 0.0)
+    hi = np.floor(v + 1e-9) + 1.0 + widen
+    if opts.min_trade > 0:
+        least = np.ceil((opts.min_trade + 0.01) / price - 1e-9)
+        lo = np.where(zero, 0.0, np.maximum(lo, least))
+        hi = np.maximum(hi, lo)
+    fix0 = zero & (widen == 0)
+    prog.set_bounds(cols[fix0], 0.0, 0.0)
+    ints = []
+    for k in np.flatnonzero(~fix0 & whole):
+        j = cols[k]
+        q = ub_all[j]
+        if hi[k] > q + 1e-9:
+            if k < n_sell and abs(q - model.sell_qty[k]) <= 1e-9 and not widen:
+                prog.set_bounds(j, q, q)  # the whole position
+                continue
+            hi[k] = math.floor(q + 1e-9)
+        prog.set_bounds(j, min(lo[k], hi[k]), hi[k])
+        ints.append(j)
+    prog.set_kind(np.array(ints, dtype=np.int64), 1)
+    if len(model.netting):
+        prog.set_bounds(model.netting, 0.0, 1.0)
+        prog.set_kind(model.netting, 1)
+
+
+def _solve(model: _Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
+    prog = model.prog
+    notes: list[str] = []
+    prog.build(time_limit=opts.time_limit, mip_gap=opts.mip_gap)
+    kind = "MIP" if prog.is_mip else "LP"
+    sol = prog.solve()
+    solves, seconds = 1, sol.time
+    if not sol.ok:
+        raise _fail(sol, opts)
+    main = sol
+    if not opts.wash_binaries and model.wash_groups:
+        dropped = []
+        for _ in range(len(model.wash_groups)):
+            x = sol.x
+            hit = [g for g, (li, bk, _) in model.wash_groups.items() if g not in dropped
+                   and x[model.lot_col[li]].sum() > 1e-7 and x[model.buy_col[bk]].sum() > 1e-7]
+            if not hit:
+                break
+            for g in hit:
+                prog.set_bounds(model.lot_col[model.wash_groups[g][0]], 0.0, 0.0)
+                dropped.append(g)
+            sol = prog.solve()
+            solves += 1
+            seconds += sol.time
+            if not sol.ok:
+                raise _fail(sol, opts, " once loss sales in bought groups were dropped")
+        for g in dropped:
+            notes.append(f"loss lots of {g} not sold: the plan buys into that group and a sale "
+                         "would be a wash sale (wash_binaries=False)")
+        main = sol
+    x = sol.x
+    if prog.is_mip:
+        pol = _polish(model, x, np.zeros(0, dtype=np.int64))
+        solves += 1
+        if pol is not None:
+            seconds += pol.time
+            x = pol.x
+            sol = pol
+    info = {"status": main.status, "kind": kind, "objective": float(sol.objective),
+            "mip_gap": float(main.mip_gap), "time": 0.0, "solves": solves,
+            "columns": prog.n, "rows": prog.m, "binaries": int(len(model.binaries)),
+            **model.counts}
+    if "ime limit" in main.status:
+        notes.append(f"the optimiser stopped at its time limit ({opts.time_limit:g} s) with a "
+                     f"proven gap of {main.mip_gap:.2%}: a good plan, perhaps not the cheapest")
+    whole = None
+    if opts.whole_shares:
+        frac_x, frac_obj = x, float(sol.objective)
+        for widen in (0, 1):
+            _whole_shares(model, frac_x, opts, widen)
+            ws = prog.solve()
+            solves += 1
+            seconds += ws.time
+            if ws.ok:
+                break
+        else:
+            raise _fail(ws, opts, " in whole shares")
+        ints = np.r_[model.sell_col, model.buy_col]
+        pol = _polish(model, ws.x, ints)
+        solves += 1
+        if pol is not None:
+            seconds += pol.time
+            ws = pol
+        x = ws.x
+        t_frac = _exact_tax(model, frac_x, profile)
+        t_whole = _exact_tax(model, x, profile)
+        whole = {"objective_fractional": frac_obj, "objective_whole": float(ws.objective),
+                 "objective_difference": float(ws.objective) - frac_obj,
+                 "tax_fractional": t_frac, "tax_whole": t_whole,
+                 "tax_difference": round(t_whole - t_frac, 2), "widened": bool(widen)}
+        notes.append(f"whole shares: tax {t_whole - t_frac:+,.2f} dollars and objective "
+                     f"{ws.objective - frac_obj:+,.2f} against the fractional-share optimum")
+        info["objective"] = float(ws.objective)
+    info["time"] = seconds
+    info["solves"] = solves
+    return x, {"solver": info, **({"whole_shares": whole} if whole else {})}, notes
+
+
+def _exact_tax(model: _Model, x: np.ndarray, profile) -> float:
+    from toolkit.tax.gains import gains_tax
+
+    g = x[model.lot_col] * model.lot_gain
+    st = float(g[~model.lot_long].sum())
+    lt = float(g[model.lot_long].sum())
+    return gains_tax(profile, short_term=st, long_term=lt).total
+
+
+# --- applying ------------------------------------------------------------------------------------
+
+
+def _apply(book: Book, model: _Model, x: np.ndarray, targets: pd.Series) -> None:
+    from toolkit.planner.waterfall import deficits
+
+    opts = book.options
+    d = deficits(book, targets)
+    labels = _labels(book)
+    by_hold: dict[int, np.ndarray] = {}
+    if len(model.lot_col):
+        sold = np.flatnonzero(x[model.lot_col] > 1e-9)
+        for i in sold:
+            by_hold.setdefault(int(model.lot_hold[i]), []).append(int(i))
+    for k, (a, sym) in enumerate(model.sell_keys):
+        sh = float(x[model.sell_col[k]])
+        if sh <= 1e-9:
+            continue
+        hd = book.holdings[(a, sym)]
+        c = ",".join(hd.classes)
+        over = -sum(w * d.get(cl, 0.0) for cl, w in hd.classes.items())
+        lab = labels[a]
+        if book.treatment[a] != "taxable":
+            why = (f"sell {c} (overweight by {_money(over)}) inside {lab}: no tax in a "
+                   "tax-advantaged account" if over > 0.5 else
+                   f"sell {c} inside {lab} to place it in a better account: no tax in a "
+                   "tax-advantaged account")
+            book.sell(a, sym, float(sh * hd.price), step=0, reason=why)
+            continue
+        idx = np.array(by_hold.get(k, []), dtype=np.int64)
+        if not len(idx):
+            continue
+        lb = book.lots[(a, sym)]
+        take = np.zeros(len(lb.quantity))
+        take[model.lot_pos[idx]] = np.minimum(x[model.lot_col[idx]], lb.quantity[
+            model.lot_pos[idx]])
+        order = model.lot_pos[idx][np.argsort(model.lot_gain[idx], kind="stable")]
+        gain = float((take[model.lot_pos[idx]] * model.lot_gain[idx]).sum())
+        if (model.lot_gain[idx] < 0).all():
+            why = f"harvest a {_money(-gain)} loss on {sym} in taxable {lab}"
+            why += (f"; {c} is overweight by {_money(over)}" if over > 0.5 else
+                    ": the proceeds buy a fund that is not substantially identical")
+        elif over > 0.5:
+            why = (f"sell {c} (overweight by {_money(over)}) in taxable {lab}: the lots with "
+                   "the least tax for the drift removed")
+        else:
+            why = f"sell {c} in taxable {lab} to place it in a better account"
+        book.sell(a, sym, 0.0, take=take, order=order, step=0, reason=why)
+    for k, (a, f, c) in enumerate(model.buy_keys):
+        sh = float(x[model.buy_col[k]])
+        if sh <= 1e-9:
+            continue
+        dollars = float(sh * model.buy_price[k])
+        room = book.cash[a] - opts.floor(a)
+        if dollars > room or room - dollars < 0.01:  # solver dust: spend to the cent
+            dollars = max(room, 0.0)
+        under = d.get(c, 0.0)
+        why = place_reason(c, book.treatment[a])
+        lab = labels[a]
+        text = (f"buy {c} (underweight by {_money(under)}) in {lab}" if under > 0.5 else
+                f"buy {c} in {lab} to keep the allocation after the sales")
+        book.buy(a, f, dollars, asset_class=c, step=0,
+                 reason=text + (f": {why}" if why else ""))
+
+
+def _band_notes(book: Book, targets: pd.Series, model: _Model) -> list[str]:
+    from toolkit.planner.waterfall import outside
+
+    ob = outside(book, targets, book.options.band)
+    out = []
+    total = model.total or 1.0
+    step = float(np.r_[model.sell_price, model.buy_price, 0.0].max())
+    for c, r in ob.iterrows():
+        if c == UNCLASSIFIED or not r["outside"]:
+            continue
+        over = (r["current"] - r["upper"]) * total
+        if c == "cash" and book.options.whole_shares and 0 < over <= step * len(book.cash):
+            continue  # cash left over by whole-share rounding
+        out.append(f"{c}: still outside its band after the plan ({r['current']:.2%} against "
+                   f"{r['lower']:.2%}-{r['upper']:.2%}): restrictions, the wash-sale guard, "
+                   "short-term gains or the gains budget stop it, or its tax costs more than "
+                   "lambda_band")
+    return out
+
+
+def optimize(book: Book, targets: pd.Series, profile, rates: Mapping[str, float]) -> list[str]:
+    """Choose every trade at once with HiGHS and leave them in ``book`` (step 0).
+
+    Parameters
+    ----------
+    book : Book
+        The working state (holdings, cash with contributions, taxable lots, options).
+    targets : Series
+        Asset class -> target weight (fractions).
+    profile : TaxProfile
+        The year, with gains realised so far (:func:`toolkit.tax.year_to_date_profile`).
+    rates : mapping
+        Marginal rates at the profile (:func:`toolkit.tax.marginal_rates`); kept for the
+        planner's common signature: the program uses the exact tax curves instead.
+
+    Returns
+    -------
+    list of str
+        Notes: what the plan could not do and why, solver caveats, whole-share distance.
+        Solver figures go to ``book.extra`` (``plan.extra["solver"]``).
+
+    Raises
+    ------
+    PlanningError
+        When no plan meets the hard constraints (withdrawals, floors, ``within_band``,
+        ``match_drift``) or HiGHS fails.
+    """
+    del rates
+    guard = Guard(book, book.contributions)
+    model = _build(book, targets, profile, guard)
+    x, extra, notes = _solve(model, book.options, profile)
+    _apply(book, model, x, targets)
+    book.extra.update(extra)
+    if not book.options.within_band:
+        notes += _band_notes(book, targets, model)
+    return list(dict.fromkeys([*model.notes, *notes]))
+
+
+def cheapest_within_band(household, contributions: Mapping[str, float] | None = None, *,
+                         targets: Mapping[str, float] | None = None, options=None,
+                         **kwargs: Any):
+    """The cheapest plan that gets every class within the band.
+
+    ``plan(mode="optimal")`` with the band as hard constraints and an objective of tax plus
+    the (tiny) trade cost only: no drift or location penalty, so it trades nothing a class
+    inside its band does not need.
+
+    Parameters
+    ----------
+    household : Household
+    contributions : mapping, optional
+        Account id -> new money (+) or withdrawal (−), dollars (default the household's).
+    targets : mapping, optional
+        Class -> weight (default the household's target).
+    options : PlanOptions, optional
+    **kwargs
+        Other :class:`~toolkit.planner.PlanOptions` fields (``band``, ``gains_budget``,
+        ``whole_shares``, ...).
+
+    Returns
+    -------
+    Plan
+        An ``optimal`` plan with ``summary["within_band"]`` True.
+
+    Raises
+    ------
+    PlanningError
+        If no plan can get every class within the band (restrictions, the wash-sale guard,
+        short-term gains, the gains budget or cash floors stop it).
+    """
+    from toolkit.planner import plan
+
+    kw = {"within_band": True, "lambda_drift": 0.0, "lambda_location": 0.0,
+          "lambda_band": 0.0, **kwargs}
+    return plan(household, contributions, mode="optimal", targets=targets, options=options,
+                **kw)
