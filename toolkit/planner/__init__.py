@@ -135,12 +135,10 @@ def _waterfall(book: Book, targets: pd.Series, profile, rates: dict,
     from toolkit.planner import waterfall as w
 
     guard = Guard(book, contributions)
-    w.step_cash(book, guard, targets)
+    notes = w.step_cash(book, guard, targets)
     w.step_tax_advantaged(book, guard, targets)
-    realized = sum(t.get("short_term_gain", 0.0) + t.get("long_term_gain", 0.0)
-                   for t in book.trades if t["side"] == "sell")
-    notes = w.step_taxable(book, guard, targets, book.options.band, rates,
-                           realized_so_far=realized)
+    notes += w.step_taxable(book, guard, targets, book.options.band, rates,
+                            realized_so_far=w._realized(book))
     return list(dict.fromkeys(notes))
 
 

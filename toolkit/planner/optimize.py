@@ -45,9 +45,14 @@ Tax
     threshold are breakpoints). With ``exact_netting`` three binaries enforce that order and
     the deduction is worth the exact ordinary-rate saving. Without them the netting is a
     linear program in which the deduction is worth the smallest of that saving and the
-    lowest gain rate (so losses always offset gains before they are deducted) and a long-term
-    loss cannot offset a short-term gain (both conservative: a loss is never valued more
-    than it is worth, only sometimes less). In both, the two curves are separate: long-term
+    lowest gain rate (so losses always offset gains before they are deducted), a long-term
+    loss cannot offset a short-term gain, and a short-term loss offsets long-term gains only
+    where the short-term rate is never below the long-term one (so short-term gains go
+    first): the plan's own losses are never valued more than they are worth, only sometimes
+    less. One understatement remains: a deduction the household has without the plan (a
+    carryforward, or losses realised earlier in the year) that the plan's gains use up is
+    valued at that lower rate too, so such gains look cheaper by at most (ordinary rate -
+    lowest gain rate) x that deduction. In both, the two curves are separate: long-term
     gains are not stacked on top of the plan's short-term gains (an understatement when a
     plan realises large gains of both kinds). None of this is the plan's reported tax: that
     is :func:`toolkit.tax.gains_tax` of the chosen lots, computed by the planner afterwards.
@@ -87,7 +92,13 @@ from toolkit.planner._placement import reason as place_reason
 from toolkit.planner._taxcurve import tax_curves
 from toolkit.schema import UNCLASSIFIED
 
-__all__ = ["LOCATION_DRAG_PER_POINT", "cheapest_within_band", "location_cost", "optimize"]
+__all__ = [
+    "LOCATION_DRAG_PER_POINT",
+    "cheapest_matching",
+    "cheapest_within_band",
+    "location_cost",
+    "optimize",
+]
 
 #: Yearly drag (fraction of the dollars placed) of one placement-score point below a class's
 #: best home: 0.1% a year, the order of the tax drag of holding taxable bonds in a taxable
@@ -154,6 +165,7 @@ class _Model:
     total: float
     netting: np.ndarray  # the netting binaries
     tax_cols: dict  # name -> column(s)
+    short: dict  # account label -> cash it must raise (withdrawal or floor), dollars
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -261,6 +273,8 @@ def _build(book: Book, targets: pd.Series, profile, guard: Guard) -> _Model:
                 f"floor) but can sell at most {_money(sellable[i])} (restrictions, untrusted "
                 "lots, wash-sale guard or short-term gains); lower the withdrawal or the floor")
     cap = np.maximum(cash0 - floors, 0.0) + sellable
+    short = {labels[a]: float(floors[i] - cash0[i]) for i, a in enumerate(accounts)
+             if floors[i] - cash0[i] > 0.005}
 
     # --- buys -----------------------------------------------------------------------------------
     tgt = {c: float(w) for c, w in targets.items()}
@@ -393,7 +407,7 @@ def _build(book: Book, targets: pd.Series, profile, guard: Guard) -> _Model:
         margin = np.minimum(1e-9 * total, (hi - lo) / 4)  # stay clear of the band's edges
         dev_rows(lo + margin, hi - margin)
     if opts.match_drift is not None:
-        tol = max(0.5, 1e-7 * total)
+        tol = max(0.01, 1e-9 * total)  # a cent: the reference's own rounding
         m = np.array([opts.match_drift.get(c, 0.0) for c in classes]) * total + tol
         dev_rows(-m, m)
 
@@ -440,7 +454,7 @@ def _build(book: Book, targets: pd.Series, profile, guard: Guard) -> _Model:
         buy_price=buy_price, buy_ub=buy_ub, buy_whole=np.array(buy_whole, dtype=bool),
         binaries=np.array(binaries, dtype=np.int64), wash_groups=wash_groups, sc_cols=sc_cols,
         sc_lb=sc_lb, classes=classes, dev_cols=dev_cols, total=total,
-        netting=np.array(netting, dtype=np.int64), tax_cols=tax_cols,
+        netting=np.array(netting, dtype=np.int64), tax_cols=tax_cols, short=short,
         notes=list(dict.fromkeys(notes)),
         counts={"lots": int(len(lot_col)), "holdings": n_sell, "buys": n_buy,
                 "classes": nc, "wash_groups": len(wash_groups)})
@@ -475,6 +489,9 @@ def _tax(prog: Program, profile, opts, lot_col, lot_gain, lot_long) -> tuple[lis
     prog.cost[-1][4:6] = -rd
     if not exact:
         prog.ub[-1][3] = 0.0  # a long-term loss cannot offset a short-term gain (conservative)
+        if curves.long_term.slopes.max() > curves.short_term.slopes.min():
+            # the LP could offset long-term gains before short-term ones: forbid it too
+            prog.ub[-1][1] = 0.0
     st = ~lot_long
     lt = lot_long
     # short-term gains left = ST gains - ST losses and LT losses set against them
@@ -521,9 +538,19 @@ def _labels(book: Book) -> dict[str, str]:
 # --- solving -------------------------------------------------------------------------------------
 
 
-def _fail(sol: Solution, opts, what: str = "") -> PlanningError:
-    """A clear error for a program HiGHS could not solve."""
+def _fail(sol: Solution, opts, what: str = "", short: dict[str, float] | None = None
+          ) -> PlanningError:
+    """A clear error for a program HiGHS could not solve.
+
+    ``short``: account label -> cash it must raise for a withdrawal or floor, dollars.
+    """
     status = sol.status
+    if "nfeasible" in status and short and opts.match_drift is None and not opts.within_band:
+        who = ", ".join(f"{a} must raise {_money(v)}" for a, v in short.items())
+        return PlanningError(
+            f"no feasible plan{what}: {who} of cash (withdrawal or cash floor) but the plan's "
+            "rules (gains budget, short-term gains, wash-sale guard, restrictions) do not let "
+            "it; lower the withdrawal or the floor, or relax those rules")
     if "nfeasible" in status:
         asks = []
         if opts.within_band:
@@ -620,7 +647,7 @@ def _solve(model: _Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
     sol = prog.solve()
     solves, seconds = 1, sol.time
     if not sol.ok:
-        raise _fail(sol, opts)
+        raise _fail(sol, opts, short=model.short)
     main = sol
     if not opts.wash_binaries and model.wash_groups:
         dropped = []
@@ -637,7 +664,8 @@ def _solve(model: _Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
             solves += 1
             seconds += sol.time
             if not sol.ok:
-                raise _fail(sol, opts, " once loss sales in bought groups were dropped")
+                raise _fail(sol, opts, " once loss sales in bought groups were dropped",
+                            short=model.short)
         for g in dropped:
             notes.append(f"loss lots of {g} not sold: the plan buys into that group and a sale "
                          "would be a wash sale (wash_binaries=False)")
@@ -668,7 +696,7 @@ def _solve(model: _Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
             if ws.ok:
                 break
         else:
-            raise _fail(ws, opts, " in whole shares")
+            raise _fail(ws, opts, " in whole shares", short=model.short)
         ints = np.r_[model.sell_col, model.buy_col]
         pol = _polish(model, ws.x, ints)
         solves += 1
@@ -822,14 +850,19 @@ def optimize(book: Book, targets: pd.Series, profile, rates: Mapping[str, float]
     return list(dict.fromkeys([*model.notes, *notes]))
 
 
+#: What "cheapest" means: tax, with a trade cost only large enough to break ties.
+_CHEAPEST = {"lambda_drift": 0.0, "lambda_location": 0.0, "lambda_band": 0.0,
+             "trade_cost": 1e-6}
+
+
 def cheapest_within_band(household, contributions: Mapping[str, float] | None = None, *,
                          targets: Mapping[str, float] | None = None, options=None,
                          **kwargs: Any):
     """The cheapest plan that gets every class within the band.
 
     ``plan(mode="optimal")`` with the band as hard constraints and an objective of tax plus
-    the (tiny) trade cost only: no drift or location penalty, so it trades nothing a class
-    inside its band does not need.
+    a trade cost of $0.000001 per dollar (to break ties): no drift or location penalty, so it
+    trades nothing a class inside its band does not need (though it may harvest a loss).
 
     Parameters
     ----------
@@ -841,7 +874,7 @@ def cheapest_within_band(household, contributions: Mapping[str, float] | None = 
     options : PlanOptions, optional
     **kwargs
         Other :class:`~toolkit.planner.PlanOptions` fields (``band``, ``gains_budget``,
-        ``whole_shares``, ...).
+        ``whole_shares``, ...); they override the defaults above.
 
     Returns
     -------
@@ -856,7 +889,46 @@ def cheapest_within_band(household, contributions: Mapping[str, float] | None = 
     """
     from toolkit.planner import plan
 
-    kw = {"within_band": True, "lambda_drift": 0.0, "lambda_location": 0.0,
-          "lambda_band": 0.0, **kwargs}
+    kw = {"within_band": True, **_CHEAPEST, **kwargs}
+    return plan(household, contributions, mode="optimal", targets=targets, options=options,
+                **kw)
+
+
+def cheapest_matching(household, reference, contributions: Mapping[str, float] | None = None,
+                      *, targets: Mapping[str, float] | None = None, options=None,
+                      **kwargs: Any):
+    """The least-tax plan whose final drift is no larger than ``reference``'s, class by class.
+
+    How the benchmarks compare planners "at the same final drift": ``plan(mode="optimal")``
+    with ``match_drift=reference`` (final |current - target| per class at most the
+    reference's, plus a cent) and the objective of :func:`cheapest_within_band`.
+
+    Parameters
+    ----------
+    household : Household
+    reference : Plan or mapping
+        A plan of the same household (e.g. the waterfall's), or class -> most absolute final
+        drift (fractions).
+    contributions : mapping, optional
+        Account id -> new money (+) or withdrawal (−), dollars; use the reference's.
+    targets : mapping, optional
+    options : PlanOptions, optional
+    **kwargs
+        Other :class:`~toolkit.planner.PlanOptions` fields; they override the defaults.
+
+    Returns
+    -------
+    Plan
+        An ``optimal`` plan.
+
+    Raises
+    ------
+    PlanningError
+        If the reference's drift cannot be reached under the plan's rules (for instance a
+        reference that left an account short of a withdrawal).
+    """
+    from toolkit.planner import plan
+
+    kw = {"match_drift": reference, **_CHEAPEST, **kwargs}
     return plan(household, contributions, mode="optimal", targets=targets, options=options,
                 **kw)
