@@ -410,3 +410,15 @@ def test_convex_netting_values_losses_conservatively(st, lt, change):
     assert got >= exact - (0.27 - 0.20) * base_loss - 0.005
     if base_loss == 0:
         assert got >= exact - 0.005
+
+
+def test_min_trade_is_all_or_nothing():
+    from tests.test_plan import example_a
+
+    # each trade is either 0 or at least $5,000 (one binary per trade: HiGHS's own
+    # semi-continuous columns refuse bounds over 100,000 units, which $1 "shares" reach)
+    for kw in ({}, {"wash_binaries": False, "exact_netting": False}, {"whole_shares": True}):
+        p = plan(example_a(), mode="optimal", min_trade=5000.0, **kw)
+        assert (p.trades["amount"] >= 5000.0).all()
+        assert len(p.trades) == 3
+        assert min(p.summary["cash_after"].values()) >= -0.005

@@ -147,7 +147,7 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
             contributions: dict[str, float]) -> Plan:
     acc = household.accounts.set_index("account")
     trades = pd.DataFrame(book.trades)
-    lots = pd.DataFrame(book.lot_rows)
+    lots = book.lots_frame()
     if trades.empty:
         trades = pd.DataFrame(columns=TRADE_COLUMNS)
     for c in ("short_term_gain", "long_term_gain"):

@@ -63,6 +63,7 @@ class Book:
     cash: dict[str, float]
     lots: dict[tuple[str, str], LotBook]
     trades: list[dict] = field(default_factory=list)
+    #: lots sold, one dict of equal-length columns per sale (see :meth:`lots_frame`)
     lot_rows: list[dict] = field(default_factory=list)
     bought_symbols: set[str] = field(default_factory=set)
     loss_symbols: set[str] = field(default_factory=set)
@@ -184,6 +185,19 @@ class Book:
             return float(p.iloc[0])
         return float(self.options.prices.get(symbol, math.nan))
 
+    def lots_frame(self) -> pd.DataFrame:
+        """The lots sold so far, one row per lot (columns of ``Plan.lots`` but ``est_tax``)."""
+        if not self.lot_rows:
+            return pd.DataFrame()
+        n = [len(c["quantity"]) for c in self.lot_rows]
+        cols = {}
+        for k in self.lot_rows[0]:
+            parts = [np.broadcast_to(np.asarray(c[k], dtype=object if k in (
+                "account", "symbol", "lot_id", "term") else None), (m,))
+                     for c, m in zip(self.lot_rows, n, strict=True)]
+            cols[k] = np.concatenate(parts)
+        return pd.DataFrame(cols)
+
     # --- trades -----------------------------------------------------------------------------
 
     def buy(self, account: str, symbol: str, dollars: float, *, asset_class: str, step: int,
@@ -249,26 +263,30 @@ class Book:
                 if left > 1e-6:  # position larger than its lots: the rest has no known basis
                     shares -= left
                     proceeds = shares * price
-            seq = order if order is not None else np.arange(len(take))
-            for i in dict.fromkeys(int(j) for j in seq if take[j] > _EPS):
-                q = float(take[i])
-                basis = q * lb.basis_ps[i]
-                gain = q * price - basis
-                if lb.is_long[i]:
-                    lt += gain
-                else:
-                    st += gain
-                if gain < 0:
-                    self.loss_symbols.add(symbol)
-                lot_ids.append(str(lb.lot_id[i]))
+            seq = np.asarray(order if order is not None else np.arange(len(take)),
+                             dtype=np.int64)
+            sel = seq[take[seq] > _EPS]
+            _, first = np.unique(sel, return_index=True)
+            idx = sel[np.sort(first)]  # lots in the order given, each once
+            q = take[idx].astype(float)
+            basis = q * lb.basis_ps[idx]
+            gain = q * price - basis
+            long_ = lb.is_long[idx]
+            st = float(gain[~long_].sum())
+            lt = float(gain[long_].sum())
+            if (gain < 0).any():
+                self.loss_symbols.add(symbol)
+            ids = [str(x) for x in lb.lot_id[idx]]
+            lot_ids = ids
+            if len(idx):
                 self.lot_rows.append({
-                    "account": account, "symbol": symbol, "lot_id": str(lb.lot_id[i]),
-                    "acquired": lb.acquired[i], "holding_start": lb.holding_start[i],
-                    "term": "long" if lb.is_long[i] else "short", "quantity": q,
+                    "account": account, "symbol": symbol, "lot_id": ids,
+                    "acquired": lb.acquired[idx], "holding_start": lb.holding_start[idx],
+                    "term": np.where(long_, "long", "short"), "quantity": q,
                     "price": price, "proceeds": q * price, "cost_basis": basis, "gain": gain,
                     "step": step,
                 })
-                lb.quantity[i] -= q
+            lb.quantity[idx] -= q
         hd.quantity -= shares
         if hd.quantity < 1e-9:
             hd.quantity = 0.0

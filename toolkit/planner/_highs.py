@@ -81,7 +81,7 @@ class Program:
     lb: list = field(default_factory=list)
     ub: list = field(default_factory=list)
     cost: list = field(default_factory=list)
-    kind: list = field(default_factory=list)  # 0 continuous, 1 integer, 2 semi-continuous
+    kind: list = field(default_factory=list)  # 0 continuous, 1 integer
     rlo: list = field(default_factory=list)
     rhi: list = field(default_factory=list)
     ri: list = field(default_factory=list)
@@ -151,8 +151,7 @@ class Program:
         lp.a_matrix_.start_ = a.indptr.astype(np.int32)
         lp.a_matrix_.index_ = a.indices.astype(np.int32)
         lp.a_matrix_.value_ = a.data
-        types = {0: highspy.HighsVarType.kContinuous, 1: highspy.HighsVarType.kInteger,
-                 2: highspy.HighsVarType.kSemiContinuous}
+        types = {0: highspy.HighsVarType.kContinuous, 1: highspy.HighsVarType.kInteger}
         if (kind != 0).any():
             lp.integrality_ = [types[int(k)] for k in kind]
         h = _highs()
@@ -172,7 +171,7 @@ class Program:
 
     @property
     def is_mip(self) -> bool:
-        """Whether any column is integer or semi-continuous."""
+        """Whether any column is integer."""
         return bool((self._kind != 0).any())
 
     def set_bounds(self, j, lb, ub) -> None:
@@ -191,8 +190,7 @@ class Program:
         j = np.atleast_1d(np.asarray(j, dtype=np.int32))
         if not len(j):
             return
-        t = {0: highspy.HighsVarType.kContinuous, 1: highspy.HighsVarType.kInteger,
-             2: highspy.HighsVarType.kSemiContinuous}[kind]
+        t = {0: highspy.HighsVarType.kContinuous, 1: highspy.HighsVarType.kInteger}[kind]
         self._h.changeColsIntegrality(len(j), j, np.array([t] * len(j)))
         self._kind = self._kind.copy()
         self._kind[j] = kind

@@ -158,8 +158,7 @@ class _Model:
     buy_whole: np.ndarray  # the fund's price is known (whole shares apply)
     binaries: np.ndarray  # wash y_g and netting z columns
     wash_groups: dict  # group -> (loss lot indices, buy indices, y column or None)
-    sc_cols: np.ndarray  # semi-continuous trade columns
-    sc_lb: np.ndarray
+    on_cols: np.ndarray  # min_trade: binary "this trade happens" per trade column
     classes: list[str]
     dev_cols: tuple  # dp1, dp2, dn1, dn2 column arrays, one per class
     total: float
@@ -313,16 +312,20 @@ def _build(book: Book, targets: pd.Series, profile, guard: Guard) -> _Model:
     buy_cost = buy_price * (opts.trade_cost + _RANK_COST * np.array(buy_rank, dtype=float)
                             + lam_loc * np.array([loc(k, book.treatment[a]) for k, (a, _, _)
                                                   in zip(buy_cls, buy_keys, strict=True)]))
-    sc = opts.min_trade > 0
-    sell_col = prog.cols(n_sell, 0.0, sell_ub, sell_cost, 2 if sc else 0)
-    buy_col = prog.cols(n_buy, 0.0, buy_ub, buy_cost, 2 if sc else 0)
-    sc_cols = np.r_[sell_col, buy_col] if sc else np.zeros(0, dtype=np.int64)
-    sc_lb = (opts.min_trade + 0.01) / np.r_[sell_price, buy_price] if sc else np.zeros(0)
-    if sc:  # semi-continuous: 0 or at least min_trade dollars
-        prog.lb[-2] = sc_lb[:n_sell].copy()
-        prog.lb[-1] = sc_lb[n_sell:].copy()
-        prog.ub[-2] = np.maximum(sell_ub, sc_lb[:n_sell])
-        prog.ub[-1] = np.maximum(buy_ub, sc_lb[n_sell:])
+    sell_col = prog.cols(n_sell, 0.0, sell_ub, sell_cost)
+    buy_col = prog.cols(n_buy, 0.0, buy_ub, buy_cost)
+    on_cols = np.zeros(0, dtype=np.int64)
+    if opts.min_trade > 0:  # each trade 0 or at least min_trade dollars: one binary each
+        cols = np.r_[sell_col, buy_col]
+        least = (opts.min_trade + 0.01) / np.r_[sell_price, buy_price]
+        most = np.r_[sell_ub, buy_ub]
+        ok = most >= least
+        on_cols = prog.cols(len(cols), 0.0, ok.astype(float), 0.0, 1)
+        k = np.arange(len(cols))
+        prog.rows(np.full(len(cols), -math.inf), np.zeros(len(cols)), np.r_[k, k],
+                  np.r_[cols, on_cols], np.r_[np.ones(len(cols)), -most], count=len(cols))
+        prog.rows(np.zeros(len(cols)), np.full(len(cols), math.inf), np.r_[k, k],
+                  np.r_[cols, on_cols], np.r_[np.ones(len(cols)), -least], count=len(cols))
 
     # --- lots -----------------------------------------------------------------------------------
     if lot_parts:
@@ -407,7 +410,7 @@ def _build(book: Book, targets: pd.Series, profile, guard: Guard) -> _Model:
         margin = np.minimum(1e-9 * total, (hi - lo) / 4)  # stay clear of the band's edges
         dev_rows(lo + margin, hi - margin)
     if opts.match_drift is not None:
-        tol = max(0.01, 1e-9 * total)  # a cent: the reference's own rounding
+        tol = 0.01 + 1e-7 * total  # a cent and the solver's tolerance ($1 per $10M)
         m = np.array([opts.match_drift.get(c, 0.0) for c in classes]) * total + tol
         dev_rows(-m, m)
 
@@ -452,8 +455,8 @@ def _build(book: Book, targets: pd.Series, profile, guard: Guard) -> _Model:
         lot_col=lot_col, lot_hold=lot_hold, lot_pos=lot_pos,
         lot_gain=lot_gain, lot_long=lot_long, buy_keys=buy_keys, buy_col=buy_col,
         buy_price=buy_price, buy_ub=buy_ub, buy_whole=np.array(buy_whole, dtype=bool),
-        binaries=np.array(binaries, dtype=np.int64), wash_groups=wash_groups, sc_cols=sc_cols,
-        sc_lb=sc_lb, classes=classes, dev_cols=dev_cols, total=total,
+        binaries=np.r_[np.array(binaries, dtype=np.int64), on_cols].astype(np.int64),
+        wash_groups=wash_groups, on_cols=on_cols, classes=classes, dev_cols=dev_cols, total=total,
         netting=np.array(netting, dtype=np.int64), tax_cols=tax_cols, short=short,
         notes=list(dict.fromkeys(notes)),
         counts={"lots": int(len(lot_col)), "holdings": n_sell, "buys": n_buy,
@@ -582,13 +585,6 @@ def _polish(model: _Model, x: np.ndarray, integer_cols: np.ndarray) -> Solution 
     """
     prog = model.prog
     fixed = np.r_[model.binaries, integer_cols].astype(np.int64)
-    if model.prog.is_mip:
-        sc = model.sc_cols
-        if len(sc):
-            on = x[sc] > 0.5 * model.sc_lb
-            prog.set_bounds(sc[~on], 0.0, 0.0)
-            prog.set_bounds(sc[on], model.sc_lb[on], np.concatenate(prog.ub)[sc[on]])
-            prog.set_kind(sc, 0)
     if len(fixed):
         v = np.round(x[fixed])
         prog.set_bounds(fixed, v, v)
@@ -901,7 +897,8 @@ def cheapest_matching(household, reference, contributions: Mapping[str, float] |
 
     How the benchmarks compare planners "at the same final drift": ``plan(mode="optimal")``
     with ``match_drift=reference`` (final |current - target| per class at most the
-    reference's, plus a cent) and the objective of :func:`cheapest_within_band`.
+    reference's, plus a cent and 1e-7 of the household for the solver's tolerance) and the
+    objective of :func:`cheapest_within_band`.
 
     Parameters
     ----------

@@ -145,7 +145,7 @@ class PlanOptions:
     wash_binaries: bool = True
     exact_netting: bool = True
     time_limit: float = 10.0
-    mip_gap: float = 1e-4
+    mip_gap: float = 1e-6
 
     def __post_init__(self) -> None:
         if self.to not in ("band", "target"):
