@@ -152,7 +152,7 @@ def _speed(n_accounts: int, n_securities: int, n_lots: int, *, repeat: int,
         runs = {
             "waterfall": {"mode": "waterfall"},
             "optimal_lp": {"mode": "optimal", "wash_binaries": False, "exact_netting": False},
-            "optimal_mip": {"mode": "optimal"},
+            "optimal_mip": {"mode": "optimal", "time_limit": 60.0},
         }
         for name, kw in runs.items():
             r = timed(lambda kw=kw: plan(h, **kw), repeat=1 if name == "optimal_mip" else repeat,

@@ -422,3 +422,27 @@ def test_min_trade_is_all_or_nothing():
         assert (p.trades["amount"] >= 5000.0).all()
         assert len(p.trades) == 3
         assert min(p.summary["cash_after"].values()) >= -0.005
+
+
+def test_no_plan_within_the_time_limit_falls_back_to_the_relaxations_wash_choices(
+        monkeypatch):
+    from toolkit.planner import _highs
+
+    real = _highs.Program.solve
+    calls = []
+
+    def first_run_times_out(self):
+        calls.append(1)
+        if len(calls) == 1:
+            return Solution("Time limit reached", False, np.zeros(self.n), 0.0, np.inf, 10.0)
+        return real(self)
+
+    monkeypatch.setattr(_highs.Program, "solve", first_run_times_out)
+    p = plan(wash_choice(12000.0), mode="optimal", **WASH_OPTS)
+    # the relaxation harvests VTI's loss, so the group is fixed to harvesting: the same plan
+    assert trades(p) == [["T", "VTI", "sell", 100.0, 10000.0],
+                         ["T", "ITOT", "buy", 200.0, 10000.0]]
+    assert p.extra["solver"]["status"] == (
+        "Time limit reached; wash choices from the relaxation")
+    assert p.notes[0].startswith("the optimiser found no plan within its time limit (10 s): "
+                                 "each wash-sale choice was taken from the linear relaxation")

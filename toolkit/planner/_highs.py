@@ -174,6 +174,10 @@ class Program:
         """Whether any column is integer."""
         return bool((self._kind != 0).any())
 
+    def set_time_limit(self, seconds: float) -> None:
+        """Change the time limit of later runs (after :meth:`build`)."""
+        self._h.setOptionValue("time_limit", float(seconds))
+
     def set_bounds(self, j, lb, ub) -> None:
         """Change column bounds (after :meth:`build`)."""
         j = np.atleast_1d(np.asarray(j, dtype=np.int32))

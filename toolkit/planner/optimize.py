@@ -136,13 +136,13 @@ def _money(x: float) -> str:
 
 @dataclass
 class _Model:
-    """The program and what its columns mean."""
+    """The program and what its columns mean (trades in shares, money in dollars)."""
 
     prog: Program
     sell_keys: list  # (account, symbol) per sellable holding
     sell_col: np.ndarray
     sell_price: np.ndarray
-    sell_ub: np.ndarray
+    sell_ub: np.ndarray  # shares that may be sold
     sell_qty: np.ndarray  # shares held
     lot_col: np.ndarray  # per sellable lot
     lot_hold: np.ndarray  # index into sell_keys
@@ -151,19 +151,12 @@ class _Model:
     lot_long: np.ndarray
     buy_keys: list  # (account, symbol, class)
     buy_col: np.ndarray
-    buy_price: np.ndarray
-    buy_ub: np.ndarray
-    binaries: np.ndarray  # wash y_g and netting z columns
-    wash_groups: dict  # group -> (loss lot indices, buy indices, y column or None)
+    buy_price: np.ndarray  # 1.0 where the price is unknown (shares of $1)
     buy_whole: np.ndarray  # the fund's price is known (whole shares apply)
-    binaries: np.ndarray  # wash y_g and netting z columns
-    wash_groups: dict  # group -> (loss lot indices, buy indices, y column or None)
-    on_cols: np.ndarray  # min_trade: binary "this trade happens" per trade column
-    classes: list[str]
-    dev_cols: tuple  # dp1, dp2, dn1, dn2 column arrays, one per class
-    total: float
+    binaries: np.ndarray  # every binary: wash y_g, netting z, min_trade on/off
     netting: np.ndarray  # the netting binaries
-    tax_cols: dict  # name -> column(s)
+    wash_groups: dict  # group -> (loss lot indices, buy indices, y column or None)
+    total: float  # household value, dollars
     short: dict  # account label -> cash it must raise (withdrawal or floor), dollars
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -190,80 +183,112 @@ def _eligible(book: Book, guard: Guard, account: str, asset_class: str) -> list[
     return out
 
 
-def _build(book: Book, targets: pd.Series, profile, guard: Guard) -> _Model:
-    opts = book.options
-    notes: list[str] = []
-    prog = Program()
-    master = book.household.securities
-    cv = book.class_values()
-    total = sum(cv.values())
-    accounts = list(book.cash)
-    acc_ix = {a: i for i, a in enumerate(accounts)}
-    labels = _labels(book)
+@dataclass
+class _Sells:
+    keys: list
+    price: np.ndarray
+    ub: np.ndarray
+    classes: list
+    lots: list  # (holding index, positions, shares, gain/share, is_long)
+    notes: list
 
-    # --- sellable holdings and lots -----------------------------------------------------------
+
+def _sellable(book: Book, guard: Guard, targets: pd.Series) -> _Sells:
+    """Holdings the plan may sell and, in taxable accounts, the lots it may sell."""
     from toolkit.planner.waterfall import deficits
 
+    opts = book.options
     need = deficits(book, targets)
-
-    def overweight(classes: dict) -> bool:
-        return sum(w * need.get(c, 0.0) for c, w in classes.items()) < -0.5
-
-    sell_keys, sell_price, sell_ub, sell_cls = [], [], [], []
-    lot_parts = []  # (holding index, positions, q, gain/share, is_long)
+    out = _Sells([], [], [], [], [], [])
     for (a, sym), hd in book.holdings.items():
         if hd.quantity <= _EPS or not (hd.price == hd.price and hd.price > 0):
             continue
         if UNCLASSIFIED in hd.classes or sym in opts.do_not_sell:
             continue
         if book.treatment[a] == "taxable":
+            # notes only where selling would help: the class is above its target
+            say = sum(w * need.get(c, 0.0) for c, w in hd.classes.items()) < -0.5
             lb = book.lots.get((a, sym))
-            say = overweight(hd.classes)
-            if lb is None:
+            if lb is None or not lb.trusted:
                 if say:
-                    notes.append(f"{sym} in {a} not sold: no tax lots, so its gain is unknown")
-                continue
-            if not lb.trusted:
-                if say:
-                    notes.append(f"{sym} in {a} not sold: its lots do not reconcile with the "
-                                 "position (allow_untrusted=True to sell anyway)")
+                    out.notes.append(
+                        f"{sym} in {a} not sold: no tax lots, so its gain is unknown"
+                        if lb is None else f"{sym} in {a} not sold: its lots do not reconcile "
+                        "with the position (allow_untrusted=True to sell anyway)")
                 continue
             gain = hd.price - lb.basis_ps
             ok = lb.quantity > _EPS
-            nobasis = ok & ~np.isfinite(gain)
-            for i in np.flatnonzero(nobasis) if say else ():
-                notes.append(f"lot {lb.lot_id[i]} of {sym} in {a} has no cost basis: not sold")
+            for i in np.flatnonzero(ok & ~np.isfinite(gain)) if say else ():
+                out.notes.append(f"lot {lb.lot_id[i]} of {sym} in {a} has no cost basis: "
+                                 "not sold")
             ok &= np.isfinite(gain)
             if not opts.allow_short_term_gains:
                 ok &= ~((gain > 0) & ~lb.is_long)
-            blocked = guard.loss_sale_blocked(sym) if guard.enabled else None
-            if blocked and guard.group(sym) in guard.recent_buy_groups:
-                hit = ok & (gain < 0)
-                if hit.any() and say:
-                    notes.append(f"loss lots of {sym} in {a} not sold: it would be a wash sale "
-                                 f"({blocked})")
+            if guard.enabled and guard.group(sym) in guard.recent_buy_groups:
+                if say and (ok & (gain < 0)).any():
+                    out.notes.append(f"loss lots of {sym} in {a} not sold: it would be a wash "
+                                     f"sale ({guard.recent_buy_groups[guard.group(sym)]})")
                 ok &= ~(gain < 0)
             pos = np.flatnonzero(ok)
             if not len(pos):
                 continue
             ub = min(hd.quantity, float(lb.quantity[pos].sum()))
-            lot_parts.append((len(sell_keys), pos, lb.quantity[pos], gain[pos], lb.is_long[pos]))
+            out.lots.append((len(out.keys), pos, lb.quantity[pos], gain[pos], lb.is_long[pos]))
         else:
             ub = hd.quantity
-        sell_keys.append((a, sym))
-        sell_price.append(hd.price)
-        sell_ub.append(ub)
-        sell_cls.append(hd.classes)
-    sell_price = np.array(sell_price, dtype=float)
-    sell_ub = np.array(sell_ub, dtype=float)
-    n_sell = len(sell_keys)
-    sell_acc = np.array([acc_ix[a] for a, _ in sell_keys], dtype=np.int64)
-    sell_treat = [book.treatment[a] for a, _ in sell_keys]
+        out.keys.append((a, sym))
+        out.price.append(hd.price)
+        out.ub.append(ub)
+        out.classes.append(hd.classes)
+    out.price = np.array(out.price, dtype=float)
+    out.ub = np.array(out.ub, dtype=float)
+    return out
+
+
+def _buys(book: Book, guard: Guard, targets: pd.Series, accounts: list[str],
+          cap: np.ndarray) -> tuple[list, np.ndarray, np.ndarray, list, np.ndarray]:
+    """Eligible buys: keys (account, fund, class), prices, ranks, class weights, known."""
+    master = book.household.securities
+    want = [c for c, w in targets.items() if w > 0 and c not in _SKIP]
+    keys, price, rank, classes, known = [], [], [], [], []
+    seen = set()
+    for i, a in enumerate(accounts):
+        if cap[i] <= 0.005:
+            continue
+        for c in want:
+            for r, f in enumerate(_eligible(book, guard, a, c)):
+                if (a, f) in seen:
+                    continue
+                seen.add((a, f))
+                p = book.price_of(f)
+                w = master.weights(f)
+                keys.append((a, f, c))
+                known.append(p == p and p > 0)
+                price.append(p if p == p and p > 0 else 1.0)
+                rank.append(r)
+                classes.append({c: 1.0} if UNCLASSIFIED in w else w)
+    return (keys, np.array(price, dtype=float), np.array(rank, dtype=float), classes,
+            np.array(known, dtype=bool))
+
+
+def _build(book: Book, targets: pd.Series, profile, guard: Guard) -> _Model:
+    opts = book.options
+    prog = Program()
+    cv = book.class_values()
+    total = sum(cv.values())
+    accounts = list(book.cash)
+    acc_ix = {a: i for i, a in enumerate(accounts)}
+    labels = _labels(book)
+    tgt = {c: float(w) for c, w in targets.items()}
+
+    sells = _sellable(book, guard, targets)
+    n_sell = len(sells.keys)
+    sell_acc = np.array([acc_ix[a] for a, _ in sells.keys], dtype=np.int64)
 
     # capacity of each account: cash above the floor plus everything it could sell
     floors = np.array([opts.floor(a) for a in accounts])
     cash0 = np.array([book.cash[a] for a in accounts])
-    sellable = np.bincount(sell_acc, weights=sell_ub * sell_price, minlength=len(accounts))
+    sellable = np.bincount(sell_acc, weights=sells.ub * sells.price, minlength=len(accounts))
     for i, a in enumerate(accounts):
         if cash0[i] + sellable[i] < floors[i] - 0.005:
             need = floors[i] - cash0[i]
@@ -275,192 +300,157 @@ def _build(book: Book, targets: pd.Series, profile, guard: Guard) -> _Model:
     short = {labels[a]: float(floors[i] - cash0[i]) for i, a in enumerate(accounts)
              if floors[i] - cash0[i] > 0.005}
 
-    # --- buys -----------------------------------------------------------------------------------
-    tgt = {c: float(w) for c, w in targets.items()}
-    want = [c for c, w in tgt.items() if w > 0 and c not in _SKIP]
-    buy_keys, buy_price, buy_rank, buy_cls, buy_whole = [], [], [], [], []
-    seen = set()
-    for a in accounts:
-        if cap[acc_ix[a]] <= 0.005:
-            continue
-        for c in want:
-            for rank, f in enumerate(_eligible(book, guard, a, c)):
-                if (a, f) in seen:
-                    continue
-                seen.add((a, f))
-                p = book.price_of(f)
-                w = master.weights(f)
-                if UNCLASSIFIED in w:
-                    w = {c: 1.0}
-                buy_keys.append((a, f, c))
-                buy_whole.append(p == p and p > 0)
-                buy_price.append(p if p == p and p > 0 else 1.0)
-                buy_rank.append(rank)
-                buy_cls.append(w)
-    buy_price = np.array(buy_price, dtype=float)
+    buy_keys, buy_price, buy_rank, buy_cls, buy_known = _buys(book, guard, targets, accounts,
+                                                              cap)
     n_buy = len(buy_keys)
     buy_acc = np.array([acc_ix[a] for a, _, _ in buy_keys], dtype=np.int64)
     buy_ub = cap[buy_acc] / buy_price if n_buy else np.zeros(0)
 
-    # --- trade columns --------------------------------------------------------------------------
-    def loc(classes: dict, treat: str) -> float:
-        return sum(w * location_cost(c, treat) for c, w in classes.items())
+    # --- trade columns: shares; costs per share -------------------------------------------------
+    def loc(classes: dict, account: str) -> float:
+        return opts.lambda_location * sum(w * location_cost(c, book.treatment[account])
+                                          for c, w in classes.items())
 
-    lam_loc = opts.lambda_location
-    sell_cost = sell_price * (opts.trade_cost - lam_loc * np.array(
-        [loc(k, t) for k, t in zip(sell_cls, sell_treat, strict=True)]))
-    buy_cost = buy_price * (opts.trade_cost + _RANK_COST * np.array(buy_rank, dtype=float)
-                            + lam_loc * np.array([loc(k, book.treatment[a]) for k, (a, _, _)
-                                                  in zip(buy_cls, buy_keys, strict=True)]))
-    sell_col = prog.cols(n_sell, 0.0, sell_ub, sell_cost)
+    sell_cost = sells.price * (opts.trade_cost - np.array(
+        [loc(k, a) for k, (a, _) in zip(sells.classes, sells.keys, strict=True)]))
+    buy_cost = buy_price * (opts.trade_cost + _RANK_COST * buy_rank + np.array(
+        [loc(k, a) for k, (a, _, _) in zip(buy_cls, buy_keys, strict=True)]))
+    sell_col = prog.cols(n_sell, 0.0, sells.ub, sell_cost)
     buy_col = prog.cols(n_buy, 0.0, buy_ub, buy_cost)
     on_cols = np.zeros(0, dtype=np.int64)
     if opts.min_trade > 0:  # each trade 0 or at least min_trade dollars: one binary each
         cols = np.r_[sell_col, buy_col]
-        least = (opts.min_trade + 0.01) / np.r_[sell_price, buy_price]
-        most = np.r_[sell_ub, buy_ub]
-        ok = most >= least
-        on_cols = prog.cols(len(cols), 0.0, ok.astype(float), 0.0, 1)
+        least = (opts.min_trade + 0.01) / np.r_[sells.price, buy_price]
+        most = np.r_[sells.ub, buy_ub]
+        on_cols = prog.cols(len(cols), 0.0, (most >= least).astype(float), 0.0, 1)
         k = np.arange(len(cols))
         prog.rows(np.full(len(cols), -math.inf), np.zeros(len(cols)), np.r_[k, k],
                   np.r_[cols, on_cols], np.r_[np.ones(len(cols)), -most], count=len(cols))
         prog.rows(np.zeros(len(cols)), np.full(len(cols), math.inf), np.r_[k, k],
                   np.r_[cols, on_cols], np.r_[np.ones(len(cols)), -least], count=len(cols))
 
-    # --- lots -----------------------------------------------------------------------------------
-    if lot_parts:
-        lot_hold = np.concatenate([np.full(len(p[1]), p[0]) for p in lot_parts])
-        lot_pos = np.concatenate([p[1] for p in lot_parts])
-        lot_q = np.concatenate([p[2] for p in lot_parts])
-        lot_gain = np.concatenate([p[3] for p in lot_parts])
-        lot_long = np.concatenate([p[4] for p in lot_parts]).astype(bool)
+    # --- lots: a taxable holding's shares sold = its lots' shares sold ----------------------------
+    if sells.lots:
+        lot_hold, lot_pos, lot_q, lot_gain, lot_long = (
+            np.concatenate(x) for x in zip(*[(np.full(len(p), h), p, q, g, lg)
+                                             for h, p, q, g, lg in sells.lots], strict=True))
+        lot_long = lot_long.astype(bool)
     else:
         lot_hold = lot_pos = np.zeros(0, dtype=np.int64)
         lot_q = lot_gain = np.zeros(0)
         lot_long = np.zeros(0, dtype=bool)
     lot_col = prog.cols(len(lot_q), 0.0, lot_q, 0.0)
-    if len(lot_q):  # a taxable holding's shares sold = its lots' shares sold
-        holds = np.unique(lot_hold)
-        r = {h: k for k, h in enumerate(holds)}
-        loc_rows = np.array([r[h] for h in lot_hold])
+    if len(lot_q):
+        holds, row = np.unique(lot_hold, return_inverse=True)
         prog.rows(np.zeros(len(holds)), np.zeros(len(holds)),
-                  np.r_[np.arange(len(holds)), loc_rows],
-                  np.r_[sell_col[holds], lot_col], np.r_[np.ones(len(holds)), -np.ones(len(
-                      lot_col))], count=len(holds))
+                  np.r_[np.arange(len(holds)), row], np.r_[sell_col[holds], lot_col],
+                  np.r_[np.ones(len(holds)), -np.ones(len(lot_col))], count=len(holds))
 
-    # --- cash per account -------------------------------------------------------------------
+    # --- cash per account: start + contribution + sales - buys >= floor --------------------------
     prog.rows(floors - cash0, np.full(len(accounts), math.inf),
               np.r_[sell_acc, buy_acc], np.r_[sell_col, buy_col],
-              np.r_[sell_price, -buy_price], count=len(accounts))
+              np.r_[sells.price, -buy_price], count=len(accounts))
 
-    # --- classes: final deviation from target -----------------------------------------------------
-    classes = [c for c in dict.fromkeys([*tgt, *cv, *(c for w in buy_cls for c in w)])
-               if c != UNCLASSIFIED]
-    cix = {c: k for k, c in enumerate(classes)}
-    t_arr = np.array([tgt.get(c, 0.0) for c in classes])
-    band = opts.band
-    hw = band.half_width(pd.Series(t_arr, index=classes)).to_numpy()
-    lower = np.maximum(t_arr - hw, 0.0)
-    upper = t_arr + hw
-    pen_up = (upper - t_arr) * total if opts.to == "band" else np.zeros(len(classes))
-    pen_dn = (t_arr - lower) * total if opts.to == "band" else np.zeros(len(classes))
-    lam_d, lam_b = opts.lambda_drift, opts.lambda_band
-    nc = len(classes)
-    dp1 = prog.cols(nc, 0.0, pen_up, lam_d)
-    dp2 = prog.cols(nc, 0.0, math.inf, lam_d + lam_b)
-    dn1 = prog.cols(nc, 0.0, pen_dn, lam_d)
-    dn2 = prog.cols(nc, 0.0, math.inf, lam_d + lam_b)
-    ri, rj, rv = [], [], []
-    cash_k = cix["cash"]
-    for k, (classes_h, p) in enumerate(zip(sell_cls, sell_price, strict=True)):
-        for c, w in classes_h.items():
-            if c in cix:
-                ri.append(cix[c])
-                rj.append(sell_col[k])
-                rv.append(-w * p)
-        ri.append(cash_k)
-        rj.append(sell_col[k])
-        rv.append(p)
-    for k, (classes_b, p) in enumerate(zip(buy_cls, buy_price, strict=True)):
-        for c, w in classes_b.items():
-            if c in cix:
-                ri.append(cix[c])
-                rj.append(buy_col[k])
-                rv.append(w * p)
-        ri.append(cash_k)
-        rj.append(buy_col[k])
-        rv.append(-p)
-    ks = np.arange(nc)
-    ri += [*ks, *ks, *ks, *ks]
-    rj += [*dp1, *dp2, *dn1, *dn2]
-    rv += [-1.0] * (2 * nc) + [1.0] * (2 * nc)
-    rhs = np.array([t_arr[k] * total - cv.get(c, 0.0) for k, c in enumerate(classes)])
-    prog.rows(rhs, rhs, ri, rj, rv, count=nc)
-    dev_cols = (dp1, dp2, dn1, dn2)
+    _class_rows(prog, opts, tgt, cv, total, float(floors.sum()),
+                [(sell_col[k], -p, w) for k, (p, w) in enumerate(zip(
+                    sells.price, sells.classes, strict=True))]
+                + [(buy_col[k], p, w) for k, (p, w) in enumerate(zip(
+                    buy_price, buy_cls, strict=True))])
 
-    def dev_rows(lo: np.ndarray, hi: np.ndarray) -> None:
-        prog.rows(lo, hi, np.r_[ks, ks, ks, ks], np.r_[dp1, dp2, dn1, dn2],
-                  np.r_[np.ones(2 * nc), -np.ones(2 * nc)], count=nc)
-
-    if opts.within_band:
-        hi = (upper - t_arr) * total
-        floors_total = float(floors.sum())
-        hi[cash_k] = max(hi[cash_k], floors_total - t_arr[cash_k] * total)
-        lo = (lower - t_arr) * total
-        margin = np.minimum(1e-9 * total, (hi - lo) / 4)  # stay clear of the band's edges
-        dev_rows(lo + margin, hi - margin)
-    if opts.match_drift is not None:
-        tol = 0.01 + 1e-7 * total  # a cent and the solver's tolerance ($1 per $10M)
-        m = np.array([opts.match_drift.get(c, 0.0) for c in classes]) * total + tol
-        dev_rows(-m, m)
-
-    # --- tax ------------------------------------------------------------------------------------
-    netting, tax_cols = _tax(prog, profile, opts, lot_col, lot_gain, lot_long)
+    netting, _ = _tax(prog, profile, opts, lot_col, lot_gain, lot_long)
     binaries = list(netting)
-
-    # --- gains budget -----------------------------------------------------------------------------
     if opts.gains_budget is not None and len(lot_col):
         prog.row(-math.inf, float(opts.gains_budget), lot_col, lot_gain)
 
     # --- wash sales within the plan ---------------------------------------------------------------
     wash_groups: dict[str, Any] = {}
     if guard.enabled and len(lot_col) and n_buy:
-        loss = np.flatnonzero(lot_gain < 0)
-        lot_sym = np.array([sell_keys[h][1] for h in lot_hold], dtype=object)
         lg: dict[str, list[int]] = {}
-        for i in loss:
-            lg.setdefault(guard.group(lot_sym[i]), []).append(int(i))
+        for i in np.flatnonzero(lot_gain < 0):
+            lg.setdefault(guard.group(sells.keys[lot_hold[i]][1]), []).append(int(i))
         bg: dict[str, list[int]] = {}
         for k, (_, f, _) in enumerate(buy_keys):
-            g = guard.group(f)
-            if g in lg:
-                bg.setdefault(g, []).append(k)
+            if guard.group(f) in lg:
+                bg.setdefault(guard.group(f), []).append(k)
         for g, bl in bg.items():
-            li = np.array(lg[g])
-            bk = np.array(bl)
+            li, bk = np.array(lg[g]), np.array(bl)
             y = None
-            if opts.wash_binaries:
+            if opts.wash_binaries:  # loss shares sold <= their shares x y; buys <= M (1 - y)
                 y = int(prog.cols(1, 0.0, 1.0, 0.0, 1)[0])
-                prog.row(-math.inf, 0.0, np.r_[lot_col[li], y], np.r_[np.ones(len(li)),
-                                                                      -lot_q[li].sum()])
+                prog.row(-math.inf, 0.0, np.r_[lot_col[li], y],
+                         np.r_[np.ones(len(li)), -lot_q[li].sum()])
                 big = float(cap[np.unique(buy_acc[bk])].sum())
                 prog.row(-math.inf, big, np.r_[buy_col[bk], y], np.r_[buy_price[bk], big])
                 binaries.append(y)
             wash_groups[g] = (li, bk, y)
 
     return _Model(
-        prog=prog, sell_keys=sell_keys, sell_col=sell_col, sell_price=sell_price,
-        sell_ub=sell_ub, sell_qty=np.array([book.holdings[k].quantity for k in sell_keys],
-                                           dtype=float),
-        lot_col=lot_col, lot_hold=lot_hold, lot_pos=lot_pos,
-        lot_gain=lot_gain, lot_long=lot_long, buy_keys=buy_keys, buy_col=buy_col,
-        buy_price=buy_price, buy_ub=buy_ub, buy_whole=np.array(buy_whole, dtype=bool),
+        prog=prog, sell_keys=sells.keys, sell_col=sell_col, sell_price=sells.price,
+        sell_ub=sells.ub, sell_qty=np.array([book.holdings[k].quantity for k in sells.keys],
+                                            dtype=float),
+        lot_col=lot_col, lot_hold=lot_hold, lot_pos=lot_pos, lot_gain=lot_gain,
+        lot_long=lot_long, buy_keys=buy_keys, buy_col=buy_col, buy_price=buy_price,
+        buy_whole=buy_known,
         binaries=np.r_[np.array(binaries, dtype=np.int64), on_cols].astype(np.int64),
-        wash_groups=wash_groups, on_cols=on_cols, classes=classes, dev_cols=dev_cols, total=total,
-        netting=np.array(netting, dtype=np.int64), tax_cols=tax_cols, short=short,
-        notes=list(dict.fromkeys(notes)),
+        netting=np.array(netting, dtype=np.int64), wash_groups=wash_groups, total=total,
+        short=short, notes=list(dict.fromkeys(sells.notes)),
         counts={"lots": int(len(lot_col)), "holdings": n_sell, "buys": n_buy,
-                "classes": nc, "wash_groups": len(wash_groups)})
+                "wash_groups": len(wash_groups)})
+
+
+def _class_rows(prog: Program, opts, tgt: dict[str, float], cv: dict[str, float],
+                total: float, floors_total: float, trades: list) -> None:
+    """Each class's final deviation from target, split at the band edge and penalised.
+
+    Also the hard band rows (``within_band``) and drift bounds (``match_drift``).
+    ``trades``: (column, signed dollars per share: + buys, - sells, class weights).
+    """
+    classes = [c for c in dict.fromkeys([*tgt, *cv, *(c for _, _, w in trades for c in w)])
+               if c != UNCLASSIFIED]
+    cix = {c: k for k, c in enumerate(classes)}
+    nc = len(classes)
+    t_arr = np.array([tgt.get(c, 0.0) for c in classes])
+    hw = opts.band.half_width(pd.Series(t_arr, index=classes)).to_numpy()
+    lower = np.maximum(t_arr - hw, 0.0)
+    upper = t_arr + hw
+    band = opts.to == "band"
+    pen_up = (upper - t_arr) * total if band else np.zeros(nc)
+    pen_dn = (t_arr - lower) * total if band else np.zeros(nc)
+    lam_d, lam_b = opts.lambda_drift, opts.lambda_band
+    dp1 = prog.cols(nc, 0.0, pen_up, lam_d)
+    dp2 = prog.cols(nc, 0.0, math.inf, lam_d + lam_b)
+    dn1 = prog.cols(nc, 0.0, pen_dn, lam_d)
+    dn2 = prog.cols(nc, 0.0, math.inf, lam_d + lam_b)
+    cash_k = cix["cash"]
+    ri, rj, rv = [], [], []
+    for col, dollars, weights in trades:  # a buy adds to its classes, takes from cash
+        for c, w in weights.items():
+            if c in cix:
+                ri.append(cix[c])
+                rj.append(col)
+                rv.append(w * dollars)
+        ri.append(cash_k)
+        rj.append(col)
+        rv.append(-dollars)
+    ks = np.arange(nc)
+    rhs = np.array([t_arr[k] * total - cv.get(c, 0.0) for k, c in enumerate(classes)])
+    prog.rows(rhs, rhs, np.r_[ri, ks, ks, ks, ks], np.r_[rj, dp1, dp2, dn1, dn2],
+              np.r_[rv, -np.ones(2 * nc), np.ones(2 * nc)], count=nc)
+
+    def bounds(lo: np.ndarray, hi: np.ndarray) -> None:  # lo <= final - target <= hi
+        prog.rows(lo, hi, np.r_[ks, ks, ks, ks], np.r_[dp1, dp2, dn1, dn2],
+                  np.r_[np.ones(2 * nc), -np.ones(2 * nc)], count=nc)
+
+    if opts.within_band:
+        lo = (lower - t_arr) * total
+        hi = (upper - t_arr) * total
+        hi[cash_k] = max(hi[cash_k], floors_total - t_arr[cash_k] * total)  # floors are cash
+        margin = np.minimum(1e-9 * total, (hi - lo) / 4)  # stay clear of the band's edges
+        bounds(lo + margin, hi - margin)
+    if opts.match_drift is not None:
+        tol = 0.01 + 1e-7 * total  # a cent and the solver's tolerance ($1 per $10M)
+        m = np.array([opts.match_drift.get(c, 0.0) for c in classes]) * total + tol
+        bounds(-m, m)
 
 
 def _tax(prog: Program, profile, opts, lot_col, lot_gain, lot_long) -> tuple[list[int], dict]:
@@ -635,6 +625,30 @@ def _whole_shares(model: _Model, x: np.ndarray, opts, widen: int) -> None:
         prog.set_kind(model.netting, 1)
 
 
+def _fallback(model: _Model, seconds: float) -> Solution:
+    """Fix each wash binary from the LP relaxation and solve the program left.
+
+    A group harvests where the relaxation sells its loss lots, else it may be bought. Each
+    of the two runs gets at least 10 seconds.
+    """
+    prog = model.prog
+    prog.set_time_limit(max(seconds, 10.0))
+    ys = np.array([y for _, _, y in model.wash_groups.values()], dtype=np.int64)
+    prog.set_kind(model.binaries, 0)
+    relax = prog.solve()
+    if not relax.ok:
+        return relax
+    x = relax.x
+    harvest = np.array([float(x[model.lot_col[li]].sum() > 1e-7)
+                        for li, _, _ in model.wash_groups.values()])
+    prog.set_bounds(ys, harvest, harvest)
+    rest = np.setdiff1d(model.binaries, ys)
+    prog.set_kind(rest, 1)
+    sol = prog.solve()
+    sol.time += relax.time
+    return sol
+
+
 def _solve(model: _Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
     prog = model.prog
     notes: list[str] = []
@@ -642,6 +656,20 @@ def _solve(model: _Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
     kind = "MIP" if prog.is_mip else "LP"
     sol = prog.solve()
     solves, seconds = 1, sol.time
+    if not sol.ok and "ime limit" in sol.status and len(model.wash_groups) and \
+            opts.wash_binaries:
+        # no plan within the time limit: take each group's wash choice from the relaxation
+        # and solve what is left (the netting and min_trade binaries) in a second run
+        fb = _fallback(model, opts.time_limit)
+        solves += 2
+        seconds += fb.time
+        if fb.ok:
+            notes.append(f"the optimiser found no plan within its time limit "
+                         f"({opts.time_limit:g} s): each wash-sale choice was taken from the "
+                         "linear relaxation instead (a good plan, perhaps not the cheapest)")
+            fb.status = f"{sol.status}; wash choices from the relaxation"
+            fb.mip_gap = math.inf
+            sol = fb
     if not sol.ok:
         raise _fail(sol, opts, short=model.short)
     main = sol
@@ -678,7 +706,7 @@ def _solve(model: _Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
             "mip_gap": float(main.mip_gap), "time": 0.0, "solves": solves,
             "columns": prog.n, "rows": prog.m, "binaries": int(len(model.binaries)),
             **model.counts}
-    if "ime limit" in main.status:
+    if "ime limit" in main.status and math.isfinite(main.mip_gap):
         notes.append(f"the optimiser stopped at its time limit ({opts.time_limit:g} s) with a "
                      f"proven gap of {main.mip_gap:.2%}: a good plan, perhaps not the cheapest")
     whole = None
