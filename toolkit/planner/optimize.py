@@ -29,12 +29,17 @@ Wash sales in the plan
     ``wash_binaries`` one binary ``y_g`` per group that has both: loss-lot shares sold
     <= their shares x ``y_g`` and dollars bought <= M x (1 - ``y_g``), M = what the buying
     accounts can spend (cash above the floor plus everything they could sell). Without them
-    the program is an LP: it is solved, loss sales are forbidden in every group the solution
-    buys, and it is solved again until no group has both: the plan never washes, but may keep
-    a buy where harvesting the loss and buying another group's fund would have been cheaper.
+    the program is solved, loss sales are forbidden in every group the solution buys, and it
+    is solved again until no group has both: the plan never washes, but may keep a buy where
+    harvesting the loss and buying another group's fund would have been cheaper. With
+    ``wash_binaries=False`` and ``exact_netting=False`` (and no ``min_trade``) the program is
+    a linear program.
 Objective
     tax + ``lambda_drift`` x (deviation above + below target) + ``lambda_band`` x deviation
-    outside the band + location penalty + ``trade_cost`` x dollars traded.
+    outside the band + location penalty + ``trade_cost`` x dollars traded, plus $0.0000001
+    per dollar for each rank a fund stands below the account's first choice (so ties go to
+    the preferred fund). ``min_trade`` makes each trade 0 or at least that many dollars (one
+    binary per trade).
 Tax
     The year's netting (Schedule D) with the household's realised gains and carryforwards as
     constants: short-term losses offset short-term gains, then long-term gains; long-term
@@ -66,11 +71,17 @@ Whole shares
     holding and fund may move only to the whole numbers of shares from ``floor(x) - 1`` to
     ``floor(x) + 1`` around its fractional value ``x`` (a whole position may always be sold),
     what was not traded stays untraded, and that small MIP is solved ("the integer
-    neighbourhood"; widened by one more share if infeasible). The
-    distance from the fractional optimum (objective and exact tax) is in
-    ``plan.extra["whole_shares"]`` and a note.
+    neighbourhood"; widened by one more share if infeasible). The distance from the
+    fractional optimum (objective and exact tax) is in ``plan.extra["whole_shares"]`` and a
+    note.
 
-The solver status, objective, proven MIP gap and time are in ``plan.extra["solver"]``.
+Solving
+    A MIP's binaries are fixed at their values afterwards and the LP left is solved again
+    (an exact vertex, no big-M leakage). A MIP that finds no plan within ``time_limit`` fixes
+    each wash binary from the linear relaxation and solves what is left (noted). The solver
+    status, objective, proven MIP gap, time and sizes are in ``plan.extra["solver"]``;
+    infeasible or failed programs raise :class:`~toolkit.errors.PlanningError` saying what
+    could not be met.
 """
 
 from __future__ import annotations

@@ -62,12 +62,15 @@ class PlanOptions:
         Tolerance band the plan must reach (default the 5/25 rule).
     to : {"band", "target"}
         How far taxable sales go: just inside the band (default), or to target. Trades that
-        cost no tax (cash flows, tax-advantaged accounts) always aim at the target.
+        cost no tax (cash flows, tax-advantaged accounts) always aim at the target. In
+        optimal mode: where the ``lambda_band`` penalty starts (the band edge or the target).
     whole_shares : bool
         Trade whole shares (buys rounded down, sells rounded up within the lots sold);
-        default False (fractional shares, as most custodians now allow for funds).
+        default False (fractional shares, as most custodians now allow for funds). Optimal
+        mode rounds its fractional optimum in a small MIP (:mod:`toolkit.planner.optimize`).
     min_trade : float
-        Trades smaller than this many dollars are dropped (their cash stays put).
+        Trades smaller than this many dollars are dropped (their cash stays put). Optimal
+        mode makes every trade 0 or at least this much (one binary per trade).
     cash_floor : float or mapping
         Dollars of cash to keep in every account (a number) or per account id.
     do_not_sell, do_not_buy : set of str
@@ -108,17 +111,19 @@ class PlanOptions:
         ("the same drift as plan P at the least tax").
     wash_binaries : bool
         Optimal mode: decide per substantially-identical group, with one binary variable,
-        between buying into the group and selling its loss lots (default True, a MIP). False
-        keeps the program a linear program: loss sales are dropped in every group the
-        solution buys and the program is solved again, which can miss a plan that harvests
-        instead of buying.
+        between buying into the group and selling its loss lots (default True, a MIP). With
+        False, loss sales are dropped in every group the solution buys and the program is
+        solved again, which can miss a plan that harvests instead of buying; with
+        ``exact_netting=False`` too the program is a linear program.
     exact_netting : bool
         Optimal mode: three binaries make the Schedule D netting order exact (short-term
         losses against short-term gains first, the net loss deduction only once every gain is
         offset) and value the deduction at the ordinary rate. False keeps a convex
         (conservative) netting: see :mod:`toolkit.planner.optimize`.
     time_limit, mip_gap : float
-        Optimal mode: HiGHS time limit (seconds) and relative MIP gap to stop at.
+        Optimal mode: HiGHS time limit (seconds, default 10) and relative MIP gap to stop at
+        (default 1e-6). A MIP that finds no plan in time falls back to wash-sale choices
+        taken from its linear relaxation (noted in the plan).
     """
 
     band: Band = field(default_factory=Band)
