@@ -86,7 +86,9 @@ def plan(household: Household, contributions: Mapping[str, float] | None = None,
         Any :class:`PlanOptions` field (``band``, ``whole_shares``, ``min_trade``,
         ``cash_floor``, ``do_not_sell``, ``do_not_buy``, ``menus``,
         ``allow_short_term_gains``, ``gains_budget``, ``wash_guard``, ``wash_policy``,
-        ``preferred``, ``prices``, ``allow_untrusted``, ...).
+        ``preferred``, ``prices``, ``allow_untrusted``; optimal mode: ``lambda_drift``,
+        ``lambda_band``, ``lambda_location``, ``trade_cost``, ``within_band``,
+        ``match_drift``, ``wash_binaries``, ``exact_netting``, ``time_limit``, ``mip_gap``).
 
     Returns
     -------

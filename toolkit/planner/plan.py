@@ -62,6 +62,13 @@ class Plan:
         The full tax computation (line by line in ``tax_detail.breakdown``).
     notes : list of str
         What the plan could not do, and why.
+    extra : dict
+        What a planner reports beside the trades. Optimal mode: ``solver`` (``status``,
+        ``kind`` "LP"/"MIP", ``objective``, proven ``mip_gap``, ``time`` in seconds,
+        ``solves``, ``columns``, ``rows``, ``binaries``, ``lots``, ``holdings``, ``buys``,
+        ``wash_groups``) and, with whole shares, ``whole_shares`` (``objective_fractional``,
+        ``objective_whole``, ``objective_difference``, ``tax_fractional``, ``tax_whole``,
+        ``tax_difference`` in dollars, ``widened``).
     """
 
     mode: str
