@@ -242,8 +242,7 @@ def _join(values) -> str | None:
 
 
 def _drift_removed(book: Book, targets: pd.Series, steps_df: pd.DataFrame) -> list[float]:
-    """Absolute drift removed by each step, replaying the trades step by step from the book's
-    starting shares and cash."""
+    """Absolute drift removed by each step, replaying the trades from the starting book."""
     if steps_df.empty:
         return []
     qty = {k: book.start_quantity.get(k, 0.0) for k in book.holdings}

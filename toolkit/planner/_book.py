@@ -276,11 +276,10 @@ class Book:
             lt = float(gain[long_].sum())
             if (gain < 0).any():
                 self.loss_symbols.add(symbol)
-            ids = [str(x) for x in lb.lot_id[idx]]
-            lot_ids = ids
+            lot_ids = [str(x) for x in lb.lot_id[idx]]
             if len(idx):
                 self.lot_rows.append({
-                    "account": account, "symbol": symbol, "lot_id": ids,
+                    "account": account, "symbol": symbol, "lot_id": lot_ids,
                     "acquired": lb.acquired[idx], "holding_start": lb.holding_start[idx],
                     "term": np.where(long_, "long", "short"), "quantity": q,
                     "price": price, "proceeds": q * price, "cost_basis": basis, "gain": gain,
