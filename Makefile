@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS := never
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PYTEST_ARGS ?=
 
-.PHONY: lab test lint unit notebooks bench golden dashboard clean env
+.PHONY: lab test lint bench golden dashboard clean env browser-deps
 
 env: $(STAMP)
 
@@ -33,7 +33,22 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check toolkit tests benchmarks
 
-test: $(STAMP) lint
+# Browser tests need Debian's Chromium: installed here when missing and we are root with apt;
+# otherwise those tests skip and say why (under CI=true a missing browser fails them).
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing Debian's chromium for the browser tests"; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				--no-install-recommends chromium) >/dev/null 2>&1 \
+				|| echo "could not install chromium: browser tests will skip (or fail under CI)"; \
+		else \
+			echo "chromium not found and cannot be installed here: browser tests will skip"; \
+		fi; \
+	fi
+
+test: $(STAMP) lint browser-deps
 	$(BIN)/python -m pytest --nbmake --nbmake-timeout=300 tests notebooks $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -42,6 +57,12 @@ bench: $(STAMP)
 # Regenerate the golden expected outputs of data/samples (only on purpose: review the diff).
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden --write
+
+# Serve the targets-and-plan notebook as a Voila app on localhost (for a meeting screen).
+DASHBOARD_PORT ?= 8866
+dashboard: $(STAMP)
+	$(BIN)/voila --no-browser --Voila.ip=127.0.0.1 --port $(DASHBOARD_PORT) \
+		notebooks/01_targets_and_drift.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

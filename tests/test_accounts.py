@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.accounts import account_key, infer_tax_type, keys_match
+from toolkit.accounts import account_key, infer_tax_type, keys_match, mask_text
 from toolkit.schema import TaxType
 
 
@@ -66,6 +66,12 @@ def test_keys_match(a, b, match):
         ("Individual", TaxType.TAXABLE),
         ("INDIVIDUAL - TOD", TaxType.TAXABLE),
         ("Individual Brokerage", TaxType.TAXABLE),
+        # Merrill registrations (the name Merrill exports give an account)
+        ("IRRA-Edge", TaxType.TRADITIONAL_IRA),
+        ("IRA-Edge", TaxType.TRADITIONAL_IRA),
+        ("Roth IRA-Edge", TaxType.ROTH_IRA),
+        ("CMA-Edge", TaxType.TAXABLE),
+        ("CMAM", TaxType.TAXABLE),
         ("BROKERAGELINK", None),
         ("My Account", None),
         ("", None),
@@ -83,3 +89,11 @@ def test_every_tax_type_has_a_treatment():
     assert TaxType.ROTH_IRA.treatment.value == "tax_free"
     assert TaxType.K401.treatment.value == "tax_deferred"
     assert TaxType.HSA.treatment.value == "tax_free"
+
+
+def test_mask_text_hides_every_id_longest_first():
+    ids = ["12345678", "X12345678", "...456", "87"]
+    text = "from X12345678 to 12345678 (and ...456, 87)"
+    assert mask_text(text, ids) == "from ...678 to ...678 (and ...456, 87)"
+    assert mask_text(text, ids, keep=4) == "from ...5678 to ...5678 (and ...456, 87)"
+    assert mask_text(text, []) == text

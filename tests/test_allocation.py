@@ -169,9 +169,41 @@ def test_sample_household_drift():
     h = load_household(SAMPLES / "household" / "household.toml")
     d = drift(h)
     # us_equity by hand: joint VTI 89,100 + SCHD 25,650; Roth SCHA 24,300; IRA FXAIX 92,840;
-    # 401(k) CIT 179,905.25 + ACME 85,500; HSA FZROX 7,046.82; VBIAX 60% of 50,310 = 30,186
-    us = 89100 + 25650 + 24300 + 92840 + 179905.25 + 85500 + 7046.823 + 30186
+    # 401(k) CIT 179,905.25 + ACME 85,500; HSA FZROX 7,046.82; VBIAX 60% of 50,310 = 30,186;
+    # Maya's individual account: FXAIX 337.829 x 232.10 = 78,410.11, NVDA 135 x 182.50 =
+    # 24,637.50, AAPL 60 x 228.40 = 13,704
+    us = (89100 + 25650 + 24300 + 92840 + 179905.25 + 85500 + 7046.823 + 30186
+          + 78410.1109 + 24637.50 + 13704)
     assert d.loc["us_equity", "market_value"] == pytest.approx(us, abs=0.01)
     assert d.loc["unclassified", "market_value"] == 7050.0
     assert d["current"].sum() == pytest.approx(1.0)
     assert d.loc["us_equity", "outside"] and d.loc["bonds", "outside"]
+
+
+def test_subclass_targets_and_drift(tmp_path):
+    from toolkit.allocation import subclass_drift
+
+    # us_equity target 60% split 75% large (VTI counts as us_total_market here) / 25% small
+    h = household(accounts={"T": "taxable"}, positions=[
+        {"account": "T", "symbol": "VOO", "quantity": 500, "price": 100.0},   # us_large_cap
+        {"account": "T", "symbol": "VB", "quantity": 100, "price": 100.0},    # us_small_cap
+        {"account": "T", "symbol": "BND", "quantity": 400, "price": 100.0}])
+    d = subclass_drift(h, {"us_equity": {"us_large_cap": 0.75, "us_small_cap": 0.25}})
+    # household $100,000: large 50,000 = 0.50 vs 0.60 x 0.75 = 0.45; small 0.10 vs 0.15
+    assert d[["sub_class", "current", "target"]].values.tolist() == [
+        ["us_large_cap", 0.5, pytest.approx(0.45)], ["us_small_cap", 0.1, pytest.approx(0.15)]]
+    assert d["drift"].tolist() == pytest.approx([0.05, -0.05])
+    assert d["share_of_class"].tolist() == pytest.approx([50 / 60, 10 / 60])
+
+
+def test_subtargets_are_checked():
+    from toolkit.household import validate_subtargets
+
+    t = pd.Series({"us_equity": 0.6, "bonds": 0.4})
+    with pytest.raises(HouseholdError) as exc:
+        validate_subtargets({"us_equity": {"us_large_cap": 0.7, "us_small_cap": 0.2}}, t)
+    assert str(exc.value) == ("subtargets: the sub-weights of 'us_equity' sum to 0.9, not 1 "
+                              "(they are fractions of the class)")
+    with pytest.raises(HouseholdError) as exc:
+        validate_subtargets({"reits": {"reit_us": 1.0}}, t)
+    assert str(exc.value) == "subtargets: 'reits' is not a class of the target (us_equity, bonds)"

@@ -82,6 +82,15 @@ def test_bad_number_names_line_and_column():
         ("04/17/2023 as of 04/15/2023", "2023-04-15"),
         ("08/31/2020 00:00:00", "2020-08-31"),
         ("Feb 14 2023", "2023-02-14"),
+        ("December 31, 2025", "2025-12-31"),
+        ("June 5 2026", "2026-06-05"),
+        # OFX date-times: the date as written, whatever the time and zone
+        ("20251231", "2025-12-31"),
+        ("202512312359", "2025-12-31"),
+        ("20251231200000", "2025-12-31"),
+        ("20251231200000.000[-5:EST]", "2025-12-31"),
+        ("20251231233000.123[+9]", "2025-12-31"),
+        ("20251231120000[0:GMT]", "2025-12-31"),
     ],
 )
 def test_date_forms(cell, iso):
@@ -103,6 +112,28 @@ def test_mixed_forms_in_one_column_and_nulls():
     assert pd.isna(got.iloc[2])
 
 
+def test_ofx_date_time_keeps_the_written_day_in_a_column():
+    got = clean.date(s("20251231200000.000[-5:EST]", "20260102", "20260105093000"),
+                     column="DTTRADE", where=where(3))
+    assert got.tolist() == [pd.Timestamp("2025-12-31"), pd.Timestamp("2026-01-02"),
+                            pd.Timestamp("2026-01-05")]
+
+
+def test_column_led_by_a_date_time_still_reads_other_forms():
+    got = clean.date(s("20251231200000.000[-5:EST]", "11/20/2026", "Dec-05-2025", "--"),
+                     column="d", where=where(4))
+    assert got.tolist()[:3] == [pd.Timestamp("2025-12-31"), pd.Timestamp("2026-11-20"),
+                                pd.Timestamp("2025-12-05")]
+    assert pd.isna(got.iloc[3])
+
+
+@pytest.mark.parametrize("cell", ["20251231200000.000[-5:EST", "2025123120", "20251331"])
+def test_malformed_ofx_date_times_are_errors(cell):
+    with pytest.raises(FormatError) as exc:
+        clean.date(s(cell), column="DTTRADE", where=where(1))
+    assert exc.value.message == f"expected a date, found {cell!r}"
+
+
 def test_bad_date_names_line():
     with pytest.raises(FormatError) as exc:
         clean.date(s("11/20/2026", "13/45/2026"), column="Run Date", where=where(2))
@@ -116,6 +147,13 @@ def test_bad_date_names_line():
 def test_cusip_check_digit(cusip, ok):
     # Apple 037833100, Vanguard Total Stock Market ETF 922908769, Google (2004) 38259P508
     assert clean.is_cusip(cusip) is ok
+
+
+def test_cusips_of_a_column_without_any():
+    # every cell missing or not a CUSIP (a German ISIN): all missing, no dtype warning
+    got = clean.cusips(pd.Series([None, "DE0007164600", None], dtype="str"))
+    assert got.isna().all()
+    assert clean.cusips(pd.Series(["922908769", None], dtype="str")).tolist()[0] == "922908769"
 
 
 def test_symbol_cleanup():
@@ -183,3 +221,10 @@ def test_strip_and_null_mask_keep_missing_values():
     assert clean.strip(cells).fillna("<NA>").tolist() == ["a", "<NA>", "--", "N/A", "b"]
     assert clean.text(cells).fillna("<NA>").tolist() == ["a", "<NA>", "<NA>", "<NA>", "b"]
     assert clean.null_mask(clean.strip(cells)).tolist() == [False, True, True, True, False]
+
+
+def test_cusips_of_an_all_missing_column():
+    got = clean.cusips(pd.Series([None, None], dtype="str"))
+    assert got.isna().all()
+    assert clean.cusips(s("922908769", "VTI", None)).tolist()[0] == "922908769"
+    assert clean.cusips(s("922908769", "VTI", None)).isna().tolist() == [False, True, True]

@@ -21,15 +21,26 @@ def test_inspect_household_json(capsys):
     assert r["as_of"] == "2026-11-20"
     assert len(r["files"]) == 12
     assert [a["account"] for a in r["accounts"]] == [
-        "...456", "...789", "234567891", "87654", "456789123", "12345678", "23456789"]
+        "...456", "...789", "234567891", "87654", "456789123", "X71234567", "12345678",
+        "23456789"]
     joint = r["accounts"][0]
     assert joint == {
         "account": "...456", "name": "Joint brokerage", "owner": "joint", "custodian": "schwab",
         "tax_type": "taxable", "tax_type_inferred": False, "market_value": 188510.55,
         "cost_basis": 131774.05, "basis_missing": 0, "cash": 8420.55, "positions": 7,
         "lots": 42, "transactions": 18}
-    assert r["totals"]["market_value"] == 998448.35
-    assert r["totals"]["lots"] == 42
+    # Maya's individual account: value 28,519.01 + 78,410.11 + 24,637.50 + 13,704.00
+    # = 145,270.62; known bases SPAXX 28,519.01 + FXAIX 40,426.36 + NVDA 6,666.20
+    # = 75,611.57 (AAPL has none); 26 history rows; 12 lots rebuilt from them
+    maya = r["accounts"][5]
+    assert maya == {
+        "account": "X71234567", "name": "Maya individual", "owner": "Maya",
+        "custodian": "fidelity", "tax_type": "taxable", "tax_type_inferred": False,
+        "market_value": 145270.62, "cost_basis": 75611.57, "basis_missing": 1,
+        "cash": 28519.01, "positions": 4, "lots": 12, "transactions": 26}
+    # 998,448.35 for the seven other accounts + 145,270.62
+    assert r["totals"]["market_value"] == 1143718.97
+    assert r["totals"]["lots"] == 54
     assert r["unclassified"] == [{"account": "...456", "symbol": "PTY",
                                   "description": "PIMCO CORPORATE & INCOME OPPORTUNITY FUND",
                                   "market_value": 7050.0}]
@@ -37,6 +48,20 @@ def test_inspect_household_json(capsys):
     assert r["skipped"][-1] == {
         "file": "Portfolio_Positions_Nov-20-2026.csv", "line": 6,
         "reason": "pending activity: a cash adjustment in transit, not a holding (value 150.00)"}
+    # 6 joint Schwab symbols + FXAIX and NVDA rebuilt from history match; AAPL was
+    # transferred in without basis; the 14 non-cash holdings of tax-advantaged accounts
+    # need no lots
+    assert r["reconciliation"] == {
+        "counts": {"position_without_lots": 0, "lots_without_position": 0,
+                   "quantity_mismatch": 0, "basis_missing": 1, "basis_mismatch": 0,
+                   "matched": 8, "not_needed": 14},
+        "unreconciled": [{
+            "account": "X71234567", "symbol": "AAPL", "tax_type": "taxable",
+            "position_quantity": 60.0, "lots_quantity": 60.0, "history_quantity": 60.0,
+            "position_basis": None, "lots_basis": None, "status": "basis_missing",
+            "detail": "1 lot rebuilt from history holds 60 shares, as the position does, but "
+                      "1 lot (60 shares) has no cost basis.",
+            "lots_source": "history", "trusted": False}]}
 
 
 def test_inspect_export_json_types_accounts_from_broker_names(capsys):
@@ -46,14 +71,16 @@ def test_inspect_export_json_types_accounts_from_broker_names(capsys):
     assert r["format"] == "fidelity_positions"
     types = {a["account"]: (a["tax_type"], a["tax_type_inferred"]) for a in r["accounts"]}
     assert types == {"234567891": ("traditional_ira", True), "87654": ("401k", True),
-                     "456789123": ("hsa", True)}
+                     "456789123": ("hsa", True), "X71234567": ("taxable", True)}
+    assert "reconciliation" not in r  # households only
     # 401(k): 780.5 x 230.50 + 800 x 50.10 + 2,900 x 10.42 + 1,250 x 68.40
     #       = 179,905.25 + 40,080 + 30,218 + 85,500 = 335,703.25
     k = next(a for a in r["accounts"] if a["account"] == "87654")
     assert k["market_value"] == 335703.25
     assert k["basis_missing"] == 1  # the collective trust has no basis in the file
-    # ACME is only classified by the household file; alone, the export lists it
-    assert [u["symbol"] for u in r["unclassified"]] == ["ACME"]
+    # ACME, NVDA and AAPL are only classified by the household file; alone, the export
+    # lists them (in file order)
+    assert [u["symbol"] for u in r["unclassified"]] == ["ACME", "NVDA", "AAPL"]
 
 
 def test_inspect_text(capsys):
@@ -63,6 +90,12 @@ def test_inspect_text(capsys):
     row = next(line for line in out if line.strip().startswith("456789123"))
     assert row.split()[:3] == ["456789123", "hsa", "(inferred)"]
     assert "  ...456: PTY PIMCO CORPORATE & INCOME OPPORTUNITY FUND $7,050.00" in out
+    i = out.index("Reconciliation of lots and positions: 1 basis missing, 8 matched, "
+                  "14 not needed")
+    assert out[i + 1:i + 3] == [
+        "Unreconciled holdings (their lots are not trusted for tax-aware selling):",
+        "  X71234567 AAPL: basis missing - 1 lot rebuilt from history holds 60 shares, as the "
+        "position does, but 1 lot (60 shares) has no cost basis."]
 
 
 def test_error_exit_status_and_message(tmp_path, capsys):

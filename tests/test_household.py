@@ -210,7 +210,7 @@ def test_targets_keep_order_and_sum():
          "[[accounts]] #1 (id '1'): type 'brokerage' is not one of taxable, traditional_ira, "
          "roth_ira, 401k, roth_401k, 403b, hsa, sep_ira, simple_ira, 457b, roth_403b"),
         ('[extras]\nx = 1\n', "unknown section(s) ['extras']; allowed: accounts, contributions, "
-         "files, household, people, securities, settings, targets"),
+         "files, household, people, securities, settings, subtargets, targets"),
         ('[[accounts]]\nid = "...567"\n[[accounts]]\nid = "X71234567"\n',
          "[[accounts]] #2: id 'X71234567' can be confused with '...567'; give each its "
          "custodian (custodian = \"schwab\", ...) or ids that tell them apart"),

@@ -8,10 +8,10 @@ saves 27% (up to $3,000), no NIIT until MAGI passes $250,000.
 
 Objective terms (PlanOptions defaults): lambda_drift 0.05 and lambda_band 1.0 per dollar of
 deviation (inside / outside the band), trade_cost 0.0001 per dollar traded, location 0.001 x
-the placement-score points below the class's best home per dollar (us_equity: taxable 2.5,
-tax-deferred 1, tax-free 3 -> 0.0005 in taxable, 0.002 in an IRA; bonds: taxable 1,
-tax-deferred 3 -> 0.002 in taxable, 0 in an IRA); buying a fund that is not the account's
-first choice costs 1e-7 per dollar per rank.
+the placement-score points below the class's best home per dollar (the playbook's scores:
+us_equity taxable 3, tax-free 2, tax-deferred 1 -> 0 in taxable, 0.002 in an IRA; bonds
+tax-deferred 3, tax-free 2, taxable 0 -> 0 in an IRA, 0.003 in taxable); buying a fund that
+is not the account's first choice costs 1e-7 per dollar per rank.
 """
 
 from __future__ import annotations
@@ -195,29 +195,29 @@ def test_whole_share_rounding_and_its_distance_from_the_fractional_optimum():
     frac = plan(h, mode="optimal", prices={"BND": 30.0})
     # fractional: sell $2,000 of VTI (28.571 sh, gain 28.571 x 14 = $400, tax 20% = $80),
     # buy $5,000 of BND (166.667 sh): exactly on target. Objective 80 tax + 0.7 trade
-    # - 1 (0.0005 x 2,000 us_equity out of taxable) + 10 (0.002 x 5,000 bonds into it) = 89.7
+    # + 15 (0.003 x 5,000 of bonds into a taxable account; us_equity out of it costs 0) = 95.7
     t = frac.trades
     assert t[["symbol", "side", "amount"]].values.tolist() == [["VTI", "sell", 2000.0],
                                                                ["BND", "buy", 5000.0]]
     assert t["shares"].tolist() == pytest.approx([2000 / 70, 5000 / 30], abs=1e-9)
-    assert frac.extra["solver"]["objective"] == pytest.approx(89.7, abs=1e-6)
+    assert frac.extra["solver"]["objective"] == pytest.approx(95.7, abs=1e-6)
     p = plan(h, mode="optimal", prices={"BND": 30.0}, whole_shares=True)
     # neighbourhood: VTI sold 27-29 sh, BND bought 165-167 sh, cash 3,000 + 70n - 30k >= 0.
     # Feasible: (28, 165), (29, 165), (29, 166), (29, 167). (28, 165): cash left $10, stocks
     # 72 x 70 = 5,040 (+40), bonds 4,950 (-50): drift 0.05 x 100 + 1.0 x 10 (cash is outside
     # its 0% band) = 15; tax 28 x 14 x 20% = 78.40; trade 0.0001 x 6,910 = 0.691; location
-    # -0.98 + 9.9. Objective 103.011. (29, 167): tax 81.20, drift 0.05 x 60 + 20 = 23,
-    # trade 0.704, location -1.015 + 10.02: 113.909; (29, 166) 145.846; (29, 165) 178.783.
+    # 0.003 x 4,950 = 14.85. Objective 108.941. (29, 167): tax 81.20, drift 0.05 x 60 + 20
+    # = 23, trade 0.704, location 15.03: 119.934; (29, 166) 151.841; (29, 165) 184.748.
     assert trades(p) == [["T", "VTI", "sell", 28.0, 1960.0], ["T", "BND", "buy", 165.0,
                                                                4950.0]]
     ws = p.extra["whole_shares"]
-    assert ws["objective_fractional"] == pytest.approx(89.7, abs=1e-6)
-    assert ws["objective_whole"] == pytest.approx(103.011, abs=1e-6)
-    assert ws["objective_difference"] == pytest.approx(13.311, abs=1e-6)
+    assert ws["objective_fractional"] == pytest.approx(95.7, abs=1e-6)
+    assert ws["objective_whole"] == pytest.approx(108.941, abs=1e-6)
+    assert ws["objective_difference"] == pytest.approx(13.241, abs=1e-6)
     assert (ws["tax_fractional"], ws["tax_whole"], ws["tax_difference"]) == (80.0, 78.4, -1.6)
     assert p.summary["tax"] == 78.4
     assert p.summary["cash_after"] == {"T": 10.0}
-    assert "whole shares: tax -1.60 dollars and objective +13.31 against the fractional-share " \
+    assert "whole shares: tax -1.60 dollars and objective +13.24 against the fractional-share " \
            "optimum" in p.notes
 
 
@@ -341,10 +341,12 @@ def test_match_drift_accepts_a_plan_or_a_mapping():
 
 
 def test_location_cost_from_the_placement_scores():
-    assert location_cost("bonds", "taxable") == pytest.approx(0.002)
+    assert location_cost("bonds", "taxable") == pytest.approx(0.003)
     assert location_cost("bonds", "tax_deferred") == 0.0
+    assert location_cost("bonds", "tax_free") == pytest.approx(0.001)
     assert location_cost("us_equity", "tax_deferred") == pytest.approx(0.002)
-    assert location_cost("us_equity", "taxable") == pytest.approx(0.0005)
+    assert location_cost("us_equity", "taxable") == 0.0
+    assert location_cost("muni_bonds", "tax_free") == pytest.approx(0.003)
     assert location_cost("cash", "taxable") == 0.0
     assert location_cost("crypto", "taxable") == 0.0
 

@@ -269,8 +269,25 @@ def test_compare_and_exports(tmp_path):
     assert json.loads(json.dumps(j))["summary"]["tax"] == -405.0
 
 
+def test_masked_trade_list_hides_ids_in_reasons_too(tmp_path):
+    from tests.conftest import SAMPLES
+    from toolkit import load_household
+
+    h = load_household(SAMPLES / "household" / "household.toml")
+    p = plan(h)
+    assert "(234567891)" in " ".join(p.trades["reason"])
+    full = ["234567891", "87654", "456789123", "X71234567", "12345678", "23456789"]
+    for masked in (True, False):
+        out = tmp_path / f"plan_{masked}.xlsx"
+        p.to_xlsx(out, mask_accounts=masked)
+        text = [str(c.value) for ws in openpyxl.load_workbook(out) for row in ws.iter_rows()
+                for c in row if c.value is not None]
+        seen = {i for i in full if any(i in t for t in text)}
+        assert seen == (set() if masked else set(full))
+
+
 def test_formula_text_is_neutralised(tmp_path):
-    from toolkit.planner.export import safe_text
+    from toolkit._xlsx import safe_text
 
     assert safe_text("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
     assert safe_text("+1") == "'+1" and safe_text("@SUM") == "'@SUM" and safe_text("-2") == "'-2"
@@ -323,3 +340,34 @@ def test_withdrawal_follows_the_lot_rules():
     with pytest.raises(PlanningError) as exc:  # the optimiser refuses what it cannot do
         plan(h, contributions={"T": -8000.0}, mode="optimal")
     assert str(exc.value).startswith("account T (T) must raise $8,000 of cash")
+
+
+def test_untrusted_lots_are_not_sold_unless_told_to():
+    # the lots of VTI disagree with the position (100 shares held, lots for 80): reconcile
+    # marks them untrusted, so the taxable sale needed to reach the band does not use them:
+    # VTI is 10,000 of 12,000 = 83.3%; the band edge is 65%: 18.3% x 12,000 = $2,200 to sell
+    h = household(
+        accounts={"T": "taxable"},
+        positions=[{"account": "T", "symbol": "VTI", "quantity": 100, "price": 100.0,
+                    "cost_basis": 6000.0},
+                   {"account": "T", "symbol": "BND", "quantity": 20, "price": 100.0,
+                    "cost_basis": 2000.0}],
+        lots=[{"account": "T", "symbol": "VTI", "quantity": 80, "cost_basis": 4800.0,
+               "acquired": "2015-03-02", "lot_id": "V1"},
+              {"account": "T", "symbol": "BND", "quantity": 20, "cost_basis": 2000.0,
+               "acquired": "2015-03-02", "lot_id": "B1"}],
+        targets={"us_equity": 0.6, "bonds": 0.4})
+    from toolkit.reconcile import reconcile
+
+    r = reconcile(h).set_index("symbol")
+    assert (r.loc["VTI", "status"], bool(r.loc["VTI", "trusted"])) == ("quantity_mismatch",
+                                                                       False)
+    p = plan(h)
+    assert p.lots.empty
+    assert p.notes == [
+        "VTI in T not sold: its lots do not reconcile with the position (allow_untrusted=True "
+        "to sell anyway)",
+        "us_equity: could raise only $0 of the $2,200 needed from taxable lots (restrictions, "
+        "wash guard, short-term gains or the gains budget)"]
+    p2 = plan(h, allow_untrusted=True)
+    assert p2.lots["lot_id"].tolist() == ["V1"]

@@ -21,8 +21,8 @@ def test_accounts_custodians_and_types(h):
     acc = h.accounts.set_index("account")
     assert acc["tax_type"].to_dict() == {
         "...456": "taxable", "...789": "roth_ira", "234567891": "traditional_ira",
-        "87654": "401k", "456789123": "hsa", "12345678": "traditional_ira",
-        "23456789": "roth_ira"}
+        "87654": "401k", "456789123": "hsa", "X71234567": "taxable",
+        "12345678": "traditional_ira", "23456789": "roth_ira"}
     assert sorted(acc["custodian"].unique()) == ["fidelity", "schwab", "vanguard"]
     assert acc["tax_type_inferred"].to_dict()["456789123"]  # HSA typed from its broker name
     assert set(acc["owner"]) == {"joint", "Alex", "Maya"}
@@ -37,20 +37,27 @@ def test_values_by_account(h):
     assert t.loc["...456", "cash"] == pytest.approx(8420.55, abs=0.005)
     # Vanguard trad IRA: BND 1,200x73.50 + BNDX 800x49.50 + VMFXX 1,500 = 129,300
     assert t.loc["12345678", "market_value"] == pytest.approx(129300.0, abs=0.005)
-    assert h.total_value == pytest.approx(998448.35, abs=0.005)
+    # Maya's individual account: SPAXX 28,519.01 + FXAIX 337.829 x 232.10 (78,410.11)
+    # + NVDA 135 x 182.50 (24,637.50) + AAPL 60 x 228.40 (13,704.00) = 145,270.62
+    assert t.loc["X71234567", "market_value"] == pytest.approx(145270.62, abs=0.005)
+    # the seven other accounts held 998,448.35: 998,448.35 + 145,270.62 = 1,143,718.97
+    assert h.total_value == pytest.approx(1143718.97, abs=0.005)
 
 
 def test_lots_mix_terms_and_signs(h):
-    assert len(h.lots) == 42
-    assert (h.lots["account"] == "...456").all()
+    # 42 Schwab lots in the joint account; 12 rebuilt from Maya's individual history
+    # (8 FXAIX, 3 NVDA, 1 AAPL: see tests/test_history.py)
+    assert h.lots["account"].value_counts().to_dict() == {"...456": 42, "X71234567": 12}
+    joint = h.lots[h.lots["account"] == "...456"]
+    assert not joint["lot_id"].str.startswith("history:").any()
     prices = h.positions[["account", "symbol", "price"]]
-    s = lot_status(h.lots, prices, h.as_of)
+    s = lot_status(joint, prices, h.as_of)
     both = s.groupby(["term", s["unrealized_gain"] > 0]).size()
     # every combination of short/long and gain/loss is present
     assert set(both.index) == {("long", True), ("long", False), ("short", True),
                                ("short", False)}
     # lots per symbol equal the positions (by construction of the sample)
-    lots_q = h.lots.groupby("symbol")["quantity"].sum()
+    lots_q = joint.groupby("symbol")["quantity"].sum()
     pos = h.positions[h.positions["account"] == "...456"].set_index("symbol")["quantity"]
     assert lots_q.to_dict() == {k: pos[k] for k in lots_q.index}
     # Schwab reported one wash-sale adjustment: $140 on 10 VTI shares bought 2026-09-15

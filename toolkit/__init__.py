@@ -4,7 +4,25 @@ The public API: load a household (or single exports) into validated pandas frame
 the core about it. Frames and their columns are declared in :mod:`toolkit.schema`.
 """
 
-from toolkit.allocation import Band, allocation, drift, drift_views, exposures
+from toolkit.allocation import (
+    Band,
+    allocation,
+    drift,
+    drift_views,
+    exposures,
+    subclass_drift,
+)
+from toolkit.cadence import (
+    AssetAssumptions,
+    Calendar,
+    Hybrid,
+    Opportunistic,
+    SeedRecommendation,
+    Threshold,
+    compare_policies,
+    simulate,
+)
+from toolkit.checkup import checkup
 from toolkit.errors import (
     FormatError,
     HouseholdError,
@@ -15,16 +33,23 @@ from toolkit.errors import (
     ToolkitError,
     UnknownFormatError,
 )
+from toolkit.history import rebuild_lots
 from toolkit.household import Household, TaxProfile, load_household
 from toolkit.io import Export, available_formats, load_export
+from toolkit.location import location_report, optimal_placement, tax_drag
+from toolkit.planner import Plan, PlanOptions, compare, plan
+from toolkit.reconcile import reconcile, reconciliation_summary
 from toolkit.schema import Action, TaxType
 from toolkit.securities import SecurityMaster, load_securities
 from toolkit.tax import (
+    HarvestLog,
     compare_methods,
     forward_wash_check,
     gains_tax,
+    harvest,
     lot_status,
     marginal_rates,
+    read_log,
     select_lots,
     term,
     wash_sales,
@@ -33,34 +58,57 @@ from toolkit.tax import (
 
 __all__ = [
     "Action",
+    "AssetAssumptions",
     "Band",
+    "Calendar",
     "Export",
     "FormatError",
+    "HarvestLog",
     "Household",
     "HouseholdError",
+    "Hybrid",
     "MissingColumnError",
+    "Opportunistic",
+    "Plan",
+    "PlanOptions",
     "PlanningError",
     "SchemaError",
     "SecurityMaster",
+    "SeedRecommendation",
     "TaxProfile",
     "TaxTableError",
     "TaxType",
+    "Threshold",
     "ToolkitError",
     "UnknownFormatError",
     "allocation",
     "available_formats",
+    "checkup",
+    "compare",
     "compare_methods",
+    "compare_policies",
     "drift",
     "drift_views",
     "exposures",
     "forward_wash_check",
     "gains_tax",
+    "harvest",
     "load_export",
     "load_household",
     "load_securities",
+    "location_report",
     "lot_status",
     "marginal_rates",
+    "optimal_placement",
+    "plan",
+    "read_log",
+    "rebuild_lots",
+    "reconcile",
+    "reconciliation_summary",
     "select_lots",
+    "simulate",
+    "subclass_drift",
+    "tax_drag",
     "term",
     "wash_sales",
     "year_tables",

@@ -10,11 +10,13 @@ account.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from toolkit.schema import TaxType
 
-__all__ = ["AccountKey", "account_key", "infer_tax_type", "keys_match"]
+__all__ = ["AccountKey", "account_key", "infer_tax_type", "keys_match", "mask_account",
+           "mask_text"]
 
 _MASKED = re.compile(r"(?:\.{2,}|\*{2,}|X{2,}|#{2,})[-\s]?([A-Z0-9]{2,})$")
 _INNER_MASK = re.compile(r"^([A-Z]+)\*{2,}([0-9]{2,})$")  # U***4567
@@ -103,8 +105,10 @@ _TYPE_PATTERNS: tuple[tuple[re.Pattern, TaxType], ...] = tuple(
         (r"\b457\s*\(?B\)?", TaxType.G457B),
         (r"\bSEP\b", TaxType.SEP_IRA),
         (r"\bSIMPLE\s+IRA\b", TaxType.SIMPLE_IRA),
-        (r"ROLLOVER|TRADITIONAL|\bTRAD\b|CONTRIBUTORY|\bIRA\b", TaxType.TRADITIONAL_IRA),
-        (r"INDIVIDUAL|\bJOINT\b|BROKERAGE(?!\s*LINK)|\bTOD\b|WROS|\bTRUST\b|\bCMA\b|CASH\s+MANAGEMENT|"
+        # IRRA: Merrill's rollover IRA registration ("IRRA-Edge")
+        (r"ROLLOVER|TRADITIONAL|\bTRAD\b|CONTRIBUTORY|\bIRR?A\b", TaxType.TRADITIONAL_IRA),
+        # CMA, CMAM: Merrill's cash management account registrations ("CMA-Edge")
+        (r"INDIVIDUAL|\bJOINT\b|BROKERAGE(?!\s*LINK)|\bTOD\b|WROS|\bTRUST\b|\bCMAM?\b|CASH\s+MANAGEMENT|"
          r"TENANTS|COMMUNITY\s+PROPERTY|\bTAXABLE\b|\bMARGIN\b", TaxType.TAXABLE),
     )
 )
@@ -135,3 +139,48 @@ def infer_tax_type(name: str | None) -> TaxType | None:
         if rx.search(name):
             return tax_type
     return None
+
+
+def mask_account(account: str, *, keep: int = 3) -> str:
+    """An account id with all but its last ``keep`` characters hidden, for reports.
+
+    Examples
+    --------
+    >>> mask_account("X71234567"), mask_account("...456"), mask_account("87")
+    ('...567', '...456', '87')
+    """
+    s = str(account)
+    if s.startswith("...") and len(s) <= keep + 3:
+        return s
+    return "..." + s[-keep:] if len(s) > keep else s
+
+
+def mask_text(text: str, accounts: Iterable[str], *, keep: int = 3) -> str:
+    """``text`` with every occurrence of each account id replaced by its masked form.
+
+    For free text that names accounts (a plan's reasons and notes, a label): ids are
+    replaced wherever they occur, longest first, by :func:`mask_account`.
+
+    Parameters
+    ----------
+    text : str
+    accounts : iterable of str
+        The full account ids to hide.
+    keep : int, default 3
+        Characters of each id left visible.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> mask_text("sell inside Maya IRA (234567891)", ["234567891", "...456"])
+    'sell inside Maya IRA (...891)'
+    """
+    out = str(text)
+    for a in sorted({str(x) for x in accounts}, key=len, reverse=True):
+        masked = mask_account(a, keep=keep)
+        if masked != a and a:
+            out = out.replace(a, masked)
+    return out

@@ -28,6 +28,7 @@ __all__ = [
     "drift",
     "drift_views",
     "exposures",
+    "subclass_drift",
 ]
 
 
@@ -300,3 +301,49 @@ def drift_views(household: Household, *, band: Band | None = None,
                                          net_embedded_gains=net_embedded_gains))
     post = post.reindex(pre.index.union(post.index, sort=False))
     return pd.concat({"pre_tax": pre, "after_tax": post}, axis=1)
+
+
+def subclass_drift(household: Household, subtargets: Mapping[str, Mapping[str, float]] |
+                   None = None) -> pd.DataFrame:
+    """Drift of the sub-classes inside the classes the household splits further.
+
+    Parameters
+    ----------
+    household : Household
+    subtargets : mapping, optional
+        Class -> {sub_class: weight within the class}; default the household file's
+        ``[subtargets]``.
+
+    Returns
+    -------
+    DataFrame
+        One row per (``asset_class``, ``sub_class``) of the split classes, with
+        ``market_value`` (dollars), ``current`` and ``target`` (fractions of the household
+        total; target = class target x sub-weight), ``drift`` (current - target) and
+        ``share_of_class`` (fraction of the class's dollars). Holdings of a split class whose
+        sub-class is unknown (or a multi-asset fund's slice) appear as ``sub_class``
+        ``"unspecified"`` with target 0.
+    """
+    from toolkit.household import validate_subtargets
+
+    subs = household.subtargets if subtargets is None else validate_subtargets(
+        subtargets, household.targets)
+    ex = exposures(household)
+    total = float(ex["market_value"].sum())
+    rows = []
+    for cls, split in subs.items():
+        part = ex[ex["asset_class"] == cls]
+        by = part.assign(sub=part["sub_class"].fillna("unspecified")).groupby(
+            "sub", sort=False)["market_value"].sum()
+        class_total = float(by.sum())
+        names = list(split.index) + [s for s in by.index if s not in split.index]
+        for sub in names:
+            mv = float(by.get(sub, 0.0))
+            target = float(household.targets[cls]) * float(split.get(sub, 0.0))
+            rows.append({"asset_class": cls, "sub_class": sub, "market_value": mv,
+                         "current": mv / total if total else 0.0, "target": target,
+                         "share_of_class": mv / class_total if class_total else 0.0})
+    out = pd.DataFrame(rows, columns=["asset_class", "sub_class", "market_value", "current",
+                                      "target", "share_of_class"])
+    out["drift"] = out["current"] - out["target"]
+    return out

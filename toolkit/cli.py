@@ -1,4 +1,8 @@
-"""Command line: ``python -m toolkit inspect PATH [--json]`` and ``python -m toolkit plan ...``."""
+"""Command line: ``inspect``, ``plan`` and ``report``.
+
+``python -m toolkit inspect PATH [--json]``, ``python -m toolkit plan HOUSEHOLD ...`` and
+``python -m toolkit report HOUSEHOLD --out DIR [--no-mask]``.
+"""
 
 from __future__ import annotations
 
@@ -73,12 +77,20 @@ def format_inspect(report: dict) -> str:
             out.append(f"  {s['file']}:{s['line']}: {s['reason']}")
     else:
         out.append("Skipped rows: none")
-    for key, title in (("reconciliation", "Reconciliation"),):
-        if report.get(key):
-            out.append("")
-            out.append(f"{title}:")
-            for line in report[key].get("lines", []):
-                out.append(f"  {line}")
+    rec = report.get("reconciliation")
+    if rec:
+        out.append("")
+        counts = ", ".join(f"{n} {status.replace('_', ' ')}"
+                           for status, n in rec["counts"].items() if n)
+        out.append(f"Reconciliation of lots and positions: {counts or 'no holdings'}")
+        if rec["unreconciled"]:
+            out.append("Unreconciled holdings (their lots are not trusted for tax-aware "
+                       "selling):")
+            for u in rec["unreconciled"]:
+                out.append(f"  {u['account']} {u['symbol']}: {u['status'].replace('_', ' ')}"
+                           f" - {u['detail']}")
+        else:
+            out.append("  every holding is reconciled")
     if report["warnings"]:
         out.append("")
         out.append("Warnings:")
@@ -166,6 +178,19 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from toolkit.allocation import Band
+    from toolkit.household import load_household
+    from toolkit.report import meeting_pack, pack_files
+
+    h = load_household(args.household)
+    out = meeting_pack(h, args.out, mask_accounts=args.mask,
+                       band=Band(args.band) if args.band else None)
+    for name in pack_files():
+        print(out / name)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status.
 
@@ -205,6 +230,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     q.add_argument("--mask-accounts", action="store_true",
                    help="show only the last 3 characters of account ids in the XLSX")
     q.set_defaults(func=_cmd_plan)
+    r = sub.add_parser("report", help="write a client-meeting pack: charts, PDF, workbook")
+    r.add_argument("household", help="a household .toml file")
+    r.add_argument("--out", required=True, metavar="DIR",
+                   help="folder to write into (created if missing)")
+    r.add_argument("--no-mask", dest="mask", action="store_false",
+                   help="show full account ids (default: only their last 3 characters)")
+    r.add_argument("--band", choices=["5/25", "absolute", "relative", "none"],
+                   help="tolerance band for drift and the plan (default 5/25)")
+    r.set_defaults(func=_cmd_report)
     args = ap.parse_args(argv)
     try:
         return args.func(args)

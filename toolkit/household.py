@@ -44,6 +44,7 @@ __all__ = [
     "TaxProfile",
     "load_household",
     "totals_by_account",
+    "validate_subtargets",
     "validate_targets",
 ]
 
@@ -62,7 +63,8 @@ _HOUSEHOLD_KEYS = {
 }
 _ACCOUNT_KEYS = {"id", "type", "owner", "name", "custodian", "cost_basis_method"}
 _FILE_KEYS = {"path", "account", "symbol", "format"}
-_TOP_KEYS = {"household", "targets", "accounts", "files", "contributions", "securities",
+_TOP_KEYS = {"household", "targets", "subtargets", "accounts", "files", "contributions",
+             "securities",
              "people", "settings"}
 
 
@@ -143,6 +145,9 @@ class Household:
         Valuation date: the household file's ``as_of``, else the newest export date.
     targets : Series
         Asset class -> target weight (fractions summing to 1).
+    subtargets : dict
+        Optional split of a class into sub-classes: class -> Series (sub_class -> weight within
+        the class, summing to 1), from ``[subtargets.<class>]``.
     accounts, positions, lots, transactions, realized : DataFrame
         Canonical frames (:mod:`toolkit.schema`); ``account`` columns hold the household's
         account ids.
@@ -176,6 +181,7 @@ class Household:
     path: Path | None = None
     people: dict[str, dict] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    subtargets: dict[str, pd.Series] = field(default_factory=dict)
 
     def tax_type(self, account: str) -> TaxType:
         """The tax type of a household account id."""
@@ -284,6 +290,47 @@ def validate_targets(targets: Mapping[str, float], *, where: str = "targets") ->
     if abs(total - 1.0) > 1e-6:
         raise HouseholdError(f"{where}: weights sum to {total:.6g} ({total:.4%}), not 1 (100%)")
     return pd.Series(clean, dtype="float64", name="target")
+
+
+def validate_subtargets(subtargets: Mapping[str, Mapping[str, float]], targets: pd.Series, *,
+                        where: str = "subtargets") -> dict[str, pd.Series]:
+    """Check optional sub-class targets: for a class, weights of its sub-classes within it.
+
+    Parameters
+    ----------
+    subtargets : mapping
+        Class -> {sub_class: weight within the class}; each class's weights sum to 1.
+    targets : Series
+        The household's class targets (a split class must be one of them).
+    where : str
+        Origin, for messages.
+
+    Returns
+    -------
+    dict of str to Series
+
+    Raises
+    ------
+    HouseholdError
+        If a class is not in the target, a weight is not a non-negative number, or a class's
+        sub-weights do not sum to 1.
+    """
+    out: dict[str, pd.Series] = {}
+    for cls, split in subtargets.items():
+        if cls not in targets.index:
+            raise HouseholdError(f"{where}: {cls!r} is not a class of the target "
+                                 f"({', '.join(targets.index)})")
+        if not isinstance(split, Mapping) or not split:
+            raise HouseholdError(f"{where}: [subtargets.{cls}] needs sub_class = weight pairs")
+        for k, v in split.items():
+            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                raise HouseholdError(f"{where}: {cls}.{k} = {v!r} is not a non-negative number")
+        total = float(sum(split.values()))
+        if abs(total - 1.0) > 1e-6:
+            raise HouseholdError(f"{where}: the sub-weights of {cls!r} sum to {total:.6g}, not 1 "
+                                 "(they are fractions of the class)")
+        out[cls] = pd.Series({str(k): float(v) for k, v in split.items()}, dtype="float64")
+    return out
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -566,6 +613,8 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         raise HouseholdError(f"{where}: needs a [household] table")
     profile = _profile(h, where)
     targets = validate_targets(data.get("targets", {}), where=f"{where}: [targets]")
+    subtargets = validate_subtargets(data.get("subtargets", {}), targets,
+                                     where=f"{where}: [subtargets]")
     master = (securities or load_securities()).with_overrides(
         data.get("securities", {}), where=where)
 
@@ -648,6 +697,14 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         contributions[hits[0]] = contributions.get(hits[0], 0.0) + float(v)
 
     as_of = _as_of(h, exports, transactions, where)
+    # Taxable holdings no file gives lots for: lots rebuilt from the account's history, used
+    # only where the history explains the position (toolkit.history.lots_from_history).
+    from toolkit.history import lots_from_history
+
+    rebuilt = lots_from_history(accounts, positions, lots, transactions, realized, as_of=as_of)
+    lots, realized = rebuilt.lots, rebuilt.realized
+    prov.extend(rebuilt.provenance)
+    warnings.extend(rebuilt.warnings)
     for a in accts:
         if a.declared and not any(v == a.account for v in mapping.values()):
             warnings.append(f"account {a.account}: declared but no export mentions it")
@@ -656,6 +713,7 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         profile=profile,
         as_of=as_of,
         targets=targets,
+        subtargets=subtargets,
         accounts=accounts,
         positions=positions,
         lots=lots,

@@ -111,23 +111,12 @@ class SecurityMaster:
 
     @cached_property
     def _rows(self) -> dict[str, pd.Series]:
-        # symbol -> row: ``frame.loc`` costs ~0.2 ms a call and the planner and allocation
-        # ask for the same few symbols thousands of times
-        return {}
-
-    @cached_property
-    def _weights(self) -> dict[str, dict[str, float]]:
-        return {}
+        return {k: self.frame.loc[k] for k in self.frame.index}
 
     def get(self, symbol_or_cusip: str) -> pd.Series | None:
         """The master's row for a ticker or CUSIP, or None."""
         key = self.resolve(symbol_or_cusip)
-        if key is None:
-            return None
-        row = self._rows.get(key)
-        if row is None:
-            row = self._rows[key] = self.frame.loc[key]
-        return row.copy()
+        return None if key is None else self._rows[key]
 
     def weights(self, symbol_or_cusip: str) -> dict[str, float]:
         """Asset-class weights of a security (a single class has weight 1).
@@ -140,15 +129,17 @@ class SecurityMaster:
         key = self.resolve(symbol_or_cusip)
         if key is None:
             return {UNCLASSIFIED: 1.0}
-        w = self._weights.get(key)
-        if w is None:
-            row = self.get(key)
+        return dict(self._weights[key])
+
+    @cached_property
+    def _weights(self) -> dict[str, dict[str, float]]:
+        out = {}
+        for key, row in self._rows.items():
             if row["asset_class"] == MULTI_ASSET:
-                w = parse_weights(row["weights"], where=f"security {row.name}")
+                out[key] = parse_weights(row["weights"], where=f"security {key}")
             else:
-                w = {row["asset_class"]: 1.0}
-            self._weights[key] = w
-        return dict(w)
+                out[key] = {row["asset_class"]: 1.0}
+        return out
 
     def classify(self, symbols: pd.Series, cusips: pd.Series | None = None) -> pd.Series:
         """Asset class of each symbol (falling back to its CUSIP), ``unclassified`` if unknown.

@@ -1,7 +1,8 @@
 """What ``python -m toolkit inspect`` reports, as plain data.
 
 Detected formats, accounts with tax types, counts, value and basis per account, cash,
-unclassified symbols, and skipped rows with reasons. The JSON form is documented in the README.
+unclassified symbols, skipped rows with reasons and, for a household, the reconciliation of
+lots against positions (:mod:`toolkit.reconcile`). The JSON form is documented in the README.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 from toolkit.accounts import infer_tax_type
 from toolkit.household import Household, load_household, totals_by_account
 from toolkit.io import Export, load_export
+from toolkit.reconcile import reconcile, reconciliation_summary
 from toolkit.schema import UNCLASSIFIED
 from toolkit.securities import load_securities
 
@@ -146,6 +148,7 @@ def inspect_household(h: Household) -> dict:
         "totals": _totals(accounts),
         "unclassified": _unclassified(h.positions),
         "skipped": _skipped(h.skipped),
+        "reconciliation": reconciliation_summary(reconcile(h)),
         "warnings": list(h.warnings),
     }
 

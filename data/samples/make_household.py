@@ -1,15 +1,20 @@
 """Write the sample household's exports in the real layouts of each broker.
 
-The Rivera household (married filing jointly) holds seven accounts at three custodians:
+The Rivera household (married filing jointly) holds eight accounts at three custodians:
 
 - Schwab: a joint taxable brokerage (...456) with lot detail (one Lot Details file per
   symbol, 42 lots mixing short- and long-term gains and losses, one same-account wash sale
   reported by Schwab), its 2026 transactions and realised gains; Alex's Roth IRA (...789).
 - Fidelity: Maya's Rollover IRA, Alex's ACME 401(k) (a collective trust by CUSIP, a small
   fund menu whose international fund VTIAX tracks the same index as VXUS, bought by payroll
-  every two weeks, and ACME employer stock) and Maya's HSA, in one Portfolio_Positions file (July
-  2026 sentence-case header) and one Accounts_History file (July 2026 layout, with 401(k)
-  workplace rows).
+  every two weeks, and ACME employer stock), Maya's HSA and Maya's individual taxable account
+  (X71234567, "INDIVIDUAL - TOD"), in one Portfolio_Positions file (July 2026 sentence-case
+  header) and one Accounts_History file (July 2026 layout, with 401(k) workplace rows).
+  Fidelity gives no lot file for the individual account: its lots are rebuilt from its full
+  history since it opened in 2019 (``INDIVIDUAL_HISTORY``): FXAIX bought over several years
+  with quarterly dividend reinvestments, NVDA bought, split 10-for-1 (Fidelity's
+  ``DISTRIBUTION`` row of the 180 new shares) and partly sold, and 60 AAPL transferred in from
+  another broker with no cost basis (so AAPL is "basis missing").
 - Vanguard: Alex's Traditional IRA and Maya's Roth IRA in one OfxDownload.csv, including the
   balanced fund VBIAX (60/40, spans two classes) and a VXUS purchase on 2026-11-05, eight
   days after the joint account sold VXUS at a loss (a wash sale across accounts that makes
@@ -265,6 +270,68 @@ FID_ROWS = [
      1020.00, None, "Cash"),
     ("456789123", "HEALTH SAVINGS ACCOUNT", "FZROX", "FIDELITY ZERO TOTAL MARKET INDEX FUND",
      318.141, 22.15, 5800.00, None, "Cash"),
+    # Maya's individual account: quantities and bases are what INDIVIDUAL_HISTORY leaves (FIFO)
+    ("X71234567", "INDIVIDUAL - TOD", "SPAXX**", "HELD IN MONEY MARKET", None, None, 28519.01,
+     None, "Cash"),
+    ("X71234567", "INDIVIDUAL - TOD", "FXAIX", "FIDELITY 500 INDEX FUND", 337.829, 232.10,
+     40426.36, None, "Cash"),
+    ("X71234567", "INDIVIDUAL - TOD", "NVDA", "NVIDIA CORP", 135, 182.50, 6666.20, None,
+     "Cash"),
+    ("X71234567", "INDIVIDUAL - TOD", "AAPL", "APPLE INC", 60, 228.40, None, None, "Cash"),
+]
+
+# Maya's individual account (X71234567) since it opened: (run date, action, symbol,
+# description, price, quantity, fees, amount, settlement date). Cash: deposits 59,000 - buys
+# 46,904.80 + sale 16,406.86 + cash dividends 16.95 = 28,519.01 (the SPAXX balance above).
+_FXAIX = ("FXAIX", "FIDELITY 500 INDEX FUND")
+_NVDA = ("NVDA", "NVIDIA CORP")
+_AAPL = ("AAPL", "APPLE INC")
+_EFT = ("Electronic Funds Transfer Received (Cash)", "", "No Description")
+INDIVIDUAL_HISTORY = [
+    ("03-04-2019", *_EFT, "", "", "", "25000.00", ""),
+    ("03-06-2019", "YOU BOUGHT FIDELITY 500 INDEX FUND (FXAIX) (Cash)", *_FXAIX, "92.40", "150",
+     "", "-13860.00", "03-07-2019"),
+    ("11-12-2020", *_EFT, "", "", "", "10000.00", ""),
+    ("11-16-2020", "YOU BOUGHT FIDELITY 500 INDEX FUND (FXAIX) (Cash)", *_FXAIX, "124.50",
+     "80", "", "-9960.00", "11-17-2020"),
+    ("04-19-2021", "TRANSFER OF ASSETS ACAT RECEIVE APPLE INC (AAPL) (Cash)", *_AAPL, "", "60",
+     "", "", ""),
+    ("05-12-2022", *_EFT, "", "", "", "10000.00", ""),
+    ("05-16-2022", "YOU BOUGHT NVIDIA CORP (NVDA) (Cash)", *_NVDA, "169.40", "12", "",
+     "-2032.80", "05-18-2022"),
+    ("06-21-2022", "YOU BOUGHT FIDELITY 500 INDEX FUND (FXAIX) (Cash)", *_FXAIX, "128.20", "60",
+     "", "-7692.00", "06-22-2022"),
+    ("02-10-2023", *_EFT, "", "", "", "2000.00", ""),
+    ("02-13-2023", "YOU BOUGHT NVIDIA CORP (NVDA) (Cash)", *_NVDA, "217.25", "8", "",
+     "-1738.00", "02-15-2023"),
+    ("03-08-2024", *_EFT, "", "", "", "7500.00", ""),
+    ("03-12-2024", "YOU BOUGHT FIDELITY 500 INDEX FUND (FXAIX) (Cash)", *_FXAIX, "180.05", "40",
+     "", "-7202.00", "03-13-2024"),
+    # 10-for-1: the 20 shares held receive 180 new ones
+    ("06-10-2024", "DISTRIBUTION NVIDIA CORP (NVDA) (Cash)", *_NVDA, "", "180", "", "", ""),
+    ("08-11-2025", "YOU SOLD NVIDIA CORP (NVDA) (Cash)", *_NVDA, "182.30", "-90", "0.14",
+     "16406.86", "08-12-2025"),
+    ("12-19-2025", "DIVIDEND RECEIVED FIDELITY 500 INDEX FUND (FXAIX) (Cash)", *_FXAIX, "", "",
+     "", "447.20", ""),
+    ("12-19-2025", "REINVESTMENT FIDELITY 500 INDEX FUND (FXAIX) (Cash)", *_FXAIX, "208.00",
+     "2.150", "", "-447.20", ""),
+    ("03-05-2026", *_EFT, "", "", "", "4500.00", ""),
+    ("03-09-2026", "YOU BOUGHT NVIDIA CORP (NVDA) (Cash)", *_NVDA, "176.80", "25", "",
+     "-4420.00", "03-10-2026"),
+    ("04-01-2026", "DIVIDEND RECEIVED FIDELITY 500 INDEX FUND (FXAIX) (Cash)", *_FXAIX, "", "",
+     "", "426.56", ""),
+    ("04-01-2026", "REINVESTMENT FIDELITY 500 INDEX FUND (FXAIX) (Cash)", *_FXAIX, "215.00",
+     "1.984", "", "-426.56", ""),
+    ("07-01-2026", "DIVIDEND RECEIVED FIDELITY 500 INDEX FUND (FXAIX) (Cash)", *_FXAIX, "", "",
+     "", "420.00", ""),
+    ("07-01-2026", "REINVESTMENT FIDELITY 500 INDEX FUND (FXAIX) (Cash)", *_FXAIX, "224.00",
+     "1.875", "", "-420.00", ""),
+    ("08-14-2026", "DIVIDEND RECEIVED APPLE INC (AAPL) (Cash)", *_AAPL, "", "", "", "15.60", ""),
+    ("10-01-2026", "DIVIDEND RECEIVED FIDELITY 500 INDEX FUND (FXAIX) (Cash)", *_FXAIX, "", "",
+     "", "418.60", ""),
+    ("10-01-2026", "REINVESTMENT FIDELITY 500 INDEX FUND (FXAIX) (Cash)", *_FXAIX, "230.00",
+     "1.820", "", "-418.60", ""),
+    ("10-02-2026", "DIVIDEND RECEIVED NVIDIA CORP (NVDA) (Cash)", *_NVDA, "", "", "", "1.35", ""),
 ]
 
 
@@ -339,6 +406,10 @@ def fidelity_history() -> None:
          "FXNAX", "FIDELITY U.S. BOND INDEX FUND", "Cash", "10.47", "28.185", "", "", "",
          "-295.10", ""),
     ]
+    ind = ("INDIVIDUAL - TOD", "X71234567")
+    for date, action, sym, desc, price, q, fees, amount, settle in INDIVIDUAL_HISTORY:
+        rows.append((date, *ind, action, sym, desc, "Cash", price, q, "", fees, "", amount,
+                     settle))
     rows.sort(key=lambda r: (r[0][6:], r[0][:5]), reverse=True)
     lines = [header, ""]
     for r in rows:

@@ -131,3 +131,33 @@ def report_trailing(tf: TextFile, start: int, skip, what: str) -> None:
         if len(cells) <= 1:
             continue
         skip.add(i + 1, f"data-like line after the end of the {what} table", line)
+
+
+#: Relative tolerance when reading a row's price unit (see :func:`price_unit`).
+PRICE_UNIT_TOLERANCE = 0.05
+
+
+def price_unit(quantity: pd.Series, price: pd.Series, value: pd.Series) -> pd.Series:
+    """The unit a row's price is quoted in, read from the row's own numbers.
+
+    Brokers quote options per share (a contract is 100 shares) and bonds, notes and CDs per
+    100 of face value, and write quantity as contracts or face value. When ``value`` is
+    about 100 times ``quantity x price`` the unit is 100 (an option); when it is about
+    1/100 of it, 0.01 (quoted per 100 of face); otherwise, or when a number is missing, 1.
+
+    Parameters
+    ----------
+    quantity, price, value : Series of float
+        Quantity (shares, contracts or face value), price as quoted, market value (dollars).
+
+    Returns
+    -------
+    Series of float
+        100.0, 0.01 or 1.0 per row (within :data:`PRICE_UNIT_TOLERANCE`).
+    """
+    notional = quantity * price
+    ratio = (value / notional).where(notional.ne(0) & notional.notna())
+    unit = pd.Series(1.0, index=quantity.index)
+    unit = unit.mask((ratio / 100 - 1).abs().lt(PRICE_UNIT_TOLERANCE).fillna(False), 100.0)
+    unit = unit.mask((ratio / 0.01 - 1).abs().lt(PRICE_UNIT_TOLERANCE).fillna(False), 0.01)
+    return unit

@@ -157,14 +157,19 @@ _DATE_FORMS: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"^([A-Za-z]{3}-\d{1,2}-\d{4})$"), "%b-%d-%Y"),
     (re.compile(r"^(\d{1,2}-\d{1,2}-\d{4})$"), "%m-%d-%Y"),
     (re.compile(r"^(\d{8})(?:;\d{4,6})?$"), "%Y%m%d"),
+    # OFX date-times: yyyyMMdd[HHmm[ss[.xxx]]][[offset[:TZ]]]; the date as written (the time
+    # and zone are ignored, so a trade date is never moved to another day by a UTC shift)
+    (re.compile(r"^(\d{8})(?:\d{4}(?:\d{2}(?:\.\d{1,6})?)?)?"
+                r"\s*(?:\[\s*[+-]?\d{1,2}(?:\.\d+)?(?::[A-Za-z]{1,6})?\s*\])?$"), "%Y%m%d"),
     (re.compile(r"^([A-Za-z]{3} \d{1,2},? \d{4})$"), "%b %d %Y"),
+    (re.compile(r"^([A-Za-z]{4,9} \d{1,2},? \d{4})$"), "%B %d %Y"),  # IBKR "December 31, 2025"
 )
 _AS_OF = re.compile(r"^(.+?)\s+as of\s+(.+)$", re.I)
 
 
 def _parse_form(t: pd.Series, rx: re.Pattern, fmt: str) -> pd.Series:
     core = t.str.extract(rx, expand=False)
-    if fmt == "%b %d %Y":
+    if fmt in ("%b %d %Y", "%B %d %Y"):
         core = core.str.replace(",", "", regex=False)
     return pd.to_datetime(core, format=fmt, errors="coerce")
 
@@ -175,7 +180,8 @@ def date(s: pd.Series, *, column: str, where: Where, prefer_as_of: bool = True,
 
     Forms: ``MM/DD/YYYY``, ``M/D/YYYY`` (optionally with a time), ``YYYY/MM/DD``,
     ``YYYY-MM-DD`` (optionally with a time), ``Mon-DD-YYYY``, ``MM-DD-YYYY``, ``yyyyMMdd``
-    and ``yyyyMMdd;HHmmss`` (IBKR Flex), ``Mon DD YYYY``, and ``<date> as of <date>``.
+    and ``yyyyMMdd;HHmmss`` (IBKR Flex), ``Mon DD YYYY``, ``Month DD, YYYY`` (IBKR statement
+    periods) and ``<date> as of <date>``.
 
     Parameters
     ----------
@@ -222,6 +228,12 @@ def date(s: pd.Series, *, column: str, where: Where, prefer_as_of: bool = True,
                     out = out.where(~got, fast.astype(DATE_DTYPE))
                     todo = todo & ~got
                 break
+        if not dayfirst_form:
+            # the full pass tries the form of the column's first cell first, so a column of
+            # dates with times (OFX date-times) is read in one pass, not one per form
+            lead = next((f for f in forms if f[0].match(first)), None)
+            if lead is not None:
+                forms = [lead, *(f for f in forms if f is not lead)]
     if todo.any():
         t = raw[todo].str.strip().str.strip('"').str.strip()
         nulls = t.str.lower().isin(NULL_TOKENS)
@@ -292,7 +304,9 @@ def is_cusip(value: str | None) -> bool:
 
 def cusips(s: pd.Series) -> pd.Series:
     """Return the cells that are valid CUSIPs (others missing)."""
-    ok = s.map(is_cusip, na_action="ignore").fillna(False).astype(bool)
+    # one pass in Python (an all-missing column must not go through a float fillna)
+    ok = np.fromiter((is_cusip(v) for v in s.to_numpy(dtype=object, na_value=None)),
+                     dtype=bool, count=len(s))
     return s.where(ok)
 
 

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit._memo import memo
 from toolkit.allocation import drift as household_drift
+from toolkit.allocation import exposures
 from toolkit.errors import PlanningError
 from toolkit.household import Household
 from toolkit.planner._book import Book
@@ -112,21 +114,29 @@ def plan(household: Household, contributions: Mapping[str, float] | None = None,
 
     tgt = household.targets if targets is None else validate_targets(dict(targets))
     contrib = _contributions(household, contributions)
-    untrusted = set() if options.allow_untrusted else _untrusted(household)
+    untrusted = set() if options.allow_untrusted else memo(
+        household, "untrusted", lambda: _untrusted(household))
     book = Book.from_household(household, options, contrib, untrusted)
-    profile = year_to_date_profile(household, policy=options.wash_policy)
-    rates = marginal_rates(profile)
+    profile = memo(household, ("ytd_profile", options.wash_policy),
+                   lambda: year_to_date_profile(household, policy=options.wash_policy))
+    rates = memo(household, ("rates", options.wash_policy), lambda: marginal_rates(profile))
     book.rates = rates
-    before = household_drift(household, tgt, band=options.band)
+    values = memo(household, "exposures", lambda: exposures(household))
+    before = household_drift(household, tgt, band=options.band, values=values)
 
-    if mode == "optimal":
-        from toolkit.planner.optimize import optimize
+    if mode in ("optimal", "naive"):
+        from toolkit.planner.waterfall import abs_drift
 
-        notes = optimize(book, tgt, profile, rates)
-    elif mode == "naive":
-        from toolkit.planner.naive import naive
+        start = abs_drift(book, tgt)
+        if mode == "optimal":
+            from toolkit.planner.optimize import optimize
 
-        notes = naive(book, tgt)
+            notes = optimize(book, tgt, profile, rates)
+        else:
+            from toolkit.planner.naive import naive
+
+            notes = naive(book, tgt)
+        book.step_drift[0] = start - abs_drift(book, tgt)
     else:
         notes = _waterfall(book, tgt, profile, rates, contrib)
     return _finish(household, book, tgt, profile, before, mode, options, notes, contrib)
@@ -137,10 +147,14 @@ def _waterfall(book: Book, targets: pd.Series, profile, rates: dict,
     from toolkit.planner import waterfall as w
 
     guard = Guard(book, contributions)
+    start = w.abs_drift(book, targets)
     notes = w.step_cash(book, guard, targets)
+    book.step_drift[1] = start - (now := w.abs_drift(book, targets))
     w.step_tax_advantaged(book, guard, targets)
+    book.step_drift[2] = now - (now2 := w.abs_drift(book, targets))
     notes += w.step_taxable(book, guard, targets, book.options.band, rates,
                             realized_so_far=w._realized(book))
+    book.step_drift[3] = now2 - w.abs_drift(book, targets)
     return list(dict.fromkeys(notes))
 
 
@@ -213,7 +227,7 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
         steps.append({"step": s, "name": STEP_NAMES.get(s, str(s)), "trades": len(part),
                       "tax": float(part["est_tax"].sum())})
     steps_df = pd.DataFrame(steps, columns=["step", "name", "trades", "tax"])
-    steps_df["drift_removed"] = _drift_removed(book, targets, steps_df)
+    steps_df["drift_removed"] = [book.step_drift.get(int(s), np.nan) for s in steps_df["step"]]
     turnover = float(trades["amount"].sum()) / 2 / total if total else 0.0
     summary = {
         "mode": mode,
@@ -231,45 +245,14 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
         "value": total,
         "contributions": dict(contributions),
     }
+    after_rows = [(a, c, v) for a in book.cash for c, v in book.class_values(a).items()
+                  if abs(v) > 0.005]
+    allocation_after = pd.DataFrame(after_rows, columns=["group", "asset_class", "market_value"])
     return Plan(mode=mode, trades=trades, lots=lots, summary=summary, steps=steps_df,
                 tax_detail=tax, notes=notes, household=household, options=options,
-                extra=dict(book.extra))
+                allocation_after=allocation_after, extra=dict(book.extra))
 
 
 def _join(values) -> str | None:
     parts = [v for v in values if isinstance(v, str) and v]
     return ";".join(parts) if parts else None
-
-
-def _drift_removed(book: Book, targets: pd.Series, steps_df: pd.DataFrame) -> list[float]:
-    """Absolute drift removed by each step, replaying the trades from the starting book."""
-    if steps_df.empty:
-        return []
-    qty = {k: book.start_quantity.get(k, 0.0) for k in book.holdings}
-    cash = dict(book.start_cash)
-
-    def abs_drift() -> float:
-        cv: dict[str, float] = {"cash": sum(cash.values())}
-        for k, hd in book.holdings.items():
-            v = qty[k] * hd.price
-            for c, w in hd.classes.items():
-                cv[c] = cv.get(c, 0.0) + v * w
-        total = sum(cv.values()) or 1.0
-        classes = set(targets.index) | set(cv)
-        return float(sum(abs(cv.get(c, 0.0) / total - targets.get(c, 0.0)) for c in classes))
-
-    out = []
-    prev = abs_drift()
-    for s in steps_df["step"]:
-        for t in book.trades:
-            if t["step"] != s:
-                continue
-            k = (t["account"], t["symbol"])
-            units = t["amount"] / book.holdings[k].price
-            sign = 1.0 if t["side"] == "buy" else -1.0
-            qty[k] += sign * units
-            cash[t["account"]] -= sign * t["amount"]
-        now = abs_drift()
-        out.append(prev - now)
-        prev = now
-    return out

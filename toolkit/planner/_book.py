@@ -67,6 +67,8 @@ class Book:
     lot_rows: list[dict] = field(default_factory=list)
     bought_symbols: set[str] = field(default_factory=set)
     loss_symbols: set[str] = field(default_factory=set)
+    #: absolute drift removed by each step (fractions), filled by the planner
+    step_drift: dict[int, float] = field(default_factory=dict)
     #: marginal short- and long-term rates used to order lots by tax per dollar
     rates: dict[str, float] = field(default_factory=lambda: {"short_term": 0.35,
                                                              "long_term": 0.20})
@@ -76,9 +78,6 @@ class Book:
     extra: dict = field(default_factory=dict)
     #: account id -> "name (id)" for reasons
     labels: dict[str, str] = field(default_factory=dict)
-    #: shares per holding and cash per account before any trade (for per-step reports)
-    start_quantity: dict[tuple[str, str], float] = field(default_factory=dict)
-    start_cash: dict[str, float] = field(default_factory=dict)
 
     # --- construction ---------------------------------------------------------------------
 
@@ -145,9 +144,7 @@ class Book:
         labels = {a: (f"{n} ({a})" if isinstance(n, str) else a)
                   for a, n in zip(h.accounts["account"], h.accounts["name"], strict=True)}
         return cls(h, options, treatment, types, holdings, cash, lots,
-                   contributions=dict(contributions), labels=labels,
-                   start_quantity={k: hd.quantity for k, hd in holdings.items()},
-                   start_cash=dict(cash))
+                   contributions=dict(contributions), labels=labels)
 
     # --- measures ---------------------------------------------------------------------------
 

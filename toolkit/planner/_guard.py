@@ -10,10 +10,10 @@ next 30 (planned contributions into an account holding it), or is bought in this
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 import pandas as pd
 
+from toolkit._memo import memo
 from toolkit.planner._book import Book
 from toolkit.planner.options import DEFAULT_FUNDS
 from toolkit.tax._wash_household import household_acquisitions, household_sales
@@ -39,24 +39,16 @@ class Guard:
         if not self.enabled:
             return
         start = h.as_of - pd.Timedelta(days=WINDOW_DAYS)
-        # only the last 30 days matter: drop older lots and realised rows before the (row by
-        # row) history builders run; each row is read on its own there, so the window's rows
-        # come out the same
-        h = replace(h, lots=h.lots[~(h.lots["acquired"] < start)],
-                    realized=h.realized[~(h.realized["sold"] < start)])
-        if len(h.realized):
-            sales, _ = household_sales(h)
-            loss = sales[(sales["cost_basis"] - sales["proceeds"] > 0)
-                         & sales["sale_date"].between(start, h.as_of)]
-            for r in loss.itertuples(index=False):
-                self.recent_loss_groups.setdefault(
-                    self.group(r.symbol), f"{r.symbol} sold at a loss in {r.account} on "
-                                          f"{pd.Timestamp(r.sale_date).date()}")
-        recent = ()
-        if len(h.transactions) or len(h.lots):
-            acq, _ = household_acquisitions(h)
-            recent = acq[acq["date"].between(start, h.as_of)].itertuples(index=False)
-        for r in recent:
+        sales, _ = memo(h, "household_sales", lambda: household_sales(h))
+        loss = sales[(sales["cost_basis"] - sales["proceeds"] > 0)
+                     & sales["sale_date"].between(start, h.as_of)]
+        for r in loss.itertuples(index=False):
+            self.recent_loss_groups.setdefault(
+                self.group(r.symbol), f"{r.symbol} sold at a loss in {r.account} on "
+                                      f"{pd.Timestamp(r.sale_date).date()}")
+        acq, _ = memo(h, "household_acquisitions", lambda: household_acquisitions(h))
+        recent = acq[acq["date"].between(start, h.as_of)]
+        for r in recent.itertuples(index=False):
             self.recent_buy_groups.setdefault(
                 self.group(r.symbol), f"{r.symbol} bought in {r.account} on "
                                       f"{pd.Timestamp(r.date).date()}")

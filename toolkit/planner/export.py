@@ -1,7 +1,8 @@
 """Plans for people: a formatted, formula-safe XLSX trade list, CSV and JSON.
 
 Cell text that starts with ``=``, ``+``, ``-`` or ``@`` is neutralised (a leading apostrophe)
-so an exported file can never carry a formula (CSV/formula injection).
+so an exported file can never carry a formula (CSV/formula injection); the worksheet layout
+and the neutralising live in :mod:`toolkit._xlsx`, shared with the meeting pack.
 """
 
 from __future__ import annotations
@@ -12,91 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["mask_account", "plan_to_json", "plan_to_xlsx", "safe_frame", "safe_text",
-           "write_sheet"]
+from toolkit._xlsx import mask_frame, safe_frame, safe_text, write_sheet  # noqa: F401 (moved)
 
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: Any) -> Any:
-    """Neutralise a text cell that a spreadsheet would read as a formula."""
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
-    return value
-
-
-def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every text cell passed through :func:`safe_text`."""
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_string_dtype(out[c]) or out[c].dtype == object:
-            out[c] = out[c].map(safe_text, na_action="ignore")
-    return out
-
-
-def mask_account(account: str, keep: int = 3) -> str:
-    """``"...567"`` for ``"X71234567"``: only the last ``keep`` characters shown."""
-    s = str(account)
-    return "..." + s[-keep:] if len(s) > keep else s
-
-
-_MONEY = '"$"#,##0.00;[Red]-"$"#,##0.00'
-_SHARES = "#,##0.000"
-_PCT = "0.00%"
-_DATE = "yyyy-mm-dd"
-
-
-def write_sheet(ws, df: pd.DataFrame, *, formats: dict[str, str] | None = None,
-                widths: dict[str, int] | None = None) -> None:
-    """Write ``df`` to an openpyxl worksheet for people.
-
-    Bold frozen header, number formats, column widths, formula-safe text.
-
-    Parameters
-    ----------
-    ws : openpyxl worksheet
-    df : DataFrame
-    formats : dict, optional
-        Column -> Excel number format (``"money"``, ``"shares"``, ``"pct"``, ``"date"`` or a
-        format string).
-    widths : dict, optional
-        Column -> width in characters (default: fitted to the content, at most 60).
-    """
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    named = {"money": _MONEY, "shares": _SHARES, "pct": _PCT, "date": _DATE}
-    formats = {k: named.get(v, v) for k, v in (formats or {}).items()}
-    ws.append([str(c) for c in df.columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for row in df.itertuples(index=False):
-        out = []
-        for v in row:
-            if isinstance(v, float) and math.isnan(v):
-                v = None
-            elif v is pd.NaT or (not isinstance(v, str) and pd.api.types.is_scalar(v)
-                                 and pd.isna(v)):
-                v = None
-            elif isinstance(v, pd.Timestamp):
-                v = v.to_pydatetime().date()
-            out.append(safe_text(v))
-        ws.append(out)
-    for j, col in enumerate(df.columns, start=1):
-        letter = get_column_letter(j)
-        fmt = formats.get(col)
-        if fmt:
-            for cell in ws[letter][1:]:
-                cell.number_format = fmt
-        if widths and col in widths:
-            width = widths[col]
-        else:
-            longest = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
-            width = min(60, max(8, longest + 2))
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
+__all__ = ["plan_to_json", "plan_to_xlsx"]
 
 
 def plan_to_xlsx(plan, path, *, mask_accounts: bool = False) -> None:
@@ -109,8 +28,11 @@ def plan_to_xlsx(plan, path, *, mask_accounts: bool = False) -> None:
     trades = plan.trades.copy()
     lots = plan.lots.copy()
     if mask_accounts:
-        for df in (trades, lots):
-            df["account"] = df["account"].map(mask_account)
+        # every text cell: the account column and the reasons that name accounts
+        ids = {*trades["account"].dropna(), *lots["account"].dropna()}
+        if plan.household is not None:
+            ids |= set(plan.household.accounts["account"])
+        trades, lots = mask_frame(trades, ids), mask_frame(lots, ids)
     write_sheet(ws, trades, formats={"shares": "shares", "price": "money", "amount": "money",
                                      "short_term_gain": "money", "long_term_gain": "money",
                                      "gain": "money", "est_tax": "money"},

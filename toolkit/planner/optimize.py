@@ -98,8 +98,8 @@ from toolkit.errors import PlanningError
 from toolkit.planner._book import _EPS, Book
 from toolkit.planner._guard import Guard
 from toolkit.planner._highs import Program, Solution
-from toolkit.planner._placement import SCORES
 from toolkit.planner._placement import reason as place_reason
+from toolkit.planner._placement import score
 from toolkit.planner._taxcurve import tax_curves
 from toolkit.schema import UNCLASSIFIED
 
@@ -119,10 +119,15 @@ LOCATION_DRAG_PER_POINT = 0.001
 #: Per-dollar cost that makes the solver prefer the first eligible fund over the others.
 _RANK_COST = 1e-7
 _SKIP = ("cash", UNCLASSIFIED)
+_TREATMENTS = ("taxable", "tax_deferred", "tax_free")
 
 
 def location_cost(asset_class: str, treatment: str) -> float:
     """Yearly location drag of one dollar of ``asset_class`` in an account of ``treatment``.
+
+    The seam for the location penalty: the placement scores of the playbook
+    (:func:`toolkit.planner._placement.score`) turned into a small per-dollar drag; the
+    per-fund drag of :func:`toolkit.location.tax_drag` can replace it.
 
     Parameters
     ----------
@@ -133,12 +138,11 @@ def location_cost(asset_class: str, treatment: str) -> float:
     -------
     float
         Fraction per year: :data:`LOCATION_DRAG_PER_POINT` times the placement-score points
-        below the class's best treatment (0 in its best home, and for unknown classes).
+        below the class's best treatment (0 in its best home, and for classes the playbook
+        does not name).
     """
-    s = SCORES.get(asset_class)
-    if not s:
-        return 0.0
-    return LOCATION_DRAG_PER_POINT * (max(s.values()) - s.get(treatment, max(s.values())))
+    best = max(score(asset_class, t) for t in _TREATMENTS)
+    return LOCATION_DRAG_PER_POINT * (best - score(asset_class, treatment))
 
 
 def _money(x: float) -> str:

@@ -60,6 +60,9 @@ class Plan:
         drift removed, fractions), ``tax`` (dollars).
     tax_detail : GainsTax
         The full tax computation (line by line in ``tax_detail.breakdown``).
+    allocation_after : DataFrame
+        Holdings after the plan by account and class: ``group`` (account), ``asset_class``,
+        ``market_value`` (dollars), as :func:`toolkit.allocation` with ``by="account"``.
     notes : list of str
         What the plan could not do, and why.
     extra : dict
@@ -78,6 +81,7 @@ class Plan:
     steps: pd.DataFrame
     tax_detail: GainsTax | None = None
     notes: list[str] = field(default_factory=list)
+    allocation_after: pd.DataFrame = field(default_factory=pd.DataFrame)
     household: Household | None = field(default=None, repr=False)
     options: Any = field(default=None, repr=False)
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -106,7 +110,7 @@ class Plan:
 
     def to_csv(self, path) -> None:
         """Write the trades frame as CSV (formula-safe text)."""
-        from toolkit.planner.export import safe_frame
+        from toolkit._xlsx import safe_frame
 
         safe_frame(self.trades).to_csv(path, index=False)
 

@@ -1,13 +1,18 @@
 """The tax engine: holding periods, the tax cost of realising gains, lot selection and wash
 sales across the household. Pure functions over canonical frames; no I/O, no display."""
 
+from toolkit.tax.calendar import wash_calendar
 from toolkit.tax.gains import (
     GainsTax,
     Liability,
     capital_gains_liability,
     gains_tax,
     marginal_rates,
+    realized_this_year,
+    year_to_date_profile,
 )
+from toolkit.tax.harvest import HarvestResult, harvest, replacement_candidates
+from toolkit.tax.harvest_log import HarvestLog, read_log
 from toolkit.tax.holding import long_term_date, long_term_dates, lot_status, term, terms
 from toolkit.tax.lots import compare_methods, select_lots
 from toolkit.tax.tables import YearTables, available_years, ordinary_tax, year_tables
@@ -23,6 +28,8 @@ from toolkit.tax.wash import (
 
 __all__ = [
     "GainsTax",
+    "HarvestLog",
+    "HarvestResult",
     "Liability",
     "SubstantiallyIdentical",
     "WashResult",
@@ -32,6 +39,7 @@ __all__ = [
     "compare_methods",
     "forward_wash_check",
     "gains_tax",
+    "harvest",
     "identity_groups",
     "long_term_date",
     "long_term_dates",
@@ -39,10 +47,15 @@ __all__ = [
     "marginal_rates",
     "match_wash_sales",
     "ordinary_tax",
+    "read_log",
+    "realized_this_year",
+    "replacement_candidates",
     "select_lots",
     "term",
     "terms",
     "wash_sale_result",
+    "wash_calendar",
     "wash_sales",
     "year_tables",
+    "year_to_date_profile",
 ]

@@ -59,7 +59,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from toolkit.errors import PlanningError
@@ -72,6 +71,7 @@ __all__ = [
     "capital_gains_liability",
     "gains_tax",
     "marginal_rates",
+    "realized_this_year",
     "year_to_date_profile",
 ]
 
@@ -578,51 +578,97 @@ def marginal_rates(profile) -> dict[str, float]:
     return out
 
 
-def year_to_date_profile(household, *, policy: str = "same_security") -> TaxProfile:
-    """The household's tax profile with this year's realised gains from its exports added.
+def realized_this_year(household, *, policy: str = "same_security",
+                       wash=None) -> tuple[float, float, list[str]]:
+    """Net short- and long-term gains realised this year in taxable accounts, after wash sales.
 
-    The household file's ``realized_short_term`` / ``realized_long_term`` hold gains realised
-    *outside* the loaded exports; the closed lots in ``household.realized`` sold in the
-    profile's tax year are added to them. A loss counts only as far as it is allowed: the
-    wash-sale disallowed part is the larger of what the broker reported and what the toolkit's
-    household-wide check finds (:func:`toolkit.tax.wash.wash_sale_result`, which sees
-    purchases in other accounts, IRAs included, that the broker does not). A row's term is the
-    broker's, else it is computed from its acquisition date, else it counts as short-term.
+    The closed lots in ``household.realized`` sold in the profile's tax year in taxable
+    accounts are netted by term. A loss counts only as far as it is allowed: the wash-sale
+    disallowed part is what the household-wide check finds
+    (:func:`toolkit.tax.wash.wash_sale_result`, which sees purchases in other accounts, IRAs
+    included, that the broker does not), or the broker's figure for rows it cannot check. A
+    row's term is the broker's, else it is computed from its acquisition date, else it counts
+    as short-term (with a note).
 
     Parameters
     ----------
     household : Household
     policy : str, default "same_security"
         Substantially-identical policy for the wash-sale check.
+    wash : WashResult, optional
+        An already computed wash-sale result for this household and policy.
+
+    Returns
+    -------
+    tuple
+        ``(short_term, long_term, notes)``: dollars (negative for net losses) and notes.
+    """
+    from toolkit.schema import TaxType, Term
+    from toolkit.tax._wash_household import household_sales
+    from toolkit.tax.holding import terms
+    from toolkit.tax.wash import wash_sale_result
+
+    r = household.realized
+    notes: list[str] = []
+    if r.empty:
+        return 0.0, 0.0, notes
+    year = household.profile.year
+    if wash is None:
+        wash = wash_sale_result(household, policy=policy)
+    sales, _ = household_sales(household)
+    types = household.accounts.set_index("account")["tax_type"]
+    taxable = r["account"].map(types).fillna(TaxType.TAXABLE.value).eq(TaxType.TAXABLE.value)
+    this_year = r["sold"].dt.year.eq(year)
+    gain = (r["proceeds"] - r["cost_basis"]).fillna(r["gain"])
+    disallowed = sales["sale_id"].map(wash.rows.groupby("sale_id")["disallowed"].sum())
+    checked = sales["proceeds"].notna() & sales["cost_basis"].notna()
+    # rows the wash check could not read keep the broker's reported figure
+    disallowed = disallowed.where(checked, r["wash_sale_disallowed"]).fillna(0.0)
+    net = (gain + disallowed.to_numpy()).where(gain.notna())
+    use = taxable & this_year
+    unknown = use & net.isna()
+    if unknown.any():
+        notes.append(f"{int(unknown.sum())} realised row(s) of {year} have no gain, proceeds or "
+                     "basis: left out of this year's baseline")
+    use &= net.notna()
+    term = r["term"].copy()
+    need = use & term.isna()
+    if need.any():
+        known = need & r["acquired"].notna()
+        if known.any():
+            term.loc[known] = terms(r.loc[known, "acquired"], r.loc[known, "sold"]).to_numpy()
+        if (need & ~known).any():
+            notes.append(f"{int((need & ~known).sum())} realised row(s) have no term and no "
+                         "acquisition date: counted as short-term")
+            term.loc[need & ~known] = Term.SHORT.value
+    is_long = term.eq(Term.LONG.value).fillna(False)
+    st = float(net[use & ~is_long].sum())
+    lt = float(net[use & is_long].sum())
+    return round(st, 2) + 0.0, round(lt, 2) + 0.0, notes
+
+
+def year_to_date_profile(household, *, policy: str = "same_security", wash=None) -> TaxProfile:
+    """The household's tax profile with this year's realised gains from its exports added.
+
+    The household file's ``realized_short_term`` / ``realized_long_term`` hold gains realised
+    *outside* the loaded exports; :func:`realized_this_year` (the exports' closed lots in
+    taxable accounts, after wash sales found household-wide) is added to them.
+
+    Parameters
+    ----------
+    household : Household
+    policy : str, default "same_security"
+        Substantially-identical policy for the wash-sale check.
+    wash : WashResult, optional
+        An already computed wash-sale result.
 
     Returns
     -------
     TaxProfile
         A copy of ``household.profile`` with ``realized_short_term`` and
-        ``realized_long_term`` increased by the allowed net gains (dollars).
+        ``realized_long_term`` increased (dollars).
     """
-    from toolkit.tax._wash_household import household_sales
-    from toolkit.tax.holding import terms
-    from toolkit.tax.wash import wash_sale_result
-
     p = household.profile
-    r = household.realized
-    in_year = (r["sold"].dt.year == p.year).to_numpy()
-    if not in_year.any():
-        return p
-    sales, _ = household_sales(household)
-    gain = r["gain"].fillna(r["proceeds"] - r["cost_basis"]).fillna(0.0).to_numpy()
-    reported = r["wash_sale_disallowed"].fillna(0.0).clip(lower=0.0).to_numpy()
-    found = wash_sale_result(household, policy=policy).rows.groupby("sale_id")[
-        "disallowed"].sum()
-    detected = sales["sale_id"].map(found).fillna(0.0).to_numpy()
-    allowed = np.where(gain < 0, np.minimum(gain + np.maximum(reported, detected), 0.0), gain)
-    term = r["term"].copy()
-    known = term.isna() & r["acquired"].notna()
-    if known.any():
-        term[known] = terms(r.loc[known, "acquired"], r.loc[known, "sold"])
-    is_long = term.eq("long").fillna(False).to_numpy()
-    st = float(allowed[in_year & ~is_long].sum())
-    lt = float(allowed[in_year & is_long].sum())
+    st, lt, _ = realized_this_year(household, policy=policy, wash=wash)
     return p.replace(realized_short_term=p.realized_short_term + st,
                      realized_long_term=p.realized_long_term + lt)

@@ -56,6 +56,7 @@ from toolkit.errors import HouseholdError
 from toolkit.securities import SecurityMaster, load_securities
 from toolkit.tax import _wash_household as hh
 from toolkit.tax import _wash_match as core
+from toolkit.tax._threats import threat_inputs, threats
 from toolkit.tax._wash_household import THREAT_COLUMNS
 from toolkit.tax._wash_match import ROW_COLUMNS
 
@@ -533,19 +534,7 @@ def forward_wash_check(household, sales, *, as_of=None,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         done = wash_sale_result(household, policy=pol, groups=()).rows
-    used = done[done["replacement_id"].notna()].groupby("replacement_id")[
-        "replacement_quantity"].sum()
-    symbols = pd.concat([plan["symbol"], household.transactions["symbol"],
-                         household.lots["symbol"], household.positions["symbol"]],
-                        ignore_index=True)
-    keys = pol.keys(symbols, household.securities)
-
-    def key_of(s: pd.Series) -> pd.Series:
-        missing = s[~s.isin(keys.index) & s.notna()]
-        table = keys if missing.empty else pd.concat(
-            [keys, pol.keys(missing, household.securities)])
-        return s.map(table)
-
-    out, notes = hh.threats(household, plan, key_of, used, day0, before, after)
+    key_of, used = threat_inputs(household, plan, pol, done)
+    out, notes = threats(household, plan, key_of, used, day0, before, after)
     out.attrs["warnings"] = notes
     return out

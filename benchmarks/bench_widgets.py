@@ -1,0 +1,53 @@
+"""Widget responsiveness: a slider move on the sample household.
+
+Each move sets the US-equity slider, which auto-balances the other sliders, recomputes the
+household drift and the waterfall plan, updates the drift and location charts in place and
+re-renders them into the image widget. Aim: median under 150 ms.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from benchmarks._harness import peak_rss_mb, report  # noqa: E402
+from toolkit import load_household  # noqa: E402
+from toolkit.widgets import TargetsApp  # noqa: E402
+
+HOUSEHOLD = Path(__file__).resolve().parents[1] / "data/samples/household/household.toml"
+
+
+def main() -> None:
+    h = load_household(HOUSEHOLD)
+    app = TargetsApp(h)  # the first update pays for the per-household memo
+    values = [40.0 + 0.5 * i for i in range(40)]
+    times = []
+    for v in values:
+        t0 = time.perf_counter()
+        app.sliders["us_equity"].value = v
+        times.append(time.perf_counter() - t0)
+    assert app.errors.last is None
+    parts = {}
+    for name, fn in (("drift", app.model.drift), ("plan", app.model.plan),
+                     ("render", app.view.refresh)):
+        ts = []
+        for _ in range(10):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+        parts[name] = statistics.median(ts) * 1000
+    report("targets_slider_move", moves=len(times),
+           median_ms=round(statistics.median(times) * 1000, 1),
+           p90_ms=round(sorted(times)[int(0.9 * len(times))] * 1000, 1),
+           max_ms=round(max(times) * 1000, 1),
+           drift_ms=round(parts["drift"], 1), plan_ms=round(parts["plan"], 1),
+           render_ms=round(parts["render"], 1), peak_rss_mb=round(peak_rss_mb(), 1))
+
+
+if __name__ == "__main__":
+    main()

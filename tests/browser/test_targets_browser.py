@@ -1,0 +1,99 @@
+"""The targets-and-drift notebook in a real browser: JupyterLab and the Voilà dashboard.
+
+Open the notebook, run it, move the US-equity slider by typing into its readout, and check that
+the drift table under the chart and the plan summary now show exactly what the core computes
+for the new target, and that the chart image changed. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+from tests.conftest import SAMPLES
+from toolkit import drift, load_household
+from toolkit.allocation import Band
+from toolkit.planner import plan
+from toolkit.widgets import TargetsModel
+
+pytestmark = pytest.mark.browser
+NEW_US_EQUITY = 55.0
+
+
+def expected():
+    """What the core computes after the slider sets US equity to 55%."""
+    h = load_household(SAMPLES / "household" / "household.toml")
+    m = TargetsModel(h)
+    m.set_target("us_equity", NEW_US_EQUITY / 100)
+    t = m.validated()
+    d = drift(h, t, band=Band())
+    p = plan(h, targets=t, band=Band())
+    summary = (f"Plan: {p.summary['trades']} trades, tax $0, turnover "
+               f"{p.summary['turnover']:.1%}; within the band after the plan.")
+    return [f"{v:.2f}" for v in (d["drift"] * 100).round(2)], summary
+
+
+def drift_cells(page) -> list[str]:
+    table = page.locator("table", has=page.get_by_text("drift (pp)", exact=True))
+    return [c.strip() for c in table.locator("tbody tr td:nth-child(4)").all_inner_texts()]
+
+
+def image_src(page) -> str:
+    return page.locator(".jupyter-widgets img, .widget-image").first.get_attribute("src") or ""
+
+
+def move_slider(page, label: str, value: float) -> None:
+    slider = page.locator(".widget-slider", has=page.get_by_text(label, exact=True))
+    readout = slider.locator(".widget-readout")
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(f"{value:g}")
+    page.keyboard.press("Enter")
+
+
+def check_after_move(page, name: str) -> None:
+    page.locator(".widget-slider").nth(3).wait_for()
+    page.get_by_text("drift (pp)", exact=True).wait_for()
+    before_cells, before_src = drift_cells(page), image_src(page)
+    want_cells, want_summary = expected()
+    assert before_cells != want_cells
+    move_slider(page, "US equity", NEW_US_EQUITY)
+    page.wait_for_function(
+        """([old]) => {
+            const t = [...document.querySelectorAll('table')].find(
+                x => x.innerText.includes('drift (pp)'));
+            if (!t) return false;
+            const cells = [...t.querySelectorAll('tbody tr td:nth-child(4)')]
+                .map(c => c.innerText.trim());
+            return JSON.stringify(cells) !== JSON.stringify(old);
+        }""", arg=[before_cells], timeout=60_000)
+    assert drift_cells(page) == want_cells
+    summary = page.locator("b", has_text=re.compile(r"^Plan:$")).locator("xpath=..")
+    text = " ".join(summary.first.inner_text().split())
+    assert text.split(" Outside the band now:")[0] == want_summary
+    assert image_src(page) != before_src
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_jupyterlab_slider_updates_drift_and_plan(lab, page):
+    base, token = lab
+    page.goto(f"{base}/lab/tree/notebooks/01_targets_and_drift.ipynb?token={token}")
+    page.get_by_text(re.compile(r"\| Idle")).first.wait_for(timeout=90_000)
+    for attempt in range(2):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            page.locator(".widget-slider").first.wait_for(timeout=90_000)
+            break
+        except Exception:
+            if attempt:
+                raise
+    check_after_move(page, "jupyterlab_targets")
+
+
+def test_voila_dashboard_slider_updates_drift_and_plan(voila, page):
+    page.goto(voila, timeout=120_000)
+    page.locator(".widget-slider").first.wait_for(timeout=120_000)
+    check_after_move(page, "voila_targets")

@@ -1,0 +1,107 @@
+"""Charts read back: bar heights, labels, masked account names."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+
+from tests.conftest import SAMPLES
+from toolkit import allocation, compare_methods, drift, load_household, lot_status
+from toolkit.planner import plan
+from toolkit.plots import (
+    plot_account_allocation,
+    plot_allocation,
+    plot_drift,
+    plot_lot_gains,
+    plot_method_comparison,
+    plot_plan,
+    update_bars,
+)
+
+
+@pytest.fixture(scope="module")
+def h():
+    return load_household(SAMPLES / "household" / "household.toml")
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def heights(container):
+    return [p.get_height() for p in container.patches]
+
+
+def widths(container):
+    return [p.get_width() for p in container.patches]
+
+
+def test_allocation_bars_are_current_weights(h):
+    d = drift(h)
+    ax = plot_allocation(d)
+    assert heights(ax.containers[0]) == pytest.approx(d["current"].tolist())
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "US equity", "International equity", "Bonds", "REITs", "Unclassified", "Cash"]
+    assert ax.get_title() == "Allocation against target"
+
+
+def test_drift_bars_in_percentage_points_and_colours(h):
+    from toolkit.allocation import Band
+
+    d = drift(h, band=Band("absolute", absolute=0.05))
+    ax = plot_drift(d)
+    assert widths(ax.containers[0]) == pytest.approx((d["drift"] * 100).tolist())
+    colours = [p.get_facecolor()[:3] for p in ax.containers[0].patches]
+    red, blue = (0xc0 / 255, 0x50 / 255, 0x4d / 255), (0x4f / 255, 0x81 / 255, 0xbd / 255)
+    # a class outside its band is red (#c0504d), inside blue (#4f81bd)
+    assert colours == [pytest.approx(red if o else blue) for o in d["outside"]]
+    assert d["outside"].any() and not d["outside"].all()
+
+
+def test_account_map_masks_account_ids(h):
+    a = allocation(h, by="account")
+    names = dict(zip(h.accounts["account"], h.accounts["name"], strict=True))
+    ax = plot_account_allocation(a, names=names)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "Joint brokerage (...456)"
+    assert "Maya Rollover IRA (...891)" in labels
+    assert not any("234567891" in x for x in labels)
+    ax2 = plot_account_allocation(a, mask_accounts=False)
+    assert "234567891" in [t.get_text() for t in ax2.get_yticklabels()]
+    # the first container is the first class seen (us_equity): joint holds 89,100 + 25,650
+    assert widths(ax.containers[0])[0] == pytest.approx(114750.0)
+
+
+def test_plan_before_after(h):
+    p = plan(h)
+    ax = plot_plan(p)
+    assert heights(ax.containers[0]) == pytest.approx((p.drift["before"] * 100).tolist())
+    assert heights(ax.containers[1]) == pytest.approx((p.drift["after"] * 100).tolist())
+
+
+def test_lot_gains_and_methods(h):
+    s = lot_status(h.lots, h.positions[["account", "symbol", "price"]], h.as_of)
+    ax = plot_lot_gains(s)
+    ordered = s.sort_values("acquired", kind="stable")
+    # a lot without a cost basis (AAPL, transferred in) has no gain to draw: a zero bar
+    assert heights(ax.containers[0]) == pytest.approx(
+        ordered["unrealized_gain"].fillna(0.0).tolist())
+    cmp = compare_methods(h, "...456", "VTI", dollars=20000)
+    ax2 = plot_method_comparison(cmp)
+    assert heights(ax2.containers[0]) == pytest.approx(cmp["tax"].tolist())
+    assert [t.get_text() for t in ax2.get_xticklabels()] == list(cmp["method"])
+
+
+def test_update_bars_in_place(h):
+    d = drift(h)
+    ax = plot_allocation(d)
+    bars = ax.containers[0]
+    update_bars(bars, [0.1] * len(d))
+    assert heights(bars) == [0.1] * len(d)
+    assert ax.containers[0] is bars

@@ -1,0 +1,389 @@
+"""Charts: each takes a result and ``ax=None``, draws on the axes, and returns them.
+
+Nothing here computes: results come from the core (:func:`toolkit.drift`,
+:func:`toolkit.allocation`, :func:`toolkit.plan`, :func:`toolkit.lot_status`,
+:func:`toolkit.compare_methods`, :func:`toolkit.harvest`, the cadence simulator). No
+function calls ``plt.show()``. Account ids are masked to their last three characters unless
+``mask=False``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from toolkit.style import (
+    TERM_COLORS,
+    class_color,
+    fmt_money,
+    fmt_money_short,
+    label,
+    mask,
+    style,
+)
+
+__all__ = [
+    "plot_account_allocation",
+    "plot_allocation",
+    "plot_cadence",
+    "plot_drift",
+    "plot_drift_paths",
+    "plot_harvest",
+    "plot_lot_gains",
+    "plot_method_comparison",
+    "plot_plan",
+    "update_bars",
+]
+
+
+def _axes(ax: Axes | None, size=(7.0, 4.0)) -> Axes:
+    if ax is not None:
+        return ax
+    with style():
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def _money_axis(axis) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda x, _: fmt_money_short(x)))
+
+
+def update_bars(bars, heights, *, horizontal: bool = False) -> None:
+    """Set the heights (widths for horizontal bars) of a bar container in place.
+
+    Parameters
+    ----------
+    bars : BarContainer
+    heights : sequence of float
+    horizontal : bool
+        True for ``barh`` containers.
+    """
+    for patch, h in zip(bars.patches, heights, strict=True):
+        if horizontal:
+            patch.set_width(h)
+        else:
+            patch.set_height(h)
+
+
+def plot_allocation(drift: pd.DataFrame, ax: Axes | None = None, *,
+                    title: str = "Allocation against target") -> Axes:
+    """Current weight against target per asset class (bars: current; markers: target).
+
+    Parameters
+    ----------
+    drift : DataFrame
+        :func:`toolkit.drift` output (``current`` and ``target`` as fractions).
+    ax : Axes, optional
+    title : str
+
+    Returns
+    -------
+    Axes
+        The first bar container holds the current weights (fractions).
+    """
+    ax = _axes(ax)
+    with style():
+        x = np.arange(len(drift))
+        colors = [class_color(c) for c in drift.index]
+        ax.bar(x, drift["current"], color=colors, width=0.6, label="current")
+        ax.scatter(x, drift["target"], marker="_", s=900, color="black", linewidths=2,
+                   label="target", zorder=3)
+        ax.set_xticks(x, [label(c) for c in drift.index], rotation=20, ha="right")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_title(title)
+        ax.legend(loc="upper right")
+    return ax
+
+
+def plot_drift(drift: pd.DataFrame, ax: Axes | None = None, *,
+               title: str = "Drift from target (percentage points)") -> Axes:
+    """Drift per class in percentage points with the tolerance band shaded.
+
+    Parameters
+    ----------
+    drift : DataFrame
+        :func:`toolkit.drift` output (``drift``, ``target``, ``lower``, ``upper``,
+        ``outside``).
+    ax : Axes, optional
+    title : str
+
+    Returns
+    -------
+    Axes
+        The first bar container holds the drifts in percentage points; bars outside the band
+        are red, inside grey-blue.
+    """
+    ax = _axes(ax)
+    with style():
+        y = np.arange(len(drift))[::-1]
+        pp = drift["drift"].to_numpy() * 100
+        lo = (drift["lower"] - drift["target"]).to_numpy() * 100
+        hi = (drift["upper"] - drift["target"]).to_numpy() * 100
+        colors = ["#c0504d" if o else "#4f81bd" for o in drift["outside"]]
+        ax.barh(y, pp, color=colors, height=0.55)
+        for yi, a, b in zip(y, lo, hi, strict=True):
+            ax.fill_betweenx([yi - 0.35, yi + 0.35], a, b, color="#9bbb59", alpha=0.18, lw=0)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(y, [label(c) for c in drift.index])
+        ax.set_xlabel("percentage points (shaded: tolerance band)")
+        ax.grid(axis="x", color="#e5e5e5")
+        ax.grid(axis="y", visible=False)
+        ax.set_title(title)
+    return ax
+
+
+def plot_account_allocation(alloc: pd.DataFrame, ax: Axes | None = None, *,
+                            names: dict[str, str] | None = None, mask_accounts: bool = True,
+                            title: str = "Where each class sits (asset location)") -> Axes:
+    """Dollars per asset class in each account, stacked: the asset-location map.
+
+    Parameters
+    ----------
+    alloc : DataFrame
+        :func:`toolkit.allocation` output with ``by="account"`` (or ``"tax_type"``):
+        ``group``, ``asset_class``, ``market_value``.
+    ax : Axes, optional
+    names : dict, optional
+        Group -> a label to show beside the (masked) id, e.g. ``"Roth IRA"``.
+    mask_accounts : bool, default True
+        Show account ids as ``...`` plus their last three characters.
+    title : str
+
+    Returns
+    -------
+    Axes
+        One bar container per asset class, in the frame's order of first appearance.
+    """
+    ax = _axes(ax, size=(8.0, 4.5))
+    wide = alloc.pivot_table(index="group", columns="asset_class", values="market_value",
+                             aggfunc="sum", sort=False).fillna(0.0)
+    with style():
+        y = np.arange(len(wide))[::-1]
+        left = np.zeros(len(wide))
+        for c in wide.columns:
+            ax.barh(y, wide[c].to_numpy(), left=left, color=class_color(c), label=label(c),
+                    height=0.6)
+            left += wide[c].to_numpy()
+        ticks = []
+        for g in wide.index:
+            shown = mask(g) if mask_accounts else str(g)
+            extra = (names or {}).get(g)
+            ticks.append(f"{extra} ({shown})" if extra else shown)
+        ax.set_yticks(y, ticks)
+        _money_axis(ax.xaxis)
+        ax.grid(axis="x", color="#e5e5e5")
+        ax.grid(axis="y", visible=False)
+        ax.legend(loc="lower right", fontsize=8)
+        ax.set_title(title)
+    return ax
+
+
+def plot_plan(plan, ax: Axes | None = None, *, title: str = "Drift before and after the plan"
+              ) -> Axes:
+    """Drift per class before and after a plan, in percentage points.
+
+    Parameters
+    ----------
+    plan : Plan
+    ax : Axes, optional
+    title : str
+
+    Returns
+    -------
+    Axes
+        Two bar containers: before, then after (percentage points).
+    """
+    ax = _axes(ax)
+    d = plan.drift
+    with style():
+        x = np.arange(len(d))
+        ax.bar(x - 0.2, d["before"] * 100, width=0.4, color="#a6a6a6", label="before")
+        ax.bar(x + 0.2, d["after"] * 100, width=0.4, color="#1f4e79", label="after")
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks(x, [label(c) for c in d.index], rotation=20, ha="right")
+        ax.set_ylabel("percentage points")
+        ax.legend()
+        ax.set_title(title)
+    return ax
+
+
+def plot_lot_gains(status: pd.DataFrame, ax: Axes | None = None, *,
+                   title: str = "Unrealised gain by lot and term") -> Axes:
+    """Each lot's unrealised gain, coloured by term (long/short), oldest first.
+
+    Parameters
+    ----------
+    status : DataFrame
+        :func:`toolkit.lot_status` output (``acquired``, ``unrealized_gain``, ``term``).
+    ax : Axes, optional
+    title : str
+
+    Returns
+    -------
+    Axes
+        One bar container holding every lot's gain (dollars), in acquisition order.
+    """
+    ax = _axes(ax, size=(8.0, 4.0))
+    s = status.sort_values("acquired", kind="stable")
+    with style():
+        x = np.arange(len(s))
+        ax.bar(x, s["unrealized_gain"].fillna(0.0),
+               color=[TERM_COLORS.get(t, "#7f7f7f") for t in s["term"]], width=0.8)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks(x, [pd.Timestamp(d).strftime("%Y-%m-%d") for d in s["acquired"]],
+                      rotation=60, ha="right", fontsize=7)
+        _money_axis(ax.yaxis)
+        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in TERM_COLORS.values()]
+        ax.legend(handles, [f"{t}-term" for t in TERM_COLORS], loc="upper right")
+        ax.set_title(title)
+    return ax
+
+
+def plot_method_comparison(cmp: pd.DataFrame, ax: Axes | None = None, *,
+                           title: str = "Tax by lot-selection method") -> Axes:
+    """Tax of each lot-selection method, with after-tax proceeds in the labels.
+
+    Parameters
+    ----------
+    cmp : DataFrame
+        :func:`toolkit.compare_methods` output (``method``, ``tax``,
+        ``after_tax_proceeds``).
+    ax : Axes, optional
+    title : str
+
+    Returns
+    -------
+    Axes
+        One bar container with each method's tax (dollars).
+    """
+    ax = _axes(ax)
+    with style():
+        x = np.arange(len(cmp))
+        bars = ax.bar(x, cmp["tax"], color="#1f4e79", width=0.6)
+        for b, t in zip(bars.patches, cmp["tax"], strict=True):
+            ax.annotate(fmt_money(t), (b.get_x() + b.get_width() / 2, b.get_height()),
+                        ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(x, list(cmp["method"]))
+        _money_axis(ax.yaxis)
+        ax.set_title(title)
+    return ax
+
+
+def plot_cadence(cmp: pd.DataFrame, metric: str, ax: Axes | None = None, *,
+                 title: str | None = None, money: bool = False) -> Axes:
+    """One metric of several rebalancing policies side by side.
+
+    Parameters
+    ----------
+    cmp : DataFrame
+        One row per policy (index: policy name) with ``metric`` as a column.
+    metric : str
+        Column to show (e.g. ``"taxes_p50"``, ``"ending_after_tax_p50"``).
+    ax : Axes, optional
+    title : str, optional
+    money : bool, default False
+        Format the value axis as dollars (``$1.6M``).
+
+    Returns
+    -------
+    Axes
+        One bar container with the metric per policy.
+    """
+    ax = _axes(ax)
+    with style():
+        x = np.arange(len(cmp))
+        ax.bar(x, cmp[metric], color="#4f81bd", width=0.6)
+        ax.set_xticks(x, [str(i) for i in cmp.index], rotation=30, ha="right")
+        if money:
+            _money_axis(ax.yaxis)
+        ax.set_title(title or metric.replace("_", " "))
+    return ax
+
+
+#: Colours of harvest statuses.
+HARVEST_COLORS = {"harvest": "#1f4e79", "wash_risk": "#c0504d"}
+
+
+def plot_harvest(result, ax: Axes | None = None, *, mask_accounts: bool = True,
+                 title: str = "Harvestable losses by holding") -> Axes:
+    """Each candidate holding's loss, coloured by status, labelled with the tax it saves.
+
+    Parameters
+    ----------
+    result : HarvestResult
+        :func:`toolkit.harvest` output (its ``by_symbol`` frame: ``account``, ``symbol``,
+        ``loss``, ``tax_value``, ``status``).
+    ax : Axes, optional
+    mask_accounts : bool, default True
+        Show account ids as ``...`` plus their last three characters.
+    title : str
+
+    Returns
+    -------
+    Axes
+        One bar container with each holding's loss (dollars), in ``by_symbol`` order; blue
+        for ``harvest``, red for ``wash_risk``; each bar annotated with its ``tax_value``.
+    """
+    ax = _axes(ax)
+    b = result.by_symbol
+    with style():
+        x = np.arange(len(b))
+        bars = ax.bar(x, b["loss"].to_numpy(dtype=float), width=0.6,
+                      color=[HARVEST_COLORS.get(st, "#7f7f7f") for st in b["status"]])
+        for patch, v in zip(bars.patches, b["tax_value"], strict=True):
+            ax.annotate(f"saves {fmt_money(v)}",
+                        (patch.get_x() + patch.get_width() / 2, patch.get_height()),
+                        ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(x, [f"{sym}\n{mask(a) if mask_accounts else a}"
+                          for a, sym in zip(b["account"], b["symbol"], strict=True)])
+        _money_axis(ax.yaxis)
+        ax.set_ylabel("loss")
+        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in HARVEST_COLORS.values()]
+        ax.legend(handles, ["harvest", "wash risk"], loc="upper right")
+        ax.set_title(title)
+    return ax
+
+
+def plot_drift_paths(results, ax: Axes | None = None, *,
+                     title: str = "Worst-class drift over time (median, 5-95% of paths)"
+                     ) -> Axes:
+    """Each policy's drift over the simulated months: the median and the 5-95% band.
+
+    Parameters
+    ----------
+    results : mapping of label -> SimResult, or a sequence of SimResult
+        :func:`toolkit.simulate` outputs; their ``drift`` frames (index month-end dates;
+        columns ``p5``, ``p50``, ``p95``, percentage points) are drawn. A sequence is
+        labelled by each result's ``label``.
+    ax : Axes, optional
+    title : str
+
+    Returns
+    -------
+    Axes
+        One line per policy (the ``p50`` column, in order) and one shaded band per policy
+        (``p5`` to ``p95``) in ``ax.collections``, in the same order.
+    """
+    ax = _axes(ax, size=(8.0, 4.0))
+    items = list(results.items()) if hasattr(results, "items") else [(r.label, r)
+                                                                      for r in results]
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    with style():
+        for i, (name, r) in enumerate(items):
+            d = r.drift
+            c = colors[i % len(colors)]
+            ax.fill_between(d.index, d["p5"].to_numpy(), d["p95"].to_numpy(), color=c,
+                            alpha=0.15, lw=0)
+            ax.plot(d.index, d["p50"].to_numpy(), color=c, lw=1.6, label=name)
+        locator = mdates.AutoDateLocator(maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.set_ylabel("percentage points")
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="upper right", fontsize=7)
+        ax.set_title(title)
+    return ax

@@ -1,0 +1,92 @@
+"""One clean, consistent look for every chart: class colours, fonts, number formats, masking.
+
+Charts are for a client meeting: muted colours that stay distinct in greyscale print, the
+same colour for an asset class everywhere, percentages and dollars formatted for people, and
+account numbers masked to their last three characters unless asked otherwise.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import matplotlib as mpl
+
+from toolkit.accounts import mask_account as mask
+
+__all__ = ["CLASS_COLORS", "TERM_COLORS", "class_color", "fmt_money", "fmt_money_short",
+           "fmt_pct", "mask", "style"]
+
+#: One colour per asset class, used by every chart.
+CLASS_COLORS = {
+    "us_equity": "#1f4e79",
+    "intl_equity": "#4f81bd",
+    "bonds": "#9bbb59",
+    "muni_bonds": "#c3d69b",
+    "reits": "#f79646",
+    "cash": "#a6a6a6",
+    "other": "#8064a2",
+    "multi_asset": "#4bacc6",
+    "unclassified": "#c0504d",
+}
+TERM_COLORS = {"long": "#1f4e79", "short": "#f79646"}
+LABELS = {
+    "us_equity": "US equity", "intl_equity": "International equity", "bonds": "Bonds",
+    "muni_bonds": "Municipal bonds", "reits": "REITs", "cash": "Cash", "other": "Other",
+    "multi_asset": "Multi-asset", "unclassified": "Unclassified",
+}
+
+_RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#e5e5e5",
+    "grid.linewidth": 0.8,
+    "axes.axisbelow": True,
+    "legend.frameon": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+}
+
+
+@contextmanager
+def style():
+    """Context manager applying the toolkit's chart style (matplotlib rcParams)."""
+    with mpl.rc_context(_RC):
+        yield
+
+
+def class_color(asset_class: str) -> str:
+    """The colour of ``asset_class`` (grey for anything unknown)."""
+    return CLASS_COLORS.get(asset_class, "#7f7f7f")
+
+
+def label(asset_class: str) -> str:
+    """A readable label for an asset class (``"us_equity"`` -> ``"US equity"``)."""
+    return LABELS.get(asset_class, asset_class.replace("_", " ").capitalize())
+
+
+def fmt_pct(x: float, digits: int = 1) -> str:
+    """``0.1234`` -> ``"12.3%"``."""
+    return f"{x * 100:.{digits}f}%"
+
+
+def fmt_money(x: float) -> str:
+    """``12345.6`` -> ``"$12,346"``; negatives ``"-$12,346"``."""
+    return f"-${abs(x):,.0f}" if x < 0 else f"${x:,.0f}"
+
+
+def fmt_money_short(x: float) -> str:
+    """Compact dollars for axes: ``50000`` -> ``"$50k"``, ``1250000`` -> ``"$1.25M"``."""
+    a = abs(x)
+    sign = "-" if x < 0 else ""
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:.3g}M"
+    if a >= 1e3:
+        return f"{sign}${a / 1e3:.3g}k"
+    return f"{sign}${a:.0f}"
