@@ -311,6 +311,37 @@ def test_sample_household_plan():
     assert set(k["symbol"]) <= set(h.positions.loc[h.positions["account"] == "87654", "symbol"])
 
 
+def test_withdrawal_follows_the_lot_rules():
+    """Taxable T, target 100% us_equity, no cash: VTI at $100, lot X 100 sh bought 2026-09-01
+    for $5,000 (short-term gain $50/sh), lot Y 50 sh from 2015 for $6,000 (long-term loss
+    $20/sh). A withdrawal is raised losses first and never from a short-term gain unless
+    allowed."""
+    h = household(
+        accounts={"T": "taxable"},
+        positions=[{"account": "T", "symbol": "VTI", "quantity": 150, "price": 100.0,
+                    "cost_basis": 11000.0}],
+        lots=[{"account": "T", "symbol": "VTI", "quantity": 100, "cost_basis": 5000.0,
+               "acquired": "2026-09-01", "lot_id": "X"},
+              {"account": "T", "symbol": "VTI", "quantity": 50, "cost_basis": 6000.0,
+               "acquired": "2015-03-02", "lot_id": "Y"}],
+        targets={"us_equity": 1.0})
+    p = plan(h, contributions={"T": -3000.0})
+    # $3,000 from lot Y: 30 sh, a $600 long-term loss
+    assert p.lots[["lot_id", "quantity", "gain"]].values.tolist() == [["Y", 30.0, -600.0]]
+    p2 = plan(h, contributions={"T": -8000.0})
+    # lot Y gives $5,000; lot X's short-term gain may not be sold: $3,000 short, said so
+    assert p2.lots[["lot_id", "quantity"]].values.tolist() == [["Y", 50.0]]
+    assert p2.summary["cash_after"]["T"] == pytest.approx(-3000.0)
+    assert "T (T): could raise only part of the cash needed ($3,000 short): restrictions, " \
+           "the wash-sale guard, short-term gains or the gains budget" in p2.notes
+    p3 = plan(h, contributions={"T": -8000.0}, allow_short_term_gains=True)
+    assert p3.lots[["lot_id", "quantity"]].values.tolist() == [["Y", 50.0], ["X", 30.0]]
+    assert p3.summary["cash_after"]["T"] == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(PlanningError) as exc:  # the optimiser refuses what it cannot do
+        plan(h, contributions={"T": -8000.0}, mode="optimal")
+    assert str(exc.value).startswith("account T (T) must raise $8,000 of cash")
+
+
 def test_untrusted_lots_are_not_sold_unless_told_to():
     # the lots of VTI disagree with the position (100 shares held, lots for 80): reconcile
     # marks them untrusted, so the taxable sale needed to reach the band does not use them:

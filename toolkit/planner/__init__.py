@@ -31,7 +31,13 @@ from toolkit.planner.plan import (
     _allocate_tax,
     compare,
 )
-from toolkit.tax.gains import gains_tax, marginal_rates, year_to_date_profile
+from toolkit.tax.gains import (
+    _change,
+    _inputs,
+    gains_tax,
+    marginal_rates,
+    year_to_date_profile,
+)
 
 __all__ = ["Plan", "PlanOptions", "compare", "plan"]
 
@@ -82,7 +88,9 @@ def plan(household: Household, contributions: Mapping[str, float] | None = None,
         Any :class:`PlanOptions` field (``band``, ``whole_shares``, ``min_trade``,
         ``cash_floor``, ``do_not_sell``, ``do_not_buy``, ``menus``,
         ``allow_short_term_gains``, ``gains_budget``, ``wash_guard``, ``wash_policy``,
-        ``preferred``, ``prices``, ``allow_untrusted``, ...).
+        ``preferred``, ``prices``, ``allow_untrusted``; optimal mode: ``lambda_drift``,
+        ``lambda_band``, ``lambda_location``, ``trade_cost``, ``within_band``,
+        ``match_drift``, ``wash_binaries``, ``exact_netting``, ``time_limit``, ``mip_gap``).
 
     Returns
     -------
@@ -140,14 +148,12 @@ def _waterfall(book: Book, targets: pd.Series, profile, rates: dict,
 
     guard = Guard(book, contributions)
     start = w.abs_drift(book, targets)
-    w.step_cash(book, guard, targets)
+    notes = w.step_cash(book, guard, targets)
     book.step_drift[1] = start - (now := w.abs_drift(book, targets))
     w.step_tax_advantaged(book, guard, targets)
     book.step_drift[2] = now - (now2 := w.abs_drift(book, targets))
-    realized = sum(t.get("short_term_gain", 0.0) + t.get("long_term_gain", 0.0)
-                   for t in book.trades if t["side"] == "sell")
-    notes = w.step_taxable(book, guard, targets, book.options.band, rates,
-                           realized_so_far=realized)
+    notes += w.step_taxable(book, guard, targets, book.options.band, rates,
+                            realized_so_far=w._realized(book))
     book.step_drift[3] = now2 - w.abs_drift(book, targets)
     return list(dict.fromkeys(notes))
 
@@ -157,7 +163,7 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
             contributions: dict[str, float]) -> Plan:
     acc = household.accounts.set_index("account")
     trades = pd.DataFrame(book.trades)
-    lots = pd.DataFrame(book.lot_rows)
+    lots = book.lots_frame()
     if trades.empty:
         trades = pd.DataFrame(columns=TRADE_COLUMNS)
     for c in ("short_term_gain", "long_term_gain"):
@@ -168,13 +174,14 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
         trades["lots"] = None
     # merge trades of the same account, fund, side and step
     if len(trades):
-        trades = trades.groupby(["step", "account", "symbol", "side"], sort=False,
-                                as_index=False).agg(
-            shares=("shares", "sum"), price=("price", "first"), amount=("amount", "sum"),
-            asset_class=("asset_class", "first"), lots=("lots", _join),
-            short_term_gain=("short_term_gain", lambda s: s.sum(min_count=1)),
-            long_term_gain=("long_term_gain", lambda s: s.sum(min_count=1)),
-            reason=("reason", "first"))
+        g = trades.groupby(["step", "account", "symbol", "side"], sort=False)
+        merged = g.agg(shares=("shares", "sum"), price=("price", "first"),
+                       amount=("amount", "sum"), asset_class=("asset_class", "first"),
+                       lots=("lots", _join))
+        for c in ("short_term_gain", "long_term_gain"):  # all-NaN (buys) stays NaN
+            merged[c] = g[c].sum(min_count=1)
+        merged["reason"] = g["reason"].first()
+        trades = merged.reset_index()
         keep = trades["amount"] >= max(options.min_trade, 0.005)
         trades = trades[keep].reset_index(drop=True)
         trades["amount"] = trades["amount"].round(2)
@@ -187,8 +194,9 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
     if len(lots):
         lots["est_tax"] = 0.0
     if (st or lt) and len(lots):
-        st_first = gains_tax(profile, short_term=st).total
-        lt_first = gains_tax(profile, long_term=lt).total
+        inp = _inputs(profile)  # the fast path of gains_tax(...).total (no breakdown frames)
+        st_first = _change(inp, st, 0.0)
+        lt_first = _change(inp, 0.0, lt)
         is_long = lots["term"].eq("long").to_numpy()
         g = lots["gain"].to_numpy()
         est_st, est_lt = _allocate_tax(tax.total, np.where(is_long, 0.0, g),
@@ -242,7 +250,7 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
     allocation_after = pd.DataFrame(after_rows, columns=["group", "asset_class", "market_value"])
     return Plan(mode=mode, trades=trades, lots=lots, summary=summary, steps=steps_df,
                 tax_detail=tax, notes=notes, household=household, options=options,
-                allocation_after=allocation_after)
+                allocation_after=allocation_after, extra=dict(book.extra))
 
 
 def _join(values) -> str | None:

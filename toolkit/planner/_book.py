@@ -63,6 +63,7 @@ class Book:
     cash: dict[str, float]
     lots: dict[tuple[str, str], LotBook]
     trades: list[dict] = field(default_factory=list)
+    #: lots sold, one dict of equal-length columns per sale (see :meth:`lots_frame`)
     lot_rows: list[dict] = field(default_factory=list)
     bought_symbols: set[str] = field(default_factory=set)
     loss_symbols: set[str] = field(default_factory=set)
@@ -71,6 +72,12 @@ class Book:
     #: marginal short- and long-term rates used to order lots by tax per dollar
     rates: dict[str, float] = field(default_factory=lambda: {"short_term": 0.35,
                                                              "long_term": 0.20})
+    #: planned new money (+) or withdrawals (-) per account, dollars (already in ``cash``)
+    contributions: dict[str, float] = field(default_factory=dict)
+    #: what a planner reports beside the trades (the optimiser's solver figures): Plan.extra
+    extra: dict = field(default_factory=dict)
+    #: account id -> "name (id)" for reasons
+    labels: dict[str, str] = field(default_factory=dict)
 
     # --- construction ---------------------------------------------------------------------
 
@@ -113,19 +120,31 @@ class Book:
         if len(taxable_lots):
             ltd = long_term_dates(taxable_lots["holding_start"])
             is_long = (ltd <= h.as_of).to_numpy()
-            for key, g in taxable_lots.groupby(["account", "symbol"], sort=False):
-                idx = g.index
-                pos = taxable_lots.index.get_indexer(idx)
+            # one LotBook per (account, symbol), in order of first appearance, rows in file
+            # order (a stable sort of the group codes, then one split: no per-group pandas)
+            pair = (taxable_lots["account"].astype("str") + "\x1f"
+                    + taxable_lots["symbol"].astype("str"))
+            codes, uniq = pd.factorize(pair.to_numpy(dtype=object), sort=False)
+            order = np.argsort(codes, kind="stable")
+            cuts = np.flatnonzero(np.diff(codes[order])) + 1
+            lot_id = taxable_lots["lot_id"].fillna("").to_numpy(dtype=object)
+            acquired = taxable_lots["acquired"].to_numpy()
+            hstart = taxable_lots["holding_start"].to_numpy()
+            qty_all = taxable_lots["quantity"].to_numpy(dtype=float)
+            bps = (taxable_lots["cost_basis"] / taxable_lots["quantity"]).to_numpy(dtype=float)
+            bad = untrusted or set()
+            for name, pos in zip(uniq, np.split(order, cuts), strict=True):
+                a, _, sym = str(name).partition("\x1f")
+                key = (a, sym)
                 lots[key] = LotBook(
-                    lot_id=g["lot_id"].fillna("").to_numpy(dtype=object),
-                    acquired=g["acquired"].to_numpy(),
-                    holding_start=g["holding_start"].to_numpy(),
-                    quantity=g["quantity"].to_numpy(dtype=float).copy(),
-                    basis_ps=(g["cost_basis"] / g["quantity"]).to_numpy(dtype=float),
-                    is_long=is_long[pos],
-                    trusted=key not in (untrusted or set()),
+                    lot_id=lot_id[pos], acquired=acquired[pos], holding_start=hstart[pos],
+                    quantity=qty_all[pos].copy(), basis_ps=bps[pos], is_long=is_long[pos],
+                    trusted=key not in bad,
                 )
-        return cls(h, options, treatment, types, holdings, cash, lots)
+        labels = {a: (f"{n} ({a})" if isinstance(n, str) else a)
+                  for a, n in zip(h.accounts["account"], h.accounts["name"], strict=True)}
+        return cls(h, options, treatment, types, holdings, cash, lots,
+                   contributions=dict(contributions), labels=labels)
 
     # --- measures ---------------------------------------------------------------------------
 
@@ -162,6 +181,19 @@ class Book:
         if len(p):
             return float(p.iloc[0])
         return float(self.options.prices.get(symbol, math.nan))
+
+    def lots_frame(self) -> pd.DataFrame:
+        """The lots sold so far, one row per lot (columns of ``Plan.lots`` but ``est_tax``)."""
+        if not self.lot_rows:
+            return pd.DataFrame()
+        n = [len(c["quantity"]) for c in self.lot_rows]
+        cols = {}
+        for k in self.lot_rows[0]:
+            parts = [np.broadcast_to(np.asarray(c[k], dtype=object if k in (
+                "account", "symbol", "lot_id", "term") else None), (m,))
+                     for c, m in zip(self.lot_rows, n, strict=True)]
+            cols[k] = np.concatenate(parts)
+        return pd.DataFrame(cols)
 
     # --- trades -----------------------------------------------------------------------------
 
@@ -228,26 +260,29 @@ class Book:
                 if left > 1e-6:  # position larger than its lots: the rest has no known basis
                     shares -= left
                     proceeds = shares * price
-            seq = order if order is not None else np.arange(len(take))
-            for i in dict.fromkeys(int(j) for j in seq if take[j] > _EPS):
-                q = float(take[i])
-                basis = q * lb.basis_ps[i]
-                gain = q * price - basis
-                if lb.is_long[i]:
-                    lt += gain
-                else:
-                    st += gain
-                if gain < 0:
-                    self.loss_symbols.add(symbol)
-                lot_ids.append(str(lb.lot_id[i]))
+            seq = np.asarray(order if order is not None else np.arange(len(take)),
+                             dtype=np.int64)
+            sel = seq[take[seq] > _EPS]
+            _, first = np.unique(sel, return_index=True)
+            idx = sel[np.sort(first)]  # lots in the order given, each once
+            q = take[idx].astype(float)
+            basis = q * lb.basis_ps[idx]
+            gain = q * price - basis
+            long_ = lb.is_long[idx]
+            st = float(gain[~long_].sum())
+            lt = float(gain[long_].sum())
+            if (gain < 0).any():
+                self.loss_symbols.add(symbol)
+            lot_ids = [str(x) for x in lb.lot_id[idx]]
+            if len(idx):
                 self.lot_rows.append({
-                    "account": account, "symbol": symbol, "lot_id": str(lb.lot_id[i]),
-                    "acquired": lb.acquired[i], "holding_start": lb.holding_start[i],
-                    "term": "long" if lb.is_long[i] else "short", "quantity": q,
+                    "account": account, "symbol": symbol, "lot_id": lot_ids,
+                    "acquired": lb.acquired[idx], "holding_start": lb.holding_start[idx],
+                    "term": np.where(long_, "long", "short"), "quantity": q,
                     "price": price, "proceeds": q * price, "cost_basis": basis, "gain": gain,
                     "step": step,
                 })
-                lb.quantity[i] -= q
+            lb.quantity[idx] -= q
         hd.quantity -= shares
         if hd.quantity < 1e-9:
             hd.quantity = 0.0

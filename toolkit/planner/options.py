@@ -36,6 +36,22 @@ def _symbols(v: Iterable[str] | str | None) -> frozenset[str]:
     return frozenset(str(s).strip().upper() for s in v)
 
 
+def _drift_bounds(m: Any) -> dict[str, float]:
+    """Class -> most absolute drift (fractions), from a mapping or a plan's final drift."""
+    summary = getattr(m, "summary", None)
+    if isinstance(summary, Mapping):
+        m = summary["drift_after"]
+    if not isinstance(m, Mapping):
+        raise PlanningError("match_drift must be a Plan or a mapping of asset class -> drift")
+    out = {}
+    for k, v in m.items():
+        try:
+            out[str(k)] = abs(float(v))
+        except (TypeError, ValueError):
+            raise PlanningError(f"match_drift[{k!r}] = {v!r} is not a number") from None
+    return out
+
+
 @dataclass(frozen=True)
 class PlanOptions:
     """Options of :func:`toolkit.plan`.
@@ -46,12 +62,15 @@ class PlanOptions:
         Tolerance band the plan must reach (default the 5/25 rule).
     to : {"band", "target"}
         How far taxable sales go: just inside the band (default), or to target. Trades that
-        cost no tax (cash flows, tax-advantaged accounts) always aim at the target.
+        cost no tax (cash flows, tax-advantaged accounts) always aim at the target. In
+        optimal mode: where the ``lambda_band`` penalty starts (the band edge or the target).
     whole_shares : bool
         Trade whole shares (buys rounded down, sells rounded up within the lots sold);
-        default False (fractional shares, as most custodians now allow for funds).
+        default False (fractional shares, as most custodians now allow for funds). Optimal
+        mode rounds its fractional optimum in a small MIP (:mod:`toolkit.planner.optimize`).
     min_trade : float
-        Trades smaller than this many dollars are dropped (their cash stays put).
+        Trades smaller than this many dollars are dropped (their cash stays put). Optimal
+        mode makes every trade 0 or at least this much (one binary per trade).
     cash_floor : float or mapping
         Dollars of cash to keep in every account (a number) or per account id.
     do_not_sell, do_not_buy : set of str
@@ -79,6 +98,32 @@ class PlanOptions:
     lambda_drift, lambda_location, trade_cost : float
         Optimal mode: dollars of objective per dollar of final drift beyond target, per dollar
         of annual location drag, and per dollar traded.
+    lambda_band : float
+        Optimal mode: extra dollars of objective per dollar of final drift outside the band
+        (outside the target with ``to="target"``) when the band is not a hard constraint.
+    within_band : bool
+        Optimal mode: every class must end inside its band (hard constraints; a plan that
+        cannot do it raises :class:`~toolkit.errors.PlanningError`). Default False: drift
+        outside the band is penalised by ``lambda_band``.
+    match_drift : mapping or Plan, optional
+        Optimal mode: class -> most absolute final drift allowed (fractions), or a
+        :class:`~toolkit.planner.Plan` whose final drift per class must be matched or beaten
+        ("the same drift as plan P at the least tax").
+    wash_binaries : bool
+        Optimal mode: decide per substantially-identical group, with one binary variable,
+        between buying into the group and selling its loss lots (default True, a MIP). With
+        False, loss sales are dropped in every group the solution buys and the program is
+        solved again, which can miss a plan that harvests instead of buying; with
+        ``exact_netting=False`` too the program is a linear program.
+    exact_netting : bool
+        Optimal mode: three binaries make the Schedule D netting order exact (short-term
+        losses against short-term gains first, the net loss deduction only once every gain is
+        offset) and value the deduction at the ordinary rate. False keeps a convex
+        (conservative) netting: see :mod:`toolkit.planner.optimize`.
+    time_limit, mip_gap : float
+        Optimal mode: HiGHS time limit (seconds, default 10) and relative MIP gap to stop at
+        (default 1e-6). A MIP that finds no plan in time falls back to wash-sale choices
+        taken from its linear relaxation (noted in the plan).
     """
 
     band: Band = field(default_factory=Band)
@@ -99,6 +144,13 @@ class PlanOptions:
     lambda_drift: float = 0.05
     lambda_location: float = 1.0
     trade_cost: float = 0.0001
+    lambda_band: float = 1.0
+    within_band: bool = False
+    match_drift: Mapping[str, float] | None = None
+    wash_binaries: bool = True
+    exact_netting: bool = True
+    time_limit: float = 10.0
+    mip_gap: float = 1e-6
 
     def __post_init__(self) -> None:
         if self.to not in ("band", "target"):
@@ -107,6 +159,13 @@ class PlanOptions:
             raise PlanningError("min_trade must be a non-negative number of dollars")
         if self.gains_budget is not None and self.gains_budget < 0:
             raise PlanningError("gains_budget must be a non-negative number of dollars")
+        for name in ("lambda_drift", "lambda_location", "trade_cost", "lambda_band", "mip_gap"):
+            if not getattr(self, name) >= 0:
+                raise PlanningError(f"{name} must be a non-negative number")
+        if not self.time_limit > 0:
+            raise PlanningError("time_limit must be a positive number of seconds")
+        if self.match_drift is not None:
+            object.__setattr__(self, "match_drift", _drift_bounds(self.match_drift))
         floors = self.cash_floor.values() if isinstance(self.cash_floor, Mapping) else [
             self.cash_floor]
         if any(f < 0 for f in floors):

@@ -65,6 +65,13 @@ class Plan:
         ``market_value`` (dollars), as :func:`toolkit.allocation` with ``by="account"``.
     notes : list of str
         What the plan could not do, and why.
+    extra : dict
+        What a planner reports beside the trades. Optimal mode: ``solver`` (``status``,
+        ``kind`` "LP"/"MIP", ``objective``, proven ``mip_gap``, ``time`` in seconds,
+        ``solves``, ``columns``, ``rows``, ``binaries``, ``lots``, ``holdings``, ``buys``,
+        ``wash_groups``) and, with whole shares, ``whole_shares`` (``objective_fractional``,
+        ``objective_whole``, ``objective_difference``, ``tax_fractional``, ``tax_whole``,
+        ``tax_difference`` in dollars, ``widened``).
     """
 
     mode: str

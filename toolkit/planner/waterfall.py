@@ -54,18 +54,20 @@ def abs_drift(book: Book, targets: pd.Series) -> float:
 
 
 def _label(book: Book, account: str) -> str:
-    acc = book.household.accounts.set_index("account")
-    name = acc.loc[account, "name"] if account in acc.index else None
-    return f"{name} ({account})" if isinstance(name, str) else account
+    return book.labels.get(account, account)
 
 
-def step_cash(book: Book, guard: Guard, targets: pd.Series, step: int = 1) -> None:
-    """Step 1: cash flows to underweight classes where they should live; withdrawals."""
+def step_cash(book: Book, guard: Guard, targets: pd.Series, step: int = 1) -> list[str]:
+    """Step 1: cash flows to underweight classes where they should live; withdrawals.
+
+    Returns notes (what a withdrawal or cash floor could not raise, and why).
+    """
     opts = book.options
+    notes: list[str] = []
     for a in list(book.cash):  # withdrawals and floors first: raise cash where it is short
         short = opts.floor(a) - book.cash[a]
         if short > _EPS:
-            _raise_cash(book, guard, targets, a, short, step)
+            notes += _raise_cash(book, guard, targets, a, short, step)
     d = deficits(book, targets)
     spendable = max(0.0, -d.get("cash", 0.0))  # cash above the household's cash target
     invest = {a: max(0.0, book.cash[a] - opts.floor(a)) for a in book.cash}
@@ -90,27 +92,109 @@ def step_cash(book: Book, guard: Guard, targets: pd.Series, step: int = 1) -> No
         d[c] -= spent
         invest[a] -= spent
         spendable -= spent
+    return notes
+
+
+def _realized(book: Book) -> float:
+    """Net gain realised by the plan's sales so far, dollars."""
+    return sum(t.get("short_term_gain", 0.0) + t.get("long_term_gain", 0.0)
+               for t in book.trades if t["side"] == "sell")
+
+
+def _take_lots(book: Book, guard: Guard, account: str, symbol: str, dollars: float
+               ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Lot shares of one taxable holding worth about ``dollars``, least tax first.
+
+    Only lots the plan may sell: a known basis, no short-term gain unless allowed, no loss the
+    wash-sale guard blocks, within the gains budget. Returns the shares per lot, the lots in
+    the order taken, and notes.
+    """
+    opts = book.options
+    lb = book.lots[(account, symbol)]
+    price = book.holdings[(account, symbol)].price
+    gain_ps = price - lb.basis_ps
+    blocked = guard.loss_sale_blocked(symbol)
+    notes = []
+    ok = (lb.quantity > _EPS) & np.isfinite(gain_ps)
+    if not opts.allow_short_term_gains:
+        ok &= ~((gain_ps > 0) & ~lb.is_long)
+    if blocked:
+        if (ok & (gain_ps < 0)).any():
+            notes.append(f"loss lots of {symbol} in {account} not sold: it would be a wash sale "
+                         f"({blocked})")
+        ok &= ~(gain_ps < 0)
+    room = None if opts.gains_budget is None else opts.gains_budget - _realized(book)
+    take = np.zeros(len(lb.quantity))
+    picked = []
+    left = dollars
+    for i in _lot_order(book, guard, account, symbol):
+        if left <= 0.005:
+            break
+        if not ok[i]:
+            continue
+        q = min(lb.quantity[i], left / price)
+        if opts.whole_shares:
+            q = min(lb.quantity[i], float(np.ceil(q - _EPS)))
+        g = q * gain_ps[i]
+        if room is not None and g > 0 and g > room + 0.005:
+            q = max(room, 0.0) / gain_ps[i]
+            if opts.whole_shares:
+                q = float(np.floor(q + _EPS))
+            g = q * gain_ps[i]
+        if q <= _EPS:
+            continue
+        take[i] = q
+        picked.append(int(i))
+        left -= q * price
+        if room is not None:
+            room -= g
+    return take, np.array(picked, dtype=np.int64), notes
 
 
 def _raise_cash(book: Book, guard: Guard, targets: pd.Series, account: str, need: float,
-                step: int) -> None:
-    """Raise ``need`` dollars of cash in ``account``.
+                step: int) -> list[str]:
+    """Raise ``need`` dollars of cash in ``account``; returns notes.
 
     First from its classes the household holds too much of (up to that excess), then from
-    every holding in proportion to its value.
+    every single-class holding in proportion to its value, then from whatever may still be
+    sold (multi-class funds included). Taxable
+    lots follow the plan's rules (short-term gains, gains budget, wash-sale guard, untrusted
+    or missing lots) and go least tax first.
     """
+    opts = book.options
     d = deficits(book, targets)
     sellable = [hd for hd in book.holdings.values()
                 if hd.account == account and hd.quantity > _EPS
-                and hd.symbol not in book.options.do_not_sell and len(hd.classes) == 1]
+                and hd.symbol not in opts.do_not_sell and len(hd.classes) == 1]
     reason = f"raise {_money(need)} of cash in {_label(book, account)} for the withdrawal / " \
              "cash floor"
+    notes: list[str] = []
+    taxable = book.treatment[account] == "taxable"
+    if taxable:
+        keep = []
+        for hd in sellable:
+            lb = book.lots.get((account, hd.symbol))
+            if lb is None:
+                notes.append(f"{hd.symbol} in {account} not sold: no tax lots, so its gain is "
+                             "unknown")
+            elif not lb.trusted and not opts.allow_untrusted:
+                notes.append(f"{hd.symbol} in {account} not sold: its lots do not reconcile "
+                             "with the position (allow_untrusted=True to sell anyway)")
+            else:
+                keep.append(hd)
+        sellable = keep
 
     def sell(hd, amount: float) -> float:
-        order = _lot_order(book, guard, account, hd.symbol) if (account, hd.symbol) in \
-            book.lots else None
         c = next(iter(hd.classes))
-        return book.sell(account, hd.symbol, min(amount, hd.value), step=step, order=order,
+        amount = min(amount, hd.value)
+        if not taxable:
+            return book.sell(account, hd.symbol, amount, step=step,
+                             reason=f"{reason}, from {c}")
+        take, order, more = _take_lots(book, guard, account, hd.symbol, amount)
+        notes.extend(more)
+        if take.sum() <= _EPS:
+            return 0.0
+        return book.sell(account, hd.symbol, 0.0, take=take, order=order, step=step,
                          reason=f"{reason}, from {c}")
 
     for hd in sorted(sellable, key=lambda hd: d.get(next(iter(hd.classes)), 0.0)):
@@ -126,7 +210,21 @@ def _raise_cash(book: Book, guard: Guard, targets: pd.Series, account: str, need
         for hd, amount in shares:
             if amount > _EPS:
                 need -= sell(hd, amount)
-        # note: any shortfall left means the account cannot fund the withdrawal
+    rest = sellable + [hd for hd in book.holdings.values()  # then multi-class funds too
+                       if hd.account == account and hd.quantity > _EPS and len(hd.classes) > 1
+                       and hd.symbol not in opts.do_not_sell
+                       and (not taxable or ((account, hd.symbol) in book.lots and (
+                           book.lots[(account, hd.symbol)].trusted or opts.allow_untrusted)))]
+    for hd in rest:  # what proportion could not take from some holding, from the rest
+        if need <= 0.005:
+            break
+        if hd.quantity > _EPS:
+            need -= sell(hd, need)
+    if need > max(0.005, opts.min_trade):
+        notes.append(f"{_label(book, account)}: could raise only part of the cash needed "
+                     f"({_money(need)} short): restrictions, the wash-sale guard, short-term "
+                     "gains or the gains budget")
+    return list(dict.fromkeys(notes))
 
 
 def step_tax_advantaged(book: Book, guard: Guard, targets: pd.Series, step: int = 2) -> None:
@@ -237,7 +335,9 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates
     proceeds: dict[str, float] = {}
     for o in sorted(need_sell, key=lambda c: -need_sell[c]):
         amount = need_sell[o]
-        cands = []  # (key, order within lots) across taxable accounts holding o
+        # candidate lots across taxable accounts holding o, as arrays (one pass per holding)
+        parts = []  # (tax per dollar, term flag, holding, lot index, gain/share, price)
+        keys: list[tuple[str, str]] = []
         for (a, sym), lb in book.lots.items():
             if book.treatment[a] != "taxable" or sym in opts.do_not_sell:
                 continue
@@ -253,27 +353,41 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates
             rate = np.where(long_, rates["long_term"], rates["short_term"])
             tpd = rate * gain_ps / hd.price
             loss_blocked = guard.loss_sale_blocked(sym)
-            for i in range(len(lb.quantity)):
-                if lb.quantity[i] <= _EPS:
-                    continue
-                if np.isnan(gain_ps[i]):
+            live = lb.quantity > _EPS
+            nobasis = live & np.isnan(gain_ps)
+            washed = live & (gain_ps < 0) & bool(loss_blocked)
+            for i in np.flatnonzero(nobasis | washed):  # notes in lot order
+                if nobasis[i]:
                     notes.append(f"lot {lb.lot_id[i]} of {sym} in {a} has no cost basis: "
                                  "not sold")
-                    continue
-                if gain_ps[i] > 0 and not long_[i] and not opts.allow_short_term_gains:
-                    continue
-                if gain_ps[i] < 0 and loss_blocked:
+                else:
                     notes.append(f"lot {lb.lot_id[i]} of {sym} in {a} not sold at a loss: "
                                  f"it would be a wash sale ({loss_blocked})")
-                    continue
-                cands.append((tpd[i], 0 if long_[i] else 1, a, sym, i, gain_ps[i], hd.price))
-        cands.sort()
+            ok = live & ~nobasis & ~washed
+            if not opts.allow_short_term_gains:
+                ok &= ~((gain_ps > 0) & ~long_)
+            idx = np.flatnonzero(ok)
+            if len(idx):
+                parts.append((tpd[idx], np.where(long_[idx], 0, 1), np.full(len(idx),
+                              len(keys)), idx, gain_ps[idx], np.full(len(idx), hd.price)))
+                keys.append((a, sym))
+        if parts:
+            c_tpd, c_term, c_hold, c_i, c_gain, c_price = (np.concatenate(x) for x in zip(
+                *parts, strict=True))
+            rank = np.empty(len(keys), dtype=np.int64)  # ties: account, symbol, lot order
+            rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+            order = np.lexsort((c_i, rank[c_hold], c_term, c_tpd))
+            cands = zip(c_hold[order], c_i[order], c_gain[order], c_price[order], strict=True)
+        else:
+            cands = iter(())
         takes: dict[tuple[str, str], np.ndarray] = {}
         picked: dict[tuple[str, str], list[int]] = {}
         raised = 0.0
-        for _, _, a, sym, i, gps, price in cands:
+        for h_ix, i, gps, price in cands:
             if raised >= amount - 0.005:
                 break
+            a, sym = keys[h_ix]
+            i, gps, price = int(i), float(gps), float(price)
             lb = book.lots[(a, sym)]
             q = min(lb.quantity[i], (amount - raised) / price)
             if opts.whole_shares:
