@@ -15,9 +15,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from benchmarks._harness import peak_rss_mb, report  # noqa: E402
-from toolkit import load_household  # noqa: E402
-from toolkit.widgets import TargetsApp  # noqa: E402
+from benchmarks._harness import peak_rss_mb, report
+from toolkit import load_household
+from toolkit.widgets import TargetsApp
 
 HOUSEHOLD = Path(__file__).resolve().parents[1] / "data/samples/household/household.toml"
 

@@ -61,7 +61,7 @@ def ira_and_taxable():
 
 
 def test_rebalances_inside_the_ira_and_sells_nothing_taxable():
-    p = plan(ira_and_taxable(), mode="optimal")
+    p = plan(ira_and_taxable(), mode="optimal", lambda_location=1.0)
     # $10,000 of VTI sold and BND bought inside the IRA: the household lands on 60/40 with
     # no tax; a taxable sale would cost 20% of its gain ($40-$60 a share)
     assert trades(p) == [["I", "VTI", "sell", 100.0, 10000.0], ["I", "BND", "buy", 100.0,
@@ -140,7 +140,8 @@ def wash_choice(basis: float):
         targets={"us_equity": 0.6, "bonds": 0.4})
 
 
-WASH_OPTS = {"prices": {"ITOT": 50.0}, "menus": {"I": ["VTI", "BND"]}, "lambda_band": 0.0}
+WASH_OPTS = {"prices": {"ITOT": 50.0}, "menus": {"I": ["VTI", "BND"]}, "lambda_band": 0.0,
+             "lambda_location": 1.0}
 
 
 def test_wash_binary_buys_the_fund_when_the_loss_is_small():
@@ -192,7 +193,7 @@ def whole_share_household():
 
 def test_whole_share_rounding_and_its_distance_from_the_fractional_optimum():
     h = whole_share_household()
-    frac = plan(h, mode="optimal", prices={"BND": 30.0})
+    frac = plan(h, mode="optimal", prices={"BND": 30.0}, lambda_location=1.0)
     # fractional: sell $2,000 of VTI (28.571 sh, gain 28.571 x 14 = $400, tax 20% = $80),
     # buy $5,000 of BND (166.667 sh): exactly on target. Objective 80 tax + 0.7 trade
     # + 15 (0.003 x 5,000 of bonds into a taxable account; us_equity out of it costs 0) = 95.7
@@ -201,7 +202,7 @@ def test_whole_share_rounding_and_its_distance_from_the_fractional_optimum():
                                                                ["BND", "buy", 5000.0]]
     assert t["shares"].tolist() == pytest.approx([2000 / 70, 5000 / 30], abs=1e-9)
     assert frac.extra["solver"]["objective"] == pytest.approx(95.7, abs=1e-6)
-    p = plan(h, mode="optimal", prices={"BND": 30.0}, whole_shares=True)
+    p = plan(h, mode="optimal", prices={"BND": 30.0}, whole_shares=True, lambda_location=1.0)
     # neighbourhood: VTI sold 27-29 sh, BND bought 165-167 sh, cash 3,000 + 70n - 30k >= 0.
     # Feasible: (28, 165), (29, 165), (29, 166), (29, 167). (28, 165): cash left $10, stocks
     # 72 x 70 = 5,040 (+40), bonds 4,950 (-50): drift 0.05 x 100 + 1.0 x 10 (cash is outside

@@ -38,6 +38,7 @@ from toolkit.household import Household, TaxProfile, load_household
 from toolkit.io import Export, available_formats, load_export
 from toolkit.location import location_report, optimal_placement, tax_drag
 from toolkit.planner import Plan, PlanOptions, compare, plan
+from toolkit.planner.optimize import cheapest_matching, cheapest_within_band
 from toolkit.planning import (
     conversion_schedule,
     conversion_tax,
@@ -97,6 +98,8 @@ __all__ = [
     "UnknownFormatError",
     "allocation",
     "available_formats",
+    "cheapest_matching",
+    "cheapest_within_band",
     "checkup",
     "compare",
     "compare_methods",

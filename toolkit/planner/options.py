@@ -97,7 +97,9 @@ class PlanOptions:
         (default False: such holdings are not sold in taxable accounts).
     lambda_drift, lambda_location, trade_cost : float
         Optimal mode: dollars of objective per dollar of final drift beyond target, per dollar
-        of annual location drag, and per dollar traded.
+        of annual location drag, and per dollar traded. The location weight defaults low
+        (0.1) so the optimiser does not churn classes between accounts for a small yearly
+        saving; raise it to let placement drive more trades.
     lambda_band : float
         Optimal mode: extra dollars of objective per dollar of final drift outside the band
         (outside the target with ``to="target"``) when the band is not a hard constraint.
@@ -142,7 +144,7 @@ class PlanOptions:
     prices: Mapping[str, float] = field(default_factory=dict)
     allow_untrusted: bool = False
     lambda_drift: float = 0.05
-    lambda_location: float = 1.0
+    lambda_location: float = 0.1
     trade_cost: float = 0.0001
     lambda_band: float = 1.0
     within_band: bool = False
