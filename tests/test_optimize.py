@@ -72,9 +72,11 @@ def test_rebalances_inside_the_ira_and_sells_nothing_taxable():
                                                      abs=1e-12)
     assert p.steps["name"].tolist() == ["optimised trades"]
     # objective: trade cost 0.0001 x $20,000 = 2, less the location refund of taking $10,000
-    # of us_equity out of a tax-deferred account (0.002 x 10,000 = 20): -18
+    # of us_equity out of a tax-deferred account (no drag there; the playbook tie-break: US
+    # equity's best home is taxable, 2 points away: 0.0001 x 2 x 10,000 = 2); BND bought in
+    # its best home costs nothing: 2 - 2 = 0
     s = p.extra["solver"]
-    assert s["objective"] == pytest.approx(-18.0, abs=1e-6)
+    assert s["objective"] == pytest.approx(0.0, abs=1e-6)
     assert s["status"] == "Optimal" and s["kind"] == "MIP" and s["mip_gap"] <= 1e-4
     assert s["time"] > 0 and s["columns"] > 0 and s["rows"] > 0
 
@@ -145,17 +147,18 @@ WASH_OPTS = {"prices": {"ITOT": 50.0}, "menus": {"I": ["VTI", "BND"]}, "lambda_b
 
 
 def test_wash_binary_buys_the_fund_when_the_loss_is_small():
-    # loss $500. Buy: the IRA's $2,000 buys VTI: objective 0.2 trade cost + 0.002 x 2,000
-    # location = 4.2. Harvest: -$135 of tax, but VTI cannot be bought in the IRA (a wash, lost
-    # for good in an IRA), its $2,000 stays cash: drift 2 x 2,000 x 0.05 = 200 -> about +67.
+    # loss $500. Buy: the IRA's $2,000 buys VTI: objective 0.2 trade cost + location 0.4
+    # (no drag in an IRA; the tie-break: 2 points from US equity's best home x 0.0001 x 2,000)
+    # = 0.6. Harvest: -$135 of tax, but VTI cannot be bought in the IRA (a wash, lost for good
+    # in an IRA), its $2,000 stays cash: drift 2 x 2,000 x 0.05 = 200 -> about +67.
     p = plan(wash_choice(10500.0), mode="optimal", **WASH_OPTS)
     assert trades(p) == [["I", "VTI", "buy", 20.0, 2000.0]]
     assert p.summary["tax"] == 0.0
-    assert p.extra["solver"]["objective"] == pytest.approx(4.2, abs=1e-6)
+    assert p.extra["solver"]["objective"] == pytest.approx(0.6, abs=1e-6)
 
 
 def test_wash_binary_harvests_when_the_loss_is_large():
-    # loss $2,000: harvest -540 + drift 200 + trade 2 + ITOT rank 0.001 = -337.999 beats 4.2
+    # loss $2,000: harvest -540 + drift 200 + trade 2 + ITOT rank 0.001 = -337.999 beats 0.6
     p = plan(wash_choice(12000.0), mode="optimal", **WASH_OPTS)
     assert trades(p) == [["T", "VTI", "sell", 100.0, 10000.0],
                          ["T", "ITOT", "buy", 200.0, 10000.0]]
@@ -195,30 +198,35 @@ def test_whole_share_rounding_and_its_distance_from_the_fractional_optimum():
     h = whole_share_household()
     frac = plan(h, mode="optimal", prices={"BND": 30.0}, lambda_location=1.0)
     # fractional: sell $2,000 of VTI (28.571 sh, gain 28.571 x 14 = $400, tax 20% = $80),
-    # buy $5,000 of BND (166.667 sh): exactly on target. Objective 80 tax + 0.7 trade
-    # + 15 (0.003 x 5,000 of bonds into a taxable account; us_equity out of it costs 0) = 95.7
+    # buy $5,000 of BND (166.667 sh): exactly on target. Location, per dollar a year in this
+    # taxable account: BND's drag 3.8% yield x 27% = 0.01026 plus the tie-break 0.0003 (the
+    # playbook avoids bonds in taxable: 3 points) = 0.01056; VTI's drag 1.2% x (95% x 20% +
+    # 5% x 27%) = 0.002442 (its best home: no tie-break), refunded on the sale. Objective
+    # 80 tax + 0.7 trade + 0.01056 x 5,000 - 0.002442 x 2,000 = 80 + 0.7 + 52.8 - 4.884
+    # = 128.616
     t = frac.trades
     assert t[["symbol", "side", "amount"]].values.tolist() == [["VTI", "sell", 2000.0],
                                                                ["BND", "buy", 5000.0]]
     assert t["shares"].tolist() == pytest.approx([2000 / 70, 5000 / 30], abs=1e-9)
-    assert frac.extra["solver"]["objective"] == pytest.approx(95.7, abs=1e-6)
+    assert frac.extra["solver"]["objective"] == pytest.approx(128.616, abs=1e-6)
     p = plan(h, mode="optimal", prices={"BND": 30.0}, whole_shares=True, lambda_location=1.0)
     # neighbourhood: VTI sold 27-29 sh, BND bought 165-167 sh, cash 3,000 + 70n - 30k >= 0.
     # Feasible: (28, 165), (29, 165), (29, 166), (29, 167). (28, 165): cash left $10, stocks
     # 72 x 70 = 5,040 (+40), bonds 4,950 (-50): drift 0.05 x 100 + 1.0 x 10 (cash is outside
     # its 0% band) = 15; tax 28 x 14 x 20% = 78.40; trade 0.0001 x 6,910 = 0.691; location
-    # 0.003 x 4,950 = 14.85. Objective 108.941. (29, 167): tax 81.20, drift 0.05 x 60 + 20
-    # = 23, trade 0.704, location 15.03: 119.934; (29, 166) 151.841; (29, 165) 184.748.
+    # 0.01056 x 4,950 - 0.002442 x 1,960 = 47.48568. Objective 141.57668. (29, 167): tax
+    # 81.20, drift 0.05 x 60 + 20 = 23, trade 0.704, location 47.94834: 152.85234;
+    # (29, 166) 184.53254; (29, 165) 217.21074.
     assert trades(p) == [["T", "VTI", "sell", 28.0, 1960.0], ["T", "BND", "buy", 165.0,
                                                                4950.0]]
     ws = p.extra["whole_shares"]
-    assert ws["objective_fractional"] == pytest.approx(95.7, abs=1e-6)
-    assert ws["objective_whole"] == pytest.approx(108.941, abs=1e-6)
-    assert ws["objective_difference"] == pytest.approx(13.241, abs=1e-6)
+    assert ws["objective_fractional"] == pytest.approx(128.616, abs=1e-6)
+    assert ws["objective_whole"] == pytest.approx(141.57668, abs=1e-6)
+    assert ws["objective_difference"] == pytest.approx(12.96068, abs=1e-6)
     assert (ws["tax_fractional"], ws["tax_whole"], ws["tax_difference"]) == (80.0, 78.4, -1.6)
     assert p.summary["tax"] == 78.4
     assert p.summary["cash_after"] == {"T": 10.0}
-    assert "whole shares: tax -1.60 dollars and objective +13.24 against the fractional-share " \
+    assert "whole shares: tax -1.60 dollars and objective +12.96 against the fractional-share " \
            "optimum" in p.notes
 
 
@@ -341,15 +349,29 @@ def test_match_drift_accepts_a_plan_or_a_mapping():
     assert PlanOptions(match_drift={"bonds": -0.02}).match_drift == {"bonds": 0.02}
 
 
-def test_location_cost_from_the_placement_scores():
-    assert location_cost("bonds", "taxable") == pytest.approx(0.003)
-    assert location_cost("bonds", "tax_deferred") == 0.0
-    assert location_cost("bonds", "tax_free") == pytest.approx(0.001)
-    assert location_cost("us_equity", "tax_deferred") == pytest.approx(0.002)
-    assert location_cost("us_equity", "taxable") == 0.0
-    assert location_cost("muni_bonds", "tax_free") == pytest.approx(0.003)
+def test_location_cost_is_the_funds_drag_in_taxable_plus_a_tie_break():
+    # BND for MFJ $185k + 5% state: 3.8% x 27% = 0.01026 a year in taxable; the playbook
+    # avoids bonds in taxable (score 0 against 3): tie-break 0.0003
+    assert location_cost("bonds", "taxable", 0.01026) == pytest.approx(0.01056)
+    assert location_cost("bonds", "tax_deferred", 0.01026) == 0.0  # its best home, no drag
+    assert location_cost("bonds", "tax_free", 0.01026) == pytest.approx(0.0001)
+    assert location_cost("us_equity", "tax_deferred") == pytest.approx(0.0002)
+    assert location_cost("us_equity", "taxable", 0.002442) == pytest.approx(0.002442)
+    assert location_cost("muni_bonds", "tax_free") == pytest.approx(0.0003)
     assert location_cost("cash", "taxable") == 0.0
     assert location_cost("crypto", "taxable") == 0.0
+    # a negative drag (a foreign tax credit above the tax) is not a reason to hold it
+    assert location_cost("intl_equity", "taxable", -0.001) == 0.0
+
+
+def test_fund_drag_rates_from_the_security_master():
+    from toolkit.location import fund_drag_rates
+
+    h = household(accounts={"T": "taxable"})
+    # VTI: 1.2% x (95% x 20% + 5% x 27%) = 0.002442; BND 3.8% x 27% = 0.01026; VXUS
+    # 3% x (68% x 20% + 32% x 27%) - 0.25% foreign tax = 0.004172; unknown: 0
+    assert fund_drag_rates(h, ["VTI", "BND", "VXUS", "ZZZZ"]) == pytest.approx(
+        {"VTI": 0.002442, "BND": 0.01026, "VXUS": 0.004172, "ZZZZ": 0.0})
 
 
 # --- the tax model against the exact engine -------------------------------------------------

@@ -85,6 +85,7 @@ __all__ = [
     "Placement",
     "Rule",
     "location_report",
+    "fund_drag_rates",
     "optimal_placement",
     "playbook",
     "playbook_rule",
@@ -1036,3 +1037,34 @@ class _SwapContext:
                      for a, s, k, p in zip(hit["account"], hit["symbol"], hit["kind"],
                                            hit["permanent"], strict=True)]
             row["note"] = "; ".join([*extra, *filter(None, [row["note"]])])
+
+
+def fund_drag_rates(household: Household, symbols, *,
+                    rates: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Yearly tax drag per dollar of each fund if held in a taxable account.
+
+    From the security master's yield, tax character, qualified fraction and foreign tax at
+    the household's marginal rates, as :func:`tax_drag` computes it: distributions x their
+    average tax rate, less the foreign tax credit. A fund the master does not know (or
+    without a yield) drags 0.
+
+    Parameters
+    ----------
+    household : Household
+    symbols : iterable of str
+    rates : mapping, optional
+        As in :func:`tax_drag`.
+
+    Returns
+    -------
+    dict
+        Symbol -> fraction per year (0.01026 means $1.026 a year per $100 in taxable).
+    """
+    r = _rates(household, rates)
+    syms = pd.Series(list(dict.fromkeys(symbols)), dtype="str")
+    if syms.empty:
+        return {}
+    fields = _master_fields(household, syms)
+    _, rate = _character(fields, r)
+    drag = fields["yield"] * rate - fields["foreign_tax"].fillna(0.0)
+    return {s: float(d) if pd.notna(d) else 0.0 for s, d in zip(syms, drag, strict=True)}

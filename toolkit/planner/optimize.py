@@ -63,9 +63,11 @@ Tax
     is :func:`toolkit.tax.gains_tax` of the chosen lots, computed by the planner afterwards.
 Location penalty
     dollars of each class bought (sold) in an account of each treatment cost (earn)
-    ``lambda_location`` x :func:`location_cost`: a per-dollar yearly drag derived from the
-    placement scores (:mod:`toolkit.planner._placement`), a seam for the drag the location
-    module computes.
+    ``lambda_location`` x :func:`location_cost`: the fund's yearly tax drag per dollar in a
+    taxable account for this household (from its yield, tax character and the household's
+    rates: :func:`toolkit.location.fund_drag_rates`; 0 in tax-advantaged
+    accounts), plus a tiny placement-score tie-break. So asset location falls out of the same
+    model: given the account sizes, the funds that drag most go where they are sheltered.
 Whole shares
     With ``whole_shares`` the fractional program is solved first; then every traded
     holding and fund may move only to the whole numbers of shares from ``floor(x) - 1`` to
@@ -95,6 +97,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import PlanningError
+from toolkit.location import fund_drag_rates
 from toolkit.planner._book import _EPS, Book
 from toolkit.planner._guard import Guard
 from toolkit.planner._highs import Program, Solution
@@ -111,38 +114,40 @@ __all__ = [
     "optimize",
 ]
 
-#: Yearly drag (fraction of the dollars placed) of one placement-score point below a class's
-#: best home: 0.1% a year, the order of the tax drag of holding taxable bonds in a taxable
-#: account instead of an IRA at a 4% yield and a 25% rate. A stand-in until the location
-#: module's drag replaces :func:`location_cost`.
-LOCATION_DRAG_PER_POINT = 0.001
+#: Tie-break (fraction a year) per placement-score point below a class's best home: small
+#: next to real drag (taxable bonds at a 4% yield and a 27% rate drag about 1.1% a year), it
+#: only orders homes that cost the same tax, such as Roth before traditional for growth.
+LOCATION_DRAG_PER_POINT = 0.0001
 #: Per-dollar cost that makes the solver prefer the first eligible fund over the others.
 _RANK_COST = 1e-7
 _SKIP = ("cash", UNCLASSIFIED)
 _TREATMENTS = ("taxable", "tax_deferred", "tax_free")
 
 
-def location_cost(asset_class: str, treatment: str) -> float:
+def location_cost(asset_class: str, treatment: str, drag: float = 0.0) -> float:
     """Yearly location drag of one dollar of ``asset_class`` in an account of ``treatment``.
 
-    The seam for the location penalty: the placement scores of the playbook
-    (:func:`toolkit.planner._placement.score`) turned into a small per-dollar drag; the
-    per-fund drag of :func:`toolkit.location.tax_drag` can replace it.
+    In a taxable account: ``drag``, the fund's own yearly tax drag per dollar there (from its
+    yield, tax character and the household's rates: :func:`toolkit.location.fund_drag_rates`);
+    0 in tax-advantaged accounts. Plus a small tie-break from the playbook's placement scores
+    (:data:`LOCATION_DRAG_PER_POINT` per point below the class's best home), so that homes
+    costing the same tax are still ordered (growth to Roth money first).
 
     Parameters
     ----------
     asset_class : str
     treatment : {"taxable", "tax_deferred", "tax_free"}
+    drag : float, default 0
+        The fund's drag per dollar in a taxable account (fraction per year).
 
     Returns
     -------
     float
-        Fraction per year: :data:`LOCATION_DRAG_PER_POINT` times the placement-score points
-        below the class's best treatment (0 in its best home, and for classes the playbook
-        does not name).
+        Fraction per year.
     """
     best = max(score(asset_class, t) for t in _TREATMENTS)
-    return LOCATION_DRAG_PER_POINT * (best - score(asset_class, treatment))
+    tie = LOCATION_DRAG_PER_POINT * (best - score(asset_class, treatment))
+    return (max(drag, 0.0) if treatment == "taxable" else 0.0) + tie
 
 
 def _money(x: float) -> str:
@@ -322,14 +327,18 @@ def _build(book: Book, targets: pd.Series, profile, guard: Guard) -> _Model:
     buy_ub = cap[buy_acc] / buy_price if n_buy else np.zeros(0)
 
     # --- trade columns: shares; costs per share -------------------------------------------------
-    def loc(classes: dict, account: str) -> float:
-        return opts.lambda_location * sum(w * location_cost(c, book.treatment[account])
-                                          for c, w in classes.items())
+    drags = fund_drag_rates(book.household, [k[1] for k in sells.keys]
+                            + [k[1] for k in buy_keys])
+
+    def loc(classes: dict, account: str, symbol: str) -> float:
+        treat = book.treatment[account]
+        return opts.lambda_location * sum(
+            w * location_cost(c, treat, drags.get(symbol, 0.0)) for c, w in classes.items())
 
     sell_cost = sells.price * (opts.trade_cost - np.array(
-        [loc(k, a) for k, (a, _) in zip(sells.classes, sells.keys, strict=True)]))
+        [loc(k, a, y) for k, (a, y) in zip(sells.classes, sells.keys, strict=True)]))
     buy_cost = buy_price * (opts.trade_cost + _RANK_COST * buy_rank + np.array(
-        [loc(k, a) for k, (a, _, _) in zip(buy_cls, buy_keys, strict=True)]))
+        [loc(k, a, y) for k, (a, y, _) in zip(buy_cls, buy_keys, strict=True)]))
     sell_col = prog.cols(n_sell, 0.0, sells.ub, sell_cost)
     buy_col = prog.cols(n_buy, 0.0, buy_ub, buy_cost)
     on_cols = np.zeros(0, dtype=np.int64)
