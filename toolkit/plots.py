@@ -202,14 +202,18 @@ def plot_plan(plan, ax: Axes | None = None, *, title: str = "Drift before and af
     Axes
         Two bar containers: before, then after (percentage points).
     """
-    ax = _axes(ax)
     d = plan.drift
+    return _before_after(_axes(ax), d["before"], d["after"], title)
+
+
+def _before_after(ax: Axes, before: pd.Series, after: pd.Series, title: str) -> Axes:
+    """Grouped bars of drift before and after, in percentage points, one pair per class."""
     with style():
-        x = np.arange(len(d))
-        ax.bar(x - 0.2, d["before"] * 100, width=0.4, color="#a6a6a6", label="before")
-        ax.bar(x + 0.2, d["after"] * 100, width=0.4, color="#1f4e79", label="after")
+        x = np.arange(len(before))
+        ax.bar(x - 0.2, before * 100, width=0.4, color="#a6a6a6", label="before")
+        ax.bar(x + 0.2, after * 100, width=0.4, color="#1f4e79", label="after")
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_xticks(x, [label(c) for c in d.index], rotation=20, ha="right")
+        ax.set_xticks(x, [label(c) for c in before.index], rotation=20, ha="right")
         ax.set_ylabel("percentage points")
         ax.legend()
         ax.set_title(title)
@@ -450,18 +454,8 @@ def plot_rmd_plan(plan, ax: Axes | None = None, *,
     Axes
         Two bar containers: drift before, then after (percentage points).
     """
-    ax = _axes(ax)
     a = plan.allocation
-    with style():
-        x = np.arange(len(a))
-        ax.bar(x - 0.2, a["drift_before"] * 100, width=0.4, color="#a6a6a6", label="before")
-        ax.bar(x + 0.2, a["drift_after"] * 100, width=0.4, color="#1f4e79", label="after")
-        ax.axhline(0, color="black", lw=0.8)
-        ax.set_xticks(x, [label(c) for c in a.index], rotation=20, ha="right")
-        ax.set_ylabel("percentage points")
-        ax.legend()
-        ax.set_title(title)
-    return ax
+    return _before_after(_axes(ax), a["drift_before"], a["drift_after"], title)
 
 
 def plot_nua(comparison: pd.DataFrame, ax: Axes | None = None, *,
