@@ -145,7 +145,8 @@ def test_after_tax_view_needs_a_rate():
     h = example_a()
     with pytest.raises(HouseholdError) as exc:
         after_tax_values(h)
-    assert str(exc.value).startswith("the after-tax view needs a future ordinary rate")
+    assert str(exc.value) == ("the after-tax view needs a future ordinary rate: pass "
+                              "future_ordinary_rate= or set future_ordinary_rate in [household]")
 
 
 @settings(max_examples=50, deadline=None)

@@ -522,8 +522,11 @@ def test_sample_household_key_messages(sample_checkup):
         "on 2026-12-20 (in 30 days) with a $51.81 gain: under this year's profile the term "
         "makes no difference to its tax."]
     w = kind(out, "wash_sale_window")
-    assert "through 2026-11-27 would wash it; the first safe day is 2026-11-28." in \
-        w.loc[0, "message"]
+    assert w.loc[0, "message"] == (
+        "VXUS was sold at a $228.00 loss on 2026-10-28 in Joint brokerage (...456). Buying VXUS "
+        "or a substantially identical security in any household account (IRAs, Roth IRAs, HSAs "
+        "and a spouse's accounts included) through 2026-11-27 would wash it; the first safe day "
+        "is 2026-11-28.")
     # 30 of the 40 VXUS sold 2026-10-28 at a $228 loss were replaced by Maya's Roth IRA
     # purchase on 2026-11-05: 30/40 x 228 = $171 lost for good; the broker reports nothing.
     d = kind(out, "wash_sale_disallowed")
@@ -535,6 +538,7 @@ def test_sample_household_key_messages(sample_checkup):
         "from history holds 60 shares, as the position does, but 1 lot (60 shares) has no "
         "cost basis. Fix the positions, lots or history before planning sales of it.")
     u = kind(out, "unclassified")
-    assert u.loc[0, "message"].startswith("PTY (PIMCO CORPORATE & INCOME OPPORTUNITY FUND) in "
-                                          "Joint brokerage (...456) is not in the security "
-                                          "master")
+    assert u.loc[0, "message"] == (
+        "PTY (PIMCO CORPORATE & INCOME OPPORTUNITY FUND) in Joint brokerage (...456) is not in "
+        "the security master: its $7,050.00 is outside every asset class, the drift and the "
+        "location report. Add it under [securities.PTY] in the household file.")

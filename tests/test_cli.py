@@ -103,8 +103,16 @@ def test_error_exit_status_and_message(tmp_path, capsys):
     p.write_text("hello\n")
     assert main(["inspect", str(p)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {p}, line 1: not a recognised brokerage export; first "
-                          "non-empty line is 'hello'.")
+    assert err == (
+        f"error: {p}, line 1: not a recognised brokerage export; first non-empty line is "
+        "'hello'. Known formats: fidelity_positions, fidelity_history, fidelity_realized, "
+        "fidelity_sps_open_lots, fidelity_statement, robinhood_activity_csv, schwab_lot_details, schwab_positions, "
+        "schwab_realized, schwab_transactions, schwab_transactions_json, vanguard_ofxdownload, "
+        "etrade_gains_xlsx, etrade_portfolio_csv, ibkr_activity_csv, ibkr_flex_xml, "
+        "ibkr_transaction_history_csv, merrill_activity_csv, merrill_holdings_csv, "
+        "ofx_investment, generic_lots, generic_lots_xlsx, generic_positions, "
+        "generic_positions_xlsx. For other brokers, use the generic "
+        "lots/positions template (see README).\n")
 
 
 def test_module_entry_point():

@@ -271,8 +271,10 @@ def test_several_accounts_in_the_summary_are_an_error(write):
     with pytest.raises(FormatError) as exc:
         load_export(write("p.csv", portfolio(preamble=preamble)))
     assert exc.value.line == 4
-    assert exc.value.message.startswith("the account summary lists 2 accounts "
-                                        "('Individual Brokerage -0123', 'Roth IRA -0456')")
+    assert exc.value.message == (
+        "the account summary lists 2 accounts ('Individual Brokerage -0123', 'Roth IRA -0456'); "
+        "a positions download holds one account, so its rows cannot be attributed. Download "
+        "each account's positions separately")
 
 
 def test_no_generated_footer_gives_no_as_of(write):
@@ -386,7 +388,9 @@ def test_no_positions_header_when_forced(write):
         load_export(p)
     with pytest.raises(FormatError) as exc:
         load_export(p, format="etrade_portfolio_csv")
-    assert exc.value.message.startswith("no E*TRADE positions header")
+    assert exc.value.message == (
+        "no E*TRADE positions header (a row starting with Symbol, with columns such as Last "
+        "Price $, Quantity, Price Paid $ and Value $) in the first 80 lines")
 
 
 def test_etrade_portfolio_golden_sample(samples):

@@ -298,7 +298,15 @@ def test_non_template_workbook_is_unknown(tmp_path):
                  {"G&L": [["Symbol", "Qty.", "Proceeds"], ["VTI", 1, 100]]})
     with pytest.raises(UnknownFormatError) as exc:
         load_export(p)
-    assert exc.value.message.startswith("a spreadsheet or zip archive that is not a recognised")
+    assert exc.value.message == (
+        "a spreadsheet or zip archive that is not a recognised brokerage export. Known formats: "
+        "fidelity_positions, fidelity_history, fidelity_realized, fidelity_sps_open_lots, "
+        "fidelity_statement, robinhood_activity_csv, schwab_lot_details, schwab_positions, "
+        "schwab_realized, schwab_transactions, schwab_transactions_json, vanguard_ofxdownload, "
+        "etrade_gains_xlsx, etrade_portfolio_csv, ibkr_activity_csv, ibkr_flex_xml, "
+        "ibkr_transaction_history_csv, merrill_activity_csv, merrill_holdings_csv, "
+        "ofx_investment, generic_lots, generic_lots_xlsx, generic_positions, "
+        "generic_positions_xlsx.")
     with pytest.raises(FormatError) as exc:
         load_export(p, format="generic_positions_xlsx")
     assert exc.value.message == (

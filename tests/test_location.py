@@ -452,7 +452,7 @@ def test_swap_without_lots_has_an_unknown_tax_cost():
                    {"account": "I", "symbol": "VTI", "quantity": 250, "price": 400.0}])
     s = location_report(h).swaps
     assert np.isnan(s.loc[0, "tax_cost"]) and np.isnan(s.loc[0, "years_to_recover"])
-    assert s.loc[0, "note"].startswith("tax cost unknown: no lots of BND in account 'T'")
+    assert s.loc[0, "note"] == "tax cost unknown: no lots of BND in account 'T'"
 
 
 def test_pinned_classes_stay_and_an_empty_household_reports_nothing():

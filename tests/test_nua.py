@@ -139,11 +139,22 @@ def test_break_even_table():
 def test_conditions():
     c = nua_conditions(acme(), account="K").set_index("condition")
     assert c.loc["Lump-sum distribution", "status"] == "required"
-    assert "$50,000" in c.loc["Lump-sum distribution", "detail"]
+    assert c.loc["Lump-sum distribution", "detail"] == (
+        "the whole balance of all the employer's plans of the same type in one tax year: "
+        "the $50,000 of other holdings in K must also leave the plan that year (rolled to an "
+        "IRA is fine); the employer stock comes out in kind"
+    )
     assert c.loc["10% early-distribution tax", "status"] == "applies"
-    assert "$2,250.00" in c.loc["10% early-distribution tax", "detail"]
+    assert c.loc["10% early-distribution tax", "detail"] == (
+        "A is under 59½ in 2026 and did not separate from service in or after the year of "
+        "turning 55: 10% early tax on the basis: $2,250.00 (on the basis only, never on the NUA)"
+    )
     assert c.loc["NIIT on NUA", "status"] == "assumption"
-    assert "separation from service" in c.loc["Triggering event", "detail"]
+    assert c.loc["Triggering event", "detail"] == (
+        "A is 57 in 2026: the trigger must be separation from service (or death, or disability "
+        "for the self-employed): separation from service, reaching 59½, death, or disability "
+        "(self-employed only)"
+    )
     c = nua_conditions(acme(), account="K", separation_year=2026).set_index("condition")
     assert c.loc["10% early-distribution tax", "status"] == "does not apply"
 

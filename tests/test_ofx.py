@@ -243,7 +243,9 @@ def test_skipped_rows_and_reasons(sgml_export):
         "short position: short positions are not supported",
         "AVAILCASH equals the money-market position(s) VMFXX (sweep funds are counted once)",
     ]
-    assert sk["text"].iloc[0].startswith("<JRNLFUND><INVTRAN><FITID>T13<DTTRADE>20261113")
+    assert sk["text"].iloc[0] == (
+        "<JRNLFUND><INVTRAN><FITID>T13<DTTRADE>20261113<MEMO>JOURNAL</INVTRAN>"
+        "<SUBACCTTO>MARGIN<SUBACCTFROM>CASH<TOTAL>100.00</JRNLFUND>")
     assert sk["text"].iloc[2] == "<AVAILCASH>1486.11"
 
 

@@ -111,7 +111,9 @@ def test_harvesting_a_loss_lot_is_optimal():
                          ["T", "ITOT", "buy", 200.0, 10000.0]]
     assert p.lots[["lot_id", "term", "gain"]].values.tolist() == [["A", "short", -2000.0]]
     assert p.summary["tax"] == gains_tax(h.profile, short_term=-2000.0).total == -540.0
-    assert p.trades["reason"].iloc[0].startswith("harvest a $2,000 loss on VTI in taxable")
+    assert p.trades["reason"].iloc[0] == (
+        "harvest a $2,000 loss on VTI in taxable T (T): the proceeds buy a fund that is not "
+        "substantially identical")
     # objective: -540 tax + 2 trade cost + 0.001 for ITOT's rank; the location terms cancel
     # (us_equity out of and into the same taxable account)
     assert p.extra["solver"]["objective"] == pytest.approx(-537.999, abs=1e-6)
@@ -254,7 +256,13 @@ def test_restrictions_hold():
     p = plan(h, mode="optimal", **big)
     # $70,000 to sell; lot D (a short-term gain) may not be sold: C, B and A only ($60,000)
     assert set(p.lots["lot_id"]) == {"A", "B", "C"}
-    assert any(n.startswith("us_equity: still outside its band") for n in p.notes)
+    assert p.notes == [
+        "us_equity: still outside its band after the plan (20.00% against 10.00%-10.00%): "
+        "restrictions, the wash-sale guard, short-term gains or the gains budget stop it, or "
+        "its tax costs more than lambda_band",
+        "bonds: still outside its band after the plan (80.00% against 90.00%-90.00%): "
+        "restrictions, the wash-sale guard, short-term gains or the gains budget stop it, or "
+        "its tax costs more than lambda_band"]
     p2 = plan(h, mode="optimal", gains_budget=3000.0, **big)
     # net gain at most $3,000: C's -2,000 makes room for B's 4,000 and 1,000 of A's
     assert p2.summary["short_term_gain"] + p2.summary["long_term_gain"] <= 3000.0 + 0.01
@@ -308,9 +316,11 @@ def test_withdrawal_and_floor_are_met_in_their_account():
 def test_impossible_band_raises_a_clear_error():
     with pytest.raises(PlanningError) as exc:
         plan(taxable_only(), mode="optimal", within_band=True, do_not_sell=["VTI"])
-    assert str(exc.value).startswith(
+    assert str(exc.value) == (
         "no plan reaches every class within the band (±5 pp or ±25% of target, whichever is "
-        "nearer): ")
+        "nearer): restrictions (menus, do-not lists, untrusted lots), the wash-sale guard, "
+        "short-term gains, the gains budget or cash floors stop it; use within_band=False to "
+        "get as close as possible at the least tax")
     with pytest.raises(PlanningError):
         cheapest_within_band(taxable_only(), do_not_sell=["VTI"])
 
@@ -330,8 +340,9 @@ def test_impossible_withdrawal_raises_before_solving():
 def test_solver_failures_become_planning_errors():
     opts = PlanOptions(time_limit=2.0)
     stopped = Solution("Time limit reached", False, np.zeros(0), 0.0, np.inf, 2.0)
-    assert str(_fail(stopped, opts)).startswith(
-        "the optimiser stopped at its time limit (2 s) without a plan; raise time_limit")
+    assert str(_fail(stopped, opts)) == (
+        "the optimiser stopped at its time limit (2 s) without a plan; raise time_limit, or "
+        "use wash_binaries=False and exact_netting=False for a linear program")
     odd = Solution("Unbounded", False, np.zeros(0), 0.0, 0.0, 0.1)
     assert str(_fail(odd, opts)) == "the optimiser failed (HiGHS: Unbounded)"
     with pytest.raises(PlanningError):
@@ -469,5 +480,6 @@ def test_no_plan_within_the_time_limit_falls_back_to_the_relaxations_wash_choice
                          ["T", "ITOT", "buy", 200.0, 10000.0]]
     assert p.extra["solver"]["status"] == (
         "Time limit reached; wash choices from the relaxation")
-    assert p.notes[0].startswith("the optimiser found no plan within its time limit (10 s): "
-                                 "each wash-sale choice was taken from the linear relaxation")
+    assert p.notes[0] == (
+        "the optimiser found no plan within its time limit (10 s): each wash-sale choice was "
+        "taken from the linear relaxation instead (a good plan, perhaps not the cheapest)")

@@ -257,8 +257,11 @@ def test_reasons_name_accounts_masked(pack, h):
     p = plan(h)
     got = sheet(pack / "household.xlsx", "Plan")
     i = p.trades.index[p.trades["account"].eq("234567891")][0]
-    assert p.trades.loc[i, "reason"].startswith(
-        "invest $2,145 of Maya Rollover IRA (234567891) cash in bonds")
+    assert p.trades.loc[i, "reason"] == (
+        "invest $2,145 of Maya Rollover IRA (234567891) cash in bonds (underweight by "
+        "$105,320): bond interest is ordinary income taxed every year at the full marginal "
+        "rate; shelter it, tax-deferred first (bonds' lower expected growth uses less of the "
+        "Roth's tax-free growth)")
     assert got.loc[i, "Reason"] == p.trades.loc[i, "reason"].replace("234567891", "...891")
     assert got.loc[i, "Account"] == "...891"
 

@@ -147,7 +147,9 @@ def test_household_rmds_aggregate_iras_and_separate_plans():
     assert r.loc["K", "group"] == "K" and r.loc["K", "group_rmd"] == 4_065.04
     # Roth IRA never; Roth 401(k) not from 2024
     assert not r.loc["R", "required"] and r.loc["R", "rmd"] == 0.0
-    assert not r.loc["RK", "required"] and "2024" in r.loc["RK", "note"]
+    assert not r.loc["RK", "required"] and r.loc["RK", "note"] == (
+        "designated Roth plan account: no lifetime RMD from 2024 (SECURE 2.0 §325)"
+    )
     # B has no birth year: unknown, not zero
     assert pd.isna(r.loc["B1", "required"]) and pd.isna(r.loc["B1", "rmd"])
     assert "T" not in r.index  # taxable accounts are left out
@@ -166,7 +168,9 @@ def test_roth_401k_had_rmds_before_2024():
 def test_first_year_is_due_april_first_next_year():
     r = household_rmds(retiree(born=1953), 2026).set_index("account")  # 73 in 2026
     assert r.loc["IRA1", "due"] == pd.Timestamp("2027-04-01")
-    assert "first RMD year" in r.loc["IRA1", "note"]
+    assert r.loc["IRA1", "note"] == (
+        "first RMD year: due by April 1 of the next year (delaying it means two RMDs that year)"
+    )
     assert r.loc["IRA1", "rmd"] == 11_320.75  # 300,000 / 26.5 = 11,320.7547
 
 

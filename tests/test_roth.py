@@ -241,8 +241,13 @@ def test_qualified_distribution_clock():
 
 def test_conversion_tax_warns_with_the_clocks():
     c = conversion_tax(basis_household(A={"birth_year": 1972}), 10_000)
-    assert any("2031-01-01" in w and "10% additional tax" in w for w in c.warnings)
-    assert any(w.startswith("Qualified distributions") for w in c.warnings)
+    assert c.warnings == [
+        "Conversion in 2026: A (born 1972) reaches 59½ in 2031 or 2032, after the clock ends on "
+        "2031-01-01: withdrawing the converted amount before 2031-01-01 costs a 10% additional "
+        "tax (no exception applying).",
+        "Qualified distributions: A has a Roth IRA but no roth_first_year in [[people]]: the "
+        "clock's start is unknown. Earnings come out tax-free only 5 taxable years after the "
+        "first contribution and after 59½."]
 
 
 def test_conversion_before_the_rmd_raises():

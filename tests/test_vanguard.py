@@ -191,8 +191,11 @@ def test_settlement_fund_buy_is_a_move_not_a_purchase(write):
     t = e.transactions
     assert (t["action"].iloc[0], t["quantity"].iloc[0], t["amount"].iloc[0]) == (
         "other", 250.0, 0.0)
-    assert e.notes[0].startswith("1 settlement-fund row(s) ")
-    assert "moved $250.00 " in e.notes[0]
+    assert e.notes[0] == (
+        "1 settlement-fund row(s) (sweeps, and buys/sells/reinvestments of VMFXX) moved $250.00 "
+        "between core cash and the settlement fund; loaded as action 'other' with amount 0 "
+        "(both sides are cash)"
+    )
 
 
 def test_holdings_without_symbol_are_reported(write):

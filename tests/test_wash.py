@@ -610,7 +610,10 @@ def test_forward_check_policy_and_own_shares():
     assert recent["account"].tolist() == ["ROTH"]
     # A planned sale in a tax-advantaged account has no loss to wash.
     t = forward_wash_check(h, [{"account": "ROTH", "symbol": "VTI"}])
-    assert t.empty and "tax-advantaged" in t.attrs["warnings"][0]
+    assert t.empty and t.attrs["warnings"] == [
+        "planned sale #1 (ROTH VTI) is in a tax-advantaged account: no loss is recognised "
+        "there, nothing to wash"
+    ]
     with pytest.raises(HouseholdError, match="no open lot"):
         forward_wash_check(h, "NOPE")
 
