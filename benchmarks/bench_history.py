@@ -12,9 +12,8 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._harness import report, section, timed, traced_peak_mb
-from toolkit.history import rebuild_lots
+from toolkit.history import rebuild_lots, reconcile
 from toolkit.household import Household, TaxProfile, validate_targets
-from toolkit.reconcile import reconcile
 from toolkit.schema import validate_accounts, validate_positions, validate_transactions
 from toolkit.securities import load_securities
 

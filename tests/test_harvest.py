@@ -476,8 +476,8 @@ def test_sample_short_term_losses_and_the_vxus_wash_risk(sample):
 def test_sample_roth_purchase_without_the_october_sale(sample):
     # Had VXUS not been sold at a loss on 2026-10-28, the Roth's purchase of 30 VXUS on
     # 2026-11-05 (15 days ago) would wash a sale today, for good.
-    h = load_household(SAMPLES / "household" / "household.toml")
-    h.realized = REALIZED.empty()
+    h = load_household(SAMPLES / "household" / "household.toml").replace(
+        realized=REALIZED.empty())
     c = harvest(h, min_loss=0.0, min_loss_pct=0.0).candidates
     v = c[c["symbol"] == "VXUS"]
     assert v["status"].tolist() == ["wash_risk", "wash_risk"]

@@ -376,7 +376,7 @@ def test_untrusted_lots_are_not_sold_unless_told_to():
               {"account": "T", "symbol": "BND", "quantity": 20, "cost_basis": 2000.0,
                "acquired": "2015-03-02", "lot_id": "B1"}],
         targets={"us_equity": 0.6, "bonds": 0.4})
-    from toolkit.reconcile import reconcile
+    from toolkit.history import reconcile
 
     r = reconcile(h).set_index("symbol")
     assert (r.loc["VTI", "status"], bool(r.loc["VTI", "trusted"])) == ("quantity_mismatch",

@@ -365,8 +365,9 @@ def hostile():
         ],
         lots=[{"account": "T98765432", "symbol": "VTI", "quantity": 100,
                "cost_basis": 20000.0, "acquired": "2015-01-05"}])
-    h.accounts.loc[h.accounts["account"] == "R12340000", "name"] = "+1 Roth"
-    return h
+    acc = h.accounts
+    acc.loc[acc["account"] == "R12340000", "name"] = "+1 Roth"
+    return h.replace(accounts=acc)
 
 
 def test_formula_like_text_is_neutralised(tmp_path):

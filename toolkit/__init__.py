@@ -33,8 +33,9 @@ from toolkit.errors import (
     ToolkitError,
     UnknownFormatError,
 )
-from toolkit.history import rebuild_lots
-from toolkit.household import Household, TaxProfile, load_household
+from toolkit.history import rebuild_lots, reconcile, reconciliation_summary
+from toolkit.household import Household, TaxProfile
+from toolkit.household_file import load_household
 from toolkit.io import Export, available_formats, load_export
 from toolkit.location import location_report, optimal_placement, tax_drag
 from toolkit.planner import Plan, PlanOptions, compare, plan
@@ -53,7 +54,6 @@ from toolkit.planning import (
     rmd_plan,
     roth_conversion_room,
 )
-from toolkit.reconcile import reconcile, reconciliation_summary
 from toolkit.schema import Action, TaxType
 from toolkit.securities import SecurityMaster, load_securities
 from toolkit.tax import (

@@ -49,8 +49,8 @@ language with the numbers behind it. Kinds (severity in brackets):
     A holding the security master does not know: it is outside every class, the drift and
     the location; ``value`` its market value.
 ``unreconciled`` [action]
-    A holding whose positions, lots and history disagree (``toolkit.reconcile``, when
-    available); ``value`` its market value.
+    A holding whose positions, lots and history disagree (:func:`toolkit.reconcile`: the
+    household's stored reconciliation); ``value`` its market value.
 ``tax_figures_unavailable`` [info]
     The tax-dependent findings were skipped (no tax table for the profile's year).
 """
@@ -58,7 +58,7 @@ language with the numbers behind it. Kinds (severity in brackets):
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,6 +66,7 @@ import pandas as pd
 
 from toolkit.allocation import Band, drift, exposures
 from toolkit.errors import TaxTableError
+from toolkit.history import reconcile
 from toolkit.household import Household
 from toolkit.schema import UNCLASSIFIED, TaxType
 from toolkit.tax.holding import lot_status
@@ -149,9 +150,9 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
     policy : str, default "same_security"
         Substantially-identical policy for the wash-sale findings.
     reconciliation : DataFrame, optional
-        A ``toolkit.reconcile.reconcile(household)`` report (``account``, ``symbol``,
-        ``status``, ``detail``, ``trusted``); default: computed when ``toolkit.reconcile`` is
-        available, else the unreconciled finding is skipped (noted in ``attrs["notes"]``).
+        A :func:`toolkit.reconcile` report (``account``, ``symbol``, ``status``, ``detail``,
+        ``trusted``); default: ``toolkit.reconcile(household)`` (the reconciliation the
+        household carries from its history replay).
 
     Returns
     -------
@@ -195,7 +196,7 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
     found += _forward_wash_findings(ctx, wash, policy)
     found += _idle_cash_findings(ctx, idle_cash)
     found += _unclassified_findings(ctx)
-    found += _unreconciled_findings(ctx, reconciliation, notes)
+    found += _unreconciled_findings(ctx, reconciliation)
     out = pd.DataFrame(found, columns=list(COLUMNS))
     out = out.astype({c: "str" for c in COLUMNS if c != "value"}).astype({"value": "float64"})
     out["value"] = out["value"].round(2) + 0.0
@@ -666,23 +667,9 @@ def _fmt(v) -> str:
     return f"{v:g}" if isinstance(v, float | int | np.floating) else str(v)
 
 
-def _reconcile_report(household: Household) -> pd.DataFrame | None:
-    """``toolkit.reconcile.reconcile(household)``, or None when that module is absent."""
-    try:
-        from toolkit.reconcile import reconcile
-    except ImportError:
-        return None
-    fn: Callable[[Household], pd.DataFrame] = reconcile
-    return fn(household)
-
-
-def _unreconciled_findings(ctx: _Context, report: pd.DataFrame | None, notes: list[str]
-                           ) -> list[dict]:
+def _unreconciled_findings(ctx: _Context, report: pd.DataFrame | None) -> list[dict]:
     if report is None:
-        report = _reconcile_report(ctx.h)
-    if report is None:
-        notes.append("unreconciled holdings not checked: toolkit.reconcile is not available")
-        return []
+        report = reconcile(ctx.h)
     bad = report[~report["trusted"].astype(bool)]
     pos = ctx.h.positions.groupby(["account", "symbol"])["market_value"].sum()
     classes = ctx.h.positions.drop_duplicates(["account", "symbol"]).set_index(

@@ -156,7 +156,7 @@ def format_plan(p) -> str:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from toolkit.household import load_household
+    from toolkit.household_file import load_household
     from toolkit.planner import plan
 
     h = load_household(args.household)
@@ -180,7 +180,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from toolkit.allocation import Band
-    from toolkit.household import load_household
+    from toolkit.household_file import load_household
     from toolkit.report import meeting_pack, pack_files
 
     h = load_household(args.household)

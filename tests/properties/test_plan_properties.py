@@ -98,14 +98,13 @@ def cases(draw, *, on_target: bool = False):
     total = sum(cv.values())
     if on_target:  # targets = the current allocation, cash included
         targets = {c: v / total for c, v in cv.items() if v > 0}
-        h.targets = pd.Series(targets, dtype="float64", name="target")
-        return h, {}
+        return h.replace(targets=pd.Series(targets, dtype="float64", name="target")), {}
     classes = sorted(c for c in cv if c != "cash")
     w = [draw(st.integers(0, 10)) for _ in classes]
     if not sum(w):
         w[0] = 1
-    h.targets = pd.Series({c: x / sum(w) for c, x in zip(classes, w, strict=True)},
-                          dtype="float64", name="target")
+    h = h.replace(targets=pd.Series({c: x / sum(w) for c, x in zip(classes, w, strict=True)},
+                                    dtype="float64", name="target"))
     contributions = {}
     for a in ids:
         kind = draw(st.sampled_from(["none", "none", "in", "out"]))

@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit._memo import memo
+from toolkit.accounts import match_contributions
 from toolkit.allocation import drift as household_drift
 from toolkit.allocation import exposures
 from toolkit.errors import PlanningError
+from toolkit.history import reconcile
 from toolkit.household import Household
 from toolkit.planner._book import Book
 from toolkit.planner._guard import Guard
@@ -39,34 +40,40 @@ from toolkit.tax.gains import (
     year_to_date_profile,
 )
 
-__all__ = ["Plan", "PlanOptions", "compare", "plan"]
+__all__ = ["Plan", "PlanOptions", "compare", "plan", "planned_contributions"]
+
+
+def planned_contributions(household: Household,
+                          contributions: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The new money a plan invests, per household account id.
+
+    Parameters
+    ----------
+    household : Household
+    contributions : mapping, optional
+        Account id (full or masked) -> dollars (negative for a withdrawal); default the
+        household file's ``[contributions]``.
+
+    Returns
+    -------
+    dict of str to float
+        Household account id -> dollars (:func:`toolkit.accounts.match_contributions`).
+
+    Raises
+    ------
+    PlanningError
+        If a key matches no account or several, or an amount is not a number.
+    """
+    src = household.contributions if contributions is None else contributions
+    return match_contributions(household.accounts["account"], src,
+                               where="contribution account", error=PlanningError)
 
 
 def _untrusted(household: Household) -> set[tuple[str, str]]:
     """(account, symbol) pairs whose lots cannot be trusted (see :func:`toolkit.reconcile`)."""
-    try:
-        from toolkit.reconcile import reconcile
-    except ImportError:  # pragma: no cover - reconcile lands with the history work
-        return set()
     r = reconcile(household)
     bad = r[~r["trusted"].astype(bool)]
     return set(zip(bad["account"], bad["symbol"], strict=True))
-
-
-def _contributions(household: Household, contributions: Mapping[str, float] | None
-                   ) -> dict[str, float]:
-    from toolkit.accounts import keys_match
-
-    src = household.contributions if contributions is None else contributions
-    out: dict[str, float] = {}
-    ids = list(household.accounts["account"])
-    for k, v in src.items():
-        hits = [a for a in ids if a == k] or [a for a in ids if keys_match(a, str(k))]
-        if len(hits) != 1:
-            raise PlanningError(f"contribution account {k!r} matches "
-                                f"{'no account' if not hits else 'several: ' + ', '.join(hits)}")
-        out[hits[0]] = out.get(hits[0], 0.0) + float(v)
-    return out
 
 
 def plan(household: Household, contributions: Mapping[str, float] | None = None,
@@ -113,15 +120,13 @@ def plan(household: Household, contributions: Mapping[str, float] | None = None,
     from toolkit.household import validate_targets
 
     tgt = household.targets if targets is None else validate_targets(dict(targets))
-    contrib = _contributions(household, contributions)
-    untrusted = set() if options.allow_untrusted else memo(
-        household, "untrusted", lambda: _untrusted(household))
+    contrib = planned_contributions(household, contributions)
+    untrusted = set() if options.allow_untrusted else _untrusted(household)
     book = Book.from_household(household, options, contrib, untrusted)
-    profile = memo(household, ("ytd_profile", options.wash_policy),
-                   lambda: year_to_date_profile(household, policy=options.wash_policy))
-    rates = memo(household, ("rates", options.wash_policy), lambda: marginal_rates(profile))
+    profile = year_to_date_profile(household, policy=options.wash_policy)
+    rates = marginal_rates(profile)
     book.rates = rates
-    values = memo(household, "exposures", lambda: exposures(household))
+    values = exposures(household)
     before = household_drift(household, tgt, band=options.band, values=values)
 
     if mode in ("optimal", "naive"):

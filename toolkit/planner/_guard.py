@@ -13,7 +13,6 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from toolkit._memo import memo
 from toolkit.planner._book import Book
 from toolkit.planner.options import DEFAULT_FUNDS
 from toolkit.tax._wash_household import household_acquisitions, household_sales
@@ -39,14 +38,14 @@ class Guard:
         if not self.enabled:
             return
         start = h.as_of - pd.Timedelta(days=WINDOW_DAYS)
-        sales, _ = memo(h, "household_sales", lambda: household_sales(h))
+        sales, _ = household_sales(h)
         loss = sales[(sales["cost_basis"] - sales["proceeds"] > 0)
                      & sales["sale_date"].between(start, h.as_of)]
         for r in loss.itertuples(index=False):
             self.recent_loss_groups.setdefault(
                 self.group(r.symbol), f"{r.symbol} sold at a loss in {r.account} on "
                                       f"{pd.Timestamp(r.sale_date).date()}")
-        acq, _ = memo(h, "household_acquisitions", lambda: household_acquisitions(h))
+        acq, _ = household_acquisitions(h)
         recent = acq[acq["date"].between(start, h.as_of)]
         for r in recent.itertuples(index=False):
             self.recent_buy_groups.setdefault(

@@ -13,7 +13,7 @@ import ipywidgets as W
 from toolkit.allocation import Band
 from toolkit.errors import PlanningError
 from toolkit.household import Household
-from toolkit.planner import Plan, _contributions
+from toolkit.planner import Plan, planned_contributions
 from toolkit.planner import plan as make_plan
 from toolkit.planner.options import MODES
 from toolkit.plots import plot_plan, update_bars
@@ -37,8 +37,7 @@ class PlanModel:
 
     def __init__(self, household: Household, contributions=None) -> None:
         self.household = household
-        given = _contributions(household, household.contributions if contributions is None
-                               else contributions)
+        given = planned_contributions(household, contributions)
         self.contributions: dict[str, float] = {a: float(given.get(a, 0.0))
                                                 for a in household.accounts["account"]}
         self.mode = "waterfall"
