@@ -20,6 +20,7 @@ import pandas as pd
 from toolkit.errors import HouseholdError
 from toolkit.household import Household, validate_targets
 from toolkit.schema import UNCLASSIFIED, TaxType
+from toolkit.tax.gains import marginal_rates
 
 __all__ = [
     "Band",
@@ -235,6 +236,8 @@ def after_tax_values(household: Household, *, future_ordinary_rate: float | None
     Parameters
     ----------
     household : Household
+        The capital-gains rate is priced on its year-to-date profile
+        (:func:`toolkit.tax.profile_for`).
     future_ordinary_rate : float, optional
         Marginal ordinary rate when tax-deferred money comes out (default: the profile's
         ``future_ordinary_rate``; required if that is not set).
@@ -266,10 +269,8 @@ def after_tax_values(household: Household, *, future_ordinary_rate: float | None
         lambda t: 1.0 - rate if TaxType(t).treatment.value == "tax_deferred" else 1.0)
     out = ex.assign(pre_tax_value=ex["market_value"], market_value=ex["market_value"] * factor)
     if net_embedded_gains:
-        from toolkit.tax.gains import marginal_rates
-
         cg = capital_gains_rate if capital_gains_rate is not None else \
-            marginal_rates(household.profile)["long_term"]
+            marginal_rates(household)["long_term"]  # the year-to-date profile
         pos = household.positions
         gain = (pos["market_value"] - pos["cost_basis"]).clip(lower=0.0).fillna(0.0)
         taxable = pos["account"].map(

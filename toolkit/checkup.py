@@ -69,6 +69,7 @@ from toolkit.errors import TaxTableError
 from toolkit.history import reconcile
 from toolkit.household import Household
 from toolkit.schema import UNCLASSIFIED, TaxType
+from toolkit.tax.engine import liability_parts, profile_for, tax_change, tax_inputs
 from toolkit.tax.holding import lot_status
 
 __all__ = ["COLUMNS", "SEVERITIES", "IdleCash", "checkup"]
@@ -135,6 +136,7 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
     Parameters
     ----------
     household : Household
+        Tax figures are priced on its year-to-date profile (:func:`toolkit.tax.profile_for`).
     band : Band, optional
         Tolerance band for the drift (default the 5/25 rule).
     soon_days : int, default 30
@@ -414,8 +416,6 @@ def _location_findings(ctx: _Context, rep) -> list[dict]:
 
 def _long_term_findings(ctx: _Context, lots: pd.DataFrame | None, soon_days: int
                         ) -> list[dict]:
-    from toolkit.tax.gains import _change, _compute, _inputs
-
     h = ctx.h
     lots = h.lots if lots is None else lots
     lots = lots[lots["account"].map(ctx.taxable).fillna(False).astype(bool)]
@@ -425,13 +425,13 @@ def _long_term_findings(ctx: _Context, lots: pd.DataFrame | None, soon_days: int
     soon = st[st["turns_long_soon"] & st["unrealized_gain"].notna()]
     if soon.empty:
         return []
-    inp = _inputs(h.profile)
-    base = _compute(inp, 0.0, 0.0)
+    inp = tax_inputs(profile_for(h))  # the year-to-date profile, as every pricing function
+    base = liability_parts(inp, 0.0, 0.0)
     rows = []
     for r in soon.itertuples(index=False):
         g = float(r.unrealized_gain)
-        now = _change(inp, g, 0.0, base=base)
-        later = _change(inp, 0.0, g, base=base)
+        now = tax_change(inp, g, 0.0, base=base)
+        later = tax_change(inp, 0.0, g, base=base)
         ltd, days = _date(r.long_term_date), int(r.days_to_long_term)
         who = (f"{_shares(r.quantity)} of {r.symbol} bought {_date(r.acquired)} in "
                f"{ctx.label(r.account)} turn{'s' if r.quantity == 1 else ''} long-term on {ltd} "

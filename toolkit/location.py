@@ -75,6 +75,7 @@ from toolkit.allocation import exposures
 from toolkit.errors import PlanningError
 from toolkit.household import Household, TaxProfile
 from toolkit.schema import UNCLASSIFIED, TaxTreatment, TaxType
+from toolkit.tax.engine import liability_parts, profile_for, tax_inputs
 
 __all__ = [
     "GROWTH_RANK",
@@ -228,10 +229,9 @@ def playbook_rule(asset_class: str, sub_class: str | None = None) -> Rule | None
 
 def _distribution_rates(profile: TaxProfile) -> dict[str, float]:
     """Marginal federal + NIIT + state rate on one more dollar of each kind of distribution."""
-    from toolkit.tax.gains import _compute, _inputs
 
     def total(p: TaxProfile) -> float:
-        r = _compute(_inputs(p), 0.0, 0.0)
+        r = liability_parts(tax_inputs(p), 0.0, 0.0)
         return r["federal"] + r["niit"] + r["state"]
 
     h = 1.0
@@ -253,7 +253,7 @@ def _rates(household: Household, rates: Mapping[str, float] | None) -> dict[str,
         raise PlanningError(f"rates: unknown key(s) {sorted(unknown)}; expected ordinary, "
                             "qualified (or long_term) and tax_exempt")
     need = {"ordinary", "qualified", "tax_exempt"} - set(given)
-    out = _distribution_rates(household.profile) if need else {}
+    out = _distribution_rates(profile_for(household)) if need else {}
     out.update({k: given[k] for k in ("ordinary", "qualified", "tax_exempt") if k in given})
     for k, v in out.items():
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < 1:
@@ -341,6 +341,7 @@ def tax_drag(household: Household, *, rates: Mapping[str, float] | None = None
     household : Household
         Positions, account tax types, security master (``yield``, ``tax_character``,
         ``qualified_fraction``, ``foreign_tax``) and tax profile.
+        Tax is priced on its year-to-date profile (:func:`toolkit.tax.profile_for`).
     rates : mapping, optional
         Marginal rates as fractions: ``ordinary`` (interest, non-qualified and REIT
         dividends), ``qualified`` (or ``long_term``; qualified dividends) and ``tax_exempt``
@@ -658,6 +659,7 @@ def location_report(household: Household, *, rates: Mapping[str, float] | None =
     Parameters
     ----------
     household : Household
+        Tax is priced on its year-to-date profile (:func:`toolkit.tax.profile_for`).
     rates : mapping, optional
         Marginal rates for :func:`tax_drag` (default: from the profile).
     pinned : sequence of str, default ("cash", "unclassified")
@@ -1051,6 +1053,7 @@ def fund_drag_rates(household: Household, symbols, *,
     Parameters
     ----------
     household : Household
+        Tax is priced on its year-to-date profile (:func:`toolkit.tax.profile_for`).
     symbols : iterable of str
     rates : mapping, optional
         As in :func:`tax_drag`.

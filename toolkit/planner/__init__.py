@@ -32,13 +32,8 @@ from toolkit.planner.plan import (
     _allocate_tax,
     compare,
 )
-from toolkit.tax.gains import (
-    _change,
-    _inputs,
-    gains_tax,
-    marginal_rates,
-    year_to_date_profile,
-)
+from toolkit.tax.engine import profile_for, tax_change, tax_inputs
+from toolkit.tax.gains import gains_tax, marginal_rates
 
 __all__ = ["Plan", "PlanOptions", "compare", "plan", "planned_contributions"]
 
@@ -84,6 +79,8 @@ def plan(household: Household, contributions: Mapping[str, float] | None = None,
     Parameters
     ----------
     household : Household
+        Sales are priced on its year-to-date profile (:func:`toolkit.tax.profile_for`), under the
+        plan's ``wash_policy``.
     contributions : mapping, optional
         Account id -> new money (+) or withdrawal (−), dollars. Default: the household file's
         ``[contributions]``. Idle cash above each account's floor is invested too.
@@ -123,7 +120,7 @@ def plan(household: Household, contributions: Mapping[str, float] | None = None,
     contrib = planned_contributions(household, contributions)
     untrusted = set() if options.allow_untrusted else _untrusted(household)
     book = Book.from_household(household, options, contrib, untrusted)
-    profile = year_to_date_profile(household, policy=options.wash_policy)
+    profile = profile_for(household, policy=options.wash_policy)
     rates = marginal_rates(profile)
     book.rates = rates
     values = exposures(household)
@@ -199,9 +196,9 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
     if len(lots):
         lots["est_tax"] = 0.0
     if (st or lt) and len(lots):
-        inp = _inputs(profile)  # the fast path of gains_tax(...).total (no breakdown frames)
-        st_first = _change(inp, st, 0.0)
-        lt_first = _change(inp, 0.0, lt)
+        inp = tax_inputs(profile)  # the fast path of gains_tax(...).total (no breakdown)
+        st_first = tax_change(inp, st, 0.0)
+        lt_first = tax_change(inp, 0.0, lt)
         is_long = lots["term"].eq("long").to_numpy()
         g = lots["gain"].to_numpy()
         est_st, est_lt = _allocate_tax(tax.total, np.where(is_long, 0.0, g),

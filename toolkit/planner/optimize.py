@@ -915,6 +915,7 @@ def cheapest_within_band(household, contributions: Mapping[str, float] | None = 
     Parameters
     ----------
     household : Household
+        Priced as :func:`toolkit.plan` prices (:func:`toolkit.tax.profile_for`).
     contributions : mapping, optional
         Account id -> new money (+) or withdrawal (−), dollars (default the household's).
     targets : mapping, optional
@@ -955,6 +956,7 @@ def cheapest_matching(household, reference, contributions: Mapping[str, float] |
     Parameters
     ----------
     household : Household
+        Priced as :func:`toolkit.plan` prices (:func:`toolkit.tax.profile_for`).
     reference : Plan or mapping
         A plan of the same household (e.g. the waterfall's), or class -> most absolute final
         drift (fractions).

@@ -67,18 +67,6 @@ def r2(x: float) -> float:
     return round(float(x), 2) + 0.0
 
 
-def profile_of(obj) -> TaxProfile:
-    """The year-to-date profile of a Household (its exports' realised gains added), or the
-    TaxProfile itself."""
-    if isinstance(obj, TaxProfile):
-        return obj
-    if isinstance(obj, Household):
-        from toolkit.tax.gains import year_to_date_profile
-
-        return year_to_date_profile(obj)
-    raise TypeError(f"expected a Household or a TaxProfile, got {type(obj).__name__}")
-
-
 def tables_year(year: int) -> tuple[int, str]:
     """(year whose tables are used, note): the year itself, else the latest available."""
     years = available_years()

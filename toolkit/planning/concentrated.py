@@ -41,11 +41,11 @@ from toolkit.planning._common import (
     ceiling_limit,
     future_profile,
     money,
-    profile_of,
     r2,
     rate,
 )
 from toolkit.schema import TaxType, Term
+from toolkit.tax.engine import profile_for
 from toolkit.tax.gains import capital_gains_liability, gains_tax
 from toolkit.tax.holding import terms
 
@@ -193,7 +193,7 @@ def diversify(household: Household, symbol: str, *, account: str | None = None,
     employer = any(t in ("401k", "403b", "roth_401k", "roth_403b", "457b")
                    for t in adv["tax_type"])
 
-    p0 = profile_of(household)
+    p0 = profile_for(household)
     harvest_st = harvest_lt = 0.0
     if harvest and len(lt_df):
         from toolkit.tax.harvest import harvest as run_harvest

@@ -69,7 +69,6 @@ from toolkit.planning._common import (
     owner_accounts,
     owners_with,
     person_number,
-    profile_of,
     r2,
     rate,
     room,
@@ -83,6 +82,7 @@ from toolkit.planning.rmd import (
     rmd_start_age,
 )
 from toolkit.schema import TaxType
+from toolkit.tax.engine import profile_for
 from toolkit.tax.gains import Liability
 from toolkit.tax.tables import year_tables
 
@@ -140,7 +140,7 @@ def roth_conversion_room(household, ceiling=0.22) -> float:
     >>> roth_conversion_room(TaxProfile("married_filing_jointly", 2026, 150_000))
     61400.0
     """
-    return room(profile_of(household), ceiling)
+    return room(profile_for(household), ceiling)
 
 
 def _ceilings(p: TaxProfile) -> list:
@@ -154,6 +154,8 @@ def conversion_rooms(household) -> pd.DataFrame:
     Parameters
     ----------
     household : Household or TaxProfile
+        A Household's year-to-date profile is used (:func:`toolkit.tax.profile_for`); a TaxProfile
+        as given.
 
     Returns
     -------
@@ -165,7 +167,7 @@ def conversion_rooms(household) -> pd.DataFrame:
         the whole room, dollars), ``effective_rate`` (tax / room) and ``gains_effect`` (the
         part of ``tax`` that is extra tax on this year's gains and qualified dividends).
     """
-    p = profile_of(household)
+    p = profile_for(household)
     rows = []
     for c in _ceilings(p):
         limit, measure, what = ceiling_limit(p, c)
@@ -512,7 +514,7 @@ def conversion_tax(household, amount: float, *, owner: str | None = None,
     (13508.0, 0.22)
     """
     amt = money("amount", amount)
-    p = profile_of(household)
+    p = profile_for(household)
     warnings: list[str] = []
     pr = None
     taxable = amt
@@ -565,6 +567,8 @@ def conversion_whatif(household, amounts=None, *, owner: str | None = None, basi
     Parameters
     ----------
     household : Household or TaxProfile
+        A Household's year-to-date profile is used (:func:`toolkit.tax.profile_for`); a TaxProfile
+        as given.
     amounts : sequence of float, optional
         Gross dollars to convert. Default: the room under each finite ceiling of
         :func:`conversion_rooms` (sorted, duplicates and zeros dropped).
@@ -579,7 +583,7 @@ def conversion_whatif(household, amounts=None, *, owner: str | None = None, basi
         ``ordinary_alone``, ``gains_effect`` (dollars), ``effective_rate`` and
         ``marginal_rate`` (fractions).
     """
-    p = profile_of(household)
+    p = profile_for(household)
     if amounts is None:
         rooms = conversion_rooms(p)["room"]
         amounts = sorted({float(x) for x in rooms if np.isfinite(x) and x > 0})
@@ -670,7 +674,7 @@ def conversion_schedule(household: Household, incomes_by_year: Mapping[int, floa
     incomes = {int(y): money(f"incomes_by_year[{y}]", v, allow_negative=True)
                for y, v in incomes_by_year.items()}
     g = rate("growth", growth, upper=10.0)
-    p0 = profile_of(household)
+    p0 = profile_for(household)
     o = _resolve_owner(household, owner, None)
     if o is None and (balance is None or (rmd_start is None and birth_year is None)):
         cands = owners_with(household, IRA_TYPES)
