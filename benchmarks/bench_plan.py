@@ -28,8 +28,7 @@ import pandas as pd
 from benchmarks._harness import peak_rss_mb, report, section, timed, traced_peak_mb
 from toolkit.accounts import account_key
 from toolkit.household import Household, TaxProfile, validate_targets
-from toolkit.planner import plan
-from toolkit.planner.optimize import cheapest_matching
+from toolkit.planner import cheapest_matching, plan
 from toolkit.schema import (
     REALIZED,
     TRANSACTIONS,
@@ -168,9 +167,9 @@ def _speed(n_accounts: int, n_securities: int, n_lots: int, *, repeat: int,
             p = r["result"]
             s = p.extra.get("solver", {})
             fig = {"cold_s": cold, "median_s": r["median_s"], "min_s": r["min_s"],
-                   "trades": p.summary["trades"],
-                   "tax": p.summary["tax"], "abs_drift_after": p.summary["abs_drift_after"],
-                   "within_band": p.summary["within_band"]}
+                   "trades": p.summary.trades,
+                   "tax": p.summary.tax, "abs_drift_after": p.summary.abs_drift_after,
+                   "within_band": p.summary.within_band}
             if s:
                 fig.update(solver_s=s["time"], status=s["status"], mip_gap=s["mip_gap"],
                            columns=s["columns"], rows=s["rows"], binaries=s["binaries"])
@@ -190,14 +189,14 @@ def _tax_comparison(n: int = 24) -> None:
             o = cheapest_matching(h, w)
             wb = plan(h)  # the default: taxable sales only to the band's edge
             ob = cheapest_matching(h, wb)
-            tn, tw, to = (p.summary["tax"] for p in (naive, w, o))
+            tn, tw, to = (p.summary.tax for p in (naive, w, o))
             save_w.append(tn - tw)
             save_o.append(tn - to)
             gap.append(tw - to)
-            gap_band.append(wb.summary["tax"] - ob.summary["tax"])
-            rows.append((seed, tn, tw, to, wb.summary["tax"], ob.summary["tax"],
-                         naive.summary["abs_drift_after"], w.summary["abs_drift_after"],
-                         o.summary["abs_drift_after"]))
+            gap_band.append(wb.summary.tax - ob.summary.tax)
+            rows.append((seed, tn, tw, to, wb.summary.tax, ob.summary.tax,
+                         naive.summary.abs_drift_after, w.summary.abs_drift_after,
+                         o.summary.abs_drift_after))
         print("    household: tax naive / waterfall / optimal (to target) | waterfall / optimal "
               "(band edge) | sum |drift| after naive, waterfall, optimal")
         for seed, tn, tw, to, twb, tob, dn, dw, do in rows:

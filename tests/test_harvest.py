@@ -623,8 +623,8 @@ def test_candidates_are_exactly_the_lots_meeting_both_thresholds(rows, px, min_l
 
 def _both_threats(h, plan, policy):
     from tests import reference_wash
-    from toolkit.tax import _threats
-    from toolkit.tax.wash import SubstantiallyIdentical, _window, wash_sale_result
+    from toolkit.tax import wash_threats as _threats
+    from toolkit.tax.wash import SubstantiallyIdentical, wash_sale_result, wash_window
 
     pol = SubstantiallyIdentical.coerce(policy, ())
     done = wash_sale_result(h, policy=pol, groups=())
@@ -636,7 +636,7 @@ def _both_threats(h, plan, policy):
         return pol.keys(pd.concat([s, h.transactions["symbol"], h.positions["symbol"]]),
                         h.securities).reindex(s).set_axis(s.index)
 
-    before, after = _window()
+    before, after = wash_window()
     day0 = pd.Timestamp(h.as_of)
     slow, _ = reference_wash.threats(h, plan, key_of, used, day0, before, after)
     fast, _ = _threats.threats(h, plan, key_of, used, day0, before, after)

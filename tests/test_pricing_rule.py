@@ -110,8 +110,8 @@ def test_plan_prices_its_sales_as_gains_tax_does():
     # 27,500 = 254,700, NIIT 3.8% x 4,700 = 178.60. Total 5,678.60.
     assert sells[["symbol", "amount"]].values.tolist() == [["VTI", 41_250.0]]
     assert sells["shares"].tolist() == pytest.approx([137.5], abs=1e-9)
-    assert p.summary["long_term_gain"] == 27_500.0
-    assert p.summary["tax"] == 5_678.6
+    assert p.summary.long_term_gain == 27_500.0
+    assert p.summary.tax == 5_678.6
     assert sells["est_tax"].tolist() == [5_678.6]
     assert gains_tax(h, long_term=27_500.0).total == 5_678.6
     assert select_lots(h, "T", "VTI", shares=137.5, method="fifo").attrs["tax"] == 5_678.6

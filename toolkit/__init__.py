@@ -38,8 +38,15 @@ from toolkit.household import Household, TaxProfile
 from toolkit.household_file import load_household
 from toolkit.io import Export, available_formats, load_export
 from toolkit.location import location_report, optimal_placement, tax_drag
-from toolkit.planner import Plan, PlanOptions, compare, plan
-from toolkit.planner.optimize import cheapest_matching, cheapest_within_band
+from toolkit.planner import (
+    Plan,
+    PlanMode,
+    PlanOptions,
+    cheapest_matching,
+    cheapest_within_band,
+    compare,
+    plan,
+)
 from toolkit.planning import (
     conversion_schedule,
     conversion_tax,
@@ -54,10 +61,11 @@ from toolkit.planning import (
     rmd_plan,
     roth_conversion_room,
 )
-from toolkit.schema import Action, TaxType
+from toolkit.schema import Action, CostBasisMethod, TaxType
 from toolkit.securities import SecurityMaster, load_securities
 from toolkit.tax import (
     HarvestLog,
+    LotSelection,
     compare_methods,
     forward_wash_check,
     gains_tax,
@@ -77,15 +85,18 @@ __all__ = [
     "AssetAssumptions",
     "Band",
     "Calendar",
+    "CostBasisMethod",
     "Export",
     "FormatError",
     "HarvestLog",
     "Household",
     "HouseholdError",
     "Hybrid",
+    "LotSelection",
     "MissingColumnError",
     "Opportunistic",
     "Plan",
+    "PlanMode",
     "PlanOptions",
     "PlanningError",
     "SchemaError",

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import HouseholdError
-from toolkit.household import Household, validate_targets
+from toolkit.household import Household, validate_subtargets, validate_targets
 from toolkit.schema import UNCLASSIFIED, TaxType
 from toolkit.tax.gains import marginal_rates
 
@@ -325,8 +325,6 @@ def subclass_drift(household: Household, subtargets: Mapping[str, Mapping[str, f
         sub-class is unknown (or a multi-asset fund's slice) appear as ``sub_class``
         ``"unspecified"`` with target 0.
     """
-    from toolkit.household import validate_subtargets
-
     subs = household.subtargets if subtargets is None else validate_subtargets(
         subtargets, household.targets)
     ex = exposures(household)

@@ -68,9 +68,13 @@ from toolkit.allocation import Band, drift, exposures
 from toolkit.errors import TaxTableError
 from toolkit.history import reconcile
 from toolkit.household import Household
+from toolkit.location import location_report
 from toolkit.schema import UNCLASSIFIED, TaxType
+from toolkit.tax import wash_household as hh
 from toolkit.tax.engine import liability_parts, profile_for, tax_change, tax_inputs
 from toolkit.tax.holding import lot_status
+from toolkit.tax.wash import SubstantiallyIdentical, wash_sale_result, wash_window
+from toolkit.tax.wash_threats import threat_inputs, threats
 
 __all__ = ["COLUMNS", "SEVERITIES", "IdleCash", "checkup"]
 
@@ -176,9 +180,7 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
     d = drift(household, band=band, values=ctx.ex)
     found += _band_findings(ctx, d, band)
     try:
-        from toolkit.location import _report
-
-        rep = _report(household, rates=rates, max_swaps=0, exposures_=ctx.ex)
+        rep = location_report(household, rates=rates, max_swaps=0, values=ctx.ex)
     except TaxTableError as exc:
         rep = None
         found.append(_row("info", "tax_figures_unavailable", None, None, None,
@@ -188,8 +190,6 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
         found += _location_findings(ctx, rep)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from toolkit.tax.wash import wash_sale_result
-
         wash = wash_sale_result(household, policy=policy)
     notes.extend(f"wash sales: {w}" for w in wash.warnings)
     if rep is not None:
@@ -466,10 +466,8 @@ def _long_term_findings(ctx: _Context, lots: pd.DataFrame | None, soon_days: int
 
 
 def _wash_findings(ctx: _Context, wash) -> list[dict]:
-    from toolkit.tax.wash import _window
-
     h = ctx.h
-    _, after = _window()
+    _, after = wash_window()
     day0 = pd.Timestamp(h.as_of)
     w = wash.rows
     if w.empty:
@@ -541,10 +539,6 @@ def _forward_wash_findings(ctx: _Context, wash, policy: str) -> list[dict]:
     within 30 days in any account, planned contributions, expected reinvestments), reusing
     the wash-sale result already computed.
     """
-    from toolkit.tax import _wash_household as hh
-    from toolkit.tax._threats import threat_inputs, threats
-    from toolkit.tax.wash import SubstantiallyIdentical, _window
-
     h = ctx.h
     lots = h.lots[h.lots["account"].map(ctx.taxable).fillna(False).astype(bool)]
     if lots.empty:
@@ -554,7 +548,7 @@ def _forward_wash_findings(ctx: _Context, wash, policy: str) -> list[dict]:
     if losing.empty:
         return []
     day0 = pd.Timestamp(h.as_of)
-    before, after = _window()
+    before, after = wash_window()
     hold = losing.groupby(["account", "symbol"], sort=True).agg(
         loss=("unrealized_gain", "sum"), shares=("quantity", "sum")).reset_index()
     hold["loss"] = -hold["loss"]

@@ -12,7 +12,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from toolkit.allocation import Band
 from toolkit.errors import ToolkitError
+from toolkit.household_file import load_household
+from toolkit.planner import PlanMode, plan
+from toolkit.report import meeting_pack, pack_files
+from toolkit.summary import inspect_path
 
 __all__ = ["main"]
 
@@ -99,8 +104,6 @@ def format_inspect(report: dict) -> str:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from toolkit.summary import inspect_path
-
     report = inspect_path(args.path)
     if args.json:
         print(json.dumps(report, indent=2))
@@ -136,8 +139,8 @@ def format_plan(p) -> str:
     str
     """
     s = p.summary
-    out = [f"Plan ({p.mode}): {s['trades']} trades, tax {_money(s['tax'])}, turnover "
-           f"{s['turnover']:.1%}, {'within' if s['within_band'] else 'NOT within'} the band", ""]
+    out = [f"Plan ({p.mode}): {s.trades} trades, tax {_money(s.tax)}, turnover "
+           f"{s.turnover:.1%}, {'within' if s.within_band else 'NOT within'} the band", ""]
     if len(p.trades):
         out.append(f"  {'step':<4} {'account':<14} {'side':<4} {'symbol':<10} {'shares':>12} "
                    f"{'amount':>14} {'est. tax':>10}  reason")
@@ -156,9 +159,6 @@ def format_plan(p) -> str:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from toolkit.household_file import load_household
-    from toolkit.planner import plan
-
     h = load_household(args.household)
     opts = {"to": args.to, "whole_shares": args.whole_shares,
             "allow_short_term_gains": args.allow_short_term_gains, "min_trade": args.min_trade}
@@ -179,10 +179,6 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from toolkit.allocation import Band
-    from toolkit.household_file import load_household
-    from toolkit.report import meeting_pack, pack_files
-
     h = load_household(args.household)
     out = meeting_pack(h, args.out, mask_accounts=args.mask,
                        band=Band(args.band) if args.band else None)
@@ -216,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     q.add_argument("--contribute", action="append", default=[], metavar="ACCOUNT=DOLLARS",
                    help="new money (negative: a withdrawal) for an account; repeatable; "
                         "default: the household file's [contributions]")
-    q.add_argument("--mode", choices=["waterfall", "optimal", "naive"], default="waterfall")
+    q.add_argument("--mode", choices=[m.value for m in PlanMode], default=PlanMode.WATERFALL.value)
     q.add_argument("--band", choices=["5/25", "absolute", "relative", "none"])
     q.add_argument("--to", choices=["band", "target"], default="band",
                    help="how far taxable sales go")

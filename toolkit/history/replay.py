@@ -89,10 +89,10 @@ from toolkit.schema import (
     validate_realized,
     validate_transactions,
 )
-from toolkit.tax import _wash_match as core
-from toolkit.tax._wash_household import resolve_symbols
+from toolkit.tax import wash_match as core
 from toolkit.tax.holding import terms
-from toolkit.tax.wash import _window
+from toolkit.tax.wash import wash_window
+from toolkit.tax.wash_household import resolve_symbols
 
 __all__ = [
     "IMPLIED_COLUMNS",
@@ -405,7 +405,7 @@ def _wash_pieces(rows: pd.DataFrame, rz: pd.DataFrame) -> tuple[dict, list, list
                       "group": (buys["account"] + "\x1f" + buys["symbol"]).to_numpy(),
                       "date": buys["date"].to_numpy(), "quantity": buys["quantity"].to_numpy(),
                       "label": buys.index.to_numpy()})
-    before, after = _window()
+    before, after = wash_window()
     ms, ma, mq = core.sweep(s, a, before, after)
     pieces: dict = {}
     adj: list = []

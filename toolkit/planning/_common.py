@@ -8,6 +8,7 @@ from importlib import resources
 
 import pandas as pd
 
+from toolkit.accounts import keys_match
 from toolkit.errors import PlanningError
 from toolkit.household import Household, TaxProfile
 from toolkit.schema import TaxType
@@ -209,8 +210,6 @@ def account_row(household: Household, account: str) -> pd.Series:
     acc = household.accounts
     hit = acc[acc["account"] == account]
     if hit.empty:
-        from toolkit.accounts import keys_match
-
         hit = acc[[keys_match(a, str(account)) for a in acc["account"]]]
     if len(hit) != 1:
         raise PlanningError(f"account {account!r} matches "

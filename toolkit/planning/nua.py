@@ -59,6 +59,7 @@ from toolkit.planning._common import (
     rule,
     rule_float,
 )
+from toolkit.schema import TaxType
 from toolkit.tax.engine import profile_for
 from toolkit.tax.gains import gains_tax
 
@@ -108,7 +109,7 @@ def nua_inputs(household: Household, *, symbol: str = "ACME", account: str = "87
     """
     row = account_row(household, account)
     acct = str(row["account"])
-    if row["tax_type"] not in ("401k", "403b", "roth_401k", "roth_403b", "457b"):
+    if not TaxType(row["tax_type"]).is_employer_plan:
         raise PlanningError(f"account {account!r} is a {row['tax_type']} account: NUA applies "
                             "to employer securities in an employer plan")
     pos = household.positions

@@ -23,7 +23,7 @@ from __future__ import annotations
 import pandas as pd
 
 from toolkit.household import TaxProfile
-from toolkit.planning._common import future_profile, money, r2
+from toolkit.planning._common import future_profile, money, r2, tables_year
 from toolkit.tax.engine import profile_for
 from toolkit.tax.gains import Liability, capital_gains_liability
 
@@ -41,8 +41,6 @@ TIMING_COLUMNS = (
 def _next(base: TaxProfile, year: int, income: float | None,
           given: TaxProfile | None) -> tuple[TaxProfile, str]:
     if given is not None:
-        from toolkit.planning._common import tables_year
-
         ty, note = tables_year(given.year)
         return given.replace(year=ty), note
     inc = base.ordinary_income if income is None else money("next_year_income", income,

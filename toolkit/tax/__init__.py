@@ -21,7 +21,7 @@ from toolkit.tax.gains import (
 from toolkit.tax.harvest import HarvestResult, harvest, replacement_candidates
 from toolkit.tax.harvest_log import HarvestLog, read_log
 from toolkit.tax.holding import long_term_date, long_term_dates, lot_status, term, terms
-from toolkit.tax.lots import compare_methods, select_lots
+from toolkit.tax.lots import LotSelection, compare_methods, select_lots
 from toolkit.tax.tables import YearTables, available_years, ordinary_tax, year_tables
 from toolkit.tax.wash import (
     SubstantiallyIdentical,
@@ -38,6 +38,7 @@ __all__ = [
     "HarvestLog",
     "HarvestResult",
     "Liability",
+    "LotSelection",
     "SubstantiallyIdentical",
     "TaxInputs",
     "WashResult",

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 
 from toolkit.household import Household, TaxProfile
 from toolkit.schema import TaxType, Term
-from toolkit.tax._wash_household import groups_setting, household_sales
 from toolkit.tax.holding import terms
 from toolkit.tax.tables import YearTables, year_tables
 from toolkit.tax.wash import SubstantiallyIdentical, WashResult, wash_sale_result
+from toolkit.tax.wash_household import groups_setting, household_sales
 
 __all__ = [
     "TaxInputs",

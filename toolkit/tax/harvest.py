@@ -62,8 +62,7 @@ from toolkit.errors import PlanningError
 from toolkit.household import Household
 from toolkit.schema import DATE_DTYPE, TaxType, Term
 from toolkit.securities import SecurityMaster, load_securities
-from toolkit.tax import _wash_household as hh
-from toolkit.tax._threats import threat_inputs, threats
+from toolkit.tax import wash_household as hh
 from toolkit.tax.engine import (
     liability_parts,
     profile_for,
@@ -74,7 +73,8 @@ from toolkit.tax.engine import (
 from toolkit.tax.gains import GainsTax, gains_tax
 from toolkit.tax.harvest_log import LOG_COLUMNS, HarvestLog, read_log
 from toolkit.tax.holding import lot_status
-from toolkit.tax.wash import SubstantiallyIdentical, _window, wash_sale_result
+from toolkit.tax.wash import SubstantiallyIdentical, wash_sale_result, wash_window
+from toolkit.tax.wash_threats import threat_inputs, threats
 
 __all__ = [
     "BY_SYMBOL_COLUMNS",
@@ -390,7 +390,7 @@ def harvest(household: Household, *, min_loss: float = 500.0, min_loss_pct: floa
     """
     include = _check_args(min_loss, min_loss_pct, include)
     day0 = pd.Timestamp(as_of if as_of is not None else household.as_of).normalize()
-    before, after = _window()
+    before, after = wash_window()
     pol = SubstantiallyIdentical.coerce(policy, hh.groups_setting(household, groups))
     master = household.securities
     profile = household.profile

@@ -46,6 +46,7 @@ account realise no gain: ``est_tax`` is 0 there and ``min_tax`` falls back to FI
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -57,12 +58,28 @@ from toolkit.tax.engine import liability_parts, profile_for, tax_change, tax_inp
 from toolkit.tax.gains import marginal_rates
 from toolkit.tax.holding import long_term_dates
 
-__all__ = ["METHODS", "compare_methods", "select_lots"]
+__all__ = ["LotSelection", "compare_methods", "select_lots"]
 
 #: Lot-selection methods understood by :func:`select_lots`.
-METHODS = ("fifo", "lifo", "hifo", "lofo", "average", "specific", "min_tax")
+class LotSelection(StrEnum):
+    """How :func:`select_lots` chooses the lots of one sale (its ``method``; module docstring).
+
+    Not to be confused with an account's relief method for sales that name no lots
+    (:class:`~toolkit.schema.CostBasisMethod`, what a history is replayed with).
+    """
+
+    FIFO = "fifo"
+    LIFO = "lifo"
+    HIFO = "hifo"
+    LOFO = "lofo"
+    AVERAGE = "average"
+    SPECIFIC = "specific"
+    MIN_TAX = "min_tax"
+
+
+_SELECTIONS = tuple(m.value for m in LotSelection)
 #: Methods :func:`compare_methods` runs by default (``average`` only where allowed).
-DEFAULT_COMPARE = ("fifo", "lifo", "hifo", "lofo", "average", "min_tax")
+DEFAULT_COMPARE = tuple(m.value for m in LotSelection if m is not LotSelection.SPECIFIC)
 _RIC_VEHICLES = ("etf", "mutual_fund", "money_market")
 _GRANTOR_TRUST_SUBCLASSES = ("gold", "crypto")
 _EPS = 1e-9
@@ -216,7 +233,7 @@ def select_lots(household: Household, account: str, symbol: str, shares: float |
     shares, dollars : float, optional
         Exactly one: shares to sell, or dollars to raise (shares = dollars / price).
     method : str, default "min_tax"
-        One of :data:`METHODS` (see the module docstring).
+        One of :class:`LotSelection` (see the module docstring).
     price : float, optional
         Price per share in dollars; default the position's price in the household.
     lots : DataFrame, optional
@@ -251,9 +268,9 @@ def select_lots(household: Household, account: str, symbol: str, shares: float |
     HouseholdError
         If the account is not in the household.
     """
-    if method not in METHODS:
+    if method not in _SELECTIONS:
         raise PlanningError(f"unknown lot-selection method {method!r}; use one of "
-                            f"{', '.join(METHODS)}")
+                            f"{', '.join(_SELECTIONS)}")
     if (shares is None) == (dollars is None):
         raise PlanningError("give exactly one of shares= or dollars=")
     tax_type = household.tax_type(account)
