@@ -27,6 +27,7 @@ import pandas as pd
 
 from benchmarks._harness import peak_rss_mb, report, section, timed, traced_peak_mb
 from toolkit.accounts import account_key
+from toolkit.history import replay_household
 from toolkit.household import Household, TaxProfile, validate_targets
 from toolkit.planner import cheapest_matching, plan
 from toolkit.schema import (
@@ -136,13 +137,14 @@ def generate(n_accounts: int = 10, n_securities: int = 50, n_lots: int = 10_000,
             "proceeds": [10 * price[s] for s in lost],
             "cost_basis": [12 * price[s] for s in lost]}))
         contributions = {ids[1 % n_accounts]: 20_000.0, taxable[0]: -10_000.0}
-    h = Household(name=f"bench-{seed}",
-                  profile=TaxProfile("married_filing_jointly", 2026, 320_000.0,
-                                     qualified_dividends=20_000.0, state_rate=0.05),
-                  as_of=AS_OF, targets=targets, accounts=acc, positions=pos,
-                  lots=validate_lots(lots), transactions=tx, securities=master,
-                  contributions=contributions,
-                  realized=realized if realized is not None else REALIZED.empty())
+    h = Household.from_frames(
+        name=f"bench-{seed}",
+        profile=TaxProfile("married_filing_jointly", 2026, 320_000.0,
+                           qualified_dividends=20_000.0, state_rate=0.05),
+        as_of=AS_OF, targets=targets, accounts=acc, positions=pos, lots=validate_lots(lots),
+        transactions=tx, securities=master, contributions=contributions,
+        realized=realized if realized is not None else REALIZED.empty())
+    h = replay_household(h, rebuild=False)  # the history step every household goes through
     return h
 
 

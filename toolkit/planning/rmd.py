@@ -26,7 +26,7 @@ Rules (``planning/data/rmd_rules.csv`` and ``uniform_lifetime_table.csv``, sourc
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -601,7 +601,7 @@ def _after(household: Household, trades: pd.DataFrame, in_kind: bool) -> Househo
         add.append(row)
     if add:
         pos = pd.concat([pos, pd.DataFrame(add)], ignore_index=True)
-    return replace(household, positions=pos)
+    return household.replace(positions=pos)
 
 
 def _location(before: Household, after: Household) -> pd.DataFrame:
