@@ -13,7 +13,7 @@ import toolkit
 from tests.factories import household, profile
 from toolkit.errors import HouseholdError, SchemaError
 from toolkit.history import reconcile, replay_household
-from toolkit.household import Household
+from toolkit.household import Household, per_household
 
 from .conftest import SAMPLES
 
@@ -158,3 +158,27 @@ def test_a_household_without_its_history_gets_the_same_reconciliation():
     pd.testing.assert_frame_equal(reconcile(bare), h.reconciliation)
     again = replay_household(bare, rebuild=False)
     pd.testing.assert_frame_equal(again.reconciliation, h.reconciliation)
+
+
+def test_per_household_computes_once_per_household_and_hands_out_copies():
+    calls = []
+
+    @per_household
+    def value_of(h, scale):
+        calls.append((h.name, scale))
+        pos = h.positions
+        return pos.assign(scaled=pos["market_value"] * scale), ["a note"]
+
+    h = small()
+    first, notes = value_of(h, 2)
+    first["scaled"] = 0.0  # a caller writing into its copy
+    notes.append("another")
+    again, notes_again = value_of(h, 2)
+    assert again["scaled"].tolist() == [6_000.0, 6_000.0]
+    assert notes_again == ["a note"]
+    assert calls == [("test", 2)]
+    value_of(h, 3)
+    value_of(h.replace(name="other"), 2)  # another household object: computed for it
+    assert calls == [("test", 2), ("test", 3), ("other", 2)]
+    value_of(h, scale=2)  # keyword arguments bypass the cache
+    assert len(calls) == 4

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import HouseholdError
-from toolkit.household import Household, validate_subtargets, validate_targets
+from toolkit.household import Household, per_household, validate_subtargets, validate_targets
 from toolkit.schema import UNCLASSIFIED, TaxType
 from toolkit.tax.gains import marginal_rates
 
@@ -83,6 +83,7 @@ class Band:
         }[self.kind]
 
 
+@per_household
 def exposures(household: Household) -> pd.DataFrame:
     """Every position split into the asset classes it holds (look-through).
 

@@ -15,7 +15,9 @@ imports only the schema, the account-id helpers and the security master.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+import functools
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -49,6 +51,7 @@ __all__ = [
     "LotHistory",
     "TaxProfile",
     "classify_positions",
+    "per_household",
     "totals_by_account",
     "validate_subtargets",
     "validate_targets",
@@ -452,6 +455,51 @@ class Household(_ReadOnlyFrames):
     def total_value(self) -> float:
         """Household market value, dollars."""
         return float(self.positions["market_value"].sum())
+
+
+def _handout(value: Any) -> Any:
+    """A cached result as a caller may receive it: frames as new shallow copies."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)
+    if isinstance(value, tuple):
+        return tuple(_handout(v) for v in value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def per_household(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Compute ``fn(household, *args)`` once per household object (and hashable ``args``).
+
+    A :class:`Household` cannot change, so what is derived from it alone stays true while it
+    lives: the cache is keyed by the household object (weakly: it goes with the household)
+    and never holds a stale value. Frames in a result are handed out as new shallow copies,
+    so a caller that writes into one does not change what the next caller gets. Anything
+    that is not a Household is passed through uncached.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(household, *args)``; keyword arguments bypass the cache.
+
+    Returns
+    -------
+    callable
+        ``fn`` with the cache (``cache_clear()`` empties it).
+    """
+    cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @functools.wraps(fn)
+    def wrapper(household, *args, **kwargs):
+        if kwargs or not isinstance(household, Household):
+            return fn(household, *args, **kwargs)
+        per = cache.setdefault(household, {})
+        if args not in per:
+            per[args] = fn(household, *args)
+        return _handout(per[args])
+
+    wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
+    return wrapper
 
 
 def _rows_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]], *,

@@ -26,11 +26,10 @@ The year-to-date profile is computed once per household object and wash-sale pol
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from toolkit.household import Household, TaxProfile
+from toolkit.household import Household, TaxProfile, per_household
 from toolkit.schema import TaxType, Term
 from toolkit.tax.holding import terms
 from toolkit.tax.tables import YearTables, year_tables
@@ -318,9 +317,6 @@ def tax_change(inp: TaxInputs, st: float, lt: float, base: dict | None = None) -
 
 # --- the profile a computation prices on -----------------------------------------------------
 
-_YEAR_TO_DATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def profile_for(obj: Household | TaxProfile, *, year_to_date: bool = True,
                 policy: str | SubstantiallyIdentical = "same_security",
                 groups: Iterable[Iterable[str]] | None = None,
@@ -359,10 +355,12 @@ def profile_for(obj: Household | TaxProfile, *, year_to_date: bool = True,
     pol = SubstantiallyIdentical.coerce(policy, groups_setting(obj, groups))
     if wash is not None:
         return year_to_date_profile(obj, policy=pol, wash=wash)
-    cache = _YEAR_TO_DATE.setdefault(obj, {})
-    if pol not in cache:
-        cache[pol] = year_to_date_profile(obj, policy=pol)
-    return cache[pol]
+    return _year_to_date(obj, pol)
+
+
+@per_household
+def _year_to_date(household: Household, policy: SubstantiallyIdentical) -> TaxProfile:
+    return year_to_date_profile(household, policy=policy)
 
 
 def realized_this_year(household: Household, *,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import HouseholdError
+from toolkit.household import per_household
 from toolkit.schema import DATE_DTYPE, Action, TaxType
 from toolkit.tax.wash_match import EPS
 
@@ -76,6 +77,7 @@ def resolve_symbols(tx: pd.DataFrame, positions: pd.DataFrame) -> tuple[pd.Serie
     return sym, notes
 
 
+@per_household
 def household_acquisitions(household) -> tuple[pd.DataFrame, list[str]]:
     """Every acquisition in the household that can be a wash-sale replacement.
 
@@ -145,6 +147,7 @@ def household_acquisitions(household) -> tuple[pd.DataFrame, list[str]]:
     return acq, notes
 
 
+@per_household
 def household_sales(household) -> tuple[pd.DataFrame, list[str]]:
     """Every sale of the household's realised rows, as the wash-sale rule reads them.
 
