@@ -30,7 +30,8 @@ from toolkit.planner.options import PlanMode, PlanOptions
 from toolkit.tax.wash import match_wash_sales
 from toolkit.tax.wash_household import household_acquisitions, household_sales
 
-pytestmark = pytest.mark.filterwarnings("ignore:wash sales:UserWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:wash sales:UserWarning"),
+              pytest.mark.slow]  # full plans (optimal mode too) on many households
 
 AS_OF = pd.Timestamp("2026-11-20")
 FUNDS = ("VTI", "VOO", "IVV", "ITOT", "VXUS", "IXUS", "BND", "AGG", "VNQ", "VTEB", "IAU", "AOR")
