@@ -4,8 +4,9 @@
    the optimiser as a linear program (no binaries) and as a MIP (wash-sale and netting
    binaries; time and proven gap), and the peak Python heap of each; then 20 x 100 x 30,000
    and 50 accounts x 200 securities x 100,000 lots to show how time grows. ``cold_s`` is the
-   first plan of a household (reconciliation, year-to-date profile and exposures computed);
-   ``median_s``/``min_s`` later plans, which reuse them (memoised per household).
+   first plan of a household object (year-to-date profile, household sales and acquisitions
+   and exposures computed; the reconciliation is kept with the household since it was built);
+   ``median_s``/``min_s`` later plans, which reuse them (``toolkit.household.per_household``).
 2. At least 20 generated households: the tax of the waterfall and of the optimal plan against
    the naive baseline (each account rebalanced to the target on its own, FIFO lots) at the same
    final tolerance. All three aim at the target: the naive baseline by construction, the
@@ -165,7 +166,7 @@ def _speed(n_accounts: int, n_securities: int, n_lots: int, *, repeat: int,
             plan(fresh, **kw)
             cold = time.perf_counter() - t0
             r = timed(lambda kw=kw: plan(h, **kw), repeat=1 if name == "optimal_mip" else repeat,
-                      warmup=0)  # warm: those memoised per household, as in the widgets
+                      warmup=0)  # warm: those kept per household, as in the widgets
             p = r["result"]
             s = p.extra.get("solver", {})
             fig = {"cold_s": cold, "median_s": r["median_s"], "min_s": r["min_s"],

@@ -345,7 +345,7 @@ def in_kind_household():
 def test_in_kind_equity_before_bonds():
     r = convert_in_kind(in_kind_household(), 32_000)
     m = r.holdings
-    # placement score in Roth minus in tax-deferred (toolkit.planner._placement): equity is
+    # placement score in Roth minus in tax-deferred (toolkit.location.placement_score): equity is
     # better in Roth (positive), cash indifferent (0), bonds better tax-deferred (negative):
     # all of VTI (25,000), all the cash (5,000), then 2,000 / 75 = 26.7 -> 26 whole BND shares
     assert list(m["symbol"]) == ["VTI", "CASH", "BND"]
