@@ -590,6 +590,7 @@ lot_rows = st.lists(st.tuples(
 prices = st.fixed_dictionaries({s: st.integers(500, 40_000) for s in ("VTI", "BND", "VNQ")})
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=lot_rows, px=prices, min_loss=st.sampled_from([0.0, 100.0, 500.0]),
        pct=st.sampled_from([0.0, 0.02, 0.05]))

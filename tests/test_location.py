@@ -166,6 +166,7 @@ _SYMBOLS = ["BND", "VTI", "VXUS", "VNQ", "VTEB", "VBIAX", "HYG", "ZZZZ", "CASH",
 _TYPES = ["taxable", "traditional_ira", "roth_ira", "401k", "hsa"]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(_SYMBOLS), st.sampled_from(_TYPES),
                           st.integers(1, 10_000_000)), min_size=1, max_size=8))
