@@ -35,6 +35,7 @@ from toolkit.schema import (
     validate_skipped,
 )
 from toolkit.securities import SecurityMaster, load_securities
+from toolkit.trading_rules import take_trading_rules
 
 __all__ = ["load_household"]
 
@@ -307,6 +308,7 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
     path = Path(path)
     where = str(path)
     data = _read_toml(path)
+    data, rules = take_trading_rules(data, where)  # [funds] and the planner's keys
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise HouseholdError(f"{where}: unknown section(s) {sorted(unknown)}; allowed: "
@@ -404,6 +406,7 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         path=path,
         people={str(p.get("name")): dict(p) for p in data.get("people", [])},
         settings=dict(data.get("settings", {})),
+        rules=rules,
         where=where,
     )
     # The one replay of the history: lots rebuilt for taxable holdings no file gives lots
