@@ -145,7 +145,8 @@ def test_pdf_masks_account_ids_unless_asked(pack, open_pack):
         assert any(ident in t for t in shown), ident
     assert "Maya Rollover IRA (234567891)" in shown
     # the naive plan's note names the 401(k): masked on the title page only when masking
-    assert "naive: 87654 has no fund for reits" in shown
+    assert ("naive: 87654 has no fund for reits: it sells only what it can buy back into its "
+            "other underweight classes") in shown
 
 
 # --- the workbook ----------------------------------------------------------------------------
@@ -221,7 +222,7 @@ def test_summary_sheet(pack, h):
         "Household", "As of", "Total value", "Accounts", "Tolerance band",
         "Classes outside the band", "Dollars outside the band", "Plan", "Planned trades",
         "Bought", "Sold", "Turnover", "Short-term gains realised", "Long-term gains realised",
-        "Estimated tax of the plan", "Within the band after the plan"]
+        "Estimated tax of the plan", "Within the band after the plan", "Note"]
     assert rows["Household"].value == "Rivera household (sample)"
     assert rows["As of"].value.date() == pd.Timestamp("2026-11-20").date()
     assert rows["As of"].number_format == "yyyy-mm-dd"
@@ -235,12 +236,14 @@ def test_summary_sheet(pack, h):
     assert rows["Dollars outside the band"].value == pytest.approx(d["dollars_outside"].sum())
     assert rows["Plan"].value == "waterfall"
     assert rows["Planned trades"].value == p.summary.trades == len(p.trades)
-    assert rows["Bought"].value == pytest.approx(179543.44)
-    assert rows["Sold"].value == pytest.approx(135976.15)
+    assert rows["Bought"].value == pytest.approx(192576.25)
+    assert rows["Sold"].value == pytest.approx(149206.14)  # with step 3's $13,230 harvest
     assert rows["Turnover"].value == pytest.approx(p.summary.turnover)
     assert rows["Turnover"].number_format == "0.00%"
-    assert rows["Estimated tax of the plan"].value == 0
+    assert rows["Estimated tax of the plan"].value == pytest.approx(-470.61)
     assert rows["Within the band after the plan"].value == "yes"
+    assert rows["Note"].value == ("AAPL in ...567 not sold: its lots do not reconcile with the "
+                                  "position (allow_untrusted=True to sell anyway)")
 
 
 def test_no_full_account_id_anywhere_when_masked(pack, open_pack):
@@ -258,10 +261,11 @@ def test_reasons_name_accounts_masked(pack, h):
     got = sheet(pack / "household.xlsx", "Plan")
     i = p.trades.index[p.trades["account"].eq("234567891")][0]
     assert p.trades.loc[i, "reason"] == (
-        "invest $2,145 of Maya Rollover IRA (234567891) cash in bonds (underweight by "
-        "$105,320): bond interest is ordinary income taxed every year at the full marginal "
-        "rate; shelter it, tax-deferred first (bonds' lower expected growth uses less of the "
-        "Roth's tax-free growth)")
+        "step 1 (idle cash): invest $2,145 of Maya Rollover IRA (234567891)'s cash above its "
+        "floor in bonds, underweight by $105,335; FXNAX is already held in this account; "
+        "tax-deferred accounts are bonds' best home: bond interest, ordinary income, is "
+        "tax-deferred here, and tax-deferred money comes before Roth money for bonds (their "
+        "lower growth uses less of tax-free growth)")
     assert got.loc[i, "Reason"] == p.trades.loc[i, "reason"].replace("234567891", "...891")
     assert got.loc[i, "Account"] == "...891"
 
@@ -345,7 +349,8 @@ def test_plan_sheets_equal_the_plan(open_pack, naive):
     summary = {r[0]: r[1] for r in sheet(open_pack / "household.xlsx", "Summary").values}
     assert summary["Plan"] == "naive"
     assert summary["Estimated tax of the plan"] == pytest.approx(naive.summary.tax)
-    assert summary["Note"] == "naive: 87654 has no fund for reits"
+    assert summary["Note"] == ("naive: 87654 has no fund for reits: it sells only what it can "
+                               "buy back into its other underweight classes")
 
 
 # --- formula safety, band, cadence -----------------------------------------------------------

@@ -75,7 +75,8 @@ def test_app_slider_move_updates_drift_plan_and_chart(h):
     assert app.plan.trades[["account", "symbol", "side", "amount"]].equals(
         p.trades[["account", "symbol", "side", "amount"]])
     first = app.summary.value.split(" Outside the band now:")[0]
-    assert first == (f"<b>Plan:</b> {p.summary.trades} trades, tax $0, turnover "
+    # tax -$471: the waterfall's loss harvest (step 3) of BND in the joint account
+    assert first == (f"<b>Plan:</b> {p.summary.trades} trades, tax -$471, turnover "
                      f"{p.summary.turnover:.1%}; within the band after the plan.")
     assert app.errors.last is None
 
