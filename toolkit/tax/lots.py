@@ -45,10 +45,9 @@ account realise no gain: ``est_tax`` is 0 there and ``min_tax`` falls back to FI
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from enum import StrEnum
-
-import math
 
 import numpy as np
 import pandas as pd
