@@ -21,7 +21,7 @@ from toolkit.planner._book import Book
 from toolkit.planner._guard import Guard
 from toolkit.planner._picks import marginal_tax, pick_lots, plan_gains
 from toolkit.planner.reasons import class_words, money_text
-from toolkit.planner.waterfall import needs, taxable_holdings
+from toolkit.planner.waterfall import can_reinvest, needs, taxable_holdings
 from toolkit.schema import UNCLASSIFIED
 
 __all__ = ["left_undone", "new_money_needed", "waiting"]
@@ -110,7 +110,8 @@ def left_undone(book: Book, guard: Guard, targets: pd.Series) -> list[dict]:
     for o, amount in sorted(need_sell.items(), key=lambda kv: -kv[1]):
         if amount < max(1.0, opts.min_trade):
             continue
-        keys = taxable_holdings(book, guard, o, [])
+        every = taxable_holdings(book, guard, o, [])
+        keys = [k for k in every if can_reinvest(book, guard, targets, k[0])]
         picked = pick_lots(book, guard, keys, amount, price_test=False)
         st = lt = st_soon = 0.0
         soon = []
@@ -138,7 +139,10 @@ def left_undone(book: Book, guard: Guard, targets: pd.Series) -> list[dict]:
         per = tax_now / value if value > 0 else float("nan")
         within = bool(value > 0 and tax_now <= price * value + 0.005)
         words = (f"{class_words(o)}: {money_text(amount)} still above its band")
-        if value <= 0.005:
+        if value <= 0.005 and every and not keys:
+            words += (": no taxable account holding it has a fund it may buy for the "
+                      "underweight classes (a price, the menus and do-not-buy lists)")
+        elif value <= 0.005:
             words += (": nothing in taxable accounts may be sold (restrictions, untrusted "
                       "lots, the wash-sale guard"
                       + ("" if opts.allow_short_term_gains else ", short-term gains not allowed")
@@ -191,6 +195,8 @@ def waiting(book: Book, lots: pd.DataFrame, tax: float) -> dict | None:
                 & (days <= book.options.wait_days)]
     if soon.empty:
         return None
+    soon = soon.groupby(["account", "symbol", "lot_id"], as_index=False, sort=False).agg(
+        gain=("gain", "sum"), long_from=("long_from", "first"))
     g = float(soon["gain"].sum())
     st, lt = plan_gains(book)
     then = marginal_tax(book, st - g, lt + g, (0.0, 0.0))

@@ -42,8 +42,9 @@ from toolkit.planner.reasons import (
 )
 from toolkit.schema import UNCLASSIFIED
 
-__all__ = ["abs_drift", "deficits", "money_text", "needs", "outside", "step_cash", "step_harvest",
-           "harvest_groups", "step_tax_advantaged", "step_taxable", "taxable_holdings"]
+__all__ = ["abs_drift", "can_reinvest", "deficits", "harvest_groups", "money_text", "needs",
+           "outside", "step_cash", "step_harvest", "step_tax_advantaged", "step_taxable",
+           "taxable_holdings"]
 
 _SKIP = ("cash", UNCLASSIFIED)
 
@@ -457,6 +458,17 @@ def needs(book: Book, targets: pd.Series, band: Band, to_target: bool
     return need_sell, need_buy
 
 
+def can_reinvest(book: Book, guard: Guard, targets: pd.Series, account: str) -> bool:
+    """Whether ``account`` has a fund it may buy for some underweight class.
+
+    A rebalancing sale is made only where its proceeds can buy what is missing (not left
+    idle as cash).
+    """
+    d = deficits(book, targets)
+    return any(guard.choice(account, u) is not None for u, v in d.items()
+               if v > EPS and u not in _SKIP)
+
+
 def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, *,
                  step: int = 4) -> tuple[list[str], list[Held]]:
     """Step 4: least-tax taxable sales that pass the proceed/delay test, only as far as needed.
@@ -480,7 +492,8 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, *,
         amount = need_sell[o]
         if amount <= max(opts.min_trade, EPS):
             continue
-        keys = taxable_holdings(book, guard, o, notes)
+        keys = [k for k in taxable_holdings(book, guard, o, notes)
+                if can_reinvest(book, guard, targets, k[0])]
         picked = pick_lots(book, guard, keys, amount, price_test=True)
         notes += picked.notes
         held += picked.held
