@@ -200,7 +200,10 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
             merged[c] = g[c].sum(min_count=1)
         merged["reason"] = g["reason"].first()
         trades = merged.reset_index()
-        keep = trades["amount"] >= max(options.min_trade, 0.005)
+        # the minimum trade is kept where trades are made (Book.buy/sell, the optimiser's
+        # on/off columns); a sale that a withdrawal or floor needs may be smaller, and every
+        # trade made moved cash and lots: only sub-cent remnants go
+        keep = trades["amount"] >= 0.005
         trades = trades[keep].reset_index(drop=True)
         trades["amount"] = trades["amount"].round(2)
     st = float(trades["short_term_gain"].sum()) if len(trades) else 0.0

@@ -59,8 +59,11 @@ Tax
     lowest gain rate (so losses always offset gains before they are deducted), a long-term
     loss cannot offset a short-term gain, and a short-term loss offsets long-term gains only
     where the short-term rate is never below the long-term one (so short-term gains go
-    first): the plan's own losses are never valued more than they are worth, only sometimes
-    less. One understatement remains: a deduction the household has without the plan (a
+    first), and the household's own long-term loss that shelters its own short-term gain is
+    seen as unused (a long-term gain in the plan that takes it back is priced as free, where
+    it uncovers a short-term gain): the plan's own losses are never valued more than they are
+    worth, only sometimes
+    less. Another understatement: a deduction the household has without the plan (a
     carryforward, or losses realised earlier in the year) that the plan's gains use up is
     valued at that lower rate too, so such gains look cheaper by at most (ordinary rate -
     lowest gain rate) x that deduction. In both, the two curves are separate: long-term
