@@ -137,7 +137,7 @@ class BookResult:
             why = []
             if r.failures:
                 why.append("failed" if r.status == "failed" else "a task failed")
-            if r.outside_band is True:
+            if pd.notna(r.outside_band) and bool(r.outside_band):
                 why.append("outside band")
             if pd.notna(r.harvest_value) and r.harvest_value >= 0.005:
                 why.append(f"harvest worth ${r.harvest_value:,.0f}")
