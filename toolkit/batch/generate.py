@@ -496,7 +496,8 @@ def _generic_lots(accounts: list[_Account]) -> str:
     for a in accounts:
         for h in a.holdings:
             for k, lot in enumerate(h.lots):
-                w.writerow([a.id, h.symbol, f"{lot.quantity:g}", f"{lot.basis:.2f}", "",
+                w.writerow([a.id, h.symbol, _qty(lot.quantity).replace(",", ""),
+                            f"{lot.basis:.2f}", "",
                             _iso(lot.acquired), "", "", f"{a.id[-3:]}-{h.symbol}-{k + 1}",
                             h.description])
     return out.getvalue()
@@ -662,7 +663,9 @@ def generate_book(folder: str | Path, households: int = 50, *, seed: int = 0,
         owners = [str(x) for x in hh_rng.choice(_FIRST, size=n_owners, replace=False)]
         model = (str(hh_rng.choice(list(MODELS))) if models and hh_rng.random() < 0.67
                  else None)
-        own = _own_targets(hh_rng) if model is None or kind == "targets" else None
+        if kind == "targets":
+            model = None  # its own targets, which do not sum to 1
+        own = _own_targets(hh_rng) if model is None else None
         accounts = _accounts(hh_rng, size, owners, own or MODELS[str(model)]["targets"])
         folder_i = root / f"hh{i:04d}"
         files = _exports(folder_i, accounts)
