@@ -28,6 +28,7 @@ optimal planner refuses it with :class:`~toolkit.errors.PlanningError`).
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -575,6 +576,9 @@ def _household_toml(rng: np.random.Generator, name: str, owners: list[str],
                "carryforward_short_term": 0, "carryforward_long_term": 0}
     if model is not None:
         h["model"] = f"../models/{model}.toml"
+    if all(a.custodian == "vanguard" for a in accounts):
+        # OfxDownload.csv and the lots template carry no date: the file says the valuation date
+        h["as_of"] = datetime.date(*AS_OF)
     data: dict = {"household": h}
     if own_targets is not None:
         tg = dict(own_targets)
