@@ -13,6 +13,7 @@ from toolkit.batch import BookResult, generate_book, load_book, load_entry, plot
 from toolkit.batch.result import combine
 from toolkit.batch.store import DONE, done_households, read_frames, write_household
 from toolkit.batch.tasks import household_results
+from toolkit.cli import main
 
 VOLATILE = ["seconds", "worker"]  # wall-clock and which process: not results
 
@@ -179,3 +180,18 @@ def test_plot_book_drift_draws_one_dot_per_household_and_class():
     ys = outside.get_offsets()[:, 1]
     assert ((ys > -0.2) & (ys < 1.2)).all()
     plt.close(ax.figure)
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--tasks", "drift,taxes"], "--tasks 'drift,taxes': unknown task(s) ['taxes']; known: "
+                                 "drift, checkup, harvest, rmd, plan"),
+    (["--workers", "0"], "--workers 0: need at least one worker"),
+    (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
+     "--workers sizes a local cluster: leave it out with --scheduler"),
+])
+def test_batch_command_refuses_bad_arguments_before_starting_anything(small_book, tmp_path,
+                                                                      extra, message):
+    with pytest.raises(SystemExit) as e:
+        main(["batch", str(small_book.path), "--out", str(tmp_path / "out"), *extra])
+    assert str(e.value) == message
+    assert not (tmp_path / "out").exists()

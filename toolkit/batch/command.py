@@ -73,7 +73,14 @@ def batch_command(args: argparse.Namespace) -> int:
         ``failures``).
     """
     matplotlib.use("Agg")  # files only: no window on a server
-    tasks = check_tasks(args.tasks)
+    try:
+        tasks = check_tasks(args.tasks)
+    except ValueError as exc:
+        raise SystemExit(f"--tasks {args.tasks!r}: {exc}") from None
+    if args.workers is not None and args.workers < 1:
+        raise SystemExit(f"--workers {args.workers}: need at least one worker")
+    if args.workers is not None and args.scheduler:
+        raise SystemExit("--workers sizes a local cluster: leave it out with --scheduler")
     result = run(args.book, tasks=tasks, plan_options={"mode": args.mode},
                  scheduler=args.scheduler, workers=args.workers, out=args.out,
                  resume=args.resume, progress=args.progress)
