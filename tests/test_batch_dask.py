@@ -197,9 +197,21 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(book, expected, tm
     out = tmp_path / "out"
     killed: dict = {}
 
+    def by(pid: int) -> int:
+        """Households written so far that the worker ``pid`` computed."""
+        n = 0
+        for f in (out / "households").glob("*.parquet"):
+            try:
+                n += pd.read_parquet(f)["worker"].str.endswith(f":{pid}").sum()
+            except (OSError, ValueError):  # renamed away under us: read it next time
+                pass
+        return n
+
     def kill_when_started(worker):
-        while len(done_households(out)) < 3:
-            time.sleep(0.05)
+        deadline = time.monotonic() + 300
+        while (len(done_households(out)) < 3 or by(worker.pid) < 1) and \
+                time.monotonic() < deadline:
+            time.sleep(0.2)
         killed["done_before"] = len(done_households(out))
         killed["pid"] = worker.pid
         worker.kill()  # SIGKILL: the worker's running task is lost with it
