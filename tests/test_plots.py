@@ -6,6 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.colors as mc
 import matplotlib.pyplot as plt
 import pytest
 
@@ -57,11 +58,21 @@ def test_drift_bars_in_percentage_points_and_colours(h):
     d = drift(h, band=Band("absolute", absolute=0.05))
     ax = plot_drift(d)
     assert widths(ax.containers[0]) == pytest.approx((d["drift"] * 100).tolist())
-    colours = [p.get_facecolor()[:3] for p in ax.containers[0].patches]
-    red, blue = (0xc0 / 255, 0x50 / 255, 0x4d / 255), (0x4f / 255, 0x81 / 255, 0xbd / 255)
-    # a class outside its band is red (#c0504d), inside blue (#4f81bd)
-    assert colours == [pytest.approx(red if o else blue) for o in d["outside"]]
-    assert d["outside"].any() and not d["outside"].all()
+    colours = [mc.to_hex(p.get_facecolor()) for p in ax.containers[0].patches]
+    # a class outside its band is red, inside blue; the unclassified PTY pink and cash held
+    # against a 0% target grey, whatever drift() says of their band
+    # (international equity is 9.95% against 15% +-5 pp: just outside)
+    assert d["outside"].tolist() == [True, True, True, False, False, False]
+    assert colours == ["#c0504d", "#c0504d", "#c0504d", "#4f81bd", "#e6b9b8", "#a6a6a6"]
+    # the bands sit behind the bars: lower - target .. upper - target, in points (a 0%
+    # target's band is floored at 0: 0 .. +5)
+    bands = ax.containers[1]
+    assert [p.get_x() for p in bands.patches] == pytest.approx([-5.0] * 4 + [0.0, 0.0])
+    assert widths(bands) == pytest.approx([10.0] * 4 + [5.0, 5.0])
+    assert {b.get_zorder() for b in bands.patches} == {1}
+    assert {p.get_zorder() for p in ax.containers[0].patches} == {2}
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "outside band", "within band", "no target", "unclassified", "tolerance band"]
 
 
 def test_account_map_masks_account_ids(h):

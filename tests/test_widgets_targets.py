@@ -6,9 +6,12 @@ import pandas as pd
 import pytest
 
 from tests.conftest import SAMPLES
+from tests.htmltables import header, rows
 from toolkit import drift, load_household
 from toolkit.allocation import Band
+from toolkit.facts import plan_facts
 from toolkit.planner import plan
+from toolkit.style import label
 from toolkit.widgets import TargetsApp, TargetsModel
 
 
@@ -66,7 +69,7 @@ def test_app_slider_move_updates_drift_plan_and_chart(h):
     want = drift(h, t, band=Band())
     pd.testing.assert_frame_equal(app.drift_frame, want)
     # the chart's bars are the new drifts, in percentage points, in place
-    bars = app._drift_ax.containers[0]
+    bars = app.drift_ax.containers[0]
     assert [p.get_width() for p in bars.patches] == pytest.approx((want["drift"] * 100).tolist())
     assert app.view.image.value != png
     # the plan summary is the core's plan for the new target
@@ -74,9 +77,23 @@ def test_app_slider_move_updates_drift_plan_and_chart(h):
     assert app.plan.summary["tax"] == p.summary["tax"]
     assert app.plan.trades[["account", "symbol", "side", "amount"]].equals(
         p.trades[["account", "symbol", "side", "amount"]])
+    f = plan_facts(p)
     first = app.summary.value.split(" Outside the band now:")[0]
-    assert first == (f"<b>Plan:</b> {p.summary['trades']} trades, tax $0, turnover "
-                     f"{p.summary['turnover']:.1%}; within the band after the plan.")
+    assert first == ('<div class="tex2jax_ignore mathjax_ignore"><b>Plan:</b> '
+                     f"{f.trades} trades, tax $0, turnover {f.turnover:.1%}; within the band "
+                     "after the plan.")
+    # the drift table: classes by name, weights in percent, drift in points, band status;
+    # unclassified holdings and cash held against a 0% target are not "outside band"
+    assert header(app.drift_table.value) == ["class", "current", "target", "drift (pp)",
+                                             "band"]
+    assert rows(app.drift_table.value) == [
+        [label(c), f"{r['current']:.1%}", f"{r['target']:.1%}", f"{r['drift'] * 100:+.1f} pp",
+         {"unclassified": "unclassified", "cash": "no target"}.get(
+             c, "outside band" if r["outside"] else "within band")]
+        for c, r in want.iterrows()]
+    assert rows(app.drift_table.value)[-2:] == [
+        ["Unclassified", "0.6%", "0.0%", "+0.6 pp", "unclassified"],
+        ["Cash", "3.7%", "0.0%", "+3.7 pp", "no target"]]
     assert app.errors.last is None
 
 

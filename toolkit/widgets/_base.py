@@ -1,5 +1,5 @@
-"""Pieces every widget app shares: a figure shown as an image widget and updated in place, a
-visible error box for callbacks, and small formatting helpers."""
+"""Pieces every widget app shares: a figure shown as an image widget and updated in place, and
+a visible error box for callbacks. Tables come from :func:`toolkit.display.table_html`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as W
-import pandas as pd
 from matplotlib.figure import Figure
 
 from toolkit.style import style
@@ -83,37 +82,3 @@ class ErrorBox:
 
 def _escape(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def html_table(df, *, money: tuple[str, ...] = (), pct: tuple[str, ...] = (),
-               shares: tuple[str, ...] = (), dates: tuple[str, ...] = (),
-               max_rows: int = 40) -> str:
-    """A small HTML table for widgets (money, percent, share and date columns formatted).
-
-    Missing values (None, NaN, NaT) show as empty cells; dates as ``YYYY-MM-DD``.
-    """
-    rows = df.head(max_rows)
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{_escape(str(c))}</th>"
-                   for c in rows.columns)
-    body = []
-    for r in rows.itertuples(index=False):
-        cells = []
-        for c, v in zip(rows.columns, r, strict=True):
-            if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
-                txt = ""
-            elif c in dates:
-                txt = pd.Timestamp(v).strftime("%Y-%m-%d")
-            elif c in money:
-                txt = f"-${abs(v):,.2f}" if v < 0 else f"${v:,.2f}"
-            elif c in pct:
-                txt = f"{v * 100:.2f}%"
-            elif c in shares:
-                txt = f"{v:,.3f}"
-            else:
-                txt = _escape(str(v))
-            align = "right" if c in money + pct + shares else "left"
-            cells.append(f"<td style='text-align:{align};padding:2px 8px'>{txt}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    more = f"<div><i>{len(df) - max_rows} more rows</i></div>" if len(df) > max_rows else ""
-    return (f"<table style='border-collapse:collapse;font-size:12px'><thead><tr>{head}</tr>"
-            f"</thead><tbody>{''.join(body)}</tbody></table>{more}")
