@@ -49,7 +49,7 @@ browser-deps:
 	fi
 
 test: $(STAMP) lint browser-deps
-	$(BIN)/python -m pytest --nbmake --nbmake-timeout=300 tests notebooks $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
