@@ -138,6 +138,9 @@ def test_masker_masks_whole_words_in_text_and_frames():
         "buy in ...654, not in 187654 or 876540; then ...789 (Maya Roth IRA) and "
         "...789 (Alex Roth IRA).")
     assert m.label("23456789", "Maya Roth IRA") == "Maya Roth IRA (...789)"
+    # a text that names the account before its id does not get the name twice
+    assert m.text("cash of Maya Roth IRA (23456789) and of Alex Roth IRA (...789)") == (
+        "cash of Maya Roth IRA (...789) and of Alex Roth IRA (...789)")
     assert m.label("87654", "ACME 401(k)") == "ACME 401(k) (...654)"
     assert m.account("55555555") == "...555"  # unknown ids get the plain rule
     df = pd.DataFrame({"account": ["87654", None], "reason": ["from 87654", "to 23456789"],

@@ -258,6 +258,9 @@ class AccountMasker:
     masks : mapping
         Account id -> its mask. Empty: nothing is masked (``AccountMasker({})`` shows ids
         as they are).
+    names : mapping, optional
+        Account id -> name: where a mask carries the account's name, a text that already
+        says ``"<name> (<id>)"`` gets the mask without the name.
 
     Examples
     --------
@@ -266,9 +269,17 @@ class AccountMasker:
     ('...891', 'move cash from ...654 to ...891, not 187654')
     """
 
-    def __init__(self, masks: Mapping[str, str]) -> None:
+    def __init__(self, masks: Mapping[str, str], names: Mapping[str, str] | None = None
+                 ) -> None:
         self.masks = {str(k): str(v) for k, v in masks.items() if str(k) != str(v)}
-        alts = sorted(self.masks, key=len, reverse=True)
+        # "Alex Roth IRA (...789)" in a text already names the account: where the mask
+        # carries the name too, that text gets the mask without it (no name said twice)
+        self._named = {}
+        for a, m in self.masks.items():
+            name = (names or {}).get(a)
+            if isinstance(name, str) and name and m.endswith(f" ({name})"):
+                self._named[f"{name} ({a})"] = f"{name} ({m[: -len(name) - 3]})"
+        alts = sorted([*self._named, *self.masks], key=len, reverse=True)
         self._rx = re.compile(_EDGE.format("|".join(map(re.escape, alts)))) if alts else None
 
     @classmethod
@@ -299,7 +310,7 @@ class AccountMasker:
                          if isinstance(n, str)}
         else:
             ids = [str(a) for a in accounts]
-        return cls(account_masks(ids, names))
+        return cls(account_masks(ids, names), names)
 
     @property
     def enabled(self) -> bool:
@@ -332,7 +343,8 @@ class AccountMasker:
         """``text`` with every known id replaced by its mask; non-text returned as is."""
         if not isinstance(text, str) or self._rx is None:
             return text
-        return self._rx.sub(lambda m: self.masks[m.group(1)], text)
+        return self._rx.sub(lambda m: self._named.get(m.group(1)) or self.masks[m.group(1)],
+                            text)
 
     def frame(self, df):
         """A copy of ``df`` with every text cell masked (columns and free text alike)."""

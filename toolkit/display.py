@@ -46,7 +46,7 @@ from pandas.io.formats.style import Styler
 
 from toolkit.accounts import AccountMasker
 from toolkit.schema import ACCOUNTS, LOTS, POSITIONS, REALIZED, SKIPPED, TRANSACTIONS
-from toolkit.style import label, style, tax_type_label
+from toolkit.style import band_status, label, style, tax_type_label
 
 __all__ = [
     "ACCOUNT_COLUMNS",
@@ -315,13 +315,16 @@ def format_value(value: Any, kind: str) -> str:
 
 
 def _labelled(df: pd.DataFrame) -> pd.DataFrame:
-    """Asset classes and tax types as people name them."""
+    """Asset classes and tax types as people name them; a drift frame's band status."""
     out = df.copy()
+    if {"outside", "target"} <= set(out.columns) and out.index.name == "asset_class":
+        status = [band_status(c, r) for c, r in out.iterrows()]
+        out = out.drop(columns="outside").assign(band=status)
     for c, fn in (("asset_class", label), ("class", label), ("tax_type", tax_type_label)):
         if c in out.columns and not pd.api.types.is_numeric_dtype(out[c]):
             out[c] = out[c].map(fn, na_action="ignore")
     if out.index.name == "asset_class":
-        out.index = out.index.map(label)
+        out.index = out.index.map(label).rename("asset class")
     return out
 
 
@@ -375,6 +378,9 @@ def table(df: pd.DataFrame, mask=None, *, kinds: Mapping[str, str] | None = None
         Whose masking rule to use: a household (its accounts' unique masks), a masker, or
         False to show ids as they are. Default: mask the ids found in the frame's account
         columns (:data:`ACCOUNT_COLUMNS`), in those columns and in every text cell.
+        A :func:`toolkit.drift` frame shows its ``outside`` column as ``band``
+        (:func:`toolkit.style.band_status`: unclassified holdings and cash held against a
+        0% target are not called out of band).
     kinds : mapping, optional
         Column -> one of :data:`KINDS`, overriding :func:`column_kinds`.
     hide : sequence of str, optional
