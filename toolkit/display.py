@@ -46,7 +46,7 @@ from pandas.io.formats.style import Styler
 
 from toolkit.accounts import AccountMasker
 from toolkit.schema import ACCOUNTS, LOTS, POSITIONS, REALIZED, SKIPPED, TRANSACTIONS
-from toolkit.style import band_status, label, style, tax_type_label
+from toolkit.style import band_status, fmt_money_cents, label, style, tax_type_label
 
 __all__ = [
     "ACCOUNT_COLUMNS",
@@ -262,11 +262,6 @@ def _missing(v: Any) -> bool:
         return False
 
 
-def _money(v: float) -> str:
-    v = round(float(v), 2) + 0.0
-    return f"-${abs(v):,.2f}" if v < 0 else f"${v:,.2f}"
-
-
 def _pct(v: float) -> str:
     v = float(v)
     if v != 0 and abs(v) < 0.001:
@@ -284,7 +279,7 @@ def _number(v: float) -> str:
 
 
 _FORMATS: dict[str, Callable[[Any], str]] = {
-    "money": _money,
+    "money": fmt_money_cents,
     "pct": _pct,
     "pct_units": lambda v: f"{float(v):.1f}%",
     "pp": lambda v: f"{float(v):+.1f} pp",

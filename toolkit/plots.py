@@ -21,6 +21,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from toolkit.accounts import AccountMasker
+from toolkit.facts import plan_facts
 from toolkit.style import (
     BAND_COLORS,
     INSIDE,
@@ -347,7 +348,11 @@ def update_account_allocation(ax: Axes, alloc: pd.DataFrame, **kwargs) -> bool:
 
 def plot_plan(plan, ax: Axes | None = None, *, title: str = "Drift before and after the plan"
               ) -> Axes:
-    """Drift per class before and after a plan, in percentage points.
+    """Drift per class before and after a plan, with what the plan trades and what it costs.
+
+    Each class's pair of bars is labelled with the dollars the plan buys (+) or sells (−)
+    of it (trades in funds that span classes are counted in the fund's own class); the
+    title adds the number of trades, dollars bought and sold and the estimated tax.
 
     Parameters
     ----------
@@ -358,10 +363,30 @@ def plot_plan(plan, ax: Axes | None = None, *, title: str = "Drift before and af
     Returns
     -------
     Axes
-        Two bar containers: before, then after (percentage points).
+        Two bar containers: before, then after (percentage points); one text per class of
+        the drift frame with a non-zero net trade (``"+$106k"``), in the frame's order.
     """
     d = plan.drift
-    return _before_after(_axes(ax), d["before"], d["after"], title)
+    ax = _before_after(_axes(ax, size=(8.0, 4.5)), d["before"], d["after"], title)
+    t = plan.trades
+    net = (t["amount"].where(t["side"] == "buy", -t["amount"])
+           .groupby(t["asset_class"]).sum()) if len(t) else pd.Series(dtype=float)
+    f = plan_facts(plan)
+    with style():
+        tops = np.nanmax(np.abs(np.c_[d["before"], d["after"]]) * 100, axis=1)
+        for i, (c, top) in enumerate(zip(d.index, tops, strict=True)):
+            v = float(net.get(c, 0.0))
+            if abs(v) >= 0.5:
+                sign = "+" if v > 0 else "−"
+                ax.annotate(f"{sign}{fmt_money_short(abs(v))}", (i, top), xytext=(0, 3),
+                            textcoords="offset points", ha="center", va="bottom", fontsize=8,
+                            color="#1f4e79")
+        ax.margins(y=0.15)
+        ax.set_title(f"{title}\n{f.trades} trades: bought {fmt_money(f.bought)}, sold "
+                     f"{fmt_money(f.sold)}, estimated tax {fmt_money(f.tax)}")
+        ax.set_xlabel("labels: dollars the plan buys (+) or sells (−) of each class",
+                      fontsize=8)
+    return ax
 
 
 def _before_after(ax: Axes, before: pd.Series, after: pd.Series, title: str) -> Axes:
@@ -372,38 +397,84 @@ def _before_after(ax: Axes, before: pd.Series, after: pd.Series, title: str) -> 
         ax.bar(x + 0.2, after * 100, width=0.4, color="#1f4e79", label="after")
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks(x, [label(c) for c in before.index], rotation=20, ha="right")
-        ax.set_ylabel("percentage points")
+        ax.set_ylabel("percentage points from target")
         ax.legend()
         ax.set_title(title)
     return ax
 
 
 def plot_lot_gains(status: pd.DataFrame, ax: Axes | None = None, *,
-                   title: str = "Unrealised gain by lot and term") -> Axes:
-    """Each lot's unrealised gain, coloured by term (long/short), oldest first.
+                   title: str = "Unrealised gain by lot and term", label_largest: int = 3,
+                   mask_accounts: bool | AccountMasker = True) -> Axes:
+    """Each lot's unrealised gain, grouped by account and symbol, coloured by term.
+
+    Lots are drawn oldest first within each holding; holdings (account and symbol) are
+    separated by a gap and named under their bars. The ``label_largest`` largest gains and
+    largest losses are labelled with their dollars. A single holding's bars are labelled
+    with their acquisition dates instead (up to 24 lots).
 
     Parameters
     ----------
     status : DataFrame
-        :func:`toolkit.lot_status` output (``acquired``, ``unrealized_gain``, ``term``).
+        :func:`toolkit.lot_status` output (``account``, ``symbol``, ``acquired``,
+        ``unrealized_gain``, ``term``).
     ax : Axes, optional
     title : str
+    label_largest : int, default 3
+    mask_accounts : bool or AccountMasker, default True
 
     Returns
     -------
     Axes
-        One bar container holding every lot's gain (dollars), in acquisition order.
+        One bar container holding every lot's gain (dollars; a lot without a cost basis
+        draws 0), ordered by account and symbol (first appearance), then acquisition date;
+        one text per labelled gain or loss.
     """
-    ax = _axes(ax, size=(8.0, 4.0))
-    s = status.sort_values("acquired", kind="stable")
+    ax = _axes(ax, size=(10.0, 4.5))
+    s = status.assign(_a=pd.factorize(status["account"])[0],
+                      _s=pd.factorize(status["symbol"])[0])
+    s = s.sort_values(["_a", "_s", "acquired"], kind="stable")
+    groups = list(dict.fromkeys(zip(s["account"], s["symbol"], strict=True)))
+    gap = 1.0 if len(groups) > 1 else 0.0
+    x, pos, centers = [], 0.0, []
+    for g in groups:
+        n = int(((s["account"] == g[0]) & (s["symbol"] == g[1])).sum())
+        x += [pos + i for i in range(n)]
+        centers.append(pos + (n - 1) / 2)
+        pos += n + gap
+    gains = s["unrealized_gain"].to_numpy(dtype=float)
     with style():
-        x = np.arange(len(s))
-        ax.bar(x, s["unrealized_gain"].fillna(0.0),
-               color=[TERM_COLORS.get(t, "#7f7f7f") for t in s["term"]], width=0.8)
+        ax.bar(x, np.nan_to_num(gains), width=0.8,
+               color=[TERM_COLORS.get(t, "#7f7f7f") for t in s["term"]])
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_xticks(x, [pd.Timestamp(d).strftime("%Y-%m-%d") for d in s["acquired"]],
-                      rotation=60, ha="right", fontsize=7)
+        if len(groups) == 1 and len(s) <= 24:
+            ax.set_xticks(x, [pd.Timestamp(d).strftime("%Y-%m-%d") for d in s["acquired"]],
+                          rotation=60, ha="right", fontsize=7)
+        else:
+            masker = _masker(mask_accounts, [a for a, _ in groups])
+            ax.set_xticks(centers, [f"{sym}\n{masker.account(a)}" for a, sym in groups],
+                          fontsize=7)
+            for edge in np.cumsum([0] + [len(s[(s["account"] == a) & (s["symbol"] == b)]) + gap
+                                         for a, b in groups])[1:-1]:
+                ax.axvline(edge - gap / 2 - 0.5, color="#d9d9d9", lw=0.8)
+        ax.grid(axis="x", visible=False)
         _money_axis(ax.yaxis)
+        if label_largest and len(s) > 1:
+            order = np.argsort(np.nan_to_num(gains))
+            picks = [i for i in order[::-1][:label_largest] if gains[i] > 0] + \
+                [i for i in order[:label_largest] if gains[i] < 0]
+            last: dict[bool, tuple[float, int]] = {}
+            for i in sorted(picks, key=lambda j: x[j]):
+                v = gains[i]
+                up = bool(v >= 0)
+                near, lift = last.get(up, (-10.0, 0))
+                lift = lift + 1 if x[i] - near < 2.5 else 0  # neighbours: stagger the labels
+                last[up] = (x[i], lift)
+                dy = (2 + 9 * lift) * (1 if up else -1)
+                ax.annotate(fmt_money_short(v), (x[i], v), xytext=(0, dy),
+                            textcoords="offset points", ha="center",
+                            va="bottom" if up else "top", fontsize=7)
+            ax.margins(y=0.12)
         handles = [Rectangle((0, 0), 1, 1, color=c) for c in TERM_COLORS.values()]
         ax.legend(handles, [f"{t}-term" for t in TERM_COLORS], loc="upper right")
         ax.set_title(title)

@@ -13,8 +13,8 @@ import matplotlib as mpl
 
 __all__ = ["BAND_COLORS", "CLASS_COLORS", "INSIDE", "LABELS", "NO_TARGET", "OUTSIDE",
            "UNCLASSIFIED", "TAX_TYPE_LABELS", "TERM_COLORS", "class_color",
-           "band_status", "fmt_money", "fmt_money_short", "fmt_pct", "label", "style",
-           "tax_type_label"]
+           "band_status", "fmt_money", "fmt_money_cents", "fmt_money_short", "fmt_pct",
+           "label", "style", "tax_type_label"]
 
 #: One colour per asset class, used by every chart.
 CLASS_COLORS = {
@@ -26,7 +26,7 @@ CLASS_COLORS = {
     "cash": "#a6a6a6",
     "other": "#8064a2",
     "multi_asset": "#4bacc6",
-    "unclassified": "#c0504d",
+    "unclassified": "#e6b9b8",
 }
 TERM_COLORS = {"long": "#1f4e79", "short": "#f79646"}
 #: Tax types as people write them.
@@ -57,6 +57,7 @@ _RC = {
     "figure.dpi": 100,
     "savefig.dpi": 150,
     "savefig.bbox": "tight",
+    "text.parse_math": False,  # dollar signs in labels and reasons are money, not TeX
 }
 
 
@@ -124,6 +125,14 @@ def fmt_pct(x: float, digits: int = 1) -> str:
 def fmt_money(x: float) -> str:
     """``12345.6`` -> ``"$12,346"``; negatives ``"-$12,346"``."""
     return f"-${abs(x):,.0f}" if x < 0 else f"${x:,.0f}"
+
+
+def fmt_money_cents(x: float) -> str:
+    """``1234.5`` -> ``"$1,234.50"``; negatives ``"-$1,234.50"``; missing -> ``""``."""
+    if x is None or x != x:
+        return ""
+    x = round(float(x), 2) + 0.0
+    return f"-${abs(x):,.2f}" if x < 0 else f"${x:,.2f}"
 
 
 def fmt_money_short(x: float) -> str:
