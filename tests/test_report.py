@@ -136,14 +136,14 @@ def test_pdf_has_a_title_page_one_page_per_chart_and_the_trade_list(pack, pages)
     assert data.startswith(b"%PDF-")
     assert data.rstrip().endswith(b"%%EOF")
     # title, allocation, drift, accounts, plan, the trade list (18 trades with their
-    # reasons: three pages), lot gains
+    # reasons: two pages), lot gains
     names = [n for n, _ in pages]
     assert names == ["title", "allocation.png", "drift.png", "accounts.png", "plan.png",
-                     "trades", "trades", "trades", "lot_gains.png"]
-    assert pdf_pages(data) == len(pages) == 9
+                     "trades", "trades", "lot_gains.png"]
+    assert pdf_pages(data) == len(pages) == 8
     # every page is US letter, landscape
     assert re.findall(rb"/MediaBox \[ ([\d.]+ [\d.]+ [\d.]+ [\d.]+) \]", data) == \
-        [b"0 0 792 612"] * 9
+        [b"0 0 792 612"] * 8
     text = pdf_text(data)
     assert text[:2] == ["Rivera household (sample)", "Client meeting pack, as of 2026-11-20"]
     assert text[2:6] == ["Total value", "$1,143,719", "Accounts", "8"]
@@ -153,8 +153,8 @@ def test_pdf_has_a_title_page_one_page_per_chart_and_the_trade_list(pack, pages)
                  "$213,215", "Alex Roth IRA (...789)", "Maya Roth IRA (...789)"):
         assert line in text
     # the educational-use notice and the page number on every page
-    assert text.count(NOTICE) == 9
-    assert [t for t in text if t.startswith("page ")] == [f"page {i} of 9" for i in range(1, 10)]
+    assert text.count(NOTICE) == 8
+    assert [t for t in text if t.startswith("page ")] == [f"page {i} of 8" for i in range(1, 9)]
 
 
 def test_no_text_runs_off_a_page_or_overlaps_in_the_trade_list(pages, h, naive):
