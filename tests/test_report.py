@@ -153,7 +153,7 @@ def test_pdf_has_a_title_page_one_page_per_chart_and_the_trade_list(pack, pages)
                  "$213,215", "Alex Roth IRA (...789)", "Maya Roth IRA (...789)"):
         assert line in text
     # the educational-use notice and the page number on every page
-    assert text.count(NOTICE) == 8
+    assert [NOTICE in [t.get_text() for t in fig.texts] for _, fig in pages] == [True] * 8
     assert [t for t in text if t.startswith("page ")] == [f"page {i} of 8" for i in range(1, 9)]
 
 
