@@ -154,7 +154,8 @@ def test_pdf_has_a_title_page_one_page_per_chart_and_the_trade_list(pack, pages)
         assert line in text
     # the educational-use notice and the page number on every page
     assert [NOTICE in [t.get_text() for t in fig.texts] for _, fig in pages] == [True] * 8
-    assert [t for t in text if t.startswith("page ")] == [f"page {i} of 8" for i in range(1, 9)]
+    assert [[t.get_text() for t in fig.texts if t.get_text().startswith("page ")]
+            for _, fig in pages] == [[f"page {i} of 8"] for i in range(1, 9)]
 
 
 def test_no_text_runs_off_a_page_or_overlaps_in_the_trade_list(pages, h, naive):
