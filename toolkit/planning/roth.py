@@ -65,6 +65,7 @@ from toolkit.planning._common import (
     ceiling_limit,
     future_profile,
     money,
+    notes_once,
     ordinary_increment,
     owner_accounts,
     owners_with,
@@ -620,7 +621,8 @@ def conversion_schedule(household: Household, incomes_by_year: Mapping[int, floa
     ``ceiling`` given the year's projected income plus the RMD's taxable part, grossed up for
     the pro-rata rule, at most the balance left. Tax is the full-liability difference
     (:func:`conversion_tax`'s method) with that year's tables; years past the last table use
-    the last one (``tables_year``, ``assumption``). Conversion taxes are paid from outside
+    the last one (``tables_year``; ``assumption`` says so once, on the first such year, as it
+    says "no income projected" once, on the first year without an income). Conversion taxes are paid from outside
     the IRA. A second balance column follows the same path without conversions.
 
     Parameters
@@ -742,6 +744,7 @@ def conversion_schedule(household: Household, incomes_by_year: Mapping[int, floa
                     "balance_end_no_conversion": r2(bal_nc), "rmd_no_conversion": r_nc})
         rows.append(row)
     out = pd.DataFrame(rows, columns=list(SCHEDULE_COLUMNS))
+    out["assumption"] = notes_once(out["assumption"])  # each note once, where it starts
     return out.astype({"year": "int64", "tables_year": "int64", "assumption": "str",
                        "age": "int64", "income": "float64"})
 
