@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from tests.conftest import SAMPLES
 from tests.htmltables import header, rows
@@ -121,3 +125,22 @@ def test_callback_errors_are_visible(h, monkeypatch):
         '<div style="color:#9c0006;background:#ffc7ce;padding:6px;border-radius:4px">'
         "<b>Could not update:</b> RuntimeError: solver on fire</div>")
     assert app.errors.widget.layout.display == ""
+
+
+def test_slider_moves_redraw_only_the_bars_and_look_the_same(h):
+    """A slider move redraws the bars on the kept background (blitting); the picture is
+    exactly the one a full redraw of the same figure gives."""
+    app = TargetsApp(h)
+    app.sliders["us_equity"].value = 46.0
+    fast_before = app.view.fast_renders
+    app.sliders["us_equity"].value = 47.0
+    assert app.view.fast_renders == fast_before + 1
+    fast = np.asarray(Image.open(io.BytesIO(app.view.image.value)))
+    app.view.refresh(full=True)
+    full = np.asarray(Image.open(io.BytesIO(app.view.image.value)))
+    assert fast.shape == full.shape
+    assert np.array_equal(fast, full)
+    # the bars moved: the drift chart shows the new drift of US equity
+    d = app.drift_frame
+    assert app.drift_ax.containers[0].patches[0].get_width() == pytest.approx(
+        d.loc["us_equity", "drift"] * 100)

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from toolkit.accounts import AccountMasker
 from toolkit.facts import plan_facts
@@ -204,9 +204,10 @@ def plot_drift(drift: pd.DataFrame, ax: Axes | None = None, *,
 def update_drift(ax: Axes, drift: pd.DataFrame) -> bool:
     """Move a :func:`plot_drift` chart to new drift figures in place.
 
-    Bars, colours and bands change; the axis moves only when :func:`drift_span` does; the
-    legend is rebuilt only when the colours in use change. Charts of other classes are
-    redrawn from scratch.
+    Bars, colours and bands change; the axis widens when the bars need more room (it does
+    not narrow, so a slider moving back and forth does not redraw it); the legend is rebuilt
+    only when a colour it does not name appears. Charts of other classes are redrawn from
+    scratch.
 
     Parameters
     ----------
@@ -225,7 +226,10 @@ def update_drift(ax: Axes, drift: pd.DataFrame) -> bool:
     if len(ax.containers) < 2 or labels != [label(c) for c in drift.index]:
         title = ax.get_title()
         ax.clear()
-        plot_drift(drift, ax, title=title)
+        if title:
+            plot_drift(drift, ax, title=title)
+        else:
+            plot_drift(drift, ax)
         return False
     y, pp, lo, hi, status = _drift_parts(drift)
     bars, bands = ax.containers[0], ax.containers[1]
@@ -237,14 +241,15 @@ def update_drift(ax: Axes, drift: pd.DataFrame) -> bool:
         patch.set_width(b - a)
     still = True
     span = drift_span(drift)
-    if ax.get_xlim() != (-span, span):
+    lo_, hi_ = ax.get_xlim()
+    if span > hi_ or -span < lo_:  # grows when it must; never shrinks under a moving slider
         ax.set_xlim(-span, span)
         still = False
-    shown = [s for s in (OUTSIDE, INSIDE, NO_TARGET, UNCLASSIFIED) if s in status]
     legend = ax.get_legend()
-    if legend is None or [t.get_text() for t in legend.get_texts()][:-1] != shown:
+    listed = [t.get_text() for t in legend.get_texts()][:-1] if legend is not None else []
+    if not set(status) <= set(listed):  # a colour the legend does not name yet
         with style():
-            _drift_legend(ax, status)
+            _drift_legend(ax, [*listed, *status])
         still = False
     return still
 
@@ -299,6 +304,7 @@ def plot_account_allocation(alloc: pd.DataFrame, ax: Axes | None = None, *,
         masker = _masker(mask_accounts, wide.index)
         ax.set_yticks(y, [masker.label(g, (names or {}).get(g)) for g in wide.index])
         ax.set_xlim(0, _money_limit(float(left.max()) if len(left) else 0.0))
+        ax.xaxis.set_major_locator(MaxNLocator(5))
         _money_axis(ax.xaxis)
         ax.grid(axis="x", color="#e5e5e5")
         ax.grid(axis="y", visible=False)

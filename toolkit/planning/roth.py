@@ -622,8 +622,9 @@ def conversion_schedule(household: Household, incomes_by_year: Mapping[int, floa
     the pro-rata rule, at most the balance left. Tax is the full-liability difference
     (:func:`conversion_tax`'s method) with that year's tables; years past the last table use
     the last one (``tables_year``; ``assumption`` says so once, on the first such year, as it
-    says "no income projected" once, on the first year without an income). Conversion taxes are paid from outside
-    the IRA. A second balance column follows the same path without conversions.
+    says "no income projected" once, on the first year without an income). Conversion taxes
+    are paid from outside the IRA. A second balance column follows the same path without
+    conversions.
 
     Parameters
     ----------

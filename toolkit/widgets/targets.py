@@ -189,9 +189,10 @@ class TargetsApp:
         self.drift_frame, self.plan = d, p
         total = sum(self.model.targets.values())
         self.total.value = f"Total: <b>{total * 100:.1f}%</b>"
-        self._draw_drift(d)
-        self._draw_map(p)
-        self.view.refresh()
+        still = self._draw_drift(d) & self._draw_map(p)
+        if not still:  # axes, labels or legends changed: a new still background
+            self.view.set_moving(*self._moving())
+        self.view.refresh(full=not still)
         table = pd.DataFrame({"class": list(d.index),
                               "current": d["current"].to_numpy(),
                               "target": d["target"].to_numpy(),
@@ -208,12 +209,25 @@ class TargetsApp:
             f"{', '.join(outside) if outside else 'nothing'}."
             + table_html(trades, self.masker, max_rows=12, empty="No trades."))
 
-    def _draw_drift(self, d: pd.DataFrame) -> None:
-        update_drift(self.drift_ax, d)
+    def _draw_drift(self, d: pd.DataFrame) -> bool:
+        return update_drift(self.drift_ax, d)
 
-    def _draw_map(self, p) -> None:
+    def _draw_map(self, p) -> bool:
         acc = self.model.household.accounts
         names = dict(zip(acc["account"], acc["name"], strict=True))
-        update_account_allocation(self.map_ax, p.allocation_after, names=names,
-                                  mask_accounts=self.masker,
-                                  title="Holdings after the plan, by account")
+        return update_account_allocation(self.map_ax, p.allocation_after, names=names,
+                                         mask_accounts=self.masker,
+                                         title="Holdings after the plan, by account")
+
+    def _moving(self) -> tuple[list, list]:
+        """What a slider move changes (bars, bands, the zero line) and the legends over it."""
+        moving, overlays = [], []
+        for ax in (self.drift_ax, self.map_ax):
+            moving += [patch for c in ax.containers for patch in c.patches]
+            moving += list(ax.lines)
+            legend = ax.get_legend()
+            if legend is not None:  # opaque, so its pixels can be pasted back as they are
+                legend.set_frame_on(True)
+                legend.get_frame().set(facecolor="white", edgecolor="none", alpha=1.0)
+                overlays.append(legend)
+        return moving, overlays
