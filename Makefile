@@ -61,8 +61,8 @@ golden: $(STAMP)
 # Serve the targets-and-plan notebook as a Voila app on localhost (for a meeting screen).
 DASHBOARD_PORT ?= 8866
 dashboard: $(STAMP)
-	$(BIN)/voila --no-browser --Voila.ip=127.0.0.1 --port $(DASHBOARD_PORT) \
-		notebooks/01_targets_and_drift.ipynb
+	$(BIN)/python -m toolkit dashboard notebooks/01_targets_and_drift.ipynb \
+		--port $(DASHBOARD_PORT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -272,6 +272,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from toolkit.dashboard import serve
+
+    return serve(args.notebook, port=args.port)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status.
 
@@ -323,6 +329,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("--band", choices=["5/25", "absolute", "relative", "none"],
                    help="tolerance band for drift and the plan (default 5/25)")
     r.set_defaults(func=_cmd_report)
+    d = sub.add_parser("dashboard", help="serve a notebook as a Voila dashboard on localhost "
+                                         "(offline; kernels shut down when pages close)")
+    d.add_argument("notebook", nargs="?", default="notebooks/01_targets_and_drift.ipynb")
+    d.add_argument("--port", type=int, default=8866)
+    d.set_defaults(func=_cmd_dashboard)
     args = ap.parse_args(argv)
     try:
         return args.func(args)
