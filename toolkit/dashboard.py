@@ -74,8 +74,17 @@ def voila_command(notebook: str | Path, *, port: int = 8866, python: str | None 
 
 
 def voila_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``base`` (default: this process's environment) with the template folder on
-    ``JUPYTER_PATH`` (first, so the toolkit's template is found)."""
+    """The environment to run Voilà in: the template folder first on ``JUPYTER_PATH``.
+
+    Parameters
+    ----------
+    base : mapping, optional
+        The environment to start from (default: this process's).
+
+    Returns
+    -------
+    dict
+    """
     env = dict(os.environ if base is None else base)
     parts = [str(DATA_DIR), *[p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]]
     env["JUPYTER_PATH"] = os.pathsep.join(parts)
