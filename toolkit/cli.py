@@ -1,7 +1,9 @@
-"""Command line: ``inspect``, ``plan`` and ``report``.
+"""Command line: ``inspect``, ``plan``, ``report``, ``init`` and ``dashboard``.
 
-``python -m toolkit inspect PATH [--json]``, ``python -m toolkit plan HOUSEHOLD ...`` and
-``python -m toolkit report HOUSEHOLD --out DIR [--no-mask]``.
+``python -m toolkit inspect PATH [--json] [--mask-accounts]``,
+``python -m toolkit plan HOUSEHOLD ...``, ``python -m toolkit report HOUSEHOLD --out DIR
+[--no-mask]``, ``python -m toolkit init EXPORTS... --out household.toml`` and
+``python -m toolkit dashboard [NOTEBOOK] [--port N]``.
 """
 
 from __future__ import annotations
@@ -272,6 +274,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from toolkit.onboarding import FILL_IN, write_household_template
+
+    r = write_household_template(args.exports, args.out, force=args.force, name=args.name)
+    fill = r.text.count(FILL_IN)
+    check = r.text.count("CHECK")
+    print(f"wrote {args.out}: {len(r.exports)} export(s) read, "
+          f"{sum(1 for line in r.text.splitlines() if line == '[[accounts]]')} account(s); "
+          f"{fill} {FILL_IN} placeholder(s) to replace and {check} CHECK line(s) to look at")
+    for f, why in r.not_loaded.items():
+        for line in _wrap(f"not loaded alone (see its commented [[files]] entry): {f}: {why}",
+                          0):
+            print(line)
+    return 0
+
+
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     from toolkit.dashboard import serve
 
@@ -329,6 +347,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("--band", choices=["5/25", "absolute", "relative", "none"],
                    help="tolerance band for drift and the plan (default 5/25)")
     r.set_defaults(func=_cmd_report)
+    i = sub.add_parser("init", help="write a commented household file from brokerage exports")
+    i.add_argument("exports", nargs="+", help="the exports to read (formats are detected)")
+    i.add_argument("--out", required=True, metavar="FILE", help="the household .toml to write")
+    i.add_argument("--name", help="the household's name (default: a placeholder)")
+    i.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    i.set_defaults(func=_cmd_init)
     d = sub.add_parser("dashboard", help="serve a notebook as a Voila dashboard on localhost "
                                          "(offline; kernels shut down when pages close)")
     d.add_argument("notebook", nargs="?", default="notebooks/01_targets_and_drift.ipynb")
