@@ -260,8 +260,8 @@ def save_targets(path: str | Path, targets: Mapping[str, float]) -> None:
     """Write ``targets`` into the household file at ``path``, keeping everything else.
 
     The ``[targets]`` table's values are replaced (classes no longer in ``targets`` removed,
-    new ones added), rounded to 6 decimals; its comments, the other tables and the file's
-    layout stay as they were.
+    new ones added), rounded to 6 decimals that still sum to 1 (the residue goes to the
+    largest weight); its comments, the other tables and the file's layout stay as they were.
 
     Parameters
     ----------
@@ -285,8 +285,11 @@ def save_targets(path: str | Path, targets: Mapping[str, float]) -> None:
         doc["targets"] = table
     for k in [k for k in table if k not in targets]:
         del table[k]
-    for k, v in targets.items():
-        value = round(float(v), 6)
+    shown = {k: round(float(v), 6) for k, v in targets.items()}
+    if shown:  # six decimals that still sum to 1: the rounding residue on the largest weight
+        top = max(shown, key=shown.get)
+        shown[top] = round(shown[top] + 1.0 - sum(shown.values()), 6)
+    for k, value in shown.items():
         if k in table:
             item = table[k]
             new = tomlkit.item(value)

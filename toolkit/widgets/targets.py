@@ -9,6 +9,9 @@ other class is locked, the moved slider can only take the room they leave.
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
+
 import ipywidgets as W
 import numpy as np
 import pandas as pd
@@ -16,8 +19,10 @@ import pandas as pd
 from toolkit.accounts import AccountMasker
 from toolkit.allocation import Band, drift
 from toolkit.display import no_math, table_html
+from toolkit.errors import HouseholdError
 from toolkit.facts import plan_facts
 from toolkit.household import Household, validate_targets
+from toolkit.onboarding import save_targets
 from toolkit.planner import plan as make_plan
 from toolkit.plots import update_account_allocation, update_drift
 from toolkit.style import OUTSIDE, band_status, fmt_money, label
@@ -111,10 +116,15 @@ class TargetsApp:
     ----------
     household : Household
     band : Band, optional
+    save_to : str or Path, optional
+        The household file "Save targets" rewrites (default: the file the household was
+        loaded from; the button is disabled when there is none).
     """
 
-    def __init__(self, household: Household, band: Band | None = None) -> None:
+    def __init__(self, household: Household, band: Band | None = None, *,
+                 save_to=None) -> None:
         self.model = TargetsModel(household, band)
+        self.save_to = Path(save_to) if save_to is not None else household.path
         self.masker = AccountMasker.of(household.accounts)
         self.errors = ErrorBox()
         self._syncing = False
@@ -140,6 +150,12 @@ class TargetsApp:
                                layout=W.Layout(width="430px"))
         self.band.observe(self.errors.guard(self._on_band), names="value")
         self.total = W.HTML()
+        self.save = W.Button(description="Save targets to the household file", icon="save",
+                             layout=W.Layout(width="300px"),
+                             disabled=self.save_to is None,
+                             tooltip=str(self.save_to or "no household file to save to"))
+        self.save.on_click(self.errors.guard(self._on_save))
+        self.saved = W.HTML()
         self.summary = W.HTML()
         self.drift_table = W.HTML()
         self.view = FigureView(figsize=(11.0, 4.2), ncols=2)
@@ -149,7 +165,7 @@ class TargetsApp:
         help_ = W.HTML("<i>Moving a slider moves the unlocked others in proportion so the "
                        "total stays 100%; a locked slider never moves.</i>")
         controls = W.VBox([W.HTML("<b>Target allocation</b>"), help_, *rows, self.band,
-                           self.total])
+                           self.total, W.HBox([self.save, self.saved])])
         self.root = W.VBox([controls, self.errors.widget, self.view.image, self.drift_table,
                             self.summary])
         self.update()
@@ -171,6 +187,30 @@ class TargetsApp:
     def _on_band(self, change) -> None:
         self.model.band = BANDS[change["new"]]
         self.update()
+
+    def _on_save(self, _button) -> None:
+        self.save_targets()
+
+    def save_targets(self) -> Path:
+        """Write the current target into the household file (its comments kept).
+
+        Returns
+        -------
+        Path
+            The file written (``save_to``, default the household's own file).
+
+        Raises
+        ------
+        HouseholdError
+            If the household was not loaded from a file and no ``save_to`` was given.
+        """
+        if self.save_to is None:
+            raise HouseholdError("this household was not loaded from a file: nowhere to save")
+        t = self.model.validated()
+        save_targets(self.save_to, {c: float(w) for c, w in t.items()})
+        self.saved.value = (f"Saved to <code>{html.escape(str(self.save_to))}</code>; "
+                            "notebook 02 and the command line read it from there.")
+        return self.save_to
 
     def _sync_sliders(self) -> None:
         self._syncing = True
