@@ -2,12 +2,18 @@
 
 Open the notebook, run it, move the US-equity slider by typing into its readout, and check that
 the drift table under the chart and the plan summary now show exactly what the core computes
-for the new target, and that the chart image changed. Screenshots go to ``test-artifacts/``.
+for the new target, and that the chart image changed. The dashboard is served as
+``python -m toolkit dashboard`` serves it: nothing is fetched from outside localhost (the
+``page`` fixture refuses and fails on it), the widgets' icons come from the local Font
+Awesome, and closing the page shuts its kernel down. Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from urllib.error import HTTPError
+from urllib.request import urlopen
 
 import pytest
 
@@ -15,6 +21,8 @@ from tests.browser.conftest import ARTIFACTS
 from tests.conftest import SAMPLES
 from toolkit import drift, load_household
 from toolkit.allocation import Band
+from toolkit.display import format_value
+from toolkit.facts import plan_facts
 from toolkit.planner import plan
 from toolkit.widgets import TargetsModel
 
@@ -30,9 +38,10 @@ def expected():
     t = m.validated()
     d = drift(h, t, band=Band())
     p = plan(h, targets=t, band=Band())
-    summary = (f"Plan: {p.summary['trades']} trades, tax $0, turnover "
-               f"{p.summary['turnover']:.1%}; within the band after the plan.")
-    return [f"{v:.2f}" for v in (d["drift"] * 100).round(2)], summary
+    f = plan_facts(p)
+    summary = (f"Plan: {f.trades} trades, tax $0, turnover {f.turnover:.1%}; within the band "
+               "after the plan.")
+    return [format_value(v * 100, "pp") for v in d["drift"]], summary
 
 
 def drift_cells(page) -> list[str]:
@@ -94,6 +103,24 @@ def test_jupyterlab_slider_updates_drift_and_plan(lab, page):
 
 
 def test_voila_dashboard_slider_updates_drift_and_plan(voila, page):
-    page.goto(voila, timeout=120_000)
-    page.locator(".widget-slider").first.wait_for(timeout=120_000)
+    page.goto(voila, timeout=300_000)
+    page.locator(".widget-slider").first.wait_for(timeout=300_000)
     check_after_move(page, "voila_targets")
+    # the lock buttons' icons are drawn with the Font Awesome Voila serves itself
+    font = page.evaluate("""() => getComputedStyle(
+        document.querySelector('.widget-toggle-button i.fa'), '::before').fontFamily""")
+    assert "Font Awesome" in font
+    # closing the page shuts its kernel down (the shutdown beacon is accepted)
+    kernel = page.evaluate("""() => JSON.parse(
+        document.getElementById('jupyter-config-data').textContent).kernelId""")
+    assert urlopen(f"{voila}/api/kernels/{kernel}").status == 200
+    page.close(run_before_unload=True)
+    deadline = time.monotonic() + 30
+    status = 200
+    while time.monotonic() < deadline and status == 200:
+        time.sleep(1)
+        try:
+            status = urlopen(f"{voila}/api/kernels/{kernel}").status
+        except HTTPError as exc:
+            status = exc.code
+    assert status == 404
