@@ -52,6 +52,8 @@ def test_allocation_bars_are_current_weights(h):
     assert [t.get_text() for t in ax.get_xticklabels()] == [
         "US equity", "International equity", "Bonds", "REITs", "Unclassified", "Cash"]
     assert ax.get_title() == "Allocation against target"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["current weight (bar)",
+                                                                   "target"]
 
 
 def test_drift_bars_in_percentage_points_and_colours(h):

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
@@ -128,7 +129,10 @@ def plot_allocation(drift: pd.DataFrame, ax: Axes | None = None, *,
         ax.set_xticks(x, [label(c) for c in drift.index], rotation=20, ha="right")
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_title(title)
-        ax.legend(loc="upper right")
+        # (the bars take their class's colour: the legend says what a bar and a mark are)
+        handles = [Rectangle((0, 0), 1, 1, color="#a6a6a6"),
+                   Line2D([], [], color="black", lw=2)]
+        ax.legend(handles, ["current weight (bar)", "target"], loc="upper right")
     return ax
 
 

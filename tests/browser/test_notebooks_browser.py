@@ -9,7 +9,9 @@ tables and messages stay dollar signs). Each chart cell is saved as a screenshot
 
 from __future__ import annotations
 
+import json
 import re
+from urllib.request import Request, urlopen
 
 import pytest
 
@@ -43,15 +45,31 @@ def run_all(page) -> None:
         }""", timeout=600_000, polling=1000)
 
 
+def shut_kernels(base: str, token: str) -> None:
+    """End the session's kernels (one notebook's kernel does not outlive its test)."""
+    auth = {"Authorization": f"token {token}"}
+    with urlopen(Request(f"{base}/api/kernels", headers=auth)) as r:
+        for k in json.load(r):
+            urlopen(Request(f"{base}/api/kernels/{k['id']}", method="DELETE", headers=auth))
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_in_jupyterlab(lab, page, name):
     base, token = lab
-    page.goto(f"{base}/lab/tree/notebooks/{name}?token={token}")
-    run_all(page)
-    page.wait_for_timeout(1500)  # widget views attach after the kernel's last reply
     stem = name.removesuffix(".ipynb")
+    # a workspace of its own: only this notebook open
+    page.goto(f"{base}/lab/workspaces/t-{stem}/tree/notebooks/{name}?reset&token={token}")
+    try:
+        run_all(page)
+        page.wait_for_timeout(1500)  # widget views attach after the kernel's last reply
+        check_page(page, stem)
+    finally:
+        shut_kernels(base, token)
+
+
+def check_page(page, stem: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"lab_{stem}_0.png"))
-    cells = page.locator(".jp-Notebook .jp-CodeCell")
+    cells = page.locator(".jp-NotebookPanel:visible .jp-CodeCell")
     missing, shot = [], 0
     for i in range(cells.count()):
         cell = cells.nth(i)
