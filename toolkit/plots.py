@@ -383,7 +383,8 @@ def plot_plan(plan, ax: Axes | None = None, *, title: str = "Drift before and af
            .groupby(t["asset_class"]).sum()) if len(t) else pd.Series(dtype=float)
     f = plan_facts(plan)
     with style():
-        tops = np.nanmax(np.abs(np.c_[d["before"], d["after"]]) * 100, axis=1)
+        # each label just above its pair of bars (above the zero line for bars below it)
+        tops = np.nanmax(np.c_[d["before"], d["after"], np.zeros(len(d))] * 100, axis=1)
         for i, (c, top) in enumerate(zip(d.index, tops, strict=True)):
             v = float(net.get(c, 0.0))
             if abs(v) >= 0.5:
@@ -407,7 +408,7 @@ def _before_after(ax: Axes, before: pd.Series, after: pd.Series, title: str) -> 
         ax.bar(x + 0.2, after * 100, width=0.4, color="#1f4e79", label="after")
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks(x, [label(c) for c in before.index], rotation=20, ha="right")
-        ax.set_ylabel("percentage points from target")
+        ax.set_ylabel("pp from target")
         ax.legend()
         ax.set_title(title)
     return ax

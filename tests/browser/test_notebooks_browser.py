@@ -82,9 +82,10 @@ def check_page(page, stem: str) -> None:
         except Exception:
             missing.append(source)
             continue
-        shot += 1
-        cell.scroll_into_view_if_needed()
-        cell.screenshot(path=str(ARTIFACTS / f"lab_{stem}_{shot}.png"))
+        for k in range(min(img.count(), 2)):  # the chart itself (a cell may be taller
+            shot += 1                           # than the window)
+            img.nth(k).scroll_into_view_if_needed()
+            img.nth(k).screenshot(path=str(ARTIFACTS / f"lab_{stem}_{shot}.png"))
     assert missing == [], "chart cells without an image"
     errors = page.locator(".jp-OutputArea-output[data-mime-type="
                           "'application/vnd.jupyter.error'], .jp-OutputArea-output.jp-mod-error"
