@@ -426,7 +426,9 @@ def table(df: pd.DataFrame, mask=None, *, kinds: Mapping[str, str] | None = None
             styles[c] = [{"selector": "td", "props": "text-align: left;"}]
     if styles:
         st.set_table_styles(styles, overwrite=False)
-    st.set_table_styles([{"selector": "th", "props": "text-align: left;"}], overwrite=False)
+    st.set_table_styles([{"selector": "th", "props": "text-align: left;"},
+                         {"selector": "th, td", "props": "padding: 3px 10px;"}],
+                        overwrite=False)
     st.set_table_attributes(_MATHJAX_OFF)
     if caption:
         st.set_caption(html.escape(caption))
