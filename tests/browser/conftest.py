@@ -94,6 +94,10 @@ def jupyter_env(tmp: Path) -> dict[str, str]:
     (settings / "apputils-extension").mkdir(parents=True, exist_ok=True)
     (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
         '{"fetchNews": "false", "checkForUpdates": false}')
+    # notebooks are never saved (a test's outputs do not reach the next test's copy)
+    (settings / "docmanager-extension").mkdir(parents=True, exist_ok=True)
+    (settings / "docmanager-extension" / "plugin.jupyterlab-settings").write_text(
+        json.dumps({"autosave": False}))
     # every cell in the page (no windowing), so a test reads every output
     (settings / "notebook-extension").mkdir(parents=True, exist_ok=True)
     (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(

@@ -88,7 +88,8 @@ def check_after_move(page, name: str) -> None:
 
 def test_jupyterlab_slider_updates_drift_and_plan(lab, page):
     base, token = lab
-    page.goto(f"{base}/lab/tree/notebooks/01_targets_and_drift.ipynb?token={token}")
+    page.goto(f"{base}/lab/workspaces/t-slider/tree/notebooks/01_targets_and_drift.ipynb"
+              f"?reset&token={token}")
     page.get_by_text(re.compile(r"\| Idle")).first.wait_for(timeout=90_000)
     for attempt in range(2):
         page.get_by_role("menuitem", name="Run", exact=True).click()

@@ -52,7 +52,7 @@ SHOWN = {
 }
 _KINDS = {**dict.fromkeys(("taxable sales", "taxes p5", "taxes p50", "taxes p95",
                             "after tax p5", "after tax p50", "after tax p95"), "money"),
-          "avg drift (pp)": "pp", "worst drift (pp)": "pp", "rebalances": "count",
+          "avg drift (pp)": "number", "worst drift (pp)": "number", "rebalances": "count",
           "turnover %/yr": "pct_units"}
 
 
@@ -167,7 +167,7 @@ class CadenceApp:
         shown = short[list(SHOWN)].rename(columns=SHOWN)
         shown.insert(0, "policy", list(results))
         shown.insert(1, "simulated as", list(table.index))
-        self.table_html.value = table_html(shown, False, kinds=_KINDS)
+        self.table_html.value = table_html(shown.reset_index(drop=True), False, kinds=_KINDS)
         self._draw(results, short)
 
     def _draw(self, results: dict[str, SimResult], short: pd.DataFrame) -> None:
