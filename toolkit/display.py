@@ -418,7 +418,9 @@ def table(df: pd.DataFrame, mask=None, *, kinds: Mapping[str, str] | None = None
     styles: dict[str, list[dict[str, str]]] = {}
     for c, kind in k.items():
         if kind in ("money", "pct", "pct_units", "pp", "shares", "count", "int", "number"):
-            styles[c] = [{"selector": "td", "props": "text-align: right;"}]
+            styles[c] = [{"selector": "td", "props": "text-align: right; white-space: nowrap;"}]
+        elif kind in ("date", "year", "bool"):
+            styles[c] = [{"selector": "td", "props": "text-align: left; white-space: nowrap;"}]
         elif kind == "text" and shown[c].astype("str").str.len().max() > WRAP_AT:
             styles[c] = [{"selector": "td", "props": "white-space: normal; text-align: left; "
                                                      "min-width: 16em; max-width: 36em;"}]
