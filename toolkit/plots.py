@@ -693,7 +693,7 @@ def plot_conversion_schedule(schedule: pd.DataFrame, ax: Axes | None = None, *,
                 label="balance without conversions")
         ax.set_xticks(x, [str(y) for y in schedule["year"]], rotation=45, ha="right")
         _money_axis(ax.yaxis)
-        ax.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="upper left", fontsize=8)  # (the balance without conversions rises right)
         ax.set_title(title)
     return ax
 
