@@ -163,7 +163,9 @@ def _drift_legend(ax: Axes, status: list[str]) -> None:
     shown = [s for s in (OUTSIDE, INSIDE, NO_TARGET, UNCLASSIFIED) if s in status]
     handles = [Rectangle((0, 0), 1, 1, color=BAND_COLORS[s]) for s in shown]
     handles.append(Rectangle((0, 0), 1, 1, color=BAND_SHADE, alpha=0.3))
-    ax.legend(handles, [*shown, "tolerance band"], loc="lower right", fontsize=8)
+    # lower left: the last rows are usually cash and unclassified holdings, held above a 0%
+    # target, so their bars point right
+    ax.legend(handles, [*shown, "tolerance band"], loc="lower left", fontsize=8)
 
 
 def plot_drift(drift: pd.DataFrame, ax: Axes | None = None, *,

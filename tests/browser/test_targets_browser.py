@@ -66,6 +66,8 @@ def check_after_move(page, name: str) -> None:
     page.locator(".widget-slider").nth(3).wait_for()
     page.get_by_text("drift (pp)", exact=True).wait_for()
     before_cells, before_src = drift_cells(page), image_src(page)
+    before_summary = page.locator("b", has_text=re.compile(r"^Plan:$")).locator(
+        "xpath=..").first.inner_text().split(" Outside")[0]
     want_cells, want_summary = expected()
     assert before_cells != want_cells
     move_slider(page, "US equity", NEW_US_EQUITY)
@@ -79,6 +81,12 @@ def check_after_move(page, name: str) -> None:
             return JSON.stringify(cells) !== JSON.stringify(old);
         }""", arg=[before_cells], timeout=60_000)
     assert drift_cells(page) == want_cells
+    # the summary is another widget: its new text may arrive a moment after the table's
+    page.wait_for_function(
+        """([old]) => [...document.querySelectorAll('b')]
+            .filter(b => b.innerText.trim() === 'Plan:')
+            .some(b => !b.parentElement.innerText.startsWith(old))""",
+        arg=[before_summary], timeout=60_000)
     summary = page.locator("b", has_text=re.compile(r"^Plan:$")).locator("xpath=..")
     text = " ".join(summary.first.inner_text().split())
     assert text.split(" Outside the band now:")[0] == want_summary
