@@ -189,8 +189,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    # Dask and the batch layer load only for this command (they add a second to start-up)
-    from toolkit.batch.command import batch_command
+    from toolkit.batch.command import batch_command  # Dask loads only for this command
 
     return batch_command(args)
 
