@@ -132,7 +132,7 @@ def test_slider_moves_redraw_only_the_bars_and_look_the_same(h):
     app.sliders["us_equity"].value = 46.0
     fast_before = app.view.fast_renders
     app.sliders["us_equity"].value = 47.0
-    assert app.view.fast_renders == fast_before + 1
+    assert app.view.fast_renders == fast_before + 2  # the drift's frame, then the plan's
     fast = np.asarray(Image.open(io.BytesIO(app.view.image.value)))
     app.view.refresh(full=True)
     full = np.asarray(Image.open(io.BytesIO(app.view.image.value)))
@@ -142,3 +142,23 @@ def test_slider_moves_redraw_only_the_bars_and_look_the_same(h):
     d = app.drift_frame
     assert app.drift_ax.containers[0].patches[0].get_width() == pytest.approx(
         d.loc["us_equity", "drift"] * 100)
+
+
+def test_a_move_shows_the_new_drift_before_the_plan_is_made(h):
+    """Two frames per move: the first carries the new drift (the plan still the last one),
+    the second the plan made for the new target."""
+    app = TargetsApp(h)
+    old_plan = app.plan
+    frames = []
+    app.view.image.observe(
+        lambda ch: frames.append((app.drift_frame.loc["us_equity", "target"], app.plan)),
+        names="value")
+    app.sliders["us_equity"].value = 40.0
+    assert len(frames) == 2
+    (target_1, plan_1), (target_2, plan_2) = frames
+    # the slider's 40% is the drift's target from the first frame on
+    assert target_1 == pytest.approx(0.40)
+    assert target_2 == pytest.approx(0.40)
+    assert plan_1 is old_plan
+    assert plan_2 is app.plan
+    assert plan_2 is not old_plan

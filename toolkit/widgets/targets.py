@@ -223,22 +223,28 @@ class TargetsApp:
     # --- drawing ----------------------------------------------------------------------------
 
     def update(self) -> None:
-        """Recompute drift and the waterfall plan, then redraw in place."""
+        """Recompute drift, show it, then recompute the waterfall plan and show that.
+
+        Two frames per move, the drift first: the chart answers the move as soon as the
+        drift is known (tens of milliseconds); the drift table, then the
+        holdings-after-the-plan half and the plan summary follow when the plan is made (the
+        plan and the tables take most of a move's time). Each frame is sent to the browser
+        as soon as it is drawn.
+        """
         d = self.model.drift()
-        p = self.model.plan()
-        self.drift_frame, self.plan = d, p
+        self.drift_frame = d
         total = sum(self.model.targets.values())
         self.total.value = f"Total: <b>{total * 100:.1f}%</b>"
-        still = self._draw_drift(d) & self._draw_map(p)
-        if not still:  # axes, labels or legends changed: a new still background
-            self.view.set_moving(*self._moving())
-        self.view.refresh(full=not still)
+        self._show(self._draw_drift(d))
         table = pd.DataFrame({"class": list(d.index),
                               "current": d["current"].to_numpy(),
                               "target": d["target"].to_numpy(),
                               "drift (pp)": (d["drift"] * 100).to_numpy(),
                               "band": [band_status(c, r) for c, r in d.iterrows()]})
         self.drift_table.value = table_html(table, False)
+        p = self.model.plan()
+        self.plan = p
+        self._show(self._draw_map(p))
         f = plan_facts(p)
         outside = [label(c) for c, r in d.iterrows() if band_status(c, r) == OUTSIDE]
         trades = p.trades[["account", "side", "symbol", "amount", "est_tax"]]
@@ -248,6 +254,12 @@ class TargetsApp:
             f"the band after the plan. Outside the band now: "
             f"{', '.join(outside) if outside else 'nothing'}."
             + table_html(trades, self.masker, max_rows=12, empty="No trades."))
+
+    def _show(self, still: bool) -> None:
+        """Render a frame: only the moving bars when nothing else changed (``still``)."""
+        if not still:  # axes, labels or legends changed: a new still background
+            self.view.set_moving(*self._moving())
+        self.view.refresh(full=not still)
 
     def _draw_drift(self, d: pd.DataFrame) -> bool:
         return update_drift(self.drift_ax, d)
