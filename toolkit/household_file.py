@@ -23,6 +23,7 @@ from toolkit.errors import HouseholdError
 from toolkit.history import replay_household
 from toolkit.household import Household, TaxProfile, validate_subtargets, validate_targets
 from toolkit.io import Export, load_export
+from toolkit.model_portfolio import resolve_model
 from toolkit.schema import (
     LOTS,
     POSITIONS,
@@ -283,7 +284,8 @@ def _dedupe_transactions(frames: list[tuple[int, Export, pd.DataFrame]], key_col
     return allf[~dup].drop(columns=["_file", "_k", "_n"])
 
 
-def load_household(path: str | Path, *, securities: SecurityMaster | None = None) -> Household:
+def load_household(path: str | Path, *, securities: SecurityMaster | None = None,
+                   model: str | Path | None = None) -> Household:
     """Load a household file and every export it lists into one validated :class:`Household`.
 
     Parameters
@@ -292,6 +294,10 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         The household TOML file (format: README, "The household file").
     securities : SecurityMaster, optional
         Security master to start from (default: the bundled one).
+    model : str or Path, optional
+        A shared model file (:mod:`toolkit.model_portfolio`) assigned from outside, e.g. by a
+        book's manifest, used when the household file names none in ``[household] model``.
+        The household's own keys override the model's, key by key.
 
     Returns
     -------
@@ -307,7 +313,7 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
     """
     path = Path(path)
     where = str(path)
-    data = _read_toml(path)
+    data = resolve_model(_read_toml(path), path, model=model)
     data, rules = take_trading_rules(data, where)  # [funds] and the planner's keys
     unknown = set(data) - _TOP_KEYS
     if unknown:
