@@ -135,15 +135,15 @@ def test_pdf_has_a_title_page_one_page_per_chart_and_the_trade_list(pack, pages)
     data = (pack / "meeting.pdf").read_bytes()
     assert data.startswith(b"%PDF-")
     assert data.rstrip().endswith(b"%%EOF")
-    # title, allocation, drift, accounts, plan, the trade list (18 trades with their
-    # reasons: two pages), lot gains
+    # title, allocation, drift, accounts, plan, the trade list (20 trades with their
+    # reasons: three pages), lot gains
     names = [n for n, _ in pages]
     assert names == ["title", "allocation.png", "drift.png", "accounts.png", "plan.png",
-                     "trades", "trades", "lot_gains.png"]
-    assert pdf_pages(data) == len(pages) == 8
+                     "trades", "trades", "trades", "lot_gains.png"]
+    assert pdf_pages(data) == len(pages) == 9
     # every page is US letter, landscape
     assert re.findall(rb"/MediaBox \[ ([\d.]+ [\d.]+ [\d.]+ [\d.]+) \]", data) == \
-        [b"0 0 792 612"] * 8
+        [b"0 0 792 612"] * 9
     text = pdf_text(data)
     assert text[:2] == ["Rivera household (sample)", "Client meeting pack, as of 2026-11-20"]
     assert text[2:6] == ["Total value", "$1,143,719", "Accounts", "8"]
@@ -193,8 +193,9 @@ def test_trade_list_pages_carry_every_trade_with_reason_amount_and_tax(pack, pag
     p = plan(h)
     text = " ".join(pdf_text((pack / "meeting.pdf").read_bytes()))
     assert "Trade list (waterfall plan)" in text
-    assert ("18 trades: bought $179,543.43, sold $135,976.14; estimated tax $0.00 (federal "
-            "$0.00, state $0.00, NIIT $0.00);") in text
+    # with step 3's loss harvest of BND (-$2,040: -$470.61)
+    assert ("20 trades: bought $192,576.25, sold $149,206.14; estimated tax -$470.61 (federal "
+            "-$383.46, state -$87.15, NIIT $0.00);") in text
     assert "within the band after the plan" in text
     # the pages as laid out: each trade's cells, its reason wrapped over the lines of its cell
     lines = [t.get_text() for name, fig in pages if name == "trades" for t in fig.texts]
