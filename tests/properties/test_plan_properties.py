@@ -1,8 +1,8 @@
 """Invariants of every planner mode on generated households (hypothesis).
 
 Households: 1-4 accounts of mixed types, 2-6 funds of the security master (share classes of
-one index, a balanced fund, muni bonds, gold), taxable lots with random dates (some in the
-last 30 days) and bases, random targets, contributions and withdrawals, sometimes a purchase
+one index, a balanced fund, muni bonds, gold), sometimes a single stock (NVDA) in the first
+account, taxable lots with random dates (some in the last 30 days) and bases, random targets, contributions and withdrawals, sometimes a purchase
 or a loss sale in the last 30 days; options: cash floors, do-not-sell lists, short-term gains
 allowed or not, a gains budget, the same-security or same-index wash-sale policy.
 
@@ -11,7 +11,9 @@ but the stated contributions); no position goes negative; no lot sells more than
 menus, do-not lists, floors, short-term gains and the gains budget hold (waterfall and
 optimal; the naive baseline ignores them by design); no trade washes a loss taken in the plan
 or in the last 30 days (checked with the wash-sale matcher on the plan's sales and buys plus
-the household's history); a household already on target trades nothing; and the optimal
+the household's history); every mode buys only diversified funds of the security master
+with a price (never the single stock, never a fund no export prices) and every reason says
+only what is true for its account's tax treatment; a household already on target trades nothing; and the optimal
 plan's tax is no more than the waterfall's at the same or a smaller final drift.
 """
 
@@ -26,7 +28,10 @@ from tests.factories import household
 from toolkit.errors import PlanningError
 from toolkit.planner import cheapest_matching, plan
 from toolkit.planner._book import Book
+from toolkit.planner._guard import CONCENTRATED_SUBCLASSES, FUND_VEHICLES
 from toolkit.planner.options import PlanMode, PlanOptions
+from toolkit.planner.reasons import placement_fact
+from toolkit.schema import TaxType
 from toolkit.tax.wash import match_wash_sales
 from toolkit.tax.wash_household import household_acquisitions, household_sales
 
@@ -76,6 +81,18 @@ def cases(draw, *, on_target: bool = False):
         if cash:
             positions.append({"account": a, "symbol": "CASH", "quantity": float(cash),
                               "price": 1.0})
+    if not on_target and draw(st.booleans()):  # a single stock, never to be bought
+        a, t = ids[0], types[0]
+        q = float(draw(st.integers(1, 500)))
+        row = {"account": a, "symbol": "NVDA", "quantity": q, "price": 150.0,
+               "asset_class": "us_equity"}
+        if t == "taxable":
+            basis = round(q * 150.0 * draw(st.floats(0.2, 1.5)), 2)
+            row["cost_basis"] = basis
+            lots.append({"account": a, "symbol": "NVDA", "quantity": q, "cost_basis": basis,
+                         "acquired": AS_OF - pd.Timedelta(days=draw(st.integers(1, 4_000))),
+                         "lot_id": f"L{len(lots)}"})
+        positions.append(row)
     transactions, realized = [], []
     if not on_target and draw(st.booleans()):
         f = draw(st.sampled_from(funds))
@@ -185,6 +202,32 @@ def check_constraints(h, p, opts):
         assert after >= min(floor, start) - 0.01
 
 
+def check_buys_and_reasons(h, p):
+    """No buy of a single stock or an unpriced fund; every reason true for its account."""
+    t = p.trades
+    buys = t[t["side"] == "buy"]
+    for r in buys.itertuples(index=False):
+        row = h.securities.get(r.symbol)
+        assert row is not None and row["vehicle"] in FUND_VEHICLES, r.symbol
+        assert row["sub_class"] not in CONCENTRATED_SUBCLASSES, r.symbol
+    assert (t["price"] > 0).all() and t["price"].notna().all()
+    assert (t["shares"] * t["price"] - t["amount"]).abs().max() <= 0.01 if len(t) else True
+    treat = {a: TaxType(ty).treatment.value for a, ty in zip(
+        h.accounts["account"], h.accounts["tax_type"], strict=True)}
+    for r in t.itertuples(index=False):
+        own = treat[r.account]
+        for c in r.asset_class.split(","):
+            for other in {"taxable", "tax_deferred", "tax_free"} - {own}:
+                fact = placement_fact(c, other)
+                if fact and fact != placement_fact(c, own):
+                    assert fact not in r.reason, (r.account, own, r.reason)
+        if own == "tax_free":
+            assert "tax-deferred first" not in r.reason
+        if own != "taxable":
+            assert "foreign tax credit, which only" not in r.reason
+            assert "in taxable" not in r.reason
+
+
 def plan_washes(h, p, policy) -> pd.DataFrame:
     """Wash-sale rows that involve one of the plan's loss sales or buys."""
     sales, _ = household_sales(h)
@@ -241,6 +284,7 @@ def test_every_mode_conserves_cash_and_holdings(case):
             continue
         check_cash_conserved(h, p, opts["contributions"])
         check_positions_and_lots(h, p)
+        check_buys_and_reasons(h, p)
         if mode != "naive":
             check_constraints(h, p, opts)
             bad = plan_washes(h, p, opts["wash_policy"])
