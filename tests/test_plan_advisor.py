@@ -320,3 +320,57 @@ def test_trading_rules_from_the_household_file():
         take_trading_rules({"accounts": [{"id": "1", "cash_floor": -5}]}, "h.toml")
     assert str(exc.value) == ("h.toml: [[accounts]] #1 cash_floor = -5 is not a non-negative "
                               "number of dollars")
+
+
+# --- the order list ---------------------------------------------------------------------------
+
+
+def test_order_list_names_the_lots_of_taxable_sales(tmp_path):
+    # Example B, $20,000 withdrawn, BND at $75, drift price 16 cents: one sell order of 157
+    # VTI relieving lot B (100 sh: 80 for the withdrawal, 20 to rebalance; basis $230/sh)
+    # and lot A (57 sh at $60), then one buy of 256 BND
+    p = plan(example_b(True), contributions={"TAX": -20_000}, prices={"BND": 75.0},
+             drift_price=0.16)
+    o = p.orders
+    assert o[["order_id", "side", "symbol", "quantity", "unit", "order_type", "lot_id",
+              "lot_shares", "lot_cost_basis"]].fillna(0.0).values.tolist() == [
+        [1, "sell", "VTI", 100.0, "shares", "market", "B", 100.0, 23_000.0],
+        [1, "sell", "VTI", 57.0, "shares", "market", "A", 57.0, 3_420.0],
+        [2, "buy", "BND", 256.0, "shares", "market", "", 0.0, 0.0]]
+    assert o["lot_acquired"].dt.date.astype("str").tolist()[:2] == ["2025-08-15", "2018-06-11"]
+    assert o["est_amount"].tolist() == [25_000.0, 14_250.0, 19_200.0]
+    out = tmp_path / "orders.csv"
+    p.orders_to_csv(out)
+    back = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert back["lot_acquired"].tolist() == ["2025-08-15", "2018-06-11", ""]
+    assert back["account"].tolist() == ["TAX"] * 3
+
+
+def test_order_list_in_dollars_for_mutual_funds_and_employer_plans(tmp_path):
+    from tests.conftest import SAMPLES
+    from toolkit import load_household
+
+    h = load_household(SAMPLES / "household" / "household.toml")
+    p = plan(h)
+    o = p.orders
+    # the 401(k) (87654) and the Fidelity mutual funds in dollars, ETFs in whole shares
+    k = o[o["account"] == "87654"]
+    assert set(k["unit"]) == {"dollars"}
+    etf = o[o["symbol"].isin(["SCHF", "BNDX", "VNQ", "SCHA"])]
+    assert set(etf["unit"]) == {"shares"}
+    assert (etf["quantity"] == etf["quantity"].round()).all()
+    # one order per account, fund and side: FXNAX in the rollover IRA bought in steps 1 and 2
+    fx = o[(o["account"] == "234567891") & (o["symbol"] == "FXNAX")]
+    assert fx["quantity"].tolist() == [pytest.approx(2_145.33 + 92_840.0)]
+    # sells first; every taxable sale's rows carry its lots, summing to the trade's shares
+    assert o["side"].tolist() == sorted(o["side"], key=lambda s: s != "sell")
+    sold = o[(o["side"] == "sell") & o["account"].eq("...456")]
+    assert sold["lot_shares"].sum() == p.trades.loc[
+        (p.trades["side"] == "sell") & p.trades["account"].eq("...456"), "shares"].sum()
+    masked = tmp_path / "orders.xlsx"
+    p.orders_to_xlsx(masked, mask_accounts=True)
+    import openpyxl
+
+    cells = [str(c.value) for row in openpyxl.load_workbook(masked)["Orders"].iter_rows()
+             for c in row if c.value is not None]
+    assert not any("234567891" in c or "87654" in c for c in cells)

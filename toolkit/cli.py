@@ -259,6 +259,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         p.to_xlsx(args.xlsx, mask_accounts=args.mask_accounts)
     if args.csv:
         masker.frame(p.trades).to_csv(args.csv, index=False)
+    if args.orders:
+        write = p.orders_to_xlsx if str(args.orders).lower().endswith(".xlsx") else \
+            p.orders_to_csv
+        write(args.orders, mask_accounts=args.mask_accounts)
     if args.json:
         print(json.dumps(mask_data(p.to_json(), masker), indent=2))
     else:
@@ -367,6 +371,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "(default 0.10)")
     q.add_argument("--json", action="store_true", help="the plan as JSON on stdout")
     q.add_argument("--xlsx", metavar="FILE", help="write a formatted trade list workbook")
+    q.add_argument("--orders", metavar="FILE",
+                   help="write the order list (.xlsx, else CSV): one row per order, per lot "
+                        "for taxable sales")
     q.add_argument("--csv", metavar="FILE", help="write the trades as CSV")
     q.add_argument("--mask-accounts", action="store_true",
                    help="show account ids masked (last characters only) in the text, JSON, "

@@ -18,6 +18,7 @@ import pandas as pd
 from toolkit._xlsx import safe_frame
 from toolkit.household import Household
 from toolkit.planner.export import plan_to_json, plan_to_xlsx
+from toolkit.planner.orders import orders, orders_to_csv, orders_to_xlsx
 from toolkit.tax.gains import GainsTax
 
 __all__ = ["LOT_COLUMNS", "TRADE_COLUMNS", "Plan", "PlanSummary", "allocate_tax", "compare"]
@@ -231,6 +232,22 @@ class Plan:
     def to_json(self) -> dict:
         """The plan as plain data (what ``python -m toolkit plan --json`` prints)."""
         return plan_to_json(self)
+
+    @property
+    def orders(self) -> pd.DataFrame:
+        """The order list (:func:`toolkit.planner.orders.orders`).
+
+        One row per order, one per lot for taxable sales.
+        """
+        return orders(self)
+
+    def orders_to_csv(self, path, *, mask_accounts: bool = False) -> None:
+        """Write :attr:`orders` as CSV (:func:`toolkit.planner.orders.orders_to_csv`)."""
+        orders_to_csv(self, path, mask_accounts=mask_accounts)
+
+    def orders_to_xlsx(self, path, *, mask_accounts: bool = False) -> None:
+        """Write :attr:`orders` as a workbook (:func:`toolkit.planner.orders.orders_to_xlsx`)."""
+        orders_to_xlsx(self, path, mask_accounts=mask_accounts)
 
 
 def compare(plans: Mapping[str, Plan] | list[Plan]) -> pd.DataFrame:
