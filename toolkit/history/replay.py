@@ -412,13 +412,12 @@ def _wash_pieces(rows: pd.DataFrame, rz: pd.DataFrame) -> tuple[dict, list, list
     placed = np.bincount(ms, weights=mq, minlength=len(s)) if len(ms) else np.zeros(len(s))
     for i, j, x in zip(ms.tolist(), ma.tolist(), mq.tolist(), strict=True):
         per = s["disallowed"].iat[i] / s["quantity"].iat[i]
-        acq_day = int(np.datetime64(a["date"].iat[j], "D").astype(np.int64))
         sold = s["sale_date"].iat[i]
         got = s["acquired"].iat[i]
         hs = None
-        if pd.notna(got):
-            held = (pd.Timestamp(sold) - pd.Timestamp(got)).days
-            hs = min(acq_day, acq_day - held)
+        if pd.notna(got):  # IRC 1223(3): the union of the two periods (wash_match)
+            start = core.tacked_start([a["date"].iat[j]], [sold], [got]).iat[0]
+            hs = int(np.datetime64(start, "D").astype(np.int64))
         label = a["label"].iat[j]
         pieces.setdefault(label, []).append((x, per, hs))
         r = rows.loc[label]

@@ -77,6 +77,28 @@ def resolve_symbols(tx: pd.DataFrame, positions: pd.DataFrame) -> tuple[pd.Serie
     return sym, notes
 
 
+def sale_ids(realized: pd.DataFrame) -> list[str]:
+    """The id of each realised row as a sale: ``<file>:<line>``, else ``R<position>``.
+
+    Parameters
+    ----------
+    realized : DataFrame
+        Canonical realised rows.
+
+    Returns
+    -------
+    list of str
+        One id per row, in order; all ``R<position>`` when file and line do not tell the rows
+        apart.
+    """
+    ids = [f"{f}:{int(n)}" if isinstance(f, str) and pd.notna(n) else f"R{i}"
+           for i, (f, n) in enumerate(zip(realized["source_file"], realized["source_line"],
+                                          strict=True))]
+    if len(set(ids)) < len(ids):
+        ids = [f"R{i}" for i in range(len(realized))]
+    return ids
+
+
 @per_household
 def household_acquisitions(household) -> tuple[pd.DataFrame, list[str]]:
     """Every acquisition in the household that can be a wash-sale replacement.
@@ -86,14 +108,17 @@ def household_acquisitions(household) -> tuple[pd.DataFrame, list[str]]:
     household : Household
         ``buy``, ``reinvest`` and share-carrying ``contribution`` rows of ``transactions``
         (``quantity > 0``; symbols resolved by :func:`resolve_symbols`) in every account; for
-        accounts without transactions, and lots older than an account's first transaction,
-        the open lots' ``acquired`` dates.
+        accounts without transactions, and shares acquired before an account's first
+        transaction, the open lots' ``acquired`` dates (kind ``lot``) and the realised rows'
+        (kind ``sold_lot``: shares bought and sold since, tied to their sale by ``sale_id``,
+        :func:`sale_ids`).
 
     Returns
     -------
     tuple
-        ``(acquisitions, notes)``: ``account``, ``symbol``, ``date``, ``quantity`` (shares),
-        ``tax_type``, ids and source; notes on rows that could not be used.
+        ``(acquisitions, notes)``: ``acq_id``, ``account``, ``symbol``, ``date``,
+        ``quantity`` (shares), ``cost`` (dollars), ``kind``, ``lot_id``, ``sale_id``,
+        ``tax_type``; notes on rows that could not be used.
     """
     tx = household.transactions
     notes: list[str] = []
@@ -134,8 +159,26 @@ def household_acquisitions(household) -> tuple[pd.DataFrame, list[str]]:
         "cost": lt["cost_basis"] - lt["wash_sale_disallowed"].fillna(0.0), "kind": "lot",
         "lot_id": lt["lot_id"],
     })
-    acq = pd.concat([f for f in (from_tx, from_lots) if len(f)], ignore_index=True) if (
-        len(from_tx) or len(from_lots)) else from_tx.iloc[:0]
+    # Shares a broker's realised rows say were bought, where no transaction shows the buy:
+    # sold since, but bought inside a window all the same (each tied to its sale, so a
+    # wash-sale chain can follow it: toolkit.tax.wash_chain).
+    r = household.realized
+    r_start = (r["account"].map(first) if len(first) else
+               pd.Series(pd.NaT, index=r.index)).astype(DATE_DTYPE)
+    keep = ((r_start.isna() | (r["acquired"] < r_start)) & r["acquired"].notna()
+            & (r["quantity"] > 0).fillna(False)).to_numpy()
+    rt = r[keep]
+    ids = sale_ids(r)
+    at = np.flatnonzero(keep)
+    from_sold = pd.DataFrame({
+        "acq_id": [f"S{i}" for i in at], "account": rt["account"], "symbol": rt["symbol"],
+        "date": rt["acquired"], "quantity": rt["quantity"], "cost": rt["cost_basis"],
+        "kind": "sold_lot", "lot_id": None, "sale_id": [ids[i] for i in at],
+    })
+    parts = [f for f in (from_tx, from_lots, from_sold) if len(f)]
+    acq = pd.concat(parts, ignore_index=True) if parts else from_tx.iloc[:0]
+    if "sale_id" not in acq.columns:
+        acq["sale_id"] = None
     acq = acq.sort_values(["date", "account"], kind="stable").reset_index(drop=True)
     types = household.accounts.set_index("account")["tax_type"]
     tt = acq["account"].map(types)
@@ -169,10 +212,7 @@ def household_sales(household) -> tuple[pd.DataFrame, list[str]]:
     notes: list[str] = []
     proceeds = r["proceeds"].fillna(r["cost_basis"] + r["gain"])
     basis = r["cost_basis"].fillna(r["proceeds"] - r["gain"])
-    ids = [f"{f}:{int(n)}" if isinstance(f, str) and pd.notna(n) else f"R{i}"
-           for i, (f, n) in enumerate(zip(r["source_file"], r["source_line"], strict=True))]
-    if len(set(ids)) < len(ids):
-        ids = [f"R{i}" for i in range(len(r))]
+    ids = sale_ids(r)
     acc = household.accounts.set_index("account")
     sales = pd.DataFrame({
         "sale_id": ids, "account": r["account"], "owner": r["account"].map(acc["owner"]),
