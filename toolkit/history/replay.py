@@ -112,7 +112,7 @@ IMPLIED_COLUMNS = ("account", "symbol", "quantity", "lots_quantity", "lots_basis
                    "last_date", "method", "files")
 #: Columns of :attr:`HistoryResult.unmatched`.
 UNMATCHED_COLUMNS = ("account", "symbol", "date", "action", "quantity", "requested", "held",
-                     "source_file", "source_line", "reason")
+                     "proceeds", "source_file", "source_line", "reason")
 #: Columns of :attr:`HistoryResult.wash_adjustments`.
 WASH_COLUMNS = ("account", "symbol", "sale_date", "date", "quantity", "basis_added",
                 "holding_start", "source_file", "source_line")
@@ -154,7 +154,8 @@ class HistoryResult:
     unmatched : DataFrame
         Disposals that found no (or too few) lots (:data:`UNMATCHED_COLUMNS`): ``quantity``
         the shares not found, ``requested`` the row's shares, ``held`` the shares the history
-        held then: what the history cannot explain.
+        held then, ``proceeds`` the sale's proceeds of the shares not found (dollars, pro rata;
+        NaN for a transfer out): what the history cannot explain.
     wash_adjustments : DataFrame
         Broker-reported disallowed losses placed on replacement shares
         (:data:`WASH_COLUMNS`): the sale date, the replacement's ``date``, shares,
@@ -680,7 +681,8 @@ class _Replay:
             st = self.stats[(acct, sym)]
             st["unmatched"] += left
             self.unmatched.append((
-                acct, sym, _day_ts(day), action, left, need, max(held, 0.0), file, line,
+                acct, sym, _day_ts(day), action, left, need, max(held, 0.0),
+                proceeds * left / need if kind == _SELL else math.nan, file, line,
                 f"{'sold' if kind == _SELL else 'moved out'} {_qty(need)} shares but the "
                 f"history held {_qty(max(held, 0.0))}: {_qty(left)} shares were acquired "
                 "before the history starts or in rows it could not replay"))

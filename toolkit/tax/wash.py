@@ -486,15 +486,27 @@ def wash_sale_result(household, *, policy: str | SubstantiallyIdentical = "same_
     Returns
     -------
     WashResult
-        ``adjusted_lots`` are ``household.lots`` adjusted. What could not be used (symbols not
+        ``adjusted_lots`` are ``household.lots`` adjusted. (Replacement shares the history
+        holds in a holding no positions file lists, :func:`~toolkit.tax.wash_household.
+        unlisted_lots`, take their basis too, so it is not reported unplaced, but they are
+        not in ``adjusted_lots``: ``adjustments`` shows their adjusted cost.) What could not
+        be used (symbols not
         resolved, rows without basis or dates) is in ``warnings`` and also issued as Python
         warnings. Basis the broker already moved (``wash_sale_disallowed`` on a realised row,
         same-account replacements) is not added twice.
     """
     sales, n1 = hh.household_sales(household)
     acq, n2 = hh.household_acquisitions(household)
+    lots = household.lots
+    unlisted = hh.unlisted_lots(household)
+    if len(unlisted):
+        lots = pd.concat([lots, unlisted], ignore_index=True)
     res = match_wash_sales(sales, acq, policy=policy, securities=household.securities,
-                           groups=hh.groups_setting(household, groups), lots=household.lots)
+                           groups=hh.groups_setting(household, groups), lots=lots)
+    adjusted = res.adjusted_lots
+    if len(unlisted) and adjusted is not None:
+        root = adjusted["lot_id"].str.replace(r"\.\d+$", "", regex=True)
+        adjusted = adjusted[~root.isin(set(unlisted["lot_id"]))].reset_index(drop=True)
     notes = [*n1, *n2, *res.warnings]
     rep = sales.groupby("sale_id")["reported_disallowed"].sum()
     ours = res.rows.groupby("sale_id")["disallowed"].sum()
@@ -506,7 +518,7 @@ def wash_sale_result(household, *, policy: str | SubstantiallyIdentical = "same_
     for n in notes:
         warnings.warn(f"wash sales: {n}", UserWarning, stacklevel=2)
     return WashResult(rows=res.rows, adjustments=res.adjustments,
-                      adjusted_lots=res.adjusted_lots, unplaced=res.unplaced,
+                      adjusted_lots=adjusted, unplaced=res.unplaced,
                       warnings=tuple(notes), policy=res.policy, sales=res.sales)
 
 

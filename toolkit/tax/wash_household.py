@@ -232,6 +232,70 @@ def household_sales(household) -> tuple[pd.DataFrame, list[str]]:
     return sales, notes
 
 
+@per_household
+def unlisted_lots(household) -> pd.DataFrame:
+    """Open lots the history replay leaves in holdings that no file lists.
+
+    An account whose only file is its history (or a holding its positions file does not
+    list) still holds what the history says it bought and did not sell: those lots are not
+    positions (no price, not valued or planned), but a wash-sale replacement among them
+    takes its basis like any other lot.
+
+    Parameters
+    ----------
+    household : Household
+        Reads ``household.history.lots`` (none when the household was not replayed), the
+        positions and the lots.
+
+    Returns
+    -------
+    DataFrame
+        Canonical lots (:data:`~toolkit.schema.LOTS`) of the (account, symbol) pairs with
+        neither a position nor a lot in the household, less the shares that realised rows
+        dated on a day the history sold none of that holding say were sold (the history
+        missed those sales: a broker's realised file covers them). Those rows relieve the
+        lots acquired on their ``acquired`` date first, then the oldest.
+    """
+    if household.history is None:
+        return household.lots.iloc[:0]
+    hist = household.history.lots
+    if hist.empty:
+        return hist
+    known = set(zip(household.positions["account"], household.positions["symbol"],
+                    strict=True)) | set(zip(household.lots["account"], household.lots["symbol"],
+                                            strict=True))
+    keep = [k not in known for k in zip(hist["account"], hist["symbol"], strict=True)]
+    out = hist[np.asarray(keep, dtype=bool)].reset_index(drop=True)
+    if out.empty:
+        return out
+    sells = household.transactions[household.transactions["action"].eq(Action.SELL.value)]
+    sold_days = set(zip(sells["account"], sells["symbol"], sells["date"], strict=True))
+    pairs = set(zip(out["account"], out["symbol"], strict=True))
+    r = household.realized
+    missed = [(a, s, q, acq) for a, s, day, q, acq in zip(
+        r["account"], r["symbol"], r["sold"], r["quantity"], r["acquired"], strict=True)
+        if (a, s) in pairs and (a, s, day) not in sold_days and pd.notna(q) and q > 0]
+    if not missed:
+        return out
+    qty = out["quantity"].to_numpy(dtype="float64").copy()
+    basis = out["cost_basis"].to_numpy(dtype="float64").copy()
+    for a, s, q, acq in missed:
+        mine = out.index[out["account"].eq(a) & out["symbol"].eq(s)]
+        mine = sorted(mine, key=lambda i: (out["acquired"].iat[i] != acq, out["acquired"].iat[i]))
+        left = float(q)
+        for i in mine:
+            take = min(left, qty[i])
+            if take <= EPS:
+                continue
+            basis[i] -= basis[i] * take / qty[i]
+            qty[i] -= take
+            left -= take
+            if left <= EPS:
+                break
+    out = out.assign(quantity=qty, cost_basis=basis)
+    return out[qty > EPS].reset_index(drop=True)
+
+
 def groups_setting(household, groups):
     """Declared substantially-identical groups: ``groups`` if given, else the household's.
 
