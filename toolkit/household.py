@@ -23,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from toolkit.accounts import account_key, match_contributions
@@ -49,13 +50,20 @@ __all__ = [
     "FILING_STATUSES",
     "Household",
     "LotHistory",
+    "PENDING_COLUMNS",
     "TaxProfile",
     "classify_positions",
+    "empty_pending",
     "per_household",
     "totals_by_account",
     "validate_subtargets",
+    "validate_pending_rows",
     "validate_targets",
 ]
+
+#: Columns of :attr:`Household.pending` (the loaders' pending-activity rows).
+PENDING_COLUMNS = ("account", "amount", "date", "symbol", "description", "source_file",
+                   "source_line")
 
 FILING_STATUSES = (
     "single",
@@ -226,6 +234,11 @@ class Household(_ReadOnlyFrames):
         account ids.
     skipped : DataFrame
         Every input row not used, with its file, line and reason.
+    pending : DataFrame
+        Cash in transit (:data:`PENDING_COLUMNS`): one row per pending debit or credit the
+        exports list, ``account`` a household account id, ``amount`` signed dollars (+ a
+        credit the account will receive, - a debit it will pay), not yet in the positions'
+        cash. Per account: :attr:`pending_cash`.
     contributions : mapping
         Planned new money per account id, dollars.
     securities : SecurityMaster
@@ -249,7 +262,7 @@ class Household(_ReadOnlyFrames):
     """
 
     _FRAMES = frozenset({"accounts", "positions", "lots", "transactions", "realized",
-                         "skipped", "provenance", "targets"})
+                         "skipped", "pending", "provenance", "targets"})
 
     name: str
     profile: TaxProfile
@@ -261,6 +274,7 @@ class Household(_ReadOnlyFrames):
     transactions: pd.DataFrame
     realized: pd.DataFrame = field(default_factory=REALIZED.empty)
     skipped: pd.DataFrame = field(default_factory=SKIPPED.empty)
+    pending: pd.DataFrame = field(default_factory=lambda: empty_pending())
     contributions: Mapping[str, float] = field(default_factory=dict)
     securities: SecurityMaster = field(default_factory=load_securities)
     provenance: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -313,6 +327,7 @@ class Household(_ReadOnlyFrames):
                     transactions: pd.DataFrame | Iterable[Mapping[str, Any]] = (),
                     realized: pd.DataFrame | Iterable[Mapping[str, Any]] = (),
                     skipped: pd.DataFrame | None = None,
+                    pending: pd.DataFrame | Iterable[Mapping[str, Any]] = (),
                     subtargets: Mapping[str, Mapping[str, float]] | None = None,
                     contributions: Mapping[str, float] | None = None,
                     securities: SecurityMaster | None = None,
@@ -340,6 +355,9 @@ class Household(_ReadOnlyFrames):
             ``market_value`` gets ``quantity x price``; positions without an
             ``asset_class`` are classified by ``securities`` (:func:`classify_positions`).
         skipped, provenance : DataFrame, optional
+        pending : DataFrame or iterable of mappings, optional
+            Pending cash rows (:data:`PENDING_COLUMNS`; ``account`` and a finite ``amount``
+            required, the account one of ``accounts``).
         subtargets : mapping, optional
             Class -> {sub_class: weight within the class} (:func:`validate_subtargets`).
         contributions : mapping, optional
@@ -390,6 +408,7 @@ class Household(_ReadOnlyFrames):
             realized=_validated(realized, REALIZED, validate_realized, where),
             skipped=(validate_skipped(skipped, where=where) if skipped is not None
                      else SKIPPED.empty()),
+            pending=validate_pending_rows(pending, ids, where=where),
             contributions=match_contributions(ids, contributions or {},
                                               where=f"{where}: [contributions]:"),
             securities=master,
@@ -414,6 +433,23 @@ class Household(_ReadOnlyFrames):
         return dataclasses.replace(self, **changes)
 
     # --- reading ------------------------------------------------------------------------
+
+    @property
+    def pending_cash(self) -> pd.Series:
+        """Pending cash per account: what :attr:`pending` will add to or take from its cash.
+
+        Returns
+        -------
+        Series
+            float64, indexed by every account id of :attr:`accounts` (in order; 0.0 where
+            nothing is pending), named ``pending_cash``: signed dollars, + a credit the
+            account will receive, - a debit it will pay. Spendable cash of an account is its
+            cash positions plus this figure.
+        """
+        ids = pd.Index(self.accounts["account"], name="account")
+        p = self.pending
+        by = p.groupby("account")["amount"].sum() if len(p) else pd.Series(dtype="float64")
+        return by.reindex(ids, fill_value=0.0).astype("float64").rename("pending_cash")
 
     def tax_type(self, account: str) -> TaxType:
         """The tax type of a household account id."""
@@ -500,6 +536,66 @@ def per_household(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
     return wrapper
+
+
+def empty_pending() -> pd.DataFrame:
+    """An empty :attr:`Household.pending` frame (:data:`PENDING_COLUMNS`, typed)."""
+    return pd.DataFrame({
+        "account": pd.Series(dtype="str"), "amount": pd.Series(dtype="float64"),
+        "date": pd.Series(dtype="datetime64[us]"), "symbol": pd.Series(dtype="str"),
+        "description": pd.Series(dtype="str"), "source_file": pd.Series(dtype="str"),
+        "source_line": pd.Series(dtype="Int64")})
+
+
+def validate_pending_rows(rows: pd.DataFrame | Iterable[Mapping[str, Any]],
+                          accounts: Iterable[str], *, where: str = "pending") -> pd.DataFrame:
+    """Pending cash rows as :attr:`Household.pending` holds them.
+
+    Parameters
+    ----------
+    rows : DataFrame or iterable of mappings
+        ``account`` and ``amount`` required; the other :data:`PENDING_COLUMNS` optional.
+    accounts : iterable of str
+        The household's account ids: every row's account must be one of them.
+    where : str
+        Origin, for error messages.
+
+    Returns
+    -------
+    DataFrame
+        :data:`PENDING_COLUMNS`, typed.
+
+    Raises
+    ------
+    HouseholdError
+        If a column is missing, an amount is not a finite number or an account is unknown.
+    """
+    df = _rows_frame(rows)
+    if df.empty:
+        return empty_pending()
+    missing = {"account", "amount"} - set(df.columns)
+    if missing:
+        raise HouseholdError(f"{where}: pending rows need column(s) {sorted(missing)}")
+    base = empty_pending()
+    out = pd.DataFrame(index=df.index)
+    for c in PENDING_COLUMNS:
+        out[c] = (df[c] if c in df.columns else pd.Series(pd.NA, index=df.index)).astype(
+            base[c].dtype) if c != "amount" else pd.to_numeric(df[c], errors="coerce")
+    amt = out["amount"].astype("float64")
+    bad = ~np.isfinite(amt.to_numpy())
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        v = df["amount"].iloc[i]
+        v = v.item() if hasattr(v, "item") else v
+        raise HouseholdError(f"{where}: pending row {i + 1}: amount {v!r} "
+                             "is not a finite number of dollars")
+    out["amount"] = amt
+    known = set(accounts)
+    unknown = sorted(set(out["account"]) - known)
+    if unknown:
+        raise HouseholdError(f"{where}: pending rows name account(s) {unknown} that are not "
+                             "the household's")
+    return out.reset_index(drop=True)
 
 
 def _rows_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]], *,
