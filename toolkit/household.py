@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -409,8 +410,8 @@ class Household(_ReadOnlyFrames):
             skipped=(validate_skipped(skipped, where=where) if skipped is not None
                      else SKIPPED.empty()),
             pending=validate_pending_rows(pending, ids, where=where),
-            contributions=match_contributions(ids, contributions or {},
-                                              where=f"{where}: [contributions]:"),
+            contributions=_finite_contributions(match_contributions(
+                ids, contributions or {}, where=f"{where}: [contributions]:"), where),
             securities=master,
             provenance=(provenance if provenance is not None else pd.DataFrame(
                 columns=["file", "format", "frame", "key", "rows", "used", "reason"])),
@@ -536,6 +537,14 @@ def per_household(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
     return wrapper
+
+
+def _finite_contributions(amounts: dict[str, float], where: str) -> dict[str, float]:
+    for k, v in amounts.items():
+        if not math.isfinite(v):
+            raise HouseholdError(f"{where}: [contributions]: account {k!r} = {v!r} is not a "
+                                 "finite number of dollars")
+    return amounts
 
 
 def empty_pending() -> pd.DataFrame:
@@ -710,6 +719,8 @@ def validate_targets(targets: Mapping[str, float], *, where: str = "targets") ->
                                  f"{', '.join(ASSET_CLASSES)}")
         if isinstance(v, bool) or not isinstance(v, int | float):
             raise HouseholdError(f"{where}: weight of {k!r} is {v!r}, not a number")
+        if not math.isfinite(v):
+            raise HouseholdError(f"{where}: weight of {k!r} is {v!r}, not a finite number")
         if v < 0:
             raise HouseholdError(f"{where}: weight of {k!r} is negative ({v})")
         clean[k] = float(v)
@@ -750,8 +761,10 @@ def validate_subtargets(subtargets: Mapping[str, Mapping[str, float]], targets: 
         if not isinstance(split, Mapping) or not split:
             raise HouseholdError(f"{where}: [subtargets.{cls}] needs sub_class = weight pairs")
         for k, v in split.items():
-            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-                raise HouseholdError(f"{where}: {cls}.{k} = {v!r} is not a non-negative number")
+            if (isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
+                    or v < 0):
+                raise HouseholdError(f"{where}: {cls}.{k} = {v!r} is not a finite "
+                                     "non-negative number")
         total = float(sum(split.values()))
         if abs(total - 1.0) > 1e-6:
             raise HouseholdError(f"{where}: the sub-weights of {cls!r} sum to {total:.6g}, not 1 "
