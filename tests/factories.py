@@ -18,7 +18,7 @@ def profile(**kw) -> TaxProfile:
 def household(*, accounts: Mapping[str, str], positions=(), lots=(), transactions=(),
               realized=(), targets=None, tax_profile: TaxProfile | None = None,
               as_of="2026-11-20", contributions=None, securities=None, owners=None,
-              settings=None, pending=()) -> Household:
+              settings=None, pending=(), skipped=None) -> Household:
     """accounts: id -> tax type. positions/lots/transactions: iterables of dict rows.
 
     Built like every household (:meth:`Household.from_frames`, then the history step
@@ -41,5 +41,6 @@ def household(*, accounts: Mapping[str, str], positions=(), lots=(), transaction
         securities=securities,
         settings=settings,
         pending=pending,
+        skipped=skipped,
     )
     return replay_household(h, rebuild=False)

@@ -32,6 +32,7 @@ from toolkit.errors import HouseholdError
 from toolkit.schema import (
     ASSET_CLASSES,
     LOTS,
+    PENDING,
     POSITIONS,
     REALIZED,
     SKIPPED,
@@ -40,6 +41,7 @@ from toolkit.schema import (
     TaxType,
     validate_accounts,
     validate_lots,
+    validate_pending,
     validate_positions,
     validate_realized,
     validate_skipped,
@@ -51,20 +53,13 @@ __all__ = [
     "FILING_STATUSES",
     "Household",
     "LotHistory",
-    "PENDING_COLUMNS",
     "TaxProfile",
     "classify_positions",
-    "empty_pending",
     "per_household",
     "totals_by_account",
     "validate_subtargets",
-    "validate_pending_rows",
     "validate_targets",
 ]
-
-#: Columns of :attr:`Household.pending` (the loaders' pending-activity rows).
-PENDING_COLUMNS = ("account", "amount", "date", "symbol", "description", "source_file",
-                   "source_line")
 
 FILING_STATUSES = (
     "single",
@@ -236,10 +231,10 @@ class Household(_ReadOnlyFrames):
     skipped : DataFrame
         Every input row not used, with its file, line and reason.
     pending : DataFrame
-        Cash in transit (:data:`PENDING_COLUMNS`): one row per pending debit or credit the
-        exports list, ``account`` a household account id, ``amount`` signed dollars (+ a
-        credit the account will receive, - a debit it will pay), not yet in the positions'
-        cash. Per account: :attr:`pending_cash`.
+        Cash in transit (:data:`~toolkit.schema.PENDING`): one row per pending debit or
+        credit the exports list, ``account`` a household account id, ``amount`` signed
+        dollars (+ a credit the account will receive, - a debit it will pay), not yet in the
+        positions' cash. Per account: :attr:`pending_cash`.
     contributions : mapping
         Planned new money per account id, dollars.
     securities : SecurityMaster
@@ -275,7 +270,7 @@ class Household(_ReadOnlyFrames):
     transactions: pd.DataFrame
     realized: pd.DataFrame = field(default_factory=REALIZED.empty)
     skipped: pd.DataFrame = field(default_factory=SKIPPED.empty)
-    pending: pd.DataFrame = field(default_factory=lambda: empty_pending())
+    pending: pd.DataFrame = field(default_factory=PENDING.empty)
     contributions: Mapping[str, float] = field(default_factory=dict)
     securities: SecurityMaster = field(default_factory=load_securities)
     provenance: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -357,8 +352,8 @@ class Household(_ReadOnlyFrames):
             ``asset_class`` are classified by ``securities`` (:func:`classify_positions`).
         skipped, provenance : DataFrame, optional
         pending : DataFrame or iterable of mappings, optional
-            Pending cash rows (:data:`PENDING_COLUMNS`; ``account`` and a finite ``amount``
-            required, the account one of ``accounts``).
+            Pending cash rows (:data:`~toolkit.schema.PENDING`; ``account`` and a finite
+            ``amount`` required, the account one of ``accounts``).
         subtargets : mapping, optional
             Class -> {sub_class: weight within the class} (:func:`validate_subtargets`).
         contributions : mapping, optional
@@ -409,7 +404,7 @@ class Household(_ReadOnlyFrames):
             realized=_validated(realized, REALIZED, validate_realized, where),
             skipped=(validate_skipped(skipped, where=where) if skipped is not None
                      else SKIPPED.empty()),
-            pending=validate_pending_rows(pending, ids, where=where),
+            pending=_pending(pending, ids, where),
             contributions=_finite_contributions(match_contributions(
                 ids, contributions or {}, where=f"{where}: [contributions]:"), where),
             securities=master,
@@ -434,6 +429,63 @@ class Household(_ReadOnlyFrames):
         return dataclasses.replace(self, **changes)
 
     # --- reading ------------------------------------------------------------------------
+
+    @property
+    def unreliable(self) -> pd.DataFrame:
+        """Holdings with a data row the loaders could not read: not fully known.
+
+        A skipped row that carries an account or a symbol (:data:`~toolkit.schema.SKIPPED`) is
+        a row of that holding's data (a position, a lot, a trade) that was not loaded; pending
+        activity (rows also in :attr:`pending`) is not counted. Such a holding may be
+        missing shares, lots or basis: :func:`toolkit.reconcile` reports it
+        (``rows_skipped``, not trusted) and ``inspect`` lists it first.
+
+        Returns
+        -------
+        DataFrame
+            One row per (account, symbol), household account ids, in skipped order:
+            ``account`` and ``symbol`` (either may be missing when the row did not say),
+            ``rows`` (count) and ``detail`` (``"<file> line <n>: <reason>"`` per row,
+            ``"; "``-joined).
+        """
+        cols = ["account", "symbol", "rows", "detail"]
+        sk = self.skipped
+        sk = sk[sk["account"].notna() | sk["symbol"].notna()]
+        p = self.pending
+        if len(sk) and len(p):
+            pend = set(zip(p["source_file"], p["source_line"], strict=True))
+            sk = sk[[k not in pend for k in zip(sk["file"], sk["line"], strict=True)]]
+        if sk.empty:
+            return pd.DataFrame({"account": pd.Series(dtype="str"),
+                                 "symbol": pd.Series(dtype="str"),
+                                 "rows": pd.Series(dtype="int64"),
+                                 "detail": pd.Series(dtype="str")})[cols]
+        where = [f"{f} line {int(n)}: {r}" if pd.notna(n) else f"{f}: {r}"
+                 for f, n, r in zip(sk["file"], sk["line"], sk["reason"], strict=True)]
+        g = sk.assign(_w=where).groupby(["account", "symbol"], sort=False, dropna=False)
+        out = pd.DataFrame({"rows": g.size(), "detail": g["_w"].agg("; ".join)}).reset_index()
+        out["rows"] = out["rows"].astype("int64")
+        for c in ("account", "symbol", "detail"):
+            out[c] = out[c].astype("str")
+        return out[cols]
+
+    def not_loaded(self) -> list[str]:
+        """What the household could not load, one sentence per holding (for the top of a report).
+
+        Returns
+        -------
+        list of str
+            For each holding of :attr:`unreliable`: its account and symbol, the rows not
+            read with their reasons, and what follows (empty when every data row loaded).
+        """
+        out = []
+        for r in self.unreliable.itertuples(index=False):
+            who = " ".join(str(x) for x in (r.account, r.symbol) if pd.notna(x))
+            rows = f"{r.rows} row{'s' if r.rows != 1 else ''}"
+            out.append(f"{who or 'unknown holding'}: {rows} could not be read ({r.detail}); "
+                       "its shares, lots or basis may be incomplete, and it is not traded "
+                       "unless allowed")
+        return out
 
     @property
     def pending_cash(self) -> pd.Series:
@@ -547,64 +599,29 @@ def _finite_contributions(amounts: dict[str, float], where: str) -> dict[str, fl
     return amounts
 
 
-def empty_pending() -> pd.DataFrame:
-    """An empty :attr:`Household.pending` frame (:data:`PENDING_COLUMNS`, typed)."""
-    return pd.DataFrame({
-        "account": pd.Series(dtype="str"), "amount": pd.Series(dtype="float64"),
-        "date": pd.Series(dtype="datetime64[us]"), "symbol": pd.Series(dtype="str"),
-        "description": pd.Series(dtype="str"), "source_file": pd.Series(dtype="str"),
-        "source_line": pd.Series(dtype="Int64")})
-
-
-def validate_pending_rows(rows: pd.DataFrame | Iterable[Mapping[str, Any]],
-                          accounts: Iterable[str], *, where: str = "pending") -> pd.DataFrame:
-    """Pending cash rows as :attr:`Household.pending` holds them.
-
-    Parameters
-    ----------
-    rows : DataFrame or iterable of mappings
-        ``account`` and ``amount`` required; the other :data:`PENDING_COLUMNS` optional.
-    accounts : iterable of str
-        The household's account ids: every row's account must be one of them.
-    where : str
-        Origin, for error messages.
-
-    Returns
-    -------
-    DataFrame
-        :data:`PENDING_COLUMNS`, typed.
-
-    Raises
-    ------
-    HouseholdError
-        If a column is missing, an amount is not a finite number or an account is unknown.
-    """
+def _pending(rows: pd.DataFrame | Iterable[Mapping[str, Any]], accounts: Iterable[str],
+             where: str) -> pd.DataFrame:
+    """Pending rows validated (:data:`~toolkit.schema.PENDING`), amounts finite, accounts known."""
     df = _rows_frame(rows)
     if df.empty:
-        return empty_pending()
-    missing = {"account", "amount"} - set(df.columns)
-    if missing:
-        raise HouseholdError(f"{where}: pending rows need column(s) {sorted(missing)}")
-    base = empty_pending()
-    out = pd.DataFrame(index=df.index)
-    for c in PENDING_COLUMNS:
-        out[c] = (df[c] if c in df.columns else pd.Series(pd.NA, index=df.index)).astype(
-            base[c].dtype) if c != "amount" else pd.to_numeric(df[c], errors="coerce")
-    amt = out["amount"].astype("float64")
-    bad = ~np.isfinite(amt.to_numpy())
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        v = df["amount"].iloc[i]
-        v = v.item() if hasattr(v, "item") else v
-        raise HouseholdError(f"{where}: pending row {i + 1}: amount {v!r} "
-                             "is not a finite number of dollars")
-    out["amount"] = amt
-    known = set(accounts)
-    unknown = sorted(set(out["account"]) - known)
+        return PENDING.empty()
+    if "amount" in df.columns:
+        raw = df["amount"]
+        amt = pd.to_numeric(raw, errors="coerce").astype("float64")
+        bad = ~np.isfinite(amt.to_numpy())
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            v = raw.iloc[i]
+            v = v.item() if hasattr(v, "item") else v
+            raise HouseholdError(f"{where}: pending row {i + 1}: amount {v!r} is not a finite "
+                                 "number of dollars")
+        df["amount"] = amt
+    out = validate_pending(df, where=where)
+    unknown = sorted(set(out["account"]) - set(accounts))
     if unknown:
         raise HouseholdError(f"{where}: pending rows name account(s) {unknown} that are not "
                              "the household's")
-    return out.reset_index(drop=True)
+    return out
 
 
 def _rows_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]], *,

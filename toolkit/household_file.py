@@ -369,8 +369,13 @@ def _dedupe_transactions(frames: list[tuple[int, Export, pd.DataFrame]], key_col
     return allf[~dup].drop(columns=["_file", "_k", "_n"])
 
 
-def load_household(path: str | Path, *, securities: SecurityMaster | None = None) -> Household:
+def load_household(path: str | Path, *, securities: SecurityMaster | None = None,
+                   strict: bool = False) -> Household:
     """Load a household file and every export it lists into one validated :class:`Household`.
+
+    A data row an export's loader could not read is skipped with its reason
+    (``Household.skipped``) and its holding marked unreliable (``Household.unreliable``,
+    ``Household.not_loaded()``): the household loads what it can.
 
     Parameters
     ----------
@@ -378,6 +383,8 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         The household TOML file (format: README, "The household file").
     securities : SecurityMaster, optional
         Security master to start from (default: the bundled one).
+    strict : bool, default False
+        Raise instead when any holding has a data row that could not be read.
 
     Returns
     -------
@@ -386,8 +393,9 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
     Raises
     ------
     HouseholdError
-        If the file is not valid TOML, a required key is missing, targets do not sum to 1
-        or name unknown classes, an account cannot be typed, or an id is ambiguous.
+        If the file is not valid TOML, a value has the wrong type, a required key is
+        missing, targets do not sum to 1 or name unknown classes, an account cannot be
+        typed, or an id is ambiguous; with ``strict``, if a holding's row could not be read.
     FormatError
         If an export it lists cannot be loaded (the message names file, line and column).
     """
@@ -454,7 +462,8 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         warnings.extend(f"{e.path.name}: {note}" for note in e.notes)
 
     prov: list[dict] = []
-    skipped: list[pd.DataFrame] = [e.skipped for e in exports]
+    skipped: list[pd.DataFrame] = [_rename(e.skipped, mapping, i)
+                                   for i, e in enumerate(exports)]
     pos_frames = [(i, e, _rename(e.positions, mapping, i)) for i, e in enumerate(exports)]
     lot_frames = [(i, e, _rename(e.lots, mapping, i)) for i, e in enumerate(exports)]
     txn_frames = [(i, e, _rename(e.transactions, mapping, i)) for i, e in enumerate(exports)]
@@ -515,7 +524,13 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
     )
     # The one replay of the history: lots rebuilt for taxable holdings no file gives lots
     # for (where the history explains the position), and the reconciliation, kept.
-    return replay_household(household)
+    household = replay_household(household)
+    if strict:
+        gaps = household.not_loaded()
+        if gaps:
+            raise HouseholdError(f"{where}: strict loading: {len(gaps)} holding(s) have rows "
+                                 "that could not be read: " + " | ".join(gaps))
+    return household
 
 
 def _as_of(h: Mapping, exports: list[Export], transactions: pd.DataFrame,

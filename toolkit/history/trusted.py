@@ -330,7 +330,8 @@ def replay_household(household: Household, *, rebuild: bool = True) -> Household
         prov = pd.concat([prov.reindex(columns=PROVENANCE_COLUMNS),
                           pd.DataFrame(added, columns=PROVENANCE_COLUMNS)], ignore_index=True)
     warnings.extend(_unlisted_notes(household.positions, lots, res.implied))
-    report = reconcile_frames(household.accounts, household.positions, lots, res.implied)
+    report = reconcile_frames(household.accounts, household.positions, lots, res.implied,
+                              unreliable=household.unreliable)
     history = LotHistory(lots=res.lots, realized=res.realized, implied=res.implied,
                          reconciliation=report, warnings=res.warnings)
     return household.replace(lots=lots, realized=realized, provenance=prov,
