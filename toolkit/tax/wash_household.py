@@ -296,6 +296,75 @@ def unlisted_lots(household) -> pd.DataFrame:
     return out[qty > EPS].reset_index(drop=True)
 
 
+#: Columns of :func:`expected_reinvestments`, in order.
+REINVESTMENT_COLUMNS = ("account", "symbol", "n", "last_date", "next_date", "quantity",
+                        "dollars", "note")
+
+
+def expected_reinvestments(household, *, as_of=None) -> pd.DataFrame:
+    """Dividend reinvestments the household should expect: purchases the wash rule counts.
+
+    A holding still held whose account reinvested its distributions in the past year (any
+    household account: a reinvestment in an IRA washes a taxable loss as well, Rev. Rul.
+    2008-5) will most likely buy shares again. The wash-sale guard of the planner and the
+    harvest tool treat such a holding as a purchase of its group: a loss sale of the group
+    within 30 days of ``next_date`` (or at any time when ``next_date`` is unknown) may be
+    washed.
+
+    Parameters
+    ----------
+    household : Household
+        ``reinvest`` rows of ``transactions`` (symbols resolved by :func:`resolve_symbols`)
+        and the positions (only holdings with shares are kept).
+    as_of : date-like, optional
+        The day to look back a year from (default ``household.as_of``).
+
+    Returns
+    -------
+    DataFrame
+        :data:`REINVESTMENT_COLUMNS`, one row per (account, symbol) sorted by both: ``n``
+        reinvestments in the year up to ``as_of``, ``last_date``, ``next_date`` (the last
+        plus the median gap between them; NaT with a single one), ``quantity`` and
+        ``dollars`` of the last one (shares, dollars), and a ``note``.
+    """
+    day0 = pd.Timestamp(household.as_of if as_of is None else as_of).normalize()
+    tx = household.transactions
+    pos = household.positions
+    reinv = tx[tx["action"].eq(Action.REINVEST.value)
+               & (tx["date"] > day0 - pd.Timedelta(days=365)) & (tx["date"] <= day0)]
+    empty = pd.DataFrame({
+        "account": pd.Series(dtype="str"), "symbol": pd.Series(dtype="str"),
+        "n": pd.Series(dtype="int64"), "last_date": pd.Series(dtype=DATE_DTYPE),
+        "next_date": pd.Series(dtype=DATE_DTYPE), "quantity": pd.Series(dtype="float64"),
+        "dollars": pd.Series(dtype="float64"), "note": pd.Series(dtype="str")})
+    if reinv.empty:
+        return empty
+    sym, _ = resolve_symbols(reinv, pos)
+    reinv = reinv.assign(symbol=sym).dropna(subset=["symbol"])
+    still = pos.loc[pos["quantity"] > 0, ["account", "symbol"]].drop_duplicates()
+    reinv = reinv.merge(still, on=["account", "symbol"], how="inner")
+    if reinv.empty:
+        return empty
+    reinv = reinv.sort_values(["account", "symbol", "date"], kind="stable")
+    g = reinv.groupby(["account", "symbol"], sort=True)
+    gap = reinv["date"].diff().where(reinv[["account", "symbol"]].eq(
+        reinv[["account", "symbol"]].shift()).all(axis=1))
+    per = pd.DataFrame({
+        "n": g.size(), "last_date": g["date"].last(),
+        "gap": gap.groupby([reinv["account"], reinv["symbol"]]).median(),
+        "quantity": g["quantity"].last(), "dollars": -g["amount"].last(),
+    }).reset_index()
+    per["next_date"] = (per["last_date"] + per["gap"]).where(per["gap"].notna()).astype(
+        DATE_DTYPE)
+    per["n"] = per["n"].astype("int64")
+    per["note"] = [f"{n} reinvestment(s) in the past year, last {d.date()}; turn off "
+                   "reinvestment or wait" for n, d in zip(per["n"], per["last_date"],
+                                                            strict=True)]
+    for c in ("account", "symbol", "note"):
+        per[c] = per[c].astype("str")
+    return per[list(REINVESTMENT_COLUMNS)].reset_index(drop=True)
+
+
 def groups_setting(household, groups):
     """Declared substantially-identical groups: ``groups`` if given, else the household's.
 
