@@ -235,6 +235,11 @@ class Household(_ReadOnlyFrames):
         credit the exports list, ``account`` a household account id, ``amount`` signed
         dollars (+ a credit the account will receive, - a debit it will pay), not yet in the
         positions' cash. Per account: :attr:`pending_cash`.
+    harvest_log : DataFrame
+        Entries of the harvest log the household file names (``[settings] harvest_log``;
+        columns :data:`toolkit.tax.harvest_log.LOG_COLUMNS`; empty without one): harvests a
+        person did, read back as recent trades by the wash-sale rule
+        (:func:`toolkit.tax.wash_household.household_sales` and ``household_acquisitions``).
     contributions : mapping
         Planned new money per account id, dollars.
     securities : SecurityMaster
@@ -258,7 +263,7 @@ class Household(_ReadOnlyFrames):
     """
 
     _FRAMES = frozenset({"accounts", "positions", "lots", "transactions", "realized",
-                         "skipped", "pending", "provenance", "targets"})
+                         "skipped", "pending", "harvest_log", "provenance", "targets"})
 
     name: str
     profile: TaxProfile
@@ -271,6 +276,7 @@ class Household(_ReadOnlyFrames):
     realized: pd.DataFrame = field(default_factory=REALIZED.empty)
     skipped: pd.DataFrame = field(default_factory=SKIPPED.empty)
     pending: pd.DataFrame = field(default_factory=PENDING.empty)
+    harvest_log: pd.DataFrame = field(default_factory=pd.DataFrame)
     contributions: Mapping[str, float] = field(default_factory=dict)
     securities: SecurityMaster = field(default_factory=load_securities)
     provenance: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -324,6 +330,7 @@ class Household(_ReadOnlyFrames):
                     realized: pd.DataFrame | Iterable[Mapping[str, Any]] = (),
                     skipped: pd.DataFrame | None = None,
                     pending: pd.DataFrame | Iterable[Mapping[str, Any]] = (),
+                    harvest_log: pd.DataFrame | None = None,
                     subtargets: Mapping[str, Mapping[str, float]] | None = None,
                     contributions: Mapping[str, float] | None = None,
                     securities: SecurityMaster | None = None,
@@ -351,6 +358,8 @@ class Household(_ReadOnlyFrames):
             ``market_value`` gets ``quantity x price``; positions without an
             ``asset_class`` are classified by ``securities`` (:func:`classify_positions`).
         skipped, provenance : DataFrame, optional
+        harvest_log : DataFrame, optional
+            A harvest log's entries (:attr:`harvest_log`).
         pending : DataFrame or iterable of mappings, optional
             Pending cash rows (:data:`~toolkit.schema.PENDING`; ``account`` and a finite
             ``amount`` required, the account one of ``accounts``).
@@ -405,6 +414,7 @@ class Household(_ReadOnlyFrames):
             skipped=(validate_skipped(skipped, where=where) if skipped is not None
                      else SKIPPED.empty()),
             pending=_pending(pending, ids, where),
+            harvest_log=pd.DataFrame() if harvest_log is None else harvest_log,
             contributions=_finite_contributions(match_contributions(
                 ids, contributions or {}, where=f"{where}: [contributions]:"), where),
             securities=master,

@@ -37,6 +37,7 @@ from toolkit.schema import (
     validate_skipped,
 )
 from toolkit.securities import SecurityMaster, load_securities
+from toolkit.tax.harvest_log import log_sales, read_log
 
 __all__ = ["load_household"]
 
@@ -511,6 +512,7 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         transactions=transactions if len(transactions) else TRANSACTIONS.empty(),
         realized=realized if len(realized) else REALIZED.empty(),
         skipped=skipped_df,
+        harvest_log=_harvest_log(settings, path, where),
         contributions=contributions,
         securities=master,
         provenance=pd.DataFrame(prov, columns=["file", "format", "frame", "key", "rows", "used",
@@ -525,12 +527,49 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
     # The one replay of the history: lots rebuilt for taxable holdings no file gives lots
     # for (where the history explains the position), and the reconciliation, kept.
     household = replay_household(household)
+    household = _with_log_sales(household)
     if strict:
         gaps = household.not_loaded()
         if gaps:
             raise HouseholdError(f"{where}: strict loading: {len(gaps)} holding(s) have rows "
                                  "that could not be read: " + " | ".join(gaps))
     return household
+
+
+def _with_log_sales(h: Household) -> Household:
+    """The household with the harvest log's sales that no realised row shows yet added."""
+    if h.harvest_log.empty:
+        return h
+    name = Path(str(h.settings["harvest_log"])).name
+    add = log_sales(h.harvest_log, h.realized, source=name)
+    if add.empty:
+        return h
+    prov = pd.concat([h.provenance, pd.DataFrame([{
+        "file": name, "format": "harvest_log", "frame": "realized", "key": f"{a} {s}",
+        "rows": len(g), "used": True,
+        "reason": "harvests in the log that no broker file or history shows yet"}
+        for (a, s), g in add.groupby(["account", "symbol"], sort=True)])], ignore_index=True)
+    notes = [f"account {r.account} {r.symbol}: the harvest log's sale of {r.quantity:g} "
+             f"share(s) on {r.sold.date()} ({name} line {r.source_line}) is in no broker file "
+             "or history yet: counted from the log (acquisition date unknown)"
+             for r in add.itertuples(index=False)]
+    return h.replace(realized=concat_frames([h.realized, add], REALIZED), provenance=prov,
+                     warnings=(*h.warnings, *notes), history=h.history)
+
+
+def _harvest_log(settings: Mapping, path: Path, where: str) -> pd.DataFrame | None:
+    """The harvest log ``[settings] harvest_log`` names (relative to the file), or None."""
+    name = settings.get("harvest_log")
+    if name is None:
+        return None
+    f = (path.parent / name).resolve()
+    ctx = f"{where}: [settings]: harvest_log = {name!r}"
+    if not f.is_file():
+        raise HouseholdError(f"{ctx}: no such file (looked at {f})")
+    try:
+        return read_log(f).frame
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise HouseholdError(f"{ctx}: cannot be read as a harvest log ({exc})") from exc
 
 
 def _as_of(h: Mapping, exports: list[Export], transactions: pd.DataFrame,

@@ -16,6 +16,7 @@ import pandas as pd
 from toolkit.errors import HouseholdError
 from toolkit.household import per_household
 from toolkit.schema import DATE_DTYPE, Action, TaxType
+from toolkit.tax.harvest_log import log_acquisitions
 from toolkit.tax.wash_match import EPS
 
 #: Columns of :func:`toolkit.tax.wash.forward_wash_check`'s frame, in order.
@@ -111,7 +112,9 @@ def household_acquisitions(household) -> tuple[pd.DataFrame, list[str]]:
         accounts without transactions, and shares acquired before an account's first
         transaction, the open lots' ``acquired`` dates (kind ``lot``) and the realised rows'
         (kind ``sold_lot``: shares bought and sold since, tied to their sale by ``sale_id``,
-        :func:`sale_ids`).
+        :func:`sale_ids`); replacements in the household's harvest log that no transaction
+        shows yet (kind ``harvest_log``,
+        :func:`~toolkit.tax.harvest_log.log_acquisitions`).
 
     Returns
     -------
@@ -175,7 +178,20 @@ def household_acquisitions(household) -> tuple[pd.DataFrame, list[str]]:
         "date": rt["acquired"], "quantity": rt["quantity"], "cost": rt["cost_basis"],
         "kind": "sold_lot", "lot_id": None, "sale_id": [ids[i] for i in at],
     })
-    parts = [f for f in (from_tx, from_lots, from_sold) if len(f)]
+    # Replacements a harvest log records that no transaction shows yet (bought after the
+    # last download): shares from the dollars reinvested and the position's price.
+    log = household.harvest_log
+    from_log = None
+    if len(log):
+        pos = household.positions
+        prices = pos.dropna(subset=["price"]).groupby("symbol")["price"].last()
+        la, more = log_acquisitions(log, tx, prices)
+        notes.extend(more)
+        from_log = pd.DataFrame({
+            "acq_id": [f"H{n}" for n in la["source_line"]], "account": la["account"],
+            "symbol": la["symbol"], "date": la["date"], "quantity": la["quantity"],
+            "cost": la["cost"], "kind": "harvest_log", "lot_id": None})
+    parts = [f for f in (from_tx, from_lots, from_sold, from_log) if f is not None and len(f)]
     acq = pd.concat(parts, ignore_index=True) if parts else from_tx.iloc[:0]
     if "sale_id" not in acq.columns:
         acq["sale_id"] = None
