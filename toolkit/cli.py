@@ -1,7 +1,8 @@
-"""Command line: ``inspect``, ``plan`` and ``report``.
+"""Command line: ``inspect``, ``plan``, ``report`` and ``batch``.
 
-``python -m toolkit inspect PATH [--json]``, ``python -m toolkit plan HOUSEHOLD ...`` and
-``python -m toolkit report HOUSEHOLD --out DIR [--no-mask]``.
+``python -m toolkit inspect PATH [--json]``, ``python -m toolkit plan HOUSEHOLD ...``,
+``python -m toolkit report HOUSEHOLD --out DIR [--no-mask]`` and
+``python -m toolkit batch BOOK --out DIR ...`` (:mod:`toolkit.batch.command`).
 """
 
 from __future__ import annotations
@@ -187,6 +188,35 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from toolkit.batch.command import batch_command  # Dask loads only for this command
+
+    return batch_command(args)
+
+
+def _batch_arguments(p: argparse.ArgumentParser) -> None:
+    # declared here, not imported from toolkit.batch, so other commands never import Dask
+    p.add_argument("book", help="a folder of household files, or a manifest .csv")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder for the results (Parquet per household), book.xlsx and "
+                        "book_drift.png")
+    p.add_argument("--tasks", default="drift,checkup,harvest,rmd,plan", metavar="LIST",
+                   help="comma-separated, from drift,checkup,harvest,rmd,plan (default: all)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a running Dask scheduler, tcp://host:8786 (default: a local cluster)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes of the local cluster (default: one per core)")
+    p.add_argument("--resume", action="store_true",
+                   help="skip households already written under --out")
+    p.add_argument("--mode", choices=["waterfall", "optimal", "naive"], default="waterfall",
+                   help="planner mode for the plan task")
+    p.add_argument("--no-mask", dest="mask", action="store_false",
+                   help="show full account ids in book.xlsx (default: last 3 characters)")
+    p.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="no progress bar")
+    p.set_defaults(func=_cmd_batch)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status.
 
@@ -198,7 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on a toolkit error (its message is printed to stderr).
+        0 on success, 2 on a toolkit error (its message is printed to stderr); ``batch``
+        returns 1 when some households failed (they are listed).
     """
     ap = argparse.ArgumentParser(prog="python -m toolkit",
                                  description="Tax-aware household rebalancing toolkit")
@@ -235,6 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("--band", choices=["5/25", "absolute", "relative", "none"],
                    help="tolerance band for drift and the plan (default 5/25)")
     r.set_defaults(func=_cmd_report)
+    _batch_arguments(sub.add_parser("batch", help="run checkups and plans over a book of "
+                                                  "households on Dask"))
     args = ap.parse_args(argv)
     try:
         return args.func(args)

@@ -25,6 +25,7 @@ from toolkit.errors import HouseholdError
 from toolkit.history import replay_household
 from toolkit.household import Household, TaxProfile, validate_subtargets, validate_targets
 from toolkit.io import Export, load_export
+from toolkit.model_portfolio import resolve_model
 from toolkit.schema import (
     LOTS,
     POSITIONS,
@@ -371,7 +372,7 @@ def _dedupe_transactions(frames: list[tuple[int, Export, pd.DataFrame]], key_col
 
 
 def load_household(path: str | Path, *, securities: SecurityMaster | None = None,
-                   strict: bool = False) -> Household:
+                   model: str | Path | None = None, strict: bool = False) -> Household:
     """Load a household file and every export it lists into one validated :class:`Household`.
 
     A data row an export's loader could not read is skipped with its reason
@@ -384,6 +385,10 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         The household TOML file (format: README, "The household file").
     securities : SecurityMaster, optional
         Security master to start from (default: the bundled one).
+    model : str or Path, optional
+        A shared model file (:mod:`toolkit.model_portfolio`) assigned from outside, e.g. by a
+        book's manifest, used when the household file names none in ``[household] model``.
+        The household's own keys override the model's, key by key.
     strict : bool, default False
         Raise instead when any holding has a data row that could not be read.
 
@@ -402,7 +407,7 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
     """
     path = Path(path)
     where = str(path)
-    data = _read_toml(path)
+    data = resolve_model(_read_toml(path), path, model=model)
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise HouseholdError(f"{where}: unknown section(s) {sorted(unknown)}; allowed: "
