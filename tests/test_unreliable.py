@@ -23,7 +23,9 @@ def skipped(rows):
 def hh():
     # T holds 10 VTI with a matching lot; its Fidelity file also had a VTI lot row that could
     # not be read (line 7) and a BND row (line 9) whose position therefore never loaded.
-    # The total row (line 12) carries neither account nor symbol: not a holding's data.
+    # The total row (line 12) carries neither account nor symbol: not a holding's data; the
+    # lot file's total row and an order row whose executions are loaded name VTI but say
+    # they are not a holding's data (NOT_HOLDING_DATA).
     # The pending row (line 14) is also a pending-activity row: not counted.
     return household(
         accounts={"T": "taxable", "R": "roth_ira"},
@@ -38,6 +40,10 @@ def hh():
             {"file": "f.csv", "line": 9, "reason": "Last Price '1e999' is not a number",
              "account": "T", "symbol": "BND"},
             {"file": "f.csv", "line": 12, "reason": "a total row"},
+            {"file": "lots.csv", "line": 15, "reason": "total row: the sum of the lots above",
+             "account": "T", "symbol": "VTI"},
+            {"file": "ibkr.xml", "line": 40, "reason": "order row: its executions are loaded",
+             "account": "T", "symbol": "VTI"},
             {"file": "f.csv", "line": 14, "reason": "pending activity", "account": "R",
              "symbol": "VXUS"}]),
         pending=[{"account": "R", "amount": -300.0, "source_file": "f.csv",

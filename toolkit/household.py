@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ __all__ = [
     "FILING_STATUSES",
     "Household",
     "LotHistory",
+    "NOT_HOLDING_DATA",
     "TaxProfile",
     "classify_positions",
     "per_household",
@@ -60,6 +62,13 @@ __all__ = [
     "validate_subtargets",
     "validate_targets",
 ]
+
+#: Reasons of skipped rows that are not a holding's data (matched anywhere in the reason,
+#: case-insensitive): such rows do not make a holding unreliable (:attr:`Household.unreliable`).
+NOT_HOLDING_DATA = re.compile(
+    r"(?i)\b(?:sub)?total row\b|\bsummary\b|\b(?:are|is) (?:loaded|used)\b|"
+    r"pending activity|currency conversion|not a holding|superseded|duplicate of|"
+    r"counted once|journal between|open order")
 
 FILING_STATUSES = (
     "single",
@@ -445,10 +454,13 @@ class Household(_ReadOnlyFrames):
         """Holdings with a data row the loaders could not read: not fully known.
 
         A skipped row that carries an account or a symbol (:data:`~toolkit.schema.SKIPPED`) is
-        a row of that holding's data (a position, a lot, a trade) that was not loaded; pending
-        activity (rows also in :attr:`pending`) is not counted. Such a holding may be
-        missing shares, lots or basis: :func:`toolkit.reconcile` reports it
-        (``rows_skipped``, not trusted) and ``inspect`` lists it first.
+        a row of that holding's data (a position, a lot, a trade) that was not loaded, unless
+        its reason says it is not a holding's data (:data:`NOT_HOLDING_DATA`: total,
+        subtotal and summary rows, rows whose detail is loaded instead, pending activity,
+        currency conversions, superseded or duplicate rows) or it is a row of
+        :attr:`pending`. Such a holding may be missing shares, lots or basis:
+        :func:`toolkit.reconcile` reports it (``rows_skipped``, not trusted) and ``inspect``
+        lists it first.
 
         Returns
         -------
@@ -460,7 +472,8 @@ class Household(_ReadOnlyFrames):
         """
         cols = ["account", "symbol", "rows", "detail"]
         sk = self.skipped
-        sk = sk[sk["account"].notna() | sk["symbol"].notna()]
+        sk = sk[(sk["account"].notna() | sk["symbol"].notna())
+                & ~sk["reason"].str.contains(NOT_HOLDING_DATA, na=False)]
         p = self.pending
         if len(sk) and len(p):
             pend = set(zip(p["source_file"], p["source_line"], strict=True))
