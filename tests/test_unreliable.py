@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.factories import household
+from toolkit.cli import format_inspect
 from toolkit.errors import HouseholdError
 from toolkit.history import reconcile, reconciliation_summary
 from toolkit.household_file import load_household
@@ -181,3 +182,15 @@ def test_strict_loading_refuses_a_household_with_unread_rows(tmp_path):
     assert str(exc.value).startswith(f"{p}: strict loading: 1 holding(s) have rows that could "
                                      "not be read: ...4821 VTI: 1 row could not be read "
                                      "(PortfolioDownload.csv line 14: ")
+
+
+def test_inspect_text_says_it_first():
+    out = format_inspect(inspect_household(hh())).splitlines()
+    assert out[1:5] == [
+        "",
+        "Not fully loaded (rows that could not be read; these holdings are not traded unless "
+        "allowed):",
+        "  T VTI: 1 row could not be read (f.csv line 7: Quantity 'x' is not a number); its "
+        "shares, lots or",
+        "      basis may be incomplete, and it is not traded unless allowed"]
+    assert "Pending cash (in transit, not yet in the cash below): R -$300.00" in out
