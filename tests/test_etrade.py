@@ -350,36 +350,65 @@ def test_missing_required_column(write, drop, column):
     assert (exc.value.line, exc.value.column) == (11, column)
 
 
-def test_unreadable_cell_names_line_and_column(write):
+def test_unreadable_cell_skips_the_row_and_names_the_holding(write):
     rows = [ROWS[0], "VXUS,60.00,.00,.00,lots,55.5000,.0000,839.2500,8.1081,11190.0000"]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("p.csv", portfolio(rows)))
-    assert (exc.value.path, exc.value.line, exc.value.column) == ("p.csv", 13, "Quantity")
-    assert exc.value.message == "expected a number, found 'lots'"
+    e = load_export(write("p.csv", portfolio(rows)))
+    assert e.positions["symbol"].tolist() == ["VTI"]
+    assert e.skipped[["file", "line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"file": "p.csv", "line": 13, "reason": "cannot read Quantity 'lots': expected a number",
+         "account": "...0123", "symbol": "VXUS"}]
 
 
 def test_unreadable_cell_is_named_by_the_files_own_header(write):
     header = VARIANTS["qty_hash"]
-    rows = [row_for(header, **{"Symbol": "VTI", "Qty #": "1OO", "Value $": "20077.00"})]
+    rows = [row_for(header, **{"Symbol": "VTI", "Qty #": "1OO", "Value $": "20077.00"}),
+            row_for(header, **{"Symbol": "BND", "Qty #": "10", "Value $": "700.00"})]
+    e = load_export(write("p.csv", portfolio(rows, header=header)))
+    assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 12, "reason": "cannot read Qty # '1OO': expected a number"}]
+
+
+def test_only_row_unreadable_refuses_the_file(write):
+    header = VARIANTS["qty_hash"]
+    rows = [row_for(header, **{"Symbol": "VTI", "Qty #": "1OO", "Value $": "20077.00"}),
+            row_for(header, **{"Symbol": "BND", "Qty #": "1O", "Value $": "700.00"})]
     with pytest.raises(FormatError) as exc:
         load_export(write("p.csv", portfolio(rows, header=header)))
     assert (exc.value.line, exc.value.column) == (12, "Qty #")
 
 
-def test_unreadable_lot_date_fails_the_whole_file(write):
-    # a lot row with an impossible date: the file raises, nothing is half-loaded
-    rows = [ROWS[0], "     13/45/2020,200.77,-4.31,-2.1,60.0000,150.0000,,,,12046.2000"]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("p.csv", portfolio(rows)))
-    assert (exc.value.line, exc.value.column) == (13, "Symbol")
+def test_unreadable_lot_date_skips_the_lot_not_the_file(write):
+    # a lot row with an impossible date: that lot is reported (with its position's symbol),
+    # the position and the other rows load
+    rows = [ROWS[0], "     13/45/2020,200.77,-4.31,-2.1,60.0000,150.0000,,,,12046.2000",
+            *ROWS[1:]]
+    e = load_export(write("p.csv", portfolio(rows)))
+    assert e.positions["symbol"].tolist() == ["VTI", "VXUS", "CASH"]
+    assert e.lots.empty
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records")[0] == {
+        "line": 13, "reason": "cannot read Symbol '13/45/2020': expected a date",
+        "account": "...0123", "symbol": "VTI"}
 
 
-def test_lot_date_with_a_two_digit_year_is_an_error_not_a_position(write):
-    rows = [ROWS[0], "     01/15/20,200.77,-4.31,-2.1,100.0000,180.8802,,,,20077.000"]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("p.csv", portfolio(rows)))
-    assert (exc.value.line, exc.value.column) == (13, "Symbol")
-    assert exc.value.message == "expected a date, found '01/15/20'"
+def test_lot_date_with_a_two_digit_year_is_reported_not_a_position(write):
+    rows = [ROWS[0], "     01/15/20,200.77,-4.31,-2.1,100.0000,180.8802,,,,20077.000", *ROWS[1:]]
+    e = load_export(write("p.csv", portfolio(rows)))
+    assert "01/15/20" not in e.positions["symbol"].tolist()
+    assert e.skipped[["line", "reason"]].to_dict("records")[0] == {
+        "line": 13, "reason": "cannot read Symbol '01/15/20': expected a date"}
+
+
+def test_lot_row_with_an_iso_date_is_a_lot_not_a_position(write):
+    # E*TRADE's expanded view writes MM/DD/YYYY; a re-saved file may hold 2024-03-15: still a
+    # lot of the VTI row above it, never a position called "2024-03-15" (issue 12)
+    rows = [ROWS[0], "     2024-03-15,200.77,-4.31,-2.1,100.0000,180.8802,,,,20077.000",
+            *ROWS[1:]]
+    e = load_export(write("p.csv", portfolio(rows)))
+    assert e.positions["symbol"].tolist() == ["VTI", "VXUS", "CASH"]
+    assert e.positions["market_value"].sum() == pytest.approx(20077.0 + 11190.0 + 12.2)
+    assert e.lots[["symbol", "quantity", "acquired", "cost_basis"]].to_dict("records") == [
+        {"symbol": "VTI", "quantity": 100.0, "acquired": pd.Timestamp("2024-03-15"),
+         "cost_basis": pytest.approx(18088.02)}]
 
 
 def test_no_positions_header_when_forced(write):
@@ -575,18 +604,20 @@ def test_gains_missing_required_column(tmp_path):
 
 
 @pytest.mark.parametrize(("column", "value", "message"), [
-    ("Quantity", "many", "expected a number, found 'many'"),
-    ("Date Sold", "Feb 30", "expected a date, found 'Feb 30'"),
+    ("Quantity", "many", "cannot read Quantity 'many': expected a number"),
+    ("Date Sold", "Feb 30", "cannot read Date Sold 'Feb 30': expected a date"),
     ("Date Sold", "--", "a Sell row has no sale date"),
-    ("Capital Gains Status", "Medium", "expected Long or Short, found 'medium'"),
+    ("Capital Gains Status", "Medium",
+     "cannot read Capital Gains Status 'medium': expected Long or Short"),
 ])
-def test_gains_unreadable_cells(tmp_path, column, value, message):
+def test_gains_unreadable_cells_skip_their_row(tmp_path, column, value, message):
     rows = gl_rows()
     rows[3][GL_HEADER.index(column)] = value
-    with pytest.raises(FormatError) as exc:
-        load_export(gl_workbook(tmp_path / "gl.xlsx", rows), account="1")
-    assert (exc.value.path, exc.value.line, exc.value.column) == ("gl.xlsx", 4, column)
-    assert exc.value.message == message
+    e = load_export(gl_workbook(tmp_path / "gl.xlsx", rows), account="1")
+    assert e.realized["source_line"].tolist() == [3, 6]
+    assert e.skipped[["file", "line", "reason", "account", "symbol"]].to_dict(
+        "records")[1:] == [{"file": "gl.xlsx", "line": 4, "reason": message, "account": "1",
+                            "symbol": "ACME"}]
 
 
 def test_gains_classic_layout_errors_name_its_own_headers(tmp_path):
@@ -594,9 +625,8 @@ def test_gains_classic_layout_errors_name_its_own_headers(tmp_path):
               for h in GL_HEADER]
     rows = gl_rows(header)
     rows[3][header.index("Qty.")] = "1O"
-    with pytest.raises(FormatError) as exc:
-        load_export(gl_workbook(tmp_path / "gl.xlsx", rows), account="1")
-    assert (exc.value.line, exc.value.column) == (4, "Qty.")
+    e = load_export(gl_workbook(tmp_path / "gl.xlsx", rows), account="1")
+    assert e.skipped["reason"].tolist()[1:] == ["cannot read Qty. '1O': expected a number"]
 
 
 def test_workbook_without_the_sheet(tmp_path):
@@ -638,7 +668,8 @@ def test_corrupt_workbook(tmp_path):
         load_export(p, account="1")
     with pytest.raises(FormatError) as exc:
         load_export(p, format="etrade_gains_xlsx", account="1")
-    assert exc.value.message.startswith("cannot open as an Excel workbook (BadZipFile: ")
+    assert exc.value.message == ("cannot open as a zip/xlsx archive (File is not a zip file); "
+                                 "is the file a damaged or password-protected .xlsx?")
     assert exc.value.path == "corrupt.xlsx"
 
 

@@ -116,11 +116,13 @@ def test_missing_required_column(write):
     assert exc.value.column == "Quantity"
 
 
-def test_bad_cell_names_line_and_column(write):
+def test_bad_cell_skips_its_row_with_the_holding(write):
     rows = [*ROWS[:2], 'X71234567,Joint WROS,BND,BOND,ten,$70.00,,$700.00,,,,,,,,Cash,']
-    with pytest.raises(FormatError) as exc:
-        load_export(write("p.csv", content(rows=rows)))
-    assert (exc.value.line, exc.value.column) == (4, "Quantity")
+    e = load_export(write("p.csv", content(rows=rows)))
+    assert e.positions["symbol"].tolist() == ["SPAXX", "VTI"]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 4, "reason": "cannot read Quantity 'ten': expected a number",
+         "account": "X71234567", "symbol": "BND"}]
 
 
 def test_truncated_mid_row(write):

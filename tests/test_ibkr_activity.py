@@ -193,11 +193,17 @@ def test_trades(write):
          "symbol": "VXUS", "quantity": -30.0, "price": 65.2, "amount": 1955.0, "fees": 1.0,
          "source_line": 16},
     ]
+    # the VXUS sale's closed lot is its realised sale: 30 shares bought 2022-01-10, basis
+    # 1,800.00, realised P/L 155.00, so net proceeds 1,955.00 (1,956.00 - 1.00 commission)
+    assert e.realized[["account", "symbol", "quantity", "acquired", "sold", "proceeds",
+                       "cost_basis", "gain", "term", "source_line"]].to_dict("records") == [
+        {"account": "U7654321", "symbol": "VXUS", "quantity": 30.0,
+         "acquired": pd.Timestamp("2022-01-10"), "sold": pd.Timestamp("2025-10-06"),
+         "proceeds": 1955.0, "cost_basis": 1800.0, "gain": 155.0, "term": "long",
+         "source_line": 17}]
     assert e.skipped[["line", "reason"]].to_dict("records") == [
         {"line": 14, "reason": "execution detail of an order row (the order is loaded)"},
         {"line": 15, "reason": "Trades subtotal row"},
-        {"line": 17, "reason": "closed-lot detail: realized lots are not read from activity "
-                               "statements"},
         {"line": 18, "reason": "trade in CAD: the toolkit works in US dollars and an activity "
                                "statement gives no exchange rate for the transaction's date"},
         {"line": 19, "reason": "Trades total row"},
@@ -369,14 +375,17 @@ def test_missing_required_column(write):
     assert (exc.value.line, exc.value.column) == (11, "Quantity")
 
 
-def test_bad_cell_names_line_and_column(write):
+def test_bad_cell_skips_its_row(write):
     rows = [TRADES_HEADER,
             'Trades,Data,Order,Stocks,USD,VTI,"2025-09-02, 14:30:00",twenty,271.50,272.00,'
-            "-5430.00,-1.00,5431.00,0,10.00,O"]
-    with pytest.raises(FormatError) as exc:
-        load(write, csv(*STATEMENT, *rows))
-    assert (exc.value.message, exc.value.line, exc.value.column) == (
-        "expected a number, found 'twenty'", 12, "Quantity")
+            "-5430.00,-1.00,5431.00,0,10.00,O",
+            'Trades,Data,Order,Stocks,USD,BND,"2025-09-02, 14:30:00",10,70.00,70.00,'
+            "-700.00,-1.00,701.00,0,0,O"]
+    e = load(write, csv(*STATEMENT, *rows))
+    assert e.transactions["symbol"].tolist() == ["BND"]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 12, "reason": "cannot read Quantity 'twenty': expected a number",
+         "account": "U7654321", "symbol": "VTI"}]
 
 
 @pytest.mark.parametrize(("content", "message"), [

@@ -484,10 +484,13 @@ def test_date_format_errors(write):
     assert exc.value.message == ("dates in more than one format (first '20250101', then "
                                  "'2025-04-15'); a Flex query writes one")
     assert exc.value.line == 7
-    junk = flex(section("Trades", trade(tradeDate="April 15")))
-    with pytest.raises(FormatError) as exc:
-        load(write, junk, name="j.xml")
-    assert (exc.value.message, exc.value.line) == ("expected a Flex date, found 'April 15'", 7)
+    # a value of no date form among the file's dates is a damaged cell: its row is reported
+    junk = flex(section("Trades", trade(tradeDate="April 15"), trade(symbol="BND")))
+    e = load(write, junk, name="j.xml")
+    assert e.transactions["symbol"].tolist() == ["BND"]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 7, "reason": "cannot read tradeDate 'April 15': expected a date",
+         "account": "U1111111", "symbol": "VTI"}]
 
 
 # --- currency ----------------------------------------------------------------------------------
@@ -668,15 +671,16 @@ def test_missing_required_attribute_message(write):
                                  "add it to the Flex query")
 
 
-def test_empty_or_unreadable_values(write):
-    with pytest.raises(FormatError) as exc:
-        load(write, flex(section("OpenPositions", op(), op(lod="LOT", openDateTime=""))))
-    assert (exc.value.message, exc.value.line, exc.value.column) == (
-        "<OpenPosition> has no openDateTime (acquired date)", 8, "openDateTime")
-    with pytest.raises(FormatError) as exc:
-        load(write, flex(section("Trades", trade(), trade(quantity="ten"))), name="b.xml")
-    assert (exc.value.message, exc.value.line, exc.value.column) == (
-        "expected a number, found 'ten'", 8, "quantity")
+def test_empty_or_unreadable_values_skip_their_row(write):
+    e = load(write, flex(section("OpenPositions", op(), op(lod="LOT", openDateTime=""))))
+    assert e.positions["symbol"].tolist() == ["VTI"] and e.lots.empty
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 8, "reason": "<OpenPosition> has no openDateTime (acquired date)",
+         "account": "U1111111", "symbol": "VTI"}]
+    e = load(write, flex(section("Trades", trade(), trade(quantity="ten"))), name="b.xml")
+    assert e.transactions["source_line"].tolist() == [7]
+    assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 8, "reason": "cannot read quantity 'ten': expected a number"}]
 
 
 def test_empty_and_binary_files(write):

@@ -393,7 +393,7 @@ def test_missing_total_is_computed_and_noted(write):
     e = load_export(write("m.ofx", sgml(transactions=[row], availcash="")))
     # 10 x 301.25 + 4.95 commission, paid out
     assert e.transactions["amount"].tolist() == [pytest.approx(-3017.45)]
-    assert "TOTAL missing on line(s) 17; computed as units x price and fees" in e.notes
+    assert "TOTAL missing on line(s) 17; computed as units x price (x shares per contract) and fees" in e.notes
 
 
 def test_headerless_ofx(write):
@@ -529,16 +529,24 @@ def test_text_after_an_end_tag(write):
     assert exc.value.message.startswith("malformed OFX markup: Tail text 'stray'")
 
 
-@pytest.mark.parametrize(("old", "new", "line", "column", "found"), [
-    ("<UNITS>10<UNITPRICE>301.25", "<UNITS>ten<UNITPRICE>301.25", 18, "UNITS", "'ten'"),
-    ("<DTTRADE>20261012", "<DTTRADE>20261312", 19, "DTTRADE", "'20261312'"),
-    ("<MKTVAL>750.00", "<MKTVAL>n/a!", 38, "MKTVAL", "'n/a!'"),
+@pytest.mark.parametrize(("old", "new", "line", "reason", "symbol"), [
+    ("<UNITS>10<UNITPRICE>301.25", "<UNITS>ten<UNITPRICE>301.25", 18,
+     "cannot read UNITS 'ten': expected a number", "VTI"),
+    ("<DTTRADE>20261012", "<DTTRADE>20261312", 19,
+     "cannot read DTTRADE '20261312': expected a date", "VBTLX"),
+    ("<MKTVAL>750.00", "<MKTVAL>n/a!", 38, "cannot read MKTVAL 'n/a!': expected a number",
+     "88160R101"),
 ])
-def test_unreadable_value_names_line_and_element(write, old, new, line, column, found):
-    with pytest.raises(FormatError) as exc:
-        load_export(write("v.ofx", sgml().replace(old, new)))
-    assert (exc.value.line, exc.value.column) == (line, column)
-    assert exc.value.message.endswith(f"found {found}")
+def test_unreadable_value_skips_its_aggregate(write, old, new, line, reason, symbol):
+    clean = load_export(write("c.ofx", sgml()))
+    e = load_export(write("v.ofx", sgml().replace(old, new)))
+    got = e.skipped[e.skipped["line"] == line]
+    assert got[["reason", "account", "symbol"]].to_dict("records") == [
+        {"reason": reason, "account": "88776655", "symbol": symbol}]
+    # everything else loads as before
+    lost = len(clean.transactions) + len(clean.positions) - len(e.transactions) - len(
+        e.positions)
+    assert lost == 1
 
 
 def test_malformed_header(write):

@@ -20,7 +20,7 @@ from toolkit.errors import FormatError, MissingColumnError
 
 ZIP_MAGIC = b"PK\x03\x04"
 #: Cells the fast reader may turn into NaN in numeric columns (all are null tokens).
-_NUMERIC_NULLS = ("", "--", "-", "n/a", "N/A", "NA", "na", "nan", "NaN")
+_NUMERIC_NULLS = ("", "--", "-", "n/a", "N/A", "NA", "na")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 
 
@@ -33,6 +33,7 @@ class TextFile:
     lines: list[str]
     encoding: str = "utf-8"
     had_bom: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -90,10 +91,39 @@ def decode(path: Path, data: bytes) -> TextFile:
         text = data.decode("cp1252", errors="replace")
         enc = "cp1252"
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, note = strip_controls(text)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return TextFile(path=path, text=text, lines=lines, encoding=enc, had_bom=had_bom)
+    return TextFile(path=path, text=text, lines=lines, encoding=enc, had_bom=had_bom,
+                    notes=[note] if note else [])
+
+
+#: Control characters no export holds in a cell (C0 but tab and newline, DEL, C1).
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> tuple[str, str | None]:
+    """Remove control characters (NUL, ...) from decoded text, with a note naming the lines.
+
+    A NUL or an escape code inside a cell is damage, never data: left in place it would stay
+    inside a symbol (``V\x00TI`` is not ``VTI``) or break a number. Tabs and line ends stay.
+
+    Returns
+    -------
+    text : str
+        The text without them.
+    note : str or None
+        ``"removed 2 control character(s) (NUL) on line(s) 4, 9"``, or None when there were none.
+    """
+    if not CONTROLS.search(text):
+        return text, None
+    found = CONTROLS.findall(text)
+    names = sorted({"NUL" if c == "\x00" else f"U+{ord(c):04X}" for c in found})
+    lines = sorted({text.count("\n", 0, m.start()) + 1 for m in CONTROLS.finditer(text)})
+    shown = ", ".join(str(n) for n in lines[:10]) + (" ..." if len(lines) > 10 else "")
+    return CONTROLS.sub("", text), (f"removed {len(found)} control character(s) "
+                                    f"({', '.join(names)}) on line(s) {shown}")
 
 
 def norm_header(cell: str) -> str:
@@ -106,8 +136,15 @@ def norm_header(cell: str) -> str:
 
 
 def split_csv_line(line: str) -> list[str]:
-    """Split one physical line as CSV (quotes honoured)."""
-    return next(csv.reader([line]), [])
+    """Split one physical line as CSV (quotes honoured).
+
+    A line the csv module cannot read (a cell beyond its size limit) is split on commas, so
+    that detection and footer checks never fail on it; loading it reports the error.
+    """
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return line.split(",")
 
 
 def norm_line(line: str) -> str:
@@ -153,27 +190,94 @@ def iter_rows(tf: TextFile, start: int, stop: int | None = None) -> Iterator[Row
         except StopIteration:
             return
         except csv.Error as exc:
-            raise FormatError(
-                f"cannot read this row as CSV ({exc}); the file looks cut off mid-row",
-                path=tf.name, line=start + first + 1,
-            ) from exc
+            why = ("a cell is larger than any export writes" if "field larger" in str(exc)
+                   else "the file looks cut off mid-row")
+            raise FormatError(f"cannot read this row as CSV ({exc}); {why}",
+                              path=tf.name, line=start + first + 1) from exc
         consumed = reader.line_num
         raw = "\n".join(chunk[first:consumed])
         yield Row(line=start + first + 1, cells=cells, raw=raw)
 
 
-@dataclass
-class ColumnSpec:
-    """How a canonical column is found in a broker header.
+#: What a declared column's cells are converted to (see :func:`toolkit.io._build.convert`):
+#: ``text`` (stripped, null tokens missing), ``symbol`` (also without Fidelity's ``**``),
+#: ``money`` and ``quantity`` (float: dollars, shares), ``percent`` (a fraction), ``date``
+#: (``datetime64`` at midnight) and ``raw`` (the cell as written, for the format to read).
+KINDS = ("text", "symbol", "money", "quantity", "percent", "date", "raw")
+NUMERIC_KINDS = frozenset({"money", "quantity", "percent"})
 
-    ``names`` are accepted header texts, compared after :func:`norm_header`. ``numeric``
-    marks money and quantity columns: the fast reader lets pandas' C parser read plain
-    numbers in them directly (the cleanup still reads ``$1,234``, ``(5)`` and null tokens).
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """How a canonical column is found in a broker header, and what its cells hold.
+
+    ``names`` are accepted header texts, compared after :func:`norm_header`. ``kind`` is one
+    of :data:`KINDS`. ``need``: a row whose cell is empty is not data this loader can use; it
+    is skipped with ``missing`` as the reason (default ``"no <header>"``). ``decimal`` is the
+    layout's decimal convention for numbers (:data:`toolkit.io._clean.DECIMALS`). Numeric
+    kinds with the US convention let the fast reader hand plain numbers to pandas' C parser
+    (``numeric``); the cleanup still reads ``$1,234``, ``(5)`` and null tokens.
     """
 
     names: Sequence[str]
     required: bool = True
-    numeric: bool = False
+    kind: str = "raw"
+    need: bool = False
+    missing: str | None = None
+    decimal: str = "."
+    dayfirst_form: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}; expected one of {KINDS}")
+
+    @property
+    def numeric(self) -> bool:
+        """True when plain numbers in this column may be read by pandas' C parser."""
+        return self.kind in NUMERIC_KINDS and self.decimal == "."
+
+
+class Col:
+    """Short constructors for :class:`ColumnSpec`, one per kind.
+
+    ``Col.money("Current Value", "Value")`` declares a required money column found under
+    either header; keywords are those of :class:`ColumnSpec`.
+    """
+
+    @staticmethod
+    def text(*names: str, **kw) -> ColumnSpec:
+        """A text column."""
+        return ColumnSpec(names, kind="text", **kw)
+
+    @staticmethod
+    def symbol(*names: str, **kw) -> ColumnSpec:
+        """A ticker or CUSIP column."""
+        return ColumnSpec(names, kind="symbol", **kw)
+
+    @staticmethod
+    def money(*names: str, **kw) -> ColumnSpec:
+        """A dollar amount."""
+        return ColumnSpec(names, kind="money", **kw)
+
+    @staticmethod
+    def quantity(*names: str, **kw) -> ColumnSpec:
+        """Shares, contracts or face value."""
+        return ColumnSpec(names, kind="quantity", **kw)
+
+    @staticmethod
+    def percent(*names: str, **kw) -> ColumnSpec:
+        """A percent, read as a fraction."""
+        return ColumnSpec(names, kind="percent", **kw)
+
+    @staticmethod
+    def date(*names: str, **kw) -> ColumnSpec:
+        """A date."""
+        return ColumnSpec(names, kind="date", **kw)
+
+    @staticmethod
+    def raw(*names: str, **kw) -> ColumnSpec:
+        """Cells kept as written (the format reads them itself)."""
+        return ColumnSpec(names, kind="raw", **kw)
 
 
 @dataclass
@@ -234,31 +338,31 @@ def find_line(tf: TextFile, predicate: Callable[[str], bool], *, start: int = 0,
 def frame_from_rows(rows: list[Row], binding: Binding, *, path: str) -> pd.DataFrame:
     """Build a frame of raw cell strings (one column per bound canonical name) from rows.
 
-    A ``line`` column holds each row's line; a ``raw`` column its text.
-
-    Raises
-    ------
-    FormatError
-        For a row with fewer cells than a bound column needs (a truncated row).
+    A ``line`` column holds each row's line, ``raw`` its text, ``cells`` its number of cells
+    and ``over`` whether it has filled cells past the header's last column (its cells are
+    shifted). A row with fewer cells than the header is kept, its missing cells empty: a
+    format may recognise it as a non-data row (Fidelity's ``Pending activity`` stops after the
+    amount); :func:`toolkit.io._build.convert` reports the rest as unreadable.
     """
-    need = max(binding.positions.values(), default=-1) + 1
+    width = len(binding.header)
     data: dict[str, list] = {name: [] for name in binding.positions}
     lines: list[int] = []
     raws: list[str] = []
+    counts: list[int] = []
+    over: list[bool] = []
     for r in rows:
-        if len(r.cells) < need:
-            raise FormatError(
-                f"row has {len(r.cells)} cells but the header needs {need}; "
-                "the file looks truncated or the row is malformed",
-                path=path, line=r.line,
-            )
+        n = len(r.cells)
         for name, pos in binding.positions.items():
-            data[name].append(r.cells[pos])
+            data[name].append(r.cells[pos] if pos < n else "")
         lines.append(r.line)
         raws.append(r.raw)
+        counts.append(n)
+        over.append(n > width and any(c.strip() for c in r.cells[width:]))
     df = pd.DataFrame({k: pd.Series(v, dtype="str") for k, v in data.items()})
     df["line"] = np.asarray(lines, dtype="int64")
     df["raw"] = pd.Series(raws, dtype="str")
+    df["cells"] = np.asarray(counts, dtype="int64")
+    df["over"] = np.asarray(over, dtype=bool)
     return df
 
 
@@ -280,7 +384,10 @@ def fast_table(tf: TextFile, header_idx: int, stop_idx: int,
         return None
     # Text columns stay exact strings; numeric ones are read by the C parser where plain
     # (empty and null-token cells become NaN there, anything else stays text for the cleanup).
-    num_pos = {binding.positions[k] for k in binding.numeric}
+    # The last bound position and the one past the header stay text: a missing cell there
+    # (NaN) marks a short row, a filled one a row whose cells are shifted; both go to the
+    # careful reader, which counts cells.
+    num_pos = {binding.positions[k] for k in binding.numeric} - {need - 1, ncols}
     width = max(ncols, 1) + 1
     try:
         raw = pd.read_csv(
@@ -291,17 +398,22 @@ def fast_table(tf: TextFile, header_idx: int, stop_idx: int,
         )
     except (pd.errors.ParserError, ValueError):
         return None
+    if len(raw) != len(body) or need > ncols:
+        return None
+    if need and raw[need - 1].isna().any():
+        return None
+    extra = raw[width - 1]
+    if (extra.notna() & extra.astype("str").str.strip().ne("")).any():
+        return None
     for i in range(width):
         if i not in num_pos:
             raw[i] = raw[i].fillna("")  # a missing trailing cell reads as empty text
-    if len(raw) != len(body):
-        return None
-    if need > ncols:
-        return None
     # cells stay Python str objects (object dtype): the cleanup converts each column once
     df = pd.DataFrame({name: raw[pos] for name, pos in binding.positions.items()})
     df["line"] = np.arange(header_idx + 2, header_idx + 2 + len(body), dtype="int64")
     df["raw"] = pd.Series(body, dtype=object)  # internal: only read for skipped rows
+    df["cells"] = np.full(len(body), ncols, dtype="int64")
+    df["over"] = np.zeros(len(body), dtype=bool)
     return df
 
 

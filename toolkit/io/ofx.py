@@ -105,12 +105,13 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import FormatError
-from toolkit.schema import Action
+from toolkit.schema import REALIZED, Action
 
 from . import _build as b
 from . import _clean as clean
 from . import _ofxparse as px
 from ._export import Export, FormatSpec, SkipLog, Sniff
+from ._text import Col, ColumnSpec
 
 __all__ = ["FORMATS", "detect", "load"]
 
@@ -137,7 +138,8 @@ _SUBTYPES = ("BUYTYPE", "SELLTYPE", "OPTBUYTYPE", "OPTSELLTYPE", "SELLREASON", "
 #: Leaf elements read from each transaction / position aggregate.
 _TXN_FIELDS = ("FITID", "DTTRADE", "DTSETTLE", "DTPOSTED", "DTUSER", "MEMO", "NAME",
                "UNIQUEID", "UNIQUEIDTYPE", "UNITS", "UNITPRICE", "COMMISSION", "FEES", "LOAD",
-               "TOTAL", "TRNAMT", "POSTYPE", "OLDUNITS", "NEWUNITS", "FRACCASH", *_SUBTYPES)
+               "TOTAL", "TRNAMT", "POSTYPE", "OLDUNITS", "NEWUNITS", "FRACCASH", "GAIN",
+               "SHPERCTRCT", *_SUBTYPES)
 _TXN_SET = frozenset(_TXN_FIELDS)
 _POS_FIELDS = ("UNIQUEID", "UNIQUEIDTYPE", "POSTYPE", "UNITS", "UNITPRICE", "MKTVAL", "MEMO",
                "HELDINACCT")
@@ -181,18 +183,56 @@ def _frame(records: list[dict], fields: tuple[str, ...]) -> pd.DataFrame:
     return df.astype(types)
 
 
-def _number(raw: pd.DataFrame, name: str, path: str) -> pd.Series:
-    cells = raw[name]
-    # OFX numbers have no thousands separators; a comma is a decimal comma (spec 3.2.9.1)
-    if cells.str.contains(",", regex=False).any():
-        comma = cells.str.contains(",", regex=False).fillna(False) & \
-            ~cells.str.contains(".", regex=False).fillna(False)
-        cells = cells.where(~comma, cells.str.replace(",", ".", regex=False))
-    return clean.number(cells, column=name, where=clean.Where(path, raw[f"{name}@"]))
+def _convert(doc: px.Doc, raw: pd.DataFrame, elems: list[Element], spec: dict, path: str,
+             skip: SkipLog, symbol: pd.Series | None = None) -> b.Table:
+    """The aggregates' declared elements converted (OFX numbers take ``.`` or ``,``).
+
+    Aggregates with an unreadable value are reported and left out.
+    """
+    cols = {k: raw[cs.names[0]] for k, cs in spec.items() if cs.names[0] in raw.columns}
+    table = pd.DataFrame(cols, index=raw.index)
+    table["account"] = raw["account"]
+    if symbol is not None:
+        table["symbol"] = symbol
+    table["line"] = raw["line"]
+    full = {**spec, "account": Col.text("ACCTID"), "symbol": Col.text("UNIQUEID")}
+    headers = {k: cs.names[0] for k, cs in full.items()}
+
+    def texts(index: pd.Index) -> pd.Series:
+        return pd.Series([doc.raw(elems[i]) for i in index], index=index, dtype="str")
+
+    return b.convert(table, full, path=path, skip=skip, headers=headers, text_of=texts)
 
 
-def _date(raw: pd.DataFrame, name: str, path: str) -> pd.Series:
-    return clean.date(raw[name], column=name, where=clean.Where(path, raw[f"{name}@"]))
+def _money(name: str) -> ColumnSpec:
+    return Col.money(name, decimal="ofx")
+
+
+TXN_SPEC = {
+    "units": Col.quantity("UNITS", decimal="ofx"),
+    "unitprice": _money("UNITPRICE"),
+    "total": _money("TOTAL"),
+    "trnamt": _money("TRNAMT"),
+    "commission": _money("COMMISSION"),
+    "fees": _money("FEES"),
+    "load": _money("LOAD"),
+    "oldunits": Col.quantity("OLDUNITS", decimal="ofx"),
+    "newunits": Col.quantity("NEWUNITS", decimal="ofx"),
+    "fraccash": _money("FRACCASH"),
+    "gain": _money("GAIN"),
+    "shperctrct": Col.quantity("SHPERCTRCT", decimal="ofx"),
+    "currate": Col.quantity("CURRATE", decimal="ofx"),
+    "dttrade": Col.date("DTTRADE"),
+    "dtsettle": Col.date("DTSETTLE"),
+    "dtposted": Col.date("DTPOSTED"),
+    "dtuser": Col.date("DTUSER"),
+}
+POS_SPEC = {
+    "units": Col.quantity("UNITS", decimal="ofx"),
+    "unitprice": _money("UNITPRICE"),
+    "mktval": _money("MKTVAL"),
+    "currate": Col.quantity("CURRATE", decimal="ofx"),
+}
 
 
 def _custodian(brokerid: str | None) -> str:
@@ -210,16 +250,18 @@ def _custodian(brokerid: str | None) -> str:
 class _Securities:
     by_key: dict[tuple[str, str], tuple[str | None, str | None]]
     by_id: dict[str, tuple[str | None, str | None]]
+    per_contract: dict[str, float]  # UNIQUEID -> SHPERCTRCT of its OPTINFO
 
     def lookup(self, kind: pd.Series, uid: pd.Series) -> tuple[pd.Series, pd.Series]:
         """Ticker (else the unique id) and security name of each row."""
         tickers, names = [], []
         for k, u in zip(kind.tolist(), uid.tolist(), strict=True):
-            if u is None or (isinstance(u, float) and np.isnan(u)):
+            if not isinstance(u, str):
                 tickers.append(None)
                 names.append(None)
                 continue
-            hit = self.by_key.get(((k or "").upper(), u)) or self.by_id.get(u) or (None, None)
+            k = k.upper() if isinstance(k, str) else ""  # UNIQUEIDTYPE may be missing
+            hit = self.by_key.get((k, u)) or self.by_id.get(u) or (None, None)
             tickers.append(hit[0] or u)
             names.append(hit[1])
         return pd.Series(tickers, index=kind.index, dtype="str"), \
@@ -229,6 +271,7 @@ class _Securities:
 def _securities(doc: px.Doc) -> _Securities:
     by_key: dict = {}
     by_id: dict = {}
+    per_contract: dict = {}
     for info in doc.root.iter("SECINFO"):
         leaves = px.leaves(info)
         uid = px.text(leaves["UNIQUEID"].text) if "UNIQUEID" in leaves else None
@@ -239,7 +282,14 @@ def _securities(doc: px.Doc) -> _Securities:
         name = px.text(leaves["SECNAME"].text) if "SECNAME" in leaves else None
         by_key[(kind.upper(), uid)] = (ticker, name)
         by_id.setdefault(uid, (ticker, name))
-    return _Securities(by_key, by_id)
+    for opt in doc.root.iter("OPTINFO"):
+        leaves = px.leaves(opt)
+        uid = px.text(leaves["UNIQUEID"].text) if "UNIQUEID" in leaves else None
+        n = px.text(leaves["SHPERCTRCT"].text) if "SHPERCTRCT" in leaves else None
+        value, bad = clean.parse_numbers(pd.Series([n], dtype="str"), decimal="ofx")
+        if uid is not None and pd.notna(value.iloc[0]) and value.iloc[0] > 0:
+            per_contract[uid] = float(value.iloc[0])
+    return _Securities(by_key, by_id, per_contract)
 
 
 def _cusip(kind: pd.Series, uid: pd.Series) -> pd.Series:
@@ -254,13 +304,12 @@ def _cusip(kind: pd.Series, uid: pd.Series) -> pd.Series:
 # --- currency -----------------------------------------------------------------------------------
 
 
-def _currency(raw: pd.DataFrame, path: str, notes: list[str],
+def _currency(raw: pd.DataFrame, rate: pd.Series, notes: list[str],
               what: str) -> tuple[pd.Series, pd.Series]:
     """Rate that turns each row's amounts into dollars, and the reason a row cannot be."""
     curdef = raw["curdef"].str.upper().fillna("USD")
     has_cur = raw["CURSYM"].notna() & ~raw["ORIG"]
     row_cur = raw["CURSYM"].str.upper().where(has_cur, curdef)
-    rate = _number(raw, "CURRATE", path)
     usd = row_cur.eq("USD")
     convert = ~usd & has_cur & curdef.eq("USD") & rate.notna() & (rate > 0)
     factor = pd.Series(1.0, index=raw.index).where(~convert, rate)
@@ -277,9 +326,12 @@ def _currency(raw: pd.DataFrame, path: str, notes: list[str],
 
 # --- transactions -----------------------------------------------------------------------------
 
+_INCOME_MEMO = ((re.compile(r"\bINTEREST\b", re.I), A.INTEREST),
+                (re.compile(r"\bDIV(?:IDEND)?S?\b", re.I), A.DIVIDEND))
+
 
 def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
-                  skip: SkipLog, notes: list[str]) -> pd.DataFrame:
+                  skip: SkipLog, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     records: list[dict] = []
     elems: list[Element] = []
     for st in stmts:
@@ -294,45 +346,41 @@ def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
             records.append(rec)
             elems.append(agg)
     if not records:
-        return pd.DataFrame()
+        return pd.DataFrame(), REALIZED.empty()
     raw = _frame(records, _TXN_FIELDS)
+    symbol, secname = secs.lookup(raw["UNIQUEIDTYPE"], raw["UNIQUEID"])
+    t = _convert(doc, raw, elems, TXN_SPEC, path, skip, symbol=symbol)
+    raw, symbol, secname = raw.loc[t.index], symbol[t.index], secname[t.index]
     tag = raw["tag"]
-
     journal = tag.isin(["JRNLFUND", "JRNLSEC"])
     short = tag.eq("TRANSFER") & raw["POSTYPE"].str.upper().eq("SHORT").fillna(False)
-    factor, foreign = _currency(raw, path, notes, "transaction(s)")
-    reasons = foreign.copy()
+    tfer = raw["TFERACTION"].str.upper()
+    undirected = tag.eq("TRANSFER") & ~tfer.isin(["IN", "OUT"]).fillna(False)
+    factor, reasons = _currency(raw, t["currate"], notes, "transaction(s)")
     reasons = reasons.mask(journal, "journal between the cash and margin sub-accounts of one "
                            "account: no change to holdings or cash")
     reasons = reasons.mask(short, "transfer of a short position: short positions are not "
                            "supported")
-    drop = reasons.notna()
-    for i in np.flatnonzero(drop.to_numpy()):
-        skip.add(int(raw["line"].iloc[i]), str(reasons.iloc[i]), doc.raw(elems[i]))
-    raw = raw[~drop]
-    factor = factor[~drop]
-    if raw.empty:
-        return pd.DataFrame()
-    tag = raw["tag"]
-
-    units = _number(raw, "UNITS", path)
-    price = _number(raw, "UNITPRICE", path).abs() * factor
-    total = _number(raw, "TOTAL", path) * factor
-    trnamt = _number(raw, "TRNAMT", path) * factor
-    fees = pd.concat([_number(raw, f, path).abs() for f in ("COMMISSION", "FEES", "LOAD")],
+    reasons = reasons.mask(undirected & reasons.isna(),
+                           "TRANSFER without TFERACTION IN or OUT (found " +
+                           tfer.fillna("none").map(repr) + "): the direction of the shares is "
+                           "not stated, so the row is not guessed")
+    t = t.drop(reasons.notna(), reasons)
+    date = t["dttrade"].fillna(t["dtuser"]).fillna(t["dtposted"])
+    t = t.drop(date.isna(), "<" + raw["tag"] + "> has no date (DTTRADE or DTPOSTED)")
+    if t.empty:
+        return pd.DataFrame(), REALIZED.empty()
+    raw, symbol, secname = raw.loc[t.index], symbol[t.index], secname[t.index]
+    factor, date, tag = factor[t.index], date[t.index], raw["tag"]
+    units = t["units"]
+    price = t["unitprice"].abs() * factor
+    total = t["total"] * factor
+    trnamt = t["trnamt"] * factor
+    fees = pd.concat([t[f].abs() for f in ("commission", "fees", "load")],
                      axis=1).sum(axis=1, min_count=1) * factor
-    old = _number(raw, "OLDUNITS", path)
-    new = _number(raw, "NEWUNITS", path)
-    fraccash = _number(raw, "FRACCASH", path) * factor
-    dttrade = _date(raw, "DTTRADE", path)
-    dtuser = _date(raw, "DTUSER", path)
-    dtposted = _date(raw, "DTPOSTED", path)
-    settle = _date(raw, "DTSETTLE", path)
-    date = dttrade.fillna(dtuser).fillna(dtposted)
-    if date.isna().any():
-        i = date[date.isna()].index[0]
-        raise FormatError(f"<{tag[i]}> has no date (DTTRADE or DTPOSTED)", path=path,
-                          line=int(raw["line"][i]))
+    old, new = t["oldunits"], t["newunits"]
+    fraccash = t["fraccash"] * factor
+    dtuser, dtposted = t["dtuser"], t["dtposted"]
 
     sub = pd.Series(None, index=raw.index, dtype="str")
     for f in _SUBTYPES:
@@ -341,6 +389,7 @@ def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
 
     buy = tag.isin(_BUYS)
     sell = tag.isin(_SELLS)
+    option = tag.isin(["BUYOPT", "SELLOPT"])
     reinvest = tag.eq("REINVEST")
     income = tag.eq("INCOME")
     bank = tag.eq("INVBANKTRAN")
@@ -361,6 +410,13 @@ def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
                    | (bank_action.eq(A.WITHDRAWAL.value) & (trnamt > 0)))
     bank_action = bank_action.where(~flip, bank_action.map(
         {a.value: _OPPOSITE.get(a, a).value for a in A}))
+    # a deposit whose memo says it is interest or a dividend is income, not new money
+    said = raw["MEMO"].fillna("") + " " + raw["NAME"].fillna("")
+    deposit = bank & bank_action.eq(A.CONTRIBUTION.value)
+    for rx, kind in _INCOME_MEMO:
+        hit = deposit & said.str.contains(rx)
+        bank_action = bank_action.mask(hit, kind.value)
+        deposit = deposit & ~hit
     action = action.mask(bank, bank_action)
     tfer_out = raw["TFERACTION"].str.upper().eq("OUT").fillna(False)
     action = action.mask(transfer, A.TRANSFER_IN.value).mask(transfer & tfer_out,
@@ -373,25 +429,31 @@ def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
     qty = qty.mask(sell | (transfer & tfer_out), -units.abs())
     qty = qty.mask(split, new - old).mask(closure, np.nan)
 
-    # trades: the sign of the cash follows the side, whatever the broker wrote
-    gross = units.abs() * price
+    # trades: the sign of the cash follows the side, whatever the broker wrote; an option's
+    # price is per share, so an amount rebuilt without TOTAL counts its shares per contract
+    per_contract = t["shperctrct"].fillna(raw["UNIQUEID"].map(secs.per_contract))
+    assumed = option & total.isna() & per_contract.isna()
+    if assumed.any():
+        notes.append("no SHPERCTRCT for the option(s) on line(s) "
+                     f"{', '.join(str(x) for x in t.line[assumed].head(20))}; 100 shares per "
+                     "contract assumed")
+    multiplier = pd.Series(1.0, index=raw.index).mask(option, per_contract.fillna(100.0))
+    gross = units.abs() * price * multiplier
     missing_total = (buy | sell | reinvest) & total.isna()
     if missing_total.any():
         notes.append("TOTAL missing on line(s) "
-                     f"{', '.join(str(x) for x in raw['line'][missing_total].head(20))}; "
-                     "computed as units x price and fees")
+                     f"{', '.join(str(x) for x in t.line[missing_total].head(20))}; "
+                     "computed as units x price (x shares per contract) and fees")
     amount = total.copy()
     amount = amount.mask(buy | reinvest, -total.abs().fillna(gross + fees.fillna(0)))
     amount = amount.mask(sell, total.abs().fillna(gross - fees.fillna(0)))
     amount = amount.mask(bank, trnamt).mask(transfer, np.nan)
     amount = amount.mask(split, fraccash).mask(expense, -total.abs()).mask(closure, np.nan)
 
-    kind, uid = raw["UNIQUEIDTYPE"], raw["UNIQUEID"]
-    symbol, secname = secs.lookup(kind, uid)
     description = raw["MEMO"].fillna(raw["NAME"]).fillna(secname)
     frame = pd.DataFrame({
         "date": date.where(~bank, dtuser.fillna(dtposted)),
-        "settle_date": settle,
+        "settle_date": t["dtsettle"],
         "account": raw["account"],
         "action": action,
         "action_text": action_text,
@@ -401,11 +463,20 @@ def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
         "price": price,
         "amount": amount,
         "fees": fees,
-        "source_file": Path(path).name,
-        "source_line": raw["line"].astype("Int64"),
+        **t.source(path),
         "_order": 1,
         "_stmt": raw["stmt"],
     })
+
+    # sales that state their gain: realised rows (cost basis = net proceeds - gain)
+    gain = t["gain"] * factor
+    stated = sell & gain.notna() & symbol.notna()
+    realized = REALIZED.empty()
+    if stated.any():
+        realized = b.realized_frame(
+            raw.index[stated], account=raw["account"][stated], symbol=symbol[stated],
+            quantity=units[stated].abs(), sold=date[stated], proceeds=amount[stated],
+            gain=gain[stated], source=t.take(stated).source(path), notes=notes, what="sale")
 
     # REINVEST: the income row, unless an INCOME of the same file is that income already
     reinv = frame[reinvest]
@@ -434,7 +505,7 @@ def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
         cash["_order"] = 0
         frame = pd.concat([frame, cash.drop(columns=["_type", "_amt"])])
     frame = frame.sort_values(["_stmt", "source_line", "_order"], kind="stable")
-    return frame.drop(columns=["_order", "_stmt"]).reset_index(drop=True)
+    return frame.drop(columns=["_order", "_stmt"]).reset_index(drop=True), realized
 
 
 # --- positions --------------------------------------------------------------------------------
@@ -458,31 +529,30 @@ def _positions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str, ski
     frames = []
     if records:
         raw = _frame(records, _POS_FIELDS)
-        factor, reasons = _currency(raw, path, notes, "position(s)")
+        symbol, secname = secs.lookup(raw["UNIQUEIDTYPE"], raw["UNIQUEID"])
+        t = _convert(doc, raw, elems, POS_SPEC, path, skip, symbol=symbol)
+        raw = raw.loc[t.index]
+        factor, reasons = _currency(raw, t["currate"], notes, "position(s)")
         short = raw["POSTYPE"].str.upper().eq("SHORT").fillna(False)
         reasons = reasons.mask(short, "short position: short positions are not supported")
-        drop = reasons.notna()
-        for i in np.flatnonzero(drop.to_numpy()):
-            skip.add(int(raw["line"].iloc[i]), str(reasons.iloc[i]), doc.raw(elems[i]))
-        raw, factor = raw[~drop], factor[~drop]
-        units = _number(raw, "UNITS", path)
-        price = _number(raw, "UNITPRICE", path) * factor
-        value = _number(raw, "MKTVAL", path) * factor
+        t = t.drop(reasons.notna(), reasons)
+        t = t.drop(t["symbol"].isna(), "<" + raw["tag"] + "> has no SECID/UNIQUEID")
+        raw, factor = raw.loc[t.index], factor[t.index]
+        symbol, secname = symbol[t.index], secname[t.index]
+        units = t["units"]
+        price = t["unitprice"] * factor
+        value = t["mktval"] * factor
         no_value = value.isna()
         if no_value.any():
             value = value.fillna(units * price)
             notes.append("MKTVAL missing on line(s) "
-                         f"{', '.join(str(x) for x in raw['line'][no_value].head(20))}; "
+                         f"{', '.join(str(x) for x in t.line[no_value].head(20))}; "
                          "computed as units x price")
-        if value.isna().any():
-            i = value[value.isna()].index[0]
-            raise FormatError(f"<{raw['tag'][i]}> has no market value (MKTVAL) and no units "
-                              "and price to compute it", path=path, line=int(raw["line"][i]))
-        symbol, secname = secs.lookup(raw["UNIQUEIDTYPE"], raw["UNIQUEID"])
-        if symbol.isna().any():
-            i = symbol[symbol.isna()].index[0]
-            raise FormatError(f"<{raw['tag'][i]}> has no SECID/UNIQUEID", path=path,
-                              line=int(raw["line"][i]))
+        t.values["mktval"] = value
+        t = t.drop(value.isna(), "<" + raw["tag"] + "> has no market value (MKTVAL) and no "
+                   "units and price to compute it")
+        raw, symbol, secname = raw.loc[t.index], symbol[t.index], secname[t.index]
+        units, price, value = t["units"], price[t.index], t["mktval"]
         names = secname.dropna().unique()
         cash_names = {n for n in names if b.CASH_DESCRIPTIONS.search(n)}
         cash = secname.isin(cash_names).fillna(False)
@@ -498,8 +568,7 @@ def _positions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str, ski
             "cost_basis": pd.Series(np.nan, index=raw.index).mask(cash, value),
             "asset_class": pd.Series(None, index=raw.index, dtype="str").mask(cash, "cash"),
             "security_type": security_type.mask(cash, "money_market"),
-            "source_file": Path(path).name,
-            "source_line": raw["line"].astype("Int64"),
+            **t.source(path),
         }))
     positions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     cash_rows = _available_cash(doc, stmts, positions, path, skip, notes)
@@ -516,13 +585,19 @@ def _available_cash(doc: px.Doc, stmts: list[dict], positions: pd.DataFrame, pat
         if elem is None or px.text(elem.text) is None:
             continue
         line = doc.line(elem)
-        value = _number(pd.DataFrame({"AVAILCASH": pd.Series([px.text(elem.text)], dtype="str"),
-                                      "AVAILCASH@": [float(line)]}), "AVAILCASH", path).iloc[0]
+        raw = f"<AVAILCASH>{px.text(elem.text)}"
+        values, bad = clean.parse_numbers(pd.Series([px.text(elem.text)], dtype="str"),
+                                          decimal="ofx")
+        value = values.iloc[0]
+        if bad.notna().iloc[0]:
+            skip.add(line, f"cannot read AVAILCASH {px.text(elem.text)!r}: {bad.iloc[0]}", raw,
+                     account=st["account"], symbol="CASH")
+            continue
         if pd.isna(value):
             continue
-        raw = f"<AVAILCASH>{px.text(elem.text)}"
         if (st["curdef"] or "USD").upper() != "USD":
-            skip.add(line, f"cash balance in {st['curdef'].upper()}, not US dollars", raw)
+            skip.add(line, f"cash balance in {st['curdef'].upper()}, not US dollars", raw,
+                     account=st["account"], symbol="CASH")
             continue
         if len(positions):
             mm = positions[(positions["account"] == st["account"])
@@ -532,7 +607,8 @@ def _available_cash(doc: px.Doc, stmts: list[dict], positions: pd.DataFrame, pat
         swept = float(mm["market_value"].sum()) if len(mm) else 0.0
         if len(mm) and value != 0 and abs(swept - value) < 0.005:
             skip.add(line, "AVAILCASH equals the money-market position(s) "
-                     f"{', '.join(mm['symbol'])} (sweep funds are counted once)", raw)
+                     f"{', '.join(mm['symbol'])} (sweep funds are counted once)", raw,
+                     account=st["account"], symbol="CASH")
             continue
         if len(mm) and value > swept > 0:
             notes.append(f"line {line}: AVAILCASH {value:,.2f} is more than the money-market "
@@ -613,7 +689,7 @@ def load(s: Sniff, options: dict) -> Export:
         is not a number or date (naming the line and element).
     """
     path = s.path.name
-    doc = px.parse(s.path, s.path.read_bytes())
+    doc = px.parse(s.path, s.data)
     stmts = _statements(doc, path, options)
     if not stmts:
         message = doc.root.find(".//STATUS/MESSAGE")
@@ -625,7 +701,7 @@ def load(s: Sniff, options: dict) -> Export:
     skip = SkipLog(s.path)
     notes = doc.notes
     secs = _securities(doc)
-    transactions = _transactions(doc, stmts, secs, path, skip, notes)
+    transactions, realized = _transactions(doc, stmts, secs, path, skip, notes)
     positions = _positions(doc, stmts, secs, path, skip, notes)
 
     for st in stmts:
@@ -648,6 +724,8 @@ def load(s: Sniff, options: dict) -> Export:
         kwargs["positions"] = positions
     if len(transactions):
         kwargs["transactions"] = transactions
+    if len(realized):
+        kwargs["realized"] = realized
     return Export(path=s.path, format=FORMAT, custodian=custodians[0], skipped=skip.frame(),
                   accounts=accounts, as_of=as_of, notes=notes, **kwargs)
 
