@@ -33,35 +33,73 @@ CASH_DESCRIPTIONS = re.compile(
     r"CASH & CASH INVESTMENTS|CASH & MONEY MARKET|SETTLEMENT FUND|MONEY MARKET)", re.I)
 
 
-def read_table(tf: TextFile, header_idx: int, stop_idx: int, spec, *, path: str) -> tuple[
-        pd.DataFrame, Binding]:
+def read_table(tf: TextFile, header_idx: int, stop_idx: int, spec, *, path: str,
+               skip: SkipLog | None = None) -> tuple[pd.DataFrame, Binding]:
     """Bind the header at ``header_idx`` and read rows up to ``stop_idx`` as raw strings.
 
-    Uses pandas' C parser when every record is one line, the careful reader otherwise.
+    Uses pandas' C parser when every record is one line, the careful reader otherwise. With
+    ``skip``, lines the csv module cannot read are reported there at once (see
+    :func:`report_unreadable`); otherwise :func:`convert` reports them.
     """
     header = next(iter_rows(tf, header_idx, header_idx + 1)).cells
     binding = bind(header, spec, path=path, line=header_idx + 1)
     df = fast_table(tf, header_idx, stop_idx, binding)
     if df is None:
-        rows = list(iter_rows(tf, header_idx + 1, stop_idx))
+        rows = list(iter_rows(tf, header_idx + 1, stop_idx, lenient=True))
         df = frame_from_rows(rows, binding, path=path)
-        check_cut(tf, df, max(binding.positions.values(), default=-1) + 1, path=path)
-    return df, binding
+        check_cut(tf, df)
+    return report_unreadable(df, skip), binding
 
 
-def check_cut(tf: TextFile, df: pd.DataFrame, need: int, *, path: str) -> None:
-    """Raise when the file ends inside a table's last row (it was cut off mid-row).
+def report_unreadable(raw: pd.DataFrame, skip: SkipLog | None) -> pd.DataFrame:
+    """Report the rows the csv module could not read; return the others.
 
-    A short row in the middle of a table is a row to report; a short row that is the file's
-    last non-blank line means the file is truncated, and rows after it are lost.
+    A stray quote or a cell of 200 KB makes a line unreadable; reporting it at once means a
+    format's own row checks never see an empty shell of it.
     """
-    if df.empty or "cells" not in df.columns or int(df["cells"].iloc[-1]) >= need:
+    if skip is None or "error" not in raw.columns or raw["error"].isna().all():
+        return raw
+    bad = raw["error"].notna()
+    skip.add_frame(raw[bad], "cannot read this row as CSV (" + raw.loc[bad, "error"] + ")",
+                   account=clean.text(col(raw[bad], "account")),
+                   symbol=clean.symbol(col(raw[bad], "symbol")))
+    return raw[~bad]
+
+
+def check_cut(tf: TextFile, df: pd.DataFrame) -> None:
+    """Mark (column ``at_end``) the row that is the file's last non-blank line.
+
+    A short row in the middle of a table is one row to report; a short data row at the end
+    of the file means the file was cut off mid-row and rows after it are lost:
+    :func:`convert` refuses the file then. (A non-data row there, such as Fidelity's short
+    ``Pending activity`` row, is set apart by the format first and is no such sign.)
+    """
+    df["at_end"] = False
+    if df.empty:
         return
     line = int(df["line"].iloc[-1])
     if all(is_blank(ln) for ln in tf.lines[line:]):
-        raise FormatError(f"row has {int(df['cells'].iloc[-1])} cells but the header needs "
-                          f"{need}; the file looks truncated or the row is malformed",
-                          path=path, line=line)
+        df.loc[df.index[-1], "at_end"] = True
+
+
+def refuse_cut(raw: pd.DataFrame, need_cells: int, *, path: str) -> None:
+    """Raise when a short row ends the file (marked by :func:`check_cut`): it was cut off.
+
+    Raises
+    ------
+    FormatError
+        Naming the row's line and its cell count.
+    """
+    if "at_end" not in raw.columns or "cells" not in raw.columns:
+        return
+    cut = raw["at_end"].astype(bool) & (raw["cells"] < need_cells)
+    if "error" in raw.columns:
+        cut &= raw["error"].isna()
+    if cut.any():
+        i = raw.index[cut][0]
+        raise FormatError(f"row has {int(raw['cells'][i])} cells but the header needs "
+                          f"{need_cells}; the file looks truncated or the row is malformed",
+                          path=path, line=int(raw["line"][i]))
 
 
 def blank_lines(lines: list[str]) -> np.ndarray:
@@ -72,8 +110,8 @@ def blank_lines(lines: list[str]) -> np.ndarray:
                        count=len(lines))
 
 
-def read_blocks(tf: TextFile, header_idx: int, stop_idx: int, spec, *, path: str) -> tuple[
-        pd.DataFrame, Binding]:
+def read_blocks(tf: TextFile, header_idx: int, stop_idx: int, spec, *, path: str,
+                skip: SkipLog | None = None) -> tuple[pd.DataFrame, Binding]:
     """Like :func:`read_table`, but blank lines between the header and ``stop_idx`` are skipped.
 
     The non-blank lines are read in contiguous blocks, each with the fast C-parser path when
@@ -91,8 +129,8 @@ def read_blocks(tf: TextFile, header_idx: int, stop_idx: int, spec, *, path: str
     for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
         df = fast_table(tf, s - 1, e, binding)
         if df is None:
-            df = frame_from_rows(list(iter_rows(tf, s, e)), binding, path=path)
-            check_cut(tf, df, max(binding.positions.values(), default=-1) + 1, path=path)
+            df = frame_from_rows(list(iter_rows(tf, s, e, lenient=True)), binding, path=path)
+            check_cut(tf, df)
         frames.append(df)
     if not frames:
         df = pd.DataFrame({name: pd.Series(dtype="str") for name in binding.positions})
@@ -102,8 +140,8 @@ def read_blocks(tf: TextFile, header_idx: int, stop_idx: int, spec, *, path: str
         df["over"] = pd.Series(dtype=bool)
         return df, binding
     if len(frames) == 1:
-        return frames[0], binding
-    return pd.concat(frames, ignore_index=True), binding
+        return report_unreadable(frames[0], skip), binding
+    return report_unreadable(pd.concat(frames, ignore_index=True), skip), binding
 
 
 def where(path: str, raw: pd.DataFrame) -> clean.Where:
@@ -387,8 +425,12 @@ def convert(raw: pd.DataFrame, spec: Mapping[str, ColumnSpec], *, path: str, ski
                   text_of=text_of)
     n = len(raw)
     shape = pd.Series(None, index=raw.index, dtype="str")
+    if "error" in raw.columns:
+        shape = shape.mask(raw["error"].notna(), "cannot read this row as CSV (" +
+                           raw["error"].fillna("") + ")")
     if "cells" in raw.columns and need_cells:
-        short = raw["cells"] < need_cells
+        refuse_cut(raw, need_cells, path=path)
+        short = (raw["cells"] < need_cells) & shape.isna()
         shape = shape.mask(short, "row has " + raw["cells"].astype("str") + " cells but the "
                            f"header needs {need_cells}: it cannot be read")
     if "over" in raw.columns:
@@ -416,7 +458,7 @@ def convert(raw: pd.DataFrame, spec: Mapping[str, ColumnSpec], *, path: str, ski
 def load_table(tf: TextFile, header_idx: int, stop_idx: int, spec: Mapping[str, ColumnSpec],
                *, skip: SkipLog, context: Mapping[str, str | None] | None = None) -> Table:
     """:func:`read_table` then :func:`convert`, for tables with no non-data rows to set apart."""
-    raw, binding = read_table(tf, header_idx, stop_idx, spec, path=tf.name)
+    raw, binding = read_table(tf, header_idx, stop_idx, spec, path=tf.name, skip=skip)
     return convert(raw, spec, path=tf.name, skip=skip, binding=binding, context=context)
 
 

@@ -197,6 +197,7 @@ _SUMMARY = re.compile(r"^\s*\"?\s*(account total|positions total|total|totals|fu
 
 
 def read_block(tf: TextFile, block: Block, spec: dict[str, ColumnSpec], *, path: str,
+               skip: SkipLog | None = None,
                summary: re.Pattern = _SUMMARY) -> tuple[pd.DataFrame, list[Row], Binding]:
     """Read a block's rows, setting summary rows (``Account Total``, ``Total``, ...) apart.
 
@@ -208,11 +209,13 @@ def read_block(tf: TextFile, block: Block, spec: dict[str, ColumnSpec], *, path:
     summ = [i for i in range(block.header + 1, block.end) if summary.match(tf.lines[i])]
     if not summ or summ == list(range(summ[0], block.end)):
         stop = summ[0] if summ else block.end
-        raw, binding = b.read_table(tf, block.header, stop, spec, path=path)
+        raw, binding = b.read_table(tf, block.header, stop, spec, path=path, skip=skip)
         return raw, list(iter_rows(tf, stop, block.end)), binding
     header = next(iter_rows(tf, block.header, block.header + 1)).cells
     binding = bind(header, spec, path=path, line=block.header + 1)
     lines = {i + 1 for i in summ}
-    rows = list(iter_rows(tf, block.header + 1, block.end))
+    rows = list(iter_rows(tf, block.header + 1, block.end, lenient=True))
     raw = frame_from_rows([r for r in rows if r.line not in lines], binding, path=path)
+    b.check_cut(tf, raw)
+    raw = b.report_unreadable(raw, skip)
     return raw, [r for r in rows if r.line in lines], binding

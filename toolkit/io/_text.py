@@ -51,7 +51,10 @@ def file_kind(data: bytes) -> str:
     if data.startswith(OLE_MAGIC):
         return "ole"
     head = data[:8192]
-    if b"\x00" in head:
+    # binary data (or UTF-16) is full of control bytes; a stray NUL in a text export is
+    # damage that decode() strips with a note
+    controls = sum(head.count(bytes([c])) for c in (*range(0, 9), *range(14, 32), 127))
+    if controls > len(head) // 100 or (controls >= 2 and controls * 10 > len(head)):
         return "binary"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"<?xml") or stripped.startswith(b"<FlexQueryResponse") or \
@@ -135,6 +138,13 @@ def norm_header(cell: str) -> str:
     return h.casefold()
 
 
+def _lenient_cells(line: str) -> list[str]:
+    try:
+        return next(csv.reader([line[:4096]]), [])
+    except csv.Error:
+        return line[:4096].split(",")
+
+
 def split_csv_line(line: str) -> list[str]:
     """Split one physical line as CSV (quotes honoured).
 
@@ -162,41 +172,64 @@ def is_blank(line: str) -> bool:
 
 @dataclass
 class Row:
-    """One CSV record: its first physical line (1-based), its cells and its raw text."""
+    """One CSV record: its first physical line (1-based), its cells and its raw text.
+
+    ``error`` is set (and ``cells`` empty) for a line the csv module could not read, when
+    the reader was asked to go on past it (``iter_rows(..., lenient=True)``).
+    """
 
     line: int
     cells: list[str]
     raw: str
+    error: str | None = None
 
 
-def iter_rows(tf: TextFile, start: int, stop: int | None = None) -> Iterator[Row]:
+def iter_rows(tf: TextFile, start: int, stop: int | None = None, *,
+              lenient: bool = False) -> Iterator[Row]:
     """Yield CSV records from physical line index ``start`` (0-based) up to ``stop``.
 
     A quoted cell may span lines; ``Row.line`` is the record's first line (1-based).
+    With ``lenient``, a record the csv module cannot read (a stray quote, a cell beyond its
+    size limit) is yielded as a :class:`Row` with ``error`` set for its first physical line,
+    and reading goes on at the next line; a record cut off at the end of the file still
+    raises.
 
     Raises
     ------
     FormatError
-        If a quoted cell is never closed (the file was cut off mid-row).
+        If a quoted cell is never closed (the file was cut off mid-row), or for any record
+        the csv module cannot read when not ``lenient``.
     """
     stop = len(tf.lines) if stop is None else stop
-    chunk = tf.lines[start:stop]
-    reader = csv.reader((ln + "\n" for ln in chunk), strict=True)
-    consumed = 0
-    while True:
-        first = consumed
+    i = start
+    while i < stop:
+        chunk = tf.lines[i:stop]
+        reader = csv.reader((ln + "\n" for ln in chunk), strict=True)
+        consumed = 0
+        first = 0
         try:
-            cells = next(reader)
-        except StopIteration:
-            return
+            while True:
+                first = consumed
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                consumed = reader.line_num
+                yield Row(line=i + first + 1, cells=cells, raw="\n".join(chunk[first:consumed]))
         except csv.Error as exc:
+            line = i + first
             why = ("a cell is larger than any export writes" if "field larger" in str(exc)
                    else "the file looks cut off mid-row")
-            raise FormatError(f"cannot read this row as CSV ({exc}); {why}",
-                              path=tf.name, line=start + first + 1) from exc
-        consumed = reader.line_num
-        raw = "\n".join(chunk[first:consumed])
-        yield Row(line=start + first + 1, cells=cells, raw=raw)
+            # cut off: the last record of the file is broken, or a quote opened in it runs to
+            # the end of the file
+            at_end = all(is_blank(ln) for ln in tf.lines[line + 1:]) or (
+                "unexpected end of data" in str(exc)
+                and all(is_blank(ln) for ln in tf.lines[stop:]))
+            if not lenient or at_end:
+                raise FormatError(f"cannot read this row as CSV ({exc}); {why}",
+                                  path=tf.name, line=line + 1) from exc
+            yield Row(line=line + 1, cells=[], raw=tf.lines[line], error=str(exc))
+            i = line + 1
 
 
 #: What a declared column's cells are converted to (see :func:`toolkit.io._build.convert`):
@@ -338,11 +371,12 @@ def find_line(tf: TextFile, predicate: Callable[[str], bool], *, start: int = 0,
 def frame_from_rows(rows: list[Row], binding: Binding, *, path: str) -> pd.DataFrame:
     """Build a frame of raw cell strings (one column per bound canonical name) from rows.
 
-    A ``line`` column holds each row's line, ``raw`` its text, ``cells`` its number of cells
-    and ``over`` whether it has filled cells past the header's last column (its cells are
-    shifted). A row with fewer cells than the header is kept, its missing cells empty: a
-    format may recognise it as a non-data row (Fidelity's ``Pending activity`` stops after the
-    amount); :func:`toolkit.io._build.convert` reports the rest as unreadable.
+    A ``line`` column holds each row's line, ``raw`` its text, ``cells`` its number of cells,
+    ``over`` whether it has filled cells past the header's last column (its cells are
+    shifted) and ``error`` why the csv module could not read it (lenient reading). A row with
+    fewer cells than the header is kept, its missing cells empty: a format may recognise it
+    as a non-data row (Fidelity's ``Pending activity`` stops after the amount);
+    :func:`toolkit.io._build.convert` reports the rest as unreadable.
     """
     width = len(binding.header)
     data: dict[str, list] = {name: [] for name in binding.positions}
@@ -350,19 +384,25 @@ def frame_from_rows(rows: list[Row], binding: Binding, *, path: str) -> pd.DataF
     raws: list[str] = []
     counts: list[int] = []
     over: list[bool] = []
+    errors: list[str | None] = []
     for r in rows:
         n = len(r.cells)
+        # a line the csv module refused: its cells as a lenient reading gives them, only to
+        # tell whose row it is (account, symbol) when it is reported
+        cells = r.cells if r.error is None else _lenient_cells(r.raw)
         for name, pos in binding.positions.items():
-            data[name].append(r.cells[pos] if pos < n else "")
+            data[name].append(cells[pos] if pos < len(cells) else "")
         lines.append(r.line)
         raws.append(r.raw)
         counts.append(n)
         over.append(n > width and any(c.strip() for c in r.cells[width:]))
+        errors.append(r.error)
     df = pd.DataFrame({k: pd.Series(v, dtype="str") for k, v in data.items()})
     df["line"] = np.asarray(lines, dtype="int64")
     df["raw"] = pd.Series(raws, dtype="str")
     df["cells"] = np.asarray(counts, dtype="int64")
     df["over"] = np.asarray(over, dtype=bool)
+    df["error"] = pd.Series(errors, dtype="str")
     return df
 
 

@@ -213,7 +213,7 @@ def load(s: Sniff, options: dict) -> Export:
                           f"in the first {HEADER_SEARCH} lines", path=path)
     account, name = _account(tf, h, options)
     end = b.table_end(tf, h + 1, FOOTER)
-    raw, binding = b.read_table(tf, h, end, SPEC, path=path)
+    raw, binding = b.read_table(tf, h, end, SPEC, path=path, skip=skip)
     raw = raw.reset_index(drop=True)
     b.require_rows(raw, path=path, line=h + 1, what="positions")
 

@@ -269,8 +269,9 @@ def _read(tf: TextFile, h: int, start: int, end: int) -> tuple[pd.DataFrame, Bin
     binding = bind(header, SPEC, path=tf.name, line=h + 1)
     raw = fast_table(tf, start - 1, end, binding) if end > start else None
     if raw is None:
-        raw = frame_from_rows(list(iter_rows(tf, start, end)), binding, path=tf.name)
-        b.check_cut(tf, raw, max(binding.positions.values(), default=-1) + 1, path=tf.name)
+        raw = frame_from_rows(list(iter_rows(tf, start, end, lenient=True)), binding,
+                              path=tf.name)
+        b.check_cut(tf, raw)
     return raw, binding
 
 

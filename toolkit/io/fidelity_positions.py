@@ -76,7 +76,7 @@ def load(s: Sniff, options: dict) -> Export:
     notes: list[str] = []
     h = find_line(tf, _is_header, limit=5)
     end = b.table_end(tf, h + 1, FOOTER)
-    raw, binding = b.read_table(tf, h, end, SPEC, path=path)
+    raw, binding = b.read_table(tf, h, end, SPEC, path=path, skip=skip)
 
     # Rows that are not holdings are set apart on their text first, whatever their cell
     # count: the Pending activity row often stops after the amount (FORMATS.md 1a).

@@ -125,7 +125,7 @@ def load(s: Sniff, options: dict) -> Export:
         raise FormatError("no realized gain/loss header (Symbol(CUSIP),...,Quantity,...) in "
                           "the first 10 lines", path=path)
     end = b.table_end(tf, h + 1, FOOTER)
-    raw, binding = b.read_table(tf, h, end, SPEC, path=path)
+    raw, binding = b.read_table(tf, h, end, SPEC, path=path, skip=skip)
 
     cell = clean.text(raw["symbol"])
     total = cell.str.match(r"(?i)^total\b").fillna(False)

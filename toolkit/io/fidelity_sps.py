@@ -119,7 +119,7 @@ def load(s: Sniff, options: dict) -> Export:
         raise FormatError(f"the values are displayed in {currency}, not US dollars; the "
                           "toolkit needs dollar cost bases (switch the display currency to USD "
                           "and export again)", path=path, line=footer + 1)
-    raw, binding = b.read_table(tf, h, end, SPEC, path=path)
+    raw, binding = b.read_table(tf, h, end, SPEC, path=path, skip=skip)
     if not (binding.has("cost_basis") or binding.has("cost_per_share")):
         raise MissingColumnError("required column missing: expected 'Cost basis' or 'Cost "
                                  "basis/share'", path=path, line=h + 1, column="Cost basis")

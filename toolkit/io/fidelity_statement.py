@@ -136,7 +136,6 @@ def _summary(tf, start: int, stop: int, path: str) -> pd.DataFrame:
     while end < stop and not b.blank_lines([tf.lines[end]])[0]:
         end += 1
     raw = frame_from_rows(list(iter_rows(tf, start + 1, end)), binding, path=path)
-    b.check_cut(tf, raw, max(binding.positions.values()) + 1, path=path)
     return pd.DataFrame({"account": clean.text(raw["account"]),
                          "name": clean.text(raw["name"]),
                          "custodian": "fidelity"}).dropna(subset=["account"])
@@ -187,7 +186,11 @@ def load(s: Sniff, options: dict) -> Export:
     subtotals: list[tuple[Row, str | None, str]] = []
     account: str | None = summary["account"].iloc[0] if len(summary) == 1 else None
     section: str | None = None
-    for row in iter_rows(tf, hh + 1):
+    for row in iter_rows(tf, hh + 1, lenient=True):
+        if row.error is not None:  # a line the csv module cannot read: reported by convert
+            rows.append(row)
+            groups.append((account, section))
+            continue
         cells = [c.strip() for c in row.cells]
         filled = [c for c in cells if c]
         if not filled:
@@ -214,7 +217,8 @@ def load(s: Sniff, options: dict) -> Export:
             rows.append(row)
             groups.append((account, section))
     raw = frame_from_rows(rows, binding, path=path)
-    b.check_cut(tf, raw, max(binding.positions.values()) + 1, path=path)
+    b.check_cut(tf, raw)
+    b.refuse_cut(raw, max(binding.positions.values()) + 1, path=path)
     if rows and (not subtotals or subtotals[-1][0].line < rows[-1].line):
         acct, sect = groups[-1]
         raise FormatError(f"the file ends in the {sect or 'holdings'} section"

@@ -210,7 +210,10 @@ def _read(tf: TextFile, skip: SkipLog) -> _Statement:
     blocks: list[_Block] = []
     fields: dict[str, dict[str, tuple[str, int]]] = {}
     current: dict[str, _Block] = {}
-    for row in iter_rows(tf, 0):
+    for row in iter_rows(tf, 0, lenient=True):
+        if row.error is not None:
+            skip.add(row.line, f"cannot read this row as CSV ({row.error})", row.raw)
+            continue
         cells = row.cells
         if not any(c.strip() for c in cells):
             continue

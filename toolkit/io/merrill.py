@@ -253,15 +253,15 @@ def detect_activity(s: Sniff) -> bool:
 # --- shared -----------------------------------------------------------------------------------
 
 
-def _table(s: Sniff, is_header, spec, what: str) -> tuple[TextFile, pd.DataFrame, Binding,
-                                                          int, int]:
+def _table(s: Sniff, is_header, spec, what: str,
+           skip: SkipLog) -> tuple[TextFile, pd.DataFrame, Binding, int, int]:
     tf = s.text if s.text is not None else decode(s.path, s.data)
     h = find_line(tf, lambda ln: is_header(norm_line(ln)), limit=HEADER_SEARCH)
     if h is None:
         raise FormatError(f"no Merrill {what} header in the first {HEADER_SEARCH} lines",
                           path=tf.name)
     end = b.table_end(tf, h + 1, FOOTER)
-    raw, binding = b.read_table(tf, h, end, spec, path=tf.name)
+    raw, binding = b.read_table(tf, h, end, spec, path=tf.name, skip=skip)
     b.require_rows(raw, path=tf.name, line=h + 1, what=what)
     return tf, raw.reset_index(drop=True), binding, h, end
 
@@ -309,9 +309,9 @@ def _is_sweep(symbol: pd.Series, description: pd.Series) -> pd.Series:
 
 def load_holdings(s: Sniff, options: dict) -> Export:
     """Load a Merrill holdings CSV (see module docstring)."""
-    tf, raw, binding, h, end = _table(s, _is_holdings_header, HOLDINGS, "holdings")
-    path = tf.name
     skip = SkipLog(s.path)
+    tf, raw, binding, h, end = _table(s, _is_holdings_header, HOLDINGS, "holdings", skip)
+    path = tf.name
     account = clean.text(raw["account"])
     noacct = account.isna()
     if noacct.any():
@@ -404,9 +404,9 @@ def _split_account_cells(cell: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def load_activity(s: Sniff, options: dict) -> Export:
     """Load a Merrill activity CSV (see module docstring)."""
-    tf, raw, binding, h, end = _table(s, _is_activity_header, ACTIVITY, "activity")
-    path = tf.name
     skip = SkipLog(s.path)
+    tf, raw, binding, h, end = _table(s, _is_activity_header, ACTIVITY, "activity", skip)
+    path = tf.name
     notes: list[str] = []
     account_cell = clean.text(raw["account"])
     noacct = account_cell.isna()

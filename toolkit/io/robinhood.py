@@ -147,7 +147,13 @@ def load(s: Sniff, options: dict) -> Export:
     date_pos = binding.positions["date"]
 
     rows, footer = [], None
-    for row in iter_rows(tf, h + 1):
+    for row in iter_rows(tf, h + 1, lenient=True):
+        if row.error is not None:  # a line the csv module cannot read
+            if footer is None:
+                rows.append(row)  # reported by convert with the reason
+            else:
+                skip.add(row.line, f"cannot read this row as CSV ({row.error})", row.raw)
+            continue
         filled = [c for c in row.cells if c.strip()]
         if not filled:
             continue
@@ -162,7 +168,7 @@ def load(s: Sniff, options: dict) -> Export:
     if footer is None:
         notes.append("no disclaimer row at the end; the report may be incomplete")
     raw = frame_from_rows(rows, binding, path=path)
-    b.check_cut(tf, raw, max(binding.positions.values()) + 1, path=path)
+    b.check_cut(tf, raw)
     raw["quantity"] = raw["quantity"].str.replace(_QTY_SUFFIX, r"\1", regex=True)
     t = b.convert(raw, SPEC, path=path, skip=skip, binding=binding,
                   context={"account": account})

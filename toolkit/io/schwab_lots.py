@@ -102,7 +102,7 @@ def load(s: Sniff, options: dict) -> Export:
     totals: list[tuple[int, float | None]] = []
     ctx = {"account": account, "symbol": str(symbol)}
     for block in blocks:
-        raw, tail, binding = sw.read_block(tf, block, SPEC, path=path)
+        raw, tail, binding = sw.read_block(tf, block, SPEC, path=path, skip=skip)
         frames.append(_lots(b.convert(raw, SPEC, path=path, skip=skip, binding=binding,
                                       context=ctx), s, account, str(symbol)))
         for row in tail:

@@ -127,7 +127,7 @@ def load(s: Sniff, options: dict) -> Export:
     frames = []
     account_rows = []
     for block in blocks:
-        raw, tail, binding = sw.read_block(tf, block, SPEC, path=path)
+        raw, tail, binding = sw.read_block(tf, block, SPEC, path=path, skip=skip)
         label = block.label if block.label is not None else title_label
         acct_id, acct_name = sw.split_account(label)
         what = ("block of an all-accounts realized gain/loss file"

@@ -177,7 +177,7 @@ def load(s: Sniff, options: dict) -> Export:
             as_of = clean.date_value(fm.group(1), path=path)
 
     end = b.table_end(tf, h + 1, FOOTER)
-    raw, binding = b.read_table(tf, h, end, SPEC, path=path)
+    raw, binding = b.read_table(tf, h, end, SPEC, path=path, skip=skip)
     t = b.convert(raw, SPEC, path=path, skip=skip, binding=binding,
                   context={"account": account})
     transactions = _transactions(t, s.path, account, notes)

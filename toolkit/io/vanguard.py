@@ -324,7 +324,7 @@ def _value_suffix(values: pd.Series) -> pd.Series:
 
 
 def _table(ctx: _Context, h: int, stop: int, spec: dict) -> b.Table | None:
-    raw, binding = b.read_blocks(ctx.tf, h, stop, spec, path=ctx.file)
+    raw, binding = b.read_blocks(ctx.tf, h, stop, spec, path=ctx.file, skip=ctx.skip)
     if raw.empty:
         return None
     return b.convert(raw, spec, path=ctx.file, skip=ctx.skip, binding=binding)
