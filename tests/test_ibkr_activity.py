@@ -293,6 +293,71 @@ def test_cash_report_ending_cash(write):
     assert "Cash Report: only the Ending Cash rows are read" in e.notes
 
 
+def test_cash_report_given_twice_is_counted_once(write):
+    header = ("Cash Report,Header,Currency Summary,Currency,Total,Securities,Futures,"
+              "Month to Date,Year to Date")
+    usd = "Cash Report,Data,Ending Cash,USD,4512.37,4512.37,0,,"
+    e = load(write, csv(*STATEMENT, header, usd, header, usd))
+    assert e.positions[["symbol", "market_value", "source_line"]].to_dict("records") == [
+        {"symbol": "CASH", "market_value": 4512.37, "source_line": 12}]
+    assert e.skipped[["line", "reason", "account"]].to_dict("records") == [
+        {"line": 14, "reason": "cash balance repeated (the Cash Report given twice): counted "
+                               "once", "account": "U7654321"}]
+    e = load(write, csv(*STATEMENT, header, usd, header, usd.replace("4512.37,", "12.00,")),
+             name="b.csv")
+    assert e.positions["market_value"].tolist() == [4512.37]
+    assert e.skipped["reason"].tolist() == [
+        "cash balance given again with a different amount (12.00 here); only line 12 is "
+        "loaded"]
+
+
+def test_sale_without_closed_lots_is_one_realised_sale(write):
+    # Order row: proceeds 1,956.00, Comm/Fee -1.00 (net 1,955.00), Basis -1,800.00 and
+    # Realized P/L 155.00 = 1,955.00 - 1,800.00
+    rows = [TRADES_HEADER,
+            'Trades,Data,Order,Stocks,USD,VXUS,"2025-10-06, 10:15:30",-30,65.20,65.10,1956.00,'
+            "-1.00,-1800.00,155.00,-3.00,C"]
+    e = load(write, csv(*STATEMENT, *rows))
+    assert e.realized[["symbol", "quantity", "sold", "proceeds", "cost_basis", "gain",
+                       "source_line"]].to_dict("records") == [
+        {"symbol": "VXUS", "quantity": 30.0, "sold": pd.Timestamp("2025-10-06"),
+         "proceeds": 1955.0, "cost_basis": 1800.0, "gain": 155.0, "source_line": 12}]
+    assert e.realized["acquired"].isna().all()
+
+
+def test_closed_lots_of_a_sale_split_its_realised_gain(write):
+    # a sale of 50 VXUS closing two lots: 30 from 2022-01-10 (basis 1,800.00, P/L 155.00)
+    # and 20 from 2025-06-02 (basis 1,320.00, P/L -16.00); net proceeds 3,259.00
+    rows = [TRADES_HEADER,
+            'Trades,Data,Order,Stocks,USD,VXUS,"2025-10-06, 10:15:30",-50,65.20,65.10,3260.00,'
+            "-1.00,-3120.00,139.00,-3.00,C",
+            "Trades,Data,ClosedLot,Stocks,USD,VXUS,2022-01-10,30,60.00,,,,1800.00,155.00,,LT",
+            "Trades,Data,ClosedLot,Stocks,USD,VXUS,2025-06-02,20,66.00,,,,1320.00,-16.00,,ST"]
+    e = load(write, csv(*STATEMENT, *rows))
+    assert e.realized[["quantity", "acquired", "sold", "proceeds", "cost_basis", "gain",
+                       "term", "source_line"]].to_dict("records") == [
+        {"quantity": 30.0, "acquired": pd.Timestamp("2022-01-10"),
+         "sold": pd.Timestamp("2025-10-06"), "proceeds": 1955.0, "cost_basis": 1800.0,
+         "gain": 155.0, "term": "long", "source_line": 13},
+        {"quantity": 20.0, "acquired": pd.Timestamp("2025-06-02"),
+         "sold": pd.Timestamp("2025-10-06"), "proceeds": 1304.0, "cost_basis": 1320.0,
+         "gain": -16.0, "term": "short", "source_line": 14}]
+    assert e.realized["proceeds"].sum() == pytest.approx(3259.0)
+    assert e.transactions["quantity"].tolist() == [-50.0]
+
+
+def test_closed_lot_of_a_short_cover_is_reported(write):
+    rows = [TRADES_HEADER,
+            'Trades,Data,Order,Stocks,USD,TSLA,"2025-10-06, 10:15:30",5,200.00,200.00,-1000.00,'
+            "-1.00,1000.00,-20.00,0,C",
+            "Trades,Data,ClosedLot,Stocks,USD,TSLA,2025-09-01,-5,196.00,,,,-980.00,-20.00,,ST"]
+    e = load(write, csv(*STATEMENT, *rows))
+    assert e.realized.empty
+    assert e.skipped[["line", "reason", "symbol"]].to_dict("records") == [
+        {"line": 13, "reason": "closed short lot: short positions are not supported",
+         "symbol": "TSLA"}]
+
+
 def test_unread_sections_are_noted_and_trailing_junk_reported(write):
     rows = ["Net Asset Value,Header,Asset Class,Prior Total,Current Total",
             "Net Asset Value,Data,Stock,100,200",
@@ -466,6 +531,25 @@ def test_transaction_history_without_base_currency(write):
     assert len(e.transactions) == 8
     assert ("the file does not state its base currency (Summary,Data,Base Currency); amounts "
             "were taken as US dollars") in e.notes
+
+
+def test_transaction_history_without_a_quantity_column_loads_no_trade(write):
+    # a buy or sell with no shares would move cash and no shares: each is reported, and the
+    # cash rows of the file load
+    header = HISTORY[6].replace(",Quantity,", ",")
+    rows = [line.replace(",-,-,-,", ",-,-,", 1) if "Dividend" in line or "Interest" in line
+            or "Deposit" in line or "Mystery" in line else line for line in HISTORY[7:]]
+    rows = [r.replace(",VT,-2.0,120.00,", ",VT,120.00,").replace(",SAP,4,180.0,", ",SAP,180.0,")
+            .replace(",EUR.USD,0.8,1.10,", ",EUR.USD,1.10,") for r in rows]
+    e = load(write, csv(*HISTORY[:6], header, *rows), name="noqty.csv")
+    assert e.transactions["action"].tolist() == ["dividend", "tax_withheld", "interest",
+                                                 "contribution", "other", "other"]
+    assert e.transactions["quantity"].isna().all()
+    assert e.skipped[["line", "reason", "symbol"]].to_dict("records") == [
+        {"line": 10, "reason": "a sell without a quantity: the file has no Quantity column",
+         "symbol": "VT"},
+        {"line": 11, "reason": "a buy without a quantity: the file has no Quantity column",
+         "symbol": "SAP"}]
 
 
 def test_consolidated_statement_with_an_account_column(write):
