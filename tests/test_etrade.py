@@ -721,3 +721,14 @@ def test_gains_golden_sample_totals(samples):
     assert e.realized["wash_sale_disallowed"].sum() == 187.5
     assert np.isclose(e.realized.loc[e.realized["term"] == "long", "gain"].sum(),
                       1200 - 150 + 1100)
+
+
+def test_cash_row_given_twice_is_counted_once(write):
+    # E*TRADE's CASH row repeated: the cash is 12.20, not 24.40
+    rows = [ROWS[0], ROWS[2], ROWS[2], ROWS[3]]
+    e = load_export(write("p.csv", portfolio(rows)))
+    assert e.positions[["symbol", "market_value"]].to_dict("records") == [
+        {"symbol": "VTI", "market_value": 20077.0}, {"symbol": "CASH", "market_value": 12.2}]
+    assert e.skipped[["line", "reason", "symbol"]].to_dict("records")[0] == {
+        "line": 14, "reason": "position repeated in this file (...0123 CASH, same quantity "
+                              "and value as line 13): counted once", "symbol": "CASH"}

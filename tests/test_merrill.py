@@ -433,3 +433,25 @@ def test_activity_golden_sample(samples):
     flows = t[t["action"].isin(["contribution", "withdrawal"])]
     assert flows["amount"].tolist() == [10000.0, -1200.0, 7000.0]
     assert t.loc[t["symbol"].eq("IIAXX") & t["action"].eq("other"), "amount"].tolist() == [0.0]
+
+
+# --- a holding listed twice (issue 12) ---------------------------------------------------------
+
+def test_repeated_holdings_row_is_counted_once(write):
+    e = load_export(write("h.csv", holdings([H_ROWS[0], H_ROWS[1], H_ROWS[1]])))
+    assert e.positions["symbol"].tolist() == ["ADBE", "AMD"]
+    assert e.positions["market_value"].sum() == pytest.approx(61135.26 + 15500.00)
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 4, "reason": "position repeated in this file (27Z-41K08 AMD, same quantity "
+                              "and value as line 3): counted once", "account": "27Z-41K08",
+         "symbol": "AMD"}]
+
+
+def test_holding_listed_again_with_other_figures_is_reported(write):
+    other = H_ROWS[1].replace('"10,000"', '"9,000"').replace('"15,500.00"', '"13,950.00"')
+    e = load_export(write("h.csv", holdings([H_ROWS[1], other])))
+    assert e.positions["market_value"].tolist() == [15500.0]
+    assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 3, "reason": "position listed again with different figures (27Z-41K08 AMD: "
+                              "value 13,950.00 here, 15,500.00 on line 2); only line 2 is "
+                              "loaded, check the export"}]

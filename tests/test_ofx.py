@@ -598,3 +598,111 @@ def test_empty_and_binary_files(write, data, message):
     with pytest.raises(FormatError) as exc:
         load_export(write("f.dat", data), format="ofx_investment", account="A1", symbol="S")
     assert exc.value.message == message
+
+
+# --- fields that carry meaning, realised sales, damage (issue 12) ------------------------------
+
+def test_transfer_without_tferaction_is_reported_not_guessed(write):
+    undirected = TRANSACTIONS[6].replace("<TFERACTION>IN", "")  # line 23
+    e = load_export(write("t.ofx", sgml(transactions=[*TRANSACTIONS[:6], undirected])))
+    assert 23 not in e.transactions["source_line"].tolist()
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records")[0] == {
+        "line": 23, "reason": "TRANSFER without TFERACTION IN or OUT (found 'none'): the "
+                              "direction of the shares is not stated, so the row is not "
+                              "guessed", "account": "88776655", "symbol": "AAPL"}
+
+
+OPTION_BUY = ("<BUYOPT><INVBUY><INVTRAN><FITID>O1<DTTRADE>20261015<MEMO>BUY TO OPEN</INVTRAN>"
+              "<SECID><UNIQUEID>AAPL270115C250<UNIQUEIDTYPE>OTHER</SECID><UNITS>2"
+              "<UNITPRICE>12.50<COMMISSION>1.30{total}<SUBACCTSEC>CASH<SUBACCTFUND>CASH</INVBUY>"
+              "<OPTBUYTYPE>BUYTOOPEN{per}</BUYOPT>")
+
+
+@pytest.mark.parametrize(("per", "shares"), [("<SHPERCTRCT>100", 100), ("", 100),
+                                             ("<SHPERCTRCT>10", 10)],
+                         ids=["in_the_transaction", "from_the_seclist", "mini_contract"])
+def test_option_amount_without_total_counts_shares_per_contract(write, per, shares):
+    # 2 contracts at 12.50 per share: 2 x 12.50 x 100 = 2,500.00 + 1.30 commission, paid out
+    # (the SECLIST's OPTINFO says 100 shares per contract when the transaction does not)
+    row = OPTION_BUY.format(total="", per=per)
+    e = load_export(write("o.ofx", sgml(transactions=[row])))
+    assert e.transactions[["action", "quantity", "price", "amount"]].to_dict("records") == [
+        {"action": "buy", "quantity": 2.0, "price": 12.5, "amount": -(2 * 12.5 * shares + 1.3)}]
+
+
+def test_option_without_shares_per_contract_anywhere_assumes_100_with_a_note(write):
+    seclist_without = SECLIST.replace("<SHPERCTRCT>100", "")
+    text = sgml(transactions=[OPTION_BUY.format(total="", per="")]).replace(
+        SECLIST.rstrip("\n"), seclist_without.rstrip("\n"))
+    e = load_export(write("o.ofx", text))
+    assert e.transactions["amount"].tolist() == [pytest.approx(-2501.3)]
+    assert "no SHPERCTRCT for the option(s) on line(s) 17; 100 shares per contract assumed" \
+        in e.notes
+
+
+def test_deposit_whose_memo_says_interest_or_dividend_is_income(write):
+    rows = [TRANSACTIONS[0].replace("<NAME>ACH DEPOSIT", "<NAME>INTEREST EARNED"),
+            TRANSACTIONS[0].replace("<NAME>ACH DEPOSIT", "<NAME>DIVIDEND RECEIVED")
+            .replace("<FITID>T01", "<FITID>T01B"),
+            TRANSACTIONS[0]]
+    e = load_export(write("d.ofx", sgml(transactions=rows)))
+    assert e.transactions["action"].tolist() == ["interest", "dividend", "contribution"]
+    assert e.transactions["amount"].tolist() == [5000.0, 5000.0, 5000.0]
+
+
+def test_sale_with_a_stated_gain_is_a_realised_sale(write):
+    # SELLMF of 50.125 shares for a net 489.475 with GAIN -12.03: cost 501.505
+    row = TRANSACTIONS[2].replace("<TOTAL>489.475", "<TOTAL>489.475<GAIN>-12.03")
+    e = load_export(write("g.ofx", sgml(transactions=[row])))
+    assert e.realized[["account", "symbol", "quantity", "sold", "proceeds", "cost_basis",
+                       "gain", "source_line"]].to_dict("records") == [
+        {"account": "88776655", "symbol": "VBTLX", "quantity": 50.125,
+         "sold": pd.Timestamp("2026-10-12"), "proceeds": 489.475, "cost_basis": 501.505,
+         "gain": -12.03, "source_line": 17}]
+    # a sale that states no gain gives no realised row
+    assert load_export(write("n.ofx", sgml(transactions=[TRANSACTIONS[2]]))).realized.empty
+
+
+def test_missing_uniqueidtype_is_read_not_a_crash(write):
+    row = TRANSACTIONS[1].replace("<UNIQUEIDTYPE>CUSIP", "")
+    position = POSITIONS[0].replace("<UNIQUEIDTYPE>CUSIP", "")
+    e = load_export(write("u.ofx", sgml(transactions=[row], positions=[position])))
+    # the SECID's UNIQUEID alone finds the security in the SECLIST
+    assert e.transactions["symbol"].tolist() == ["VTI"]
+    assert e.positions["symbol"].tolist()[0] == "VTI"
+
+
+def test_unclosed_aggregate_in_ofx2_names_its_line(write):
+    # </BUYSTOCK> is missing: the sale after it must not be read as part of the purchase
+    buy = ("<BUYSTOCK><INVBUY><INVTRAN><FITID>1</FITID><DTTRADE>20261002</DTTRADE></INVTRAN>"
+           "<SECID><UNIQUEID>922908769</UNIQUEID><UNIQUEIDTYPE>CUSIP</UNIQUEIDTYPE></SECID>"
+           "<UNITS>10</UNITS><UNITPRICE>300</UNITPRICE><TOTAL>-3000</TOTAL></INVBUY>"
+           "<BUYTYPE>BUY</BUYTYPE>\n")
+    sell = ("<SELLSTOCK><INVSELL><INVTRAN><FITID>2</FITID><DTTRADE>20261003</DTTRADE>"
+            "</INVTRAN><SECID><UNIQUEID>922908769</UNIQUEID><UNIQUEIDTYPE>CUSIP</UNIQUEIDTYPE>"
+            "</SECID><UNITS>4</UNITS><UNITPRICE>301</UNITPRICE><TOTAL>1204</TOTAL></INVSELL>"
+            "<SELLTYPE>SELL</SELLTYPE></SELLSTOCK>\n")
+    with pytest.raises(FormatError) as exc:
+        load_export(write("x.ofx", _xml_ofx(buy + sell)))
+    assert (exc.value.line, exc.value.message) == (
+        3, "<BUYSTOCK> is never closed (</BUYSTOCK> missing before </INVTRANLIST> on line 5; "
+           "OFX 2 (XML) needs every end tag)")
+
+
+def test_unclosed_aggregate_in_ofx1_names_its_line(write):
+    # in SGML an empty element may stay open, but an aggregate holding others may not
+    unclosed = TRANSACTIONS[1].replace("</BUYSTOCK>", "")  # line 18
+    with pytest.raises(FormatError) as exc:
+        load_export(write("s.ofx", sgml(transactions=[TRANSACTIONS[0], unclosed,
+                                                      TRANSACTIONS[2]])))
+    assert (exc.value.line, exc.value.message) == (
+        18, "<BUYSTOCK> is never closed (</BUYSTOCK> missing before </INVTRANLIST> on line 20; "
+            "it holds other elements, which would be read as part of it)")
+
+
+def test_comma_decimal_numbers_are_read_as_ofx_allows(write):
+    row = TRANSACTIONS[1].replace("<UNITPRICE>301.25", "<UNITPRICE>301,25").replace(
+        "<COMMISSION>4.95", "<COMMISSION>4,95").replace("<TOTAL>-3017.45", "<TOTAL>-3017,45")
+    e = load_export(write("c.ofx", sgml(transactions=[row])))
+    assert e.transactions[["price", "fees", "amount"]].to_dict("records") == [
+        {"price": 301.25, "fees": 4.95, "amount": -3017.45}]

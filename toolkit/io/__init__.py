@@ -18,6 +18,7 @@ from toolkit.errors import FormatError, ToolkitError, UnknownFormatError
 from ._export import HEAD_BYTES, Export, FormatSpec, Sniff, head_lines, sniff_lines
 from ._finish import finish
 from ._text import file_kind, sniff_path
+from ._xlsx import check_zip
 
 __all__ = ["MAX_FILE_BYTES", "Export", "FormatSpec", "available_formats", "load_export"]
 
@@ -88,7 +89,11 @@ def detect(s: Sniff) -> FormatSpec:
     ------
     UnknownFormatError
         When no known format matches, naming the first line seen.
+    FormatError
+        For a zip archive that would inflate too far (checked before any detector opens it).
     """
+    if s.kind == "zip":
+        check_zip(s.path, s.data, readable_only=True)
     for spec in _registry():
         if s.kind in spec.kinds and spec.detect(s):
             return spec

@@ -422,6 +422,10 @@ def fast_table(tf: TextFile, header_idx: int, stop_idx: int,
     # to the count): let the careful reader name it.
     if min(line.count(",") for line in body) < need - 1:
         return None
+    # a line longer than the csv module's cell limit may hold a cell no export writes: the
+    # careful reader reports it, so both readers agree
+    if max(len(line) for line in body) > csv.field_size_limit():
+        return None
     # Text columns stay exact strings; numeric ones are read by the C parser where plain
     # (empty and null-token cells become NaN there, anything else stays text for the cleanup).
     # The last bound position and the one past the header stay text: a missing cell there

@@ -35,8 +35,11 @@ MAX_BLANK_RUN = 100_000
 MAX_SERIAL = 2958465
 
 
-def check_zip(path: Path, data: bytes) -> None:
+def check_zip(path: Path, data: bytes, *, readable_only: bool = False) -> None:
     """Refuse a zip whose members would inflate past the limits above.
+
+    With ``readable_only``, a file that is not a readable zip passes (detection then finds
+    no workbook format for it); only an archive that would inflate too far is refused.
 
     Raises
     ------
@@ -47,6 +50,8 @@ def check_zip(path: Path, data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        if readable_only:
+            return
         raise FormatError(f"cannot open as a zip/xlsx archive ({exc}); is the file a damaged "
                           "or password-protected .xlsx?", path=path.name) from exc
     if len(infos) > MAX_MEMBERS:
@@ -98,12 +103,16 @@ def sheet_rows(ws, *, path: str) -> Iterator[tuple[int, tuple]]:
     ------
     FormatError
         After :data:`MAX_BLANK_RUN` empty rows in a row (a sheet padded with millions of
-        empty rows), naming the sheet and row.
+        empty rows), or for a row past :data:`MAX_ROWS`, naming the sheet and row.
     """
     ws.reset_dimensions()  # read-only sheets trust a stored dimension that may be wrong
     blank = 0
-    for n, row in enumerate(ws.iter_rows(min_row=1, max_row=MAX_ROWS, values_only=True),
+    # one row past the limit is asked for: openpyxl yields it only when the sheet goes on
+    for n, row in enumerate(ws.iter_rows(min_row=1, max_row=MAX_ROWS + 1, values_only=True),
                             start=1):
+        if n > MAX_ROWS:
+            raise FormatError(f"sheet {ws.title!r} has rows past row {MAX_ROWS:,} (Excel's "
+                              "limit); the workbook looks damaged", path=path, line=n)
         if blank_row(row):
             blank += 1
             if blank > MAX_BLANK_RUN:
