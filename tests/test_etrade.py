@@ -152,11 +152,27 @@ def test_expanded_view_lots_under_their_positions(write):
     assert e.notes == []
 
 
-def test_lots_that_do_not_add_up_are_noted(write):
+def test_lots_that_do_not_add_up_are_reported_not_loaded(write):
+    # 60 of VTI's 100 shares in lots: the lots do not explain the position, so they are not
+    # its lots (a lot moved under the wrong position, or one missing); the position loads
     rows = [ROWS[0], "     01/15/2020,200.77,-4.31,-2.1,60.0000,150.0000,,,,12046.2000"]
     e = load_export(write("p.csv", portfolio(rows)))
+    assert e.positions["symbol"].tolist() == ["VTI"]
+    assert e.lots.empty
     assert e.notes == ["the lots of VTI (line 12) add up to 60 shares, but the position "
-                       "holds 100"]
+                       "holds 100; they are not loaded"]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 13, "reason": "lot of VTI: the position's lots do not add up to its quantity",
+         "account": "...0123", "symbol": "VTI"}]
+
+
+def test_position_row_above_the_header_is_reported(write):
+    # a position row moved into the preamble (above the header) is data, not preamble
+    preamble = [*PREAMBLE[:-1], ROWS[1], PREAMBLE[-1]]
+    e = load_export(write("p.csv", portfolio([ROWS[0], *ROWS[2:]], preamble=preamble)))
+    assert e.positions["symbol"].tolist() == ["VTI", "CASH"]
+    assert e.skipped[["line", "reason"]].to_dict("records")[0] == {
+        "line": 10, "reason": "data-like line before the positions header"}
 
 
 def test_orphan_lots_and_lots_of_skipped_positions(write):

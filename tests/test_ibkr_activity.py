@@ -63,10 +63,6 @@ def test_positions_and_lots(write):
         {"account": "U7654321", "symbol": "VTI", "quantity": 60.0, "price": 300.0,
          "market_value": 18000.0, "cost_basis": 15030.0, "security_type": "stock",
          "source_line": 12},
-        # IBKR has no Summary row here: summed from its one lot
-        {"account": "U7654321", "symbol": "IBKR", "quantity": 5.0, "price": 56.32,
-         "market_value": 281.6, "cost_basis": 244.55, "security_type": "stock",
-         "source_line": 15},
     ]
     assert e.lots[["symbol", "quantity", "cost_basis", "acquired", "holding_start", "term",
                    "lot_id", "source_line"]].to_dict("records") == [
@@ -76,15 +72,28 @@ def test_positions_and_lots(write):
         {"symbol": "VTI", "quantity": 20.0, "cost_basis": 5430.0,
          "acquired": pd.Timestamp("2025-09-02"), "holding_start": pd.Timestamp("2025-09-02"),
          "term": "short", "lot_id": "U7654321_2025.csv:14", "source_line": 14},
-        {"symbol": "IBKR", "quantity": 5.0, "cost_basis": 244.55,
-         "acquired": pd.Timestamp("2024-11-28"), "holding_start": pd.Timestamp("2024-11-28"),
-         "term": "short", "lot_id": "U7654321_2025.csv:15", "source_line": 15},
     ]
+    # IBKR's lot has no Summary row although the statement writes them: a damaged symbol
+    # must not make up a holding, so the lot is reported and no position is derived
     assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 15, "reason": "Lot row with no Summary row for its holding, in a statement "
+                               "that has Summary rows: not loaded"},
         {"line": 16, "reason": "Open Positions total row"},
         {"line": 17, "reason": "Open Positions notes row"},
     ]
-    assert ("1 position(s) (IBKR) were summed from their Lot rows: the statement has no "
+    assert e.skipped[["account", "symbol"]].iloc[0].tolist() == ["U7654321", "IBKR"]
+
+
+def test_statement_of_lots_only_sums_positions_from_them(write):
+    rows = [r for r in LOT_ROWS if ",Summary," not in r]
+    e = load(write, csv(*STATEMENT, LOTS_HEADER, *rows))
+    assert e.positions[["symbol", "quantity", "market_value", "cost_basis",
+                        "source_line"]].to_dict("records") == [
+        {"symbol": "VTI", "quantity": 60.0, "market_value": 18000.0, "cost_basis": 15030.0,
+         "source_line": 12},
+        {"symbol": "IBKR", "quantity": 5.0, "market_value": 281.6, "cost_basis": 244.55,
+         "source_line": 14}]
+    assert ("2 position(s) (VTI, IBKR) were summed from their Lot rows: the statement has no "
             "Summary row for them") in e.notes
 
 
@@ -362,12 +371,28 @@ def test_unread_sections_are_noted_and_trailing_junk_reported(write):
     rows = ["Net Asset Value,Header,Asset Class,Prior Total,Current Total",
             "Net Asset Value,Data,Stock,100,200",
             "Codes,Header,Code,Meaning", "Codes,Data,O,Opening Trade",
-            "a stray line,with,cells"]
+            "Interest,Header,Currency,Date,Description,Amount",
+            "Interest,Data,USD,2025-11-04,USD Credit Interest for Oct-2025,18.42",
+            "a stray line,with,cells",
+            "Interet,Data,USD,2025-11-04,a damaged section name,1.00"]
     e = load(write, csv(*STATEMENT, *rows))
     assert ("sections not read (structure for this toolkit): Codes (1), Net Asset Value (1)"
             in e.notes)
     assert e.skipped[["line", "reason"]].to_dict("records") == [
-        {"line": 15, "reason": "row is not in the Section,RowType,... layout"}]
+        {"line": 17, "reason": "row is not in the Section,RowType,... layout"},
+        {"line": 18, "reason": "row of a section 'Interet' that has no header: it cannot be "
+                               "read"}]
+
+
+def test_file_without_any_section_the_loader_reads_is_refused(write):
+    rows = ["Net Asset Value,Header,Asset Class,Prior Total,Current Total",
+            "Net Asset Value,Data,Stock,100,200"]
+    with pytest.raises(FormatError) as exc:
+        load(write, csv(*STATEMENT, *rows))
+    assert (exc.value.line, exc.value.message) == (
+        1, "no Open Positions, Trades, cash or Cash Report section (found Account Information, "
+           "Net Asset Value, Statement); the file is not this report or has lost its section "
+           "headers")
 
 
 def test_sample_file_totals(samples):
@@ -510,7 +535,8 @@ def test_transaction_history(write):
     assert tx["symbol"].tolist()[:4] == ["VT", "VT", "VT", "SAP"]
     assert tx["symbol"].iloc[4:7].isna().all()
     assert tx["source_line"].tolist() == list(range(8, 16))
-    assert "unknown transaction types kept as 'other': 'Mystery' (1)" in e.notes
+    assert ("unknown transaction types kept as 'other' without a quantity (what the shares did "
+            "is not known): 'Mystery' (1)") in e.notes
     assert e.accounts["account"].tolist() == ["U***00001"]
     assert e.accounts["name"].isna().all()
 

@@ -706,3 +706,48 @@ def test_comma_decimal_numbers_are_read_as_ofx_allows(write):
     e = load_export(write("c.ofx", sgml(transactions=[row])))
     assert e.transactions[["price", "fees", "amount"]].to_dict("records") == [
         {"price": 301.25, "fees": 4.95, "amount": -3017.45}]
+
+
+def test_aggregates_with_missing_or_misplaced_values_are_reported(write):
+    no_trnamt = TRANSACTIONS[0].replace("<TRNAMT>5000.00", "")                   # line 17
+    no_units = TRANSACTIONS[1].replace("<UNITS>10", "")                          # line 18
+    no_cursym = TRANSACTIONS[1].replace("<TOTAL>-3017.45", "<TOTAL>-3017.45<CURRENCY>"
+                                        "<CURRATE>1.08</CURRENCY>")              # line 19
+    position = POSITIONS[0].replace("<UNITS>10", "")                             # line 22
+    e = load_export(write("m.ofx", sgml(transactions=[no_trnamt, no_units, no_cursym],
+                                        positions=[position, POSITIONS[1]])))
+    assert e.transactions.empty
+    assert e.positions["symbol"].tolist() == ["VMFXX"]
+    assert e.skipped[["line", "reason", "symbol"]].fillna({"symbol": ""}).to_dict(
+        "records")[:4] == [
+        {"line": 17, "reason": "<INVBANKTRAN> has no amount (TRNAMT)", "symbol": ""},
+        {"line": 18, "reason": "<BUYSTOCK> has no UNITS: the shares it moves are unknown",
+         "symbol": "VTI"},
+        {"line": 19, "reason": "CURRENCY without CURSYM: the currency of the amounts is not "
+                               "stated", "symbol": "VTI"},
+        {"line": 22, "reason": "<POSSTOCK> has no UNITS: the shares held are unknown",
+         "symbol": "VTI"}]
+
+
+def test_aggregate_nested_in_another_is_reported_not_merged(write):
+    # </POSSTOCK> moved below the next <POSSTOCK>: the first holds two INVPOS; reading the
+    # first of each would silently drop the second holding
+    nested = POSITIONS[0].replace("</POSSTOCK>", "") + POSITIONS[2].replace(
+        "<POSSTOCK>", "", 1)
+    e = load_export(write("n.ofx", sgml(positions=[nested, POSITIONS[1]])))
+    # AVAILCASH (1486.11) equals the VMFXX sweep, so it is skipped as in the full sample
+    assert e.positions["symbol"].tolist() == ["VMFXX"]
+    assert e.skipped[["line", "reason"]].to_dict("records")[1] == {
+        "line": 36, "reason": "<POSSTOCK> holds UNIQUEID, UNIQUEIDTYPE, HELDINACCT, POSTYPE, "
+                              "UNITS, UNITPRICE, MKTVAL more than once (an aggregate nested in "
+                              "another): it cannot be read"}
+
+
+def test_value_outside_its_aggregate_is_reported(write):
+    text = sgml().replace("<INVBAL><AVAILCASH>1486.11", "<AVAILCASH>1486.11<INVBAL>")
+    e = load_export(write("a.ofx", text))
+    assert "CASH" not in e.positions["symbol"].tolist()
+    got = e.skipped[e.skipped["reason"].str.contains("directly under")]
+    assert got[["reason", "account"]].to_dict("records") == [
+        {"reason": "<AVAILCASH> is directly under <INVSTMTRS>, outside the aggregate OFX "
+                   "puts it in: not read", "account": "88776655"}]

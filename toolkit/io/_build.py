@@ -27,6 +27,8 @@ from ._text import (
     split_csv_line,
 )
 
+#: Tickers of money-market funds: five letters ending in XX (VMFXX, SPAXX, SWVXX, IIAXX).
+MONEY_MARKET_TICKER = re.compile(r"[A-Z]{3}XX")
 #: Symbols or descriptions that mark a cash or money-market sweep holding.
 CASH_DESCRIPTIONS = re.compile(
     r"(HELD IN MONEY MARKET|HELD IN FCASH|FDIC[- ]INSURED DEPOSIT|DEPOSIT SWEEP|"
@@ -184,6 +186,18 @@ def require_rows(raw: pd.DataFrame, *, path: str, line: int, what: str) -> None:
     if raw.empty:
         raise FormatError(f"the {what} table has a header but no rows; the file looks "
                           "truncated", path=path, line=line)
+
+
+def report_leading(tf: TextFile, header_idx: int, skip, what: str) -> None:
+    """Account for every line before a table's header: blank lines and single-cell text
+    (banners, comments) are structure; a line with several filled cells looks like data (a
+    row moved above the header) and is reported as skipped."""
+    for i in range(header_idx):
+        line = tf.lines[i]
+        if is_blank(line):
+            continue
+        if len([c for c in split_csv_line(line) if c.strip()]) > 1:
+            skip.add(i + 1, f"data-like line before the {what} header", line)
 
 
 def report_trailing(tf: TextFile, start: int, skip, what: str) -> None:

@@ -106,7 +106,7 @@ def _number_cell(cell: str, decimal: str, percent: bool) -> float | str:
     """One cell's value, or the reason it is not a number (a str)."""
     t = _SPACES.sub("", cell)
     m = _GRAMMAR[decimal].fullmatch(t)
-    if m is None:
+    if m is None or t.count("$") > 1:
         return "expected a number"
     if (m["open"] is None) != (m["close"] is None):
         return "unbalanced parentheses"

@@ -140,6 +140,7 @@ class Doc:
     where: dict[Element, tuple[int, int]]
     body: str
     notes: list[str] = field(default_factory=list)
+    stray: list[tuple[int, str, str]] = field(default_factory=list)  # line, tag, account
 
     def line(self, elem: Element) -> int:
         """1-based line of the element's start tag."""

@@ -21,6 +21,8 @@ from toolkit.errors import FormatError, MissingColumnError
 ZIP_MAGIC = b"PK\x03\x04"
 #: Cells the fast reader may turn into NaN in numeric columns (all are null tokens).
 _NUMERIC_NULLS = ("", "--", "-", "n/a", "N/A", "NA", "na")
+#: Marker cell appended to each line by the fast reader (control characters never reach it).
+_MARK = "\x01"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 
 
@@ -228,8 +230,16 @@ def iter_rows(tf: TextFile, start: int, stop: int | None = None, *,
             if not lenient or at_end:
                 raise FormatError(f"cannot read this row as CSV ({exc}); {why}",
                                   path=tf.name, line=line + 1) from exc
+            # the lines the broken record took are reported, and reading goes on after them
+            # (restarting inside a record would read its middle as a record of its own); a
+            # quote that ran to the end of the file took only its own line
+            runaway = "unexpected end of data" in str(exc)
+            upto = line + 1 if runaway else i + max(reader.line_num, first + 1)
             yield Row(line=line + 1, cells=[], raw=tf.lines[line], error=str(exc))
-            i = line + 1
+            for k in range(line + 1, upto):
+                yield Row(line=k + 1, cells=[], raw=tf.lines[k],
+                          error=f"part of the unreadable record of line {line + 1}")
+            i = upto
 
 
 #: What a declared column's cells are converted to (see :func:`toolkit.io._build.convert`):
@@ -428,27 +438,34 @@ def fast_table(tf: TextFile, header_idx: int, stop_idx: int,
         return None
     # Text columns stay exact strings; numeric ones are read by the C parser where plain
     # (empty and null-token cells become NaN there, anything else stays text for the cleanup).
-    # The last bound position and the one past the header stay text: a missing cell there
-    # (NaN) marks a short row, a filled one a row whose cells are shifted; both go to the
-    # careful reader, which counts cells.
-    num_pos = {binding.positions[k] for k in binding.numeric} - {need - 1, ncols}
-    width = max(ncols, 1) + 1
+    # Every line gets a marker cell appended: it lands at the index of the line's cell count,
+    # so a marker before the last bound column is a short row, and a filled cell between the
+    # header's end and the marker a row whose cells are shifted; both go to the careful
+    # reader, which counts cells and reports them.
+    if need > ncols:
+        return None
+    num_pos = {binding.positions[k] for k in binding.numeric}
+    width = ncols + 2
     try:
         raw = pd.read_csv(
-            io.StringIO("\n".join(body)), header=None, engine="c", names=range(width),
+            io.StringIO("\n".join(line + "," + _MARK for line in body)), header=None,
+            engine="c", names=range(width),
             dtype={i: object for i in range(width) if i not in num_pos},
             keep_default_na=False, na_values={i: list(_NUMERIC_NULLS) for i in num_pos},
             skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL,
         )
     except (pd.errors.ParserError, ValueError):
         return None
-    if len(raw) != len(body) or need > ncols:
+    if len(raw) != len(body):
         return None
-    if need and raw[need - 1].isna().any():
-        return None
-    extra = raw[width - 1]
-    if (extra.notna() & extra.astype("str").str.strip().ne("")).any():
-        return None
+    for i in range(need):
+        c = raw[i]
+        if not pd.api.types.is_float_dtype(c.dtype) and c.eq(_MARK).any():
+            return None  # a row with fewer cells than the bound columns need
+    if raw[ncols].ne(_MARK).any():
+        extra = raw[ncols].where(raw[ncols].ne(_MARK))
+        if (extra.notna() & extra.astype("str").str.strip().ne("")).any():
+            return None  # filled cells past the header: shifted
     for i in range(width):
         if i not in num_pos:
             raw[i] = raw[i].fillna("")  # a missing trailing cell reads as empty text

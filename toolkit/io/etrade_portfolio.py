@@ -119,11 +119,11 @@ HEADER_SEARCH = 80
 FOOTER = re.compile(r"^\s*\"?\s*Generated at\b", re.I)
 _GENERATED = re.compile(r"Generated at\s+([A-Za-z]{3}\s+\d{1,2},?\s+\d{4})", re.I)
 _ACCOUNT_LABEL = re.compile(r"^(?P<name>.*?)\s+-\s*(?P<id>\d{3,})\s*$")
-#: A lot row's Symbol cell: a date in any form brokers write (two-digit years too, so that
-#: the date cleanup reports them rather than loading a position called "01/15/20"; ISO
-#: dates too, so that ``2024-03-15`` is a lot and never a position).
-_LOT_DATE = re.compile(r"^(\d{1,2}/\d{1,2}/(\d{2}|\d{4})|\d{4}-\d{1,2}-\d{1,2}|"
-                       r"\d{4}/\d{1,2}/\d{1,2}|\d{1,2}-\d{1,2}-\d{4}|[A-Za-z]{3}-\d{1,2}-\d{4})$")
+#: A lot row's Symbol cell: a date in any form brokers write, or anything shaped like one
+#: (digits and date separators, eight digits): two-digit years, ISO ``2024-03-15`` and a
+#: damaged ``13/45/2026`` are lots, which the date cleanup reads or reports, and never a
+#: position called "01/15/20".
+_LOT_DATE = re.compile(r"^(\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{8}|[A-Za-z]{3}-\d{1,2}-\d{4})$")
 #: Zero-width characters and BOMs seen inside symbol cells of re-saved files.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
@@ -188,6 +188,26 @@ def _account(tf: TextFile, stop: int, options: dict) -> tuple[str, str | None]:
                       path=tf.name, line=labels[0][1] if labels else None)
 
 
+#: First cells of the preamble's own rows (the account summary and the filters block).
+_PREAMBLE_ROWS = frozenset({"account summary", "account", "view summary - all positions",
+                            "filters applied:", "symbol", ""})
+
+
+def _report_preamble(tf: TextFile, header: int, skip: SkipLog) -> None:
+    """Report data-like lines in the preamble that are not its own rows.
+
+    A position row moved above the header is such a line; the account summary's rows are
+    the account lines.
+    """
+    accounts = {line for _, line in _summary_accounts(tf, header)}
+    for i in range(header):
+        cells = split_csv_line(tf.lines[i])
+        if i + 1 in accounts or len([c for c in cells if c.strip()]) < 2:
+            continue
+        if norm_header(cells[0]) not in _PREAMBLE_ROWS:
+            skip.add(i + 1, "data-like line before the positions header", tf.lines[i])
+
+
 def _as_of(lines: list[str], start: int, path: str) -> pd.Timestamp | None:
     for i in range(len(lines) - 1, start - 1, -1):
         m = _GENERATED.search(lines[i])
@@ -212,6 +232,7 @@ def load(s: Sniff, options: dict) -> Export:
                           "columns such as Last Price $, Quantity, Price Paid $ and Value $) "
                           f"in the first {HEADER_SEARCH} lines", path=path)
     account, name = _account(tf, h, options)
+    _report_preamble(tf, h, skip)
     end = b.table_end(tf, h + 1, FOOTER)
     raw, binding = b.read_table(tf, h, end, SPEC, path=path, skip=skip)
     raw = raw.reset_index(drop=True)
@@ -222,7 +243,10 @@ def load(s: Sniff, options: dict) -> Export:
     upper = sym_text.str.upper()
     total = upper.eq("TOTAL").fillna(False).astype(bool)
     cash = upper.eq("CASH").fillna(False).astype(bool)
-    lot = sym_text.str.match(_LOT_DATE).fillna(False).astype(bool)
+    # a lot row's Symbol is a date, indented under its position: an indented cell starting
+    # with a digit is a lot row too, whose date the cleanup reads or reports
+    indented = raw["symbol"].astype("str").str.match(r"^\s{2,}\d").fillna(False).astype(bool)
+    lot = sym_text.str.match(_LOT_DATE).fillna(False).astype(bool) | indented
     nosym = sym_text.isna()
     # the row each lot belongs to: the last row above it that is not a lot row
     rows = np.arange(len(raw), dtype="float64")
@@ -326,13 +350,22 @@ def _lots(lt: b.Table, owner: pd.Series, pt: b.Table, unit: pd.Series, account: 
         "lot_id": s.path.name + ":" + lt.line.astype("str"),
         **lt.source(s.path),
     })
-    # the lots of a position should add up to its quantity
+    # the lots of a position must add up to its quantity: lots that do not explain their
+    # position (a lot moved under another position, one missing) are reported, not loaded
     sums = lots["quantity"].groupby(parent.to_numpy()).sum()
+    wrong = []
     for i, got in sums.items():
         held = pt["quantity"][i]
         if abs(got - held) > 1e-6 * max(1.0, abs(held)):
+            wrong.append(i)
             notes.append(f"the lots of {pt['symbol'][i]} (line {int(pt.line[i])}) add "
-                         f"up to {got:g} shares, but the position holds {held:g}")
+                         f"up to {got:g} shares, but the position holds {held:g}; they are "
+                         "not loaded")
+    if wrong:
+        bad = parent.isin(wrong)
+        lt.report(bad, "lot of " + lt["symbol"] + ": the position's lots do not add up to its "
+                       "quantity")
+        lots = lots[~bad.to_numpy()]
     return lots
 
 

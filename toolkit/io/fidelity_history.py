@@ -402,6 +402,7 @@ def load(s: Sniff, options: dict) -> Export:
     if h is None:
         raise FormatError("no Fidelity history header (Run Date, Action, Symbol, ...) in the "
                           "first 20 lines", path=path)
+    b.report_leading(tf, h, skip, "history")
     start = h + 1
     if (start + 1 < len(tf.lines) and is_blank(tf.lines[start])
             and not is_blank(tf.lines[start + 1])

@@ -14,6 +14,8 @@ import re
 
 import pandas as pd
 
+from toolkit.errors import FormatError
+
 from . import _build as b
 from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
@@ -75,6 +77,10 @@ def load(s: Sniff, options: dict) -> Export:
     skip = SkipLog(s.path)
     notes: list[str] = []
     h = find_line(tf, _is_header, limit=5)
+    if h is None:
+        raise FormatError("no Fidelity positions header (Account Number, ..., Symbol, ..., "
+                          "Current Value) in the first 5 lines", path=path)
+    b.report_leading(tf, h, skip, "positions")
     end = b.table_end(tf, h + 1, FOOTER)
     raw, binding = b.read_table(tf, h, end, SPEC, path=path, skip=skip)
 

@@ -124,6 +124,7 @@ def load(s: Sniff, options: dict) -> Export:
     if h is None:
         raise FormatError("no realized gain/loss header (Symbol(CUSIP),...,Quantity,...) in "
                           "the first 10 lines", path=path)
+    b.report_leading(tf, h, skip, "realized gain/loss")
     end = b.table_end(tf, h + 1, FOOTER)
     raw, binding = b.read_table(tf, h, end, SPEC, path=path, skip=skip)
 

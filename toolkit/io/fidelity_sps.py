@@ -108,6 +108,7 @@ def load(s: Sniff, options: dict) -> Export:
     if h is None:
         raise FormatError("no open-lots header (Date acquired,Quantity,...) in the first 5 "
                           "lines", path=path)
+    b.report_leading(tf, h, skip, "open lots")
     end = b.table_end(tf, h + 1, FOOTER)
     footer = find_line(tf, lambda ln: bool(FOOTER.match(ln.lstrip("\ufeff"))), start=end)
     if footer is None:

@@ -75,7 +75,7 @@ SPEC = {
     "section": Col.text("(section line)", required=False),
 }
 
-_SUBTOTAL = re.compile(r"^sub\s*total of\s+(?P<section>.+?)\s*$", re.I)
+_SUBTOTAL = re.compile(r"sub\s*total of\s+(?P<section>.+?)\s*$", re.I)
 _TOTAL = re.compile(r"^total\b", re.I)
 _ACCOUNT = re.compile(r"^[A-Z]{0,3}\d[0-9A-Z-]{4,}$")
 _NUMBER = re.compile(r"^\s*-?\$?[\d,]*\.?\d+\s*$")
@@ -196,7 +196,7 @@ def load(s: Sniff, options: dict) -> Export:
         if not filled:
             continue
         first = cells[0]
-        m = _SUBTOTAL.match(first)
+        m = _SUBTOTAL.search(first)
         if m:
             subtotals.append((row, account, m["section"]))
             skip.add(row.line, f"subtotal row: the sum of the {m['section']} holdings above",
@@ -262,6 +262,8 @@ def _positions(raw: pd.DataFrame, binding, s: Sniff, skip: SkipLog) -> pd.DataFr
     symbol = symbol.fillna(built)
     t.values["symbol"] = symbol.mask(core & symbol.isna(), "CASH")
     t = t.drop(t["symbol"].isna(), "row has no symbol or CUSIP")
+    t = t.drop(t["symbol"].str.contains(r"\s").fillna(False),
+               "cannot read Symbol/CUSIP " + t["symbol"].map(repr) + ": a symbol has no spaces")
     t = t.drop(t["ending"].isna(), "row has no ending value")
     core, desc = core[t.index], desc[t.index]
     value = t["ending"]

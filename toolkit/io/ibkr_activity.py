@@ -139,7 +139,7 @@ CASH_REPORT_SPEC = {
     "line_item": Col.text("Currency Summary"),
     "currency": Col.text("Currency"),
     "account": Col.text("Account", required=False),
-    "total": Col.money("Total", need=True, missing="the cash row has no total"),
+    "total": Col.money("Total"),
 }
 RATE_SPEC = {"currency": Col.text("Currency"), "rate": Col.quantity("Rate")}
 INSTRUMENT_SPEC = {
@@ -220,8 +220,9 @@ def _read(tf: TextFile, skip: SkipLog) -> _Statement:
         section = _section(cells)
         rtype = cells[1].strip() if len(cells) > 1 else ""
         if rtype not in ROW_TYPES:
-            if sum(1 for c in cells if c.strip()) > 1:
-                skip.add(row.line, "row is not in the Section,RowType,... layout", row.raw)
+            # every line of the file is Section,RowType,...: any other is damage, even one
+            # cell (the end of a row split by a line break)
+            skip.add(row.line, "row is not in the Section,RowType,... layout", row.raw)
             continue
         key = section.casefold()
         if rtype == "Header":
@@ -289,6 +290,11 @@ def _table(st: _Statement, block: _Block, spec: dict, rows: list[Row], *,
     raw["line"] = np.fromiter((r.line for r in rows), dtype="int64", count=len(rows))
     raw["raw"] = pd.Series([r.raw for r in rows], dtype="str")
     raw["cells"] = np.fromiter((len(r.cells) for r in rows), dtype="int64", count=len(rows))
+    # IBKR writes every Data row with its header's cell count (an empty cell for an empty
+    # field): a row with more cells is shifted, even when the extra cell is empty
+    width = len(block.header.cells)
+    raw["over"] = np.fromiter((len(r.cells) > width for r in rows), dtype=bool,
+                              count=len(rows))
     if rows and len(rows[-1].cells) < need and rows[-1].line == st.last_line:
         raise FormatError(f"row has {len(rows[-1].cells)} cells but the {block.section} header "
                           f"needs {need}; the file looks truncated or the row is malformed",
@@ -428,6 +434,7 @@ def _open_date(s: pd.Series) -> pd.Series:
 
 def _positions(st: _Statement, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     pos_frames, lot_frames = [], []
+    saw_summary = False
     for block in st.blocks:
         key = block.section.casefold()
         if key == "short open positions":
@@ -442,6 +449,7 @@ def _positions(st: _Statement, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFram
         t = _table(st, block, POSITION_SPEC, rows)
         disc = t["disc"].str.casefold()
         summary, lot = disc.eq("summary").fillna(False), disc.eq("lot").fillna(False)
+        saw_summary = saw_summary or bool(summary.any())
         t = t.drop(~(summary | lot), "row kind " + t["disc"].fillna("(empty)") + " is not a "
                                      "position or lot")
         lot = lot[t.index]
@@ -488,8 +496,19 @@ def _positions(st: _Statement, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFram
                 "wash_sale_disallowed": np.nan,
                 "lot_id": st.name + ":" + lt.line.astype("str"),
                 **lt.source(st.path),
-            }), full[lot]))
+            }), full[lot], lt))
     positions = pd.concat(pos_frames, ignore_index=True) if pos_frames else POSITIONS.empty()
+    if saw_summary:
+        # lots of a holding with no Summary row, in a statement that writes Summary rows, are
+        # reported: a damaged symbol must not make up a holding
+        keys = set(positions["account"] + "\x1f" + positions["symbol"])
+        kept = []
+        for lots_df, lot_pos, lt in lot_frames:
+            orphan = ~(lots_df["account"] + "\x1f" + lots_df["symbol"]).isin(keys)
+            lt.report(orphan, "Lot row with no Summary row for its holding, in a statement "
+                              "that has Summary rows: not loaded")
+            kept.append((lots_df[~orphan], lot_pos[~orphan], lt))
+        lot_frames = [f for f in kept if len(f[0])]
     if not lot_frames:
         return positions, LOTS.empty()
     lots = pd.concat([f[0] for f in lot_frames], ignore_index=True)
@@ -724,13 +743,18 @@ def _cash_report(st: _Statement, ctx: _Context) -> pd.DataFrame:
     frames = []
     seen: dict[tuple[str, str], tuple[int, float]] = {}
     for block in st.blocks:
-        if block.section.casefold() != "cash report" or block.header is None:
+        if block.section.casefold() != "cash report":
             continue
-        rows = [r for r in block.rows if r.cells[1].strip() == "Data" and len(r.cells) > 2
-                and r.cells[2].strip().casefold() == "ending cash"]
+        if _headerless(st, block, [r for r in block.rows if r.cells[1].strip() == "Data"]):
+            continue
+        rows = [r for r in block.rows if r.cells[1].strip() == "Data"]
         if not rows:
             continue
-        t = _table(st, block, CASH_REPORT_SPEC, rows)
+        t = _table(st, block, CASH_REPORT_SPEC, rows,
+                   context={"account": st.account, "symbol": ib.CASH_SYMBOL})
+        # only the Ending Cash rows are balances (the others explain how it moved)
+        t = t.take(t["line_item"].str.casefold().eq("ending cash").fillna(False))
+        t = t.drop(t["total"].isna(), "the cash row has no total")
         summary = t["currency"].str.casefold().str.startswith("base currency").fillna(False)
         t = t.drop(summary, "cash report summary in the base currency: the per-currency rows "
                             "are used")
@@ -808,19 +832,44 @@ _READ_SECTIONS = {"statement", "account information", "open positions", "long op
 
 
 def _note_unread(st: _Statement, read: set[str]) -> None:
+    """List the sections this toolkit does not read.
+
+    Rows of a section that has no header (a damaged section name) are not structure but
+    unreadable rows: they are reported in ``skipped``.
+    """
     counts = Counter()
     for block in st.blocks:
-        if block.section.casefold() not in read:
-            counts[block.section] += len(block.rows)
+        if block.section.casefold() in read:
+            continue
+        if block.header is None and not block.fields:
+            for r in block.rows:
+                st.skip.add(r.line, f"row of a section {block.section!r} that has no header: it "
+                            "cannot be read", r.raw)
+            continue
+        counts[block.section] += len(block.rows)
     if counts:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(counts.items()))
         st.notes.append(f"sections not read (structure for this toolkit): {listed}")
+
+
+_DATA_SECTIONS = {"open positions", "long open positions", "short open positions", "trades",
+                  "corporate actions", "cash report", *_CASH_SECTIONS}
+
+
+def _require_sections(st: _Statement, wanted: set[str], what: str) -> None:
+    """Refuse a file with none of the sections this loader reads: it is not that report."""
+    if any(blk.section.casefold() in wanted for blk in st.blocks):
+        return
+    seen = sorted({blk.section for blk in st.blocks})
+    raise FormatError(f"no {what} section (found {', '.join(seen) or 'none'}); the file is "
+                      "not this report or has lost its section headers", path=st.name, line=1)
 
 
 def load(s: Sniff, options: dict) -> Export:
     """Load an IBKR Activity Statement CSV (see module docstring)."""
     skip = SkipLog(s.path)
     st = _read(s.text, skip)
+    _require_sections(st, _DATA_SECTIONS, "Open Positions, Trades, cash or Cash Report")
     ctx = _context(st, options)
     positions, lots = _positions(st, ctx)
     cash = _cash_report(st, ctx)
@@ -849,6 +898,7 @@ def load_history(s: Sniff, options: dict) -> Export:
     """Load an IBKR Transaction History CSV (see module docstring)."""
     skip = SkipLog(s.path)
     st = _read(s.text, skip)
+    _require_sections(st, {"transaction history"}, "Transaction History")
     st.account = str(options["account"]) if options.get("account") else None
     base = st.field("Summary", "Base Currency")
     base = base.upper() if base else None
@@ -909,7 +959,9 @@ def _history_rows(st: _Statement, t: b.Table, options: dict) -> pd.DataFrame:
     if unknown.any():
         counts = kind[unknown].fillna("(empty)").value_counts()
         listed = ", ".join(f"{k!r} ({v})" for k, v in counts.items())
-        st.notes.append(f"unknown transaction types kept as 'other': {listed}")
+        st.notes.append(f"unknown transaction types kept as 'other' without a quantity (what "
+                        f"the shares did is not known): {listed}")
+        qty = qty.mask(unknown)
     buy, sell = action.eq(Action.BUY.value), action.eq(Action.SELL.value)
     qty = qty.where(~buy, qty.abs()).where(~sell, -qty.abs())
     # quantities of currency conversions are currency units, not shares

@@ -370,7 +370,8 @@ _COMMON = {
 }
 
 
-def _convert(ctx: _Ctx, df: pd.DataFrame, spec: dict) -> b.Table:
+def _convert(ctx: _Ctx, df: pd.DataFrame, spec: dict, *,
+             symbol: str | None = None) -> b.Table:
     """The declared attributes of ``df`` converted (:func:`toolkit.io._build.convert`).
 
     Rows with an unreadable value or a missing needed one are reported and left out. A row without
@@ -399,7 +400,8 @@ def _convert(ctx: _Ctx, df: pd.DataFrame, spec: dict) -> b.Table:
                                                           df.loc[index, "tag"], strict=True)],
                          index=index, dtype="str")
 
-    return b.convert(raw, spec, path=ctx.name, skip=ctx.skip, headers=headers, text_of=texts)
+    return b.convert(raw, spec, path=ctx.name, skip=ctx.skip, headers=headers, text_of=texts,
+                     context={"symbol": symbol} if symbol else None)
 
 
 def _date(ctx: _Ctx, t: b.Table, df: pd.DataFrame, *names: str, need: str | None = None
@@ -489,6 +491,7 @@ def _open_positions(ctx: _Ctx, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
     if (~is_lot).any():
         _require(ctx, df[~is_lot], "positionValue", "markPrice")
     other = ~lod.isin(["SUMMARY", "LOT"])
+    is_lot_all = is_lot
     _skip(ctx, df, other, "OpenPosition with levelOfDetail " + lod.fillna("") +
           ": not a position or lot level the toolkit reads")
     t = _convert(ctx, df[~other], POSITION_SPEC)
@@ -504,6 +507,9 @@ def _open_positions(ctx: _Ctx, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
     lt, acquired = _date(ctx, t.take(is_lot), df, "openDateTime",
                          need="<OpenPosition> has no openDateTime (acquired date)")
     lt, holding = _date(ctx, lt, df, "holdingPeriodDateTime")
+    lt = _repeated_lots(lt)
+    lt = _orphan_lots(lt, t.take(~is_lot), df.loc[~other & ~is_lot_all, "stmt"],
+                      df.loc[lt.index, "stmt"], what="LOT", summary="SUMMARY")
     t = t.take(~is_lot | pd.Series(t.index.isin(lt.index), index=t.index))
     is_lot, factor = is_lot[t.index], factor[t.index]
     sym = _symbols(t)
@@ -534,6 +540,42 @@ def _open_positions(ctx: _Ctx, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
         })
         positions = _positions_from_lots(ctx, positions, full[is_lot])
     return positions, lots
+
+
+def _orphan_lots(lt: b.Table, summaries: b.Table, summary_stmts: pd.Series,
+                 lot_stmts: pd.Series, *, what: str, summary: str) -> b.Table:
+    """Report the lots of a holding that has no summary row in a statement that has them.
+
+    A damaged symbol must not make up a holding. (A statement with no summary rows at all
+    gets positions summed from its lots.)
+    """
+    keys = set(summaries["account"] + "\x1f" + _symbols(summaries).fillna(""))
+    lkey = lt["account"] + "\x1f" + _symbols(lt).fillna("")
+    orphan = ~lkey.isin(keys) & lot_stmts.reindex(lt.index).isin(set(summary_stmts))
+    return lt.drop(orphan, f"{what} row with no {summary} row for its holding, in a statement "
+                           f"that has {summary} rows: not loaded")
+
+
+def _repeated_lots(lt: b.Table) -> b.Table:
+    """Count a LOT row repeated in the file once.
+
+    The same originating transaction of one holding is one lot: the repeats are reported,
+    never added to the lot or the position.
+    """
+    lot_id = lt["transaction_id"].fillna(lt["order_id"])
+    key = lt["account"] + "\x1f" + _symbols(lt).fillna("") + "\x1f" + lot_id
+    dup = key.duplicated(keep="first") & lot_id.notna()
+    if not dup.any():
+        return lt
+    first_line = lt.line.groupby(key).transform("first")
+    first_qty = lt["quantity"].groupby(key).transform("first")
+    same = (lt["quantity"] - first_qty).abs().lt(1e-9)
+    reason = pd.Series(np.where(
+        same, "lot repeated in this file (same originating transaction and quantity as line "
+              + first_line.astype("str") + "): counted once",
+        "lot listed again with a different quantity (same originating transaction as line "
+        + first_line.astype("str") + "); only that line is loaded"), index=lt.index)
+    return lt.drop(dup, reason)
 
 
 def _positions_from_lots(ctx: _Ctx, summary: pd.DataFrame, lot_pos: pd.DataFrame) -> pd.DataFrame:
@@ -872,7 +914,8 @@ def _cash_positions(ctx: _Ctx, report: pd.DataFrame, fx: pd.DataFrame) -> pd.Dat
         if len(rows):
             _require(ctx, rows, "endingCash")
             t = _convert(ctx, rows, {"value": Col.money("endingCash", need=True,
-                                                        missing="the cash row has no amount")})
+                                                        missing="the cash row has no amount")},
+                         symbol=ib.CASH_SYMBOL)
             t, _ = _currency(ctx, t, rows, "cash balance", rate=False)
             tables.append((t, rows))
     if len(fx):
@@ -883,7 +926,8 @@ def _cash_positions(ctx: _Ctx, report: pd.DataFrame, fx: pd.DataFrame) -> pd.Dat
             _require(ctx, rows, "quantity")
             rows = rows.assign(currency=_attr(rows, "fxCurrency"))
             t = _convert(ctx, rows, {"value": Col.money("quantity", need=True,
-                                                        missing="the cash row has no amount")})
+                                                        missing="the cash row has no amount")},
+                         symbol=ib.CASH_SYMBOL)
             t, _ = _currency(ctx, t, rows, "cash balance", rate=False)
             tables.append((t, rows))
     out = []

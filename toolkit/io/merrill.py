@@ -260,6 +260,7 @@ def _table(s: Sniff, is_header, spec, what: str,
     if h is None:
         raise FormatError(f"no Merrill {what} header in the first {HEADER_SEARCH} lines",
                           path=tf.name)
+    b.report_leading(tf, h, skip, what)
     end = b.table_end(tf, h + 1, FOOTER)
     raw, binding = b.read_table(tf, h, end, spec, path=tf.name, skip=skip)
     b.require_rows(raw, path=tf.name, line=h + 1, what=what)

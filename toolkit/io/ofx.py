@@ -23,7 +23,8 @@ What is read
     ``MKTVAL`` (``security_type`` stock, mutual_fund, debt, option, other). OFX gives no cost
     basis, so ``cost_basis`` is missing, and ``DTPRICEASOF`` is not kept (positions carry no
     price date; ``as_of`` is the statement's). Money-market funds (a name matching the shared cash
-    descriptions, e.g. ``... MONEY MARKET ...``) are cash: ``asset_class`` "cash", quantity
+    descriptions, e.g. ``... MONEY MARKET ...``, or a ticker of five letters ending in
+    ``XX``, e.g. ``VMFXX``) are cash: ``asset_class`` "cash", quantity
     = value, price 1, basis = value, ``security_type`` "money_market". ``POSTYPE`` SHORT
     positions are skipped (not supported). Bonds keep OFX's units (face value) and price
     (percent of par) as written.
@@ -144,6 +145,8 @@ _TXN_SET = frozenset(_TXN_FIELDS)
 _POS_FIELDS = ("UNIQUEID", "UNIQUEIDTYPE", "POSTYPE", "UNITS", "UNITPRICE", "MKTVAL", "MEMO",
                "HELDINACCT")
 _POS_SET = frozenset(_POS_FIELDS)
+#: Data elements OFX puts directly under <INVSTMTRS>.
+_STATEMENT_LEAVES = frozenset({"DTASOF", "CURDEF", "MKTGINFO"})
 _BROKERS = (("fidelity", "fidelity"), ("vanguard", "vanguard"), ("schwab", "schwab"),
             ("etrade", "etrade"), ("ameritrade", "tdameritrade"), ("merrill", "merrill"),
             ("ml.com", "merrill"), ("interactivebrokers", "ibkr"), ("robinhood", "robinhood"),
@@ -156,9 +159,13 @@ _BROKERS = (("fidelity", "fidelity"), ("vanguard", "vanguard"), ("schwab", "schw
 def _record(doc: px.Doc, elem: Element, fields: frozenset[str]) -> dict:
     """Texts and lines of the ``fields`` of one aggregate, with its currency."""
     found: dict[str, Element] = {}
+    twice: list[str] = []
     for e in elem.iter():
+        if e.tag in found and e.tag in fields and e.tag not in twice:
+            twice.append(e.tag)  # an aggregate holding another's values (a broken nesting)
         found.setdefault(e.tag, e)
-    rec: dict = {"tag": elem.tag, "line": doc.line(elem), "ORIG": "ORIGCURRENCY" in found}
+    rec: dict = {"tag": elem.tag, "line": doc.line(elem), "ORIG": "ORIGCURRENCY" in found,
+                 "CUR": "CURRENCY" in found, "TWICE": ", ".join(twice) or None}
     for tag, e in found.items():
         if tag in fields and e.text is not None and len(e) == 0:
             rec[tag] = px.text(e.text)
@@ -174,12 +181,12 @@ def _record(doc: px.Doc, elem: Element, fields: frozenset[str]) -> dict:
 
 def _frame(records: list[dict], fields: tuple[str, ...]) -> pd.DataFrame:
     names = (*fields, "CURSYM", "CURRATE")
-    columns = ["tag", "line", "ORIG", "account", "curdef", "stmt",
+    columns = ["tag", "line", "ORIG", "CUR", "TWICE", "account", "curdef", "stmt",
                *names, *(f"{f}@" for f in names)]
     df = pd.DataFrame.from_records(records, columns=columns)
-    types = {f: "str" for f in (*names, "tag", "account", "curdef")}
+    types = {f: "str" for f in (*names, "tag", "account", "curdef", "TWICE")}
     types.update({f"{f}@": "float64" for f in names})
-    types.update(line="int64", stmt="int64", ORIG="bool")
+    types.update(line="int64", stmt="int64", ORIG="bool", CUR="bool")
     return df.astype(types)
 
 
@@ -318,6 +325,11 @@ def _currency(raw: pd.DataFrame, rate: pd.Series, notes: list[str],
     if bad.any():
         reason = reason.mask(bad, "amounts in " + row_cur + ", not US dollars (no CURRATE "
                              "converting them to USD)")
+    unnamed = raw["CUR"] & raw["CURSYM"].isna()
+    reason = reason.mask(unnamed, "CURRENCY without CURSYM: the currency of the amounts is not "
+                                  "stated")
+    reason = reason.mask(raw["TWICE"].notna(), "<" + raw["tag"] + "> holds " + raw["TWICE"] +
+                         " more than once (an aggregate nested in another): it cannot be read")
     if convert.any():
         notes.append(f"{int(convert.sum())} {what} in another currency converted to dollars "
                      "with their CURRATE")
@@ -449,6 +461,25 @@ def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
     amount = amount.mask(sell, total.abs().fillna(gross - fees.fillna(0)))
     amount = amount.mask(bank, trnamt).mask(transfer, np.nan)
     amount = amount.mask(split, fraccash).mask(expense, -total.abs()).mask(closure, np.nan)
+    # an aggregate whose meaning is cash, without the amount, or that moves shares, without
+    # the UNITS, cannot be read
+    cash_meaning = bank | income | expense | tag.eq("RETOFCAP") | buy | sell | reinvest
+    no_amount = cash_meaning & amount.isna()
+    no_units = (buy | sell | reinvest | transfer) & units.isna()
+    if no_amount.any() or no_units.any():
+        element = pd.Series("TOTAL", index=raw.index).mask(bank, "TRNAMT")
+        t.report(no_units, "<" + tag + "> has no UNITS: the shares it moves are unknown")
+        t.report(no_amount & ~no_units, "<" + tag + "> has no amount (" + element + ")")
+        keep = ~(no_amount | no_units)
+        t = t.take(keep)
+        raw, symbol, secname, tag = raw[keep], symbol[keep], secname[keep], tag[keep]
+        date, dtuser, dtposted = date[keep], dtuser[keep], dtposted[keep]
+        action, action_text, qty, price = action[keep], action_text[keep], qty[keep], price[keep]
+        amount, fees, units, factor = amount[keep], fees[keep], units[keep], factor[keep]
+        buy, sell, reinvest, income, bank = (buy[keep], sell[keep], reinvest[keep],
+                                             income[keep], bank[keep])
+        transfer = transfer[keep]
+        income_action = income_action[keep]
 
     description = raw["MEMO"].fillna(raw["NAME"]).fillna(secname)
     frame = pd.DataFrame({
@@ -551,11 +582,16 @@ def _positions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str, ski
         t.values["mktval"] = value
         t = t.drop(value.isna(), "<" + raw["tag"] + "> has no market value (MKTVAL) and no "
                    "units and price to compute it")
+        t = t.drop(t["units"].isna(), "<" + raw["tag"] + "> has no UNITS: the shares held are "
+                   "unknown")
         raw, symbol, secname = raw.loc[t.index], symbol[t.index], secname[t.index]
         units, price, value = t["units"], price[t.index], t["mktval"]
         names = secname.dropna().unique()
         cash_names = {n for n in names if b.CASH_DESCRIPTIONS.search(n)}
-        cash = secname.isin(cash_names).fillna(False)
+        # a money-market fund by its name, or by its ticker (five letters ending in XX:
+        # VMFXX, SPAXX, SWVXX)
+        cash = secname.isin(cash_names).fillna(False) | \
+            symbol.str.fullmatch(b.MONEY_MARKET_TICKER).fillna(False)
         security_type = raw["tag"].map(_POSITIONS).fillna("other").astype("str")
         frames.append(pd.DataFrame({
             "account": raw["account"],
@@ -657,6 +693,10 @@ def _statements(doc: px.Doc, path: str, options: dict) -> list[dict]:
         curdef = px.text(leaves["CURDEF"].text) if "CURDEF" in leaves else None
         stmts.append({"elem": elem, "index": i, "account": str(account), "broker": broker,
                       "as_of": asof, "curdef": curdef or "USD"})
+        for tag, leaf in leaves.items():
+            # a value outside its aggregate (AVAILCASH...); an empty aggregate is no value
+            if tag not in _STATEMENT_LEAVES and px.text(leaf.text) is not None:
+                doc.stray.append((doc.line(leaf), tag, str(account)))
         if curdef is None:
             doc.notes.append(f"statement on line {doc.line(elem)} has no CURDEF; amounts are "
                              "taken to be US dollars")
@@ -700,6 +740,9 @@ def load(s: Sniff, options: dict) -> Export:
                           f"{what}{why}", path=path, line=1)
     skip = SkipLog(s.path)
     notes = doc.notes
+    for line, tag, account in doc.stray:
+        skip.add(line, f"<{tag}> is directly under <INVSTMTRS>, outside the aggregate OFX puts "
+                 "it in: not read", f"<{tag}>", account=account)
     secs = _securities(doc)
     transactions, realized = _transactions(doc, stmts, secs, path, skip, notes)
     positions = _positions(doc, stmts, secs, path, skip, notes)

@@ -142,6 +142,7 @@ def load(s: Sniff, options: dict) -> Export:
     if h is None:
         raise FormatError("no Robinhood activity header (Activity Date,Process Date,Settle "
                           "Date,Instrument,...) in the first 5 lines", path=path)
+    b.report_leading(tf, h, skip, "activity")
     header = next(iter_rows(tf, h, h + 1)).cells
     binding = bind(header, SPEC, path=path, line=h + 1)
     date_pos = binding.positions["date"]

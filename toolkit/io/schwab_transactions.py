@@ -161,6 +161,7 @@ def load(s: Sniff, options: dict) -> Export:
     label = None
     as_of = None
     banner_line = None
+    b.report_leading(tf, h, skip, "transactions")
     if h > 0:
         first = find_line(tf, lambda ln: bool(ln.strip()))
         m = BANNER.match(sw.first_cell(tf.lines[first]))
