@@ -751,3 +751,47 @@ def test_value_outside_its_aggregate_is_reported(write):
     assert got[["reason", "account"]].to_dict("records") == [
         {"reason": "<AVAILCASH> is directly under <INVSTMTRS>, outside the aggregate OFX "
                    "puts it in: not read", "account": "88776655"}]
+
+
+def test_xml_empty_element_tag_is_an_element_without_a_value(write):
+    # ofxstatement writes <BANKID/>; XML allows <MEMO/> for an empty element
+    buy = ("<BUYSTOCK><INVBUY><INVTRAN><FITID>1</FITID><DTTRADE>20261002</DTTRADE><MEMO/>"
+           "</INVTRAN><SECID><UNIQUEID>922908769</UNIQUEID><UNIQUEIDTYPE>CUSIP</UNIQUEIDTYPE>"
+           "</SECID><UNITS>10</UNITS><UNITPRICE>300</UNITPRICE><TOTAL>-3000</TOTAL></INVBUY>"
+           "<BUYTYPE>BUY</BUYTYPE></BUYSTOCK>\n")
+    e = load_export(write("x.ofx", _xml_ofx(buy)))
+    assert e.transactions[["source_line", "action", "quantity", "amount"]].to_dict(
+        "records") == [{"source_line": 3, "action": "buy", "quantity": 10.0, "amount": -3000.0}]
+    assert e.skipped.empty
+
+
+def test_broken_bank_statement_is_refused_as_a_bank_statement(write):
+    # a bank download with its </BANKTRANLIST> given twice (as in a public importer's test
+    # file): what matters to the user is that it is no investment statement
+    text = HEADER_V1 + (
+        "<OFX><BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STMTRS><CURDEF>USD<BANKTRANLIST>\n"
+        "<STMTTRN><TRNTYPE>XFER<TRNAMT>-55.00<FITID>1</STMTTRN></BANKTRANLIST>\n"
+        "<STMTTRN><TRNTYPE>XFER<TRNAMT>-1000<FITID>2</STMTTRN></BANKTRANLIST>\n"
+        "</STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n")
+    with pytest.raises(FormatError) as exc:
+        load_export(write("transactions.qfx", text))
+    assert (exc.value.line, exc.value.message) == (
+        1, "no investment statement (INVSTMTRS) in this OFX file (it holds a bank or "
+           "credit-card statement)")
+
+
+def test_position_missing_from_the_seclist_is_noted_and_its_sweep_counted_once(write):
+    # the settlement fund's SECINFO is absent: its CUSIP is the symbol and its name unknown;
+    # AVAILCASH (1486.11) equals that $1.00 fund, so it is the sweep, not more cash
+    seclist = "\n".join(ln for ln in SECLIST.split("\n") if "922906300" not in ln)
+    text = sgml(positions=POSITIONS[:2]).replace(SECLIST.rstrip("\n"), seclist.rstrip("\n"))
+    e = load_export(write("o.qfx", text))
+    assert e.positions[["symbol", "market_value", "source_line"]].to_dict("records") == [
+        {"symbol": "VTI", "market_value": 3050.0, "source_line": 36},
+        {"symbol": "922906300", "market_value": 1486.11, "source_line": 37}]
+    assert e.notes[-1] == ("security not in the SECLIST for the position(s) on line(s) 37: no "
+                           "ticker or name, so the UNIQUEID is the symbol")
+    assert e.skipped[["line", "reason", "symbol"]].to_dict("records")[-1] == {
+        "line": 39, "reason": "AVAILCASH equals the $1.00 fund 922906300 (line 37), which the "
+                              "SECLIST does not name: taken to be the sweep fund, counted once",
+        "symbol": "CASH"}

@@ -27,6 +27,8 @@ _DANGER = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.I)
 #: Markup the OFX tag pattern does not read but that is harmless: comments, processing
 #: instructions (``<?xml-stylesheet ...?>``) and whitespace.
 _IGNORABLE = re.compile(r"(?:<!--.*?-->|<\?.*?\?>|\s)*", re.S)
+#: An XML empty-element tag (``<BANKID/>``), which the OFX tag pattern does not read.
+_EMPTY_ELEMENT = re.compile(r"<([A-Z0-9._]+)[ \t]*/>")
 _ENTITIES = {"&quot;": '"', "&apos;": "'", "&nbsp;": " "}
 
 
@@ -209,7 +211,8 @@ def parse(path: Path, data: bytes) -> Doc:
                           path=name, line=text.count("\n") + 1)
     if end < 0:
         raise FormatError("no <OFX> element found", path=name, line=1)
-    body = text[end:]
+    # <TAG/> is <TAG></TAG> (an element without a value); no newline is added or removed
+    body = _EMPTY_ELEMENT.sub(r"<\1></\1>", text[end:])
     builder = _Builder(name, body, text.count("\n", 0, end) + 1, xml=xml)
     tracker = builder.regex
     try:

@@ -34,6 +34,10 @@ What is read
     AVAILCASH equals the summed value of the account's money-market positions (and is not
     zero) it is skipped with that reason, so the sweep is counted once; when it is larger
     than that sum, it is loaded and a note asks to check it (it may hold the sweep again).
+    A position whose security the ``SECLIST`` does not describe keeps its ``UNIQUEID`` as
+    symbol, with a note; when the account has no known money-market fund and AVAILCASH
+    equals such an unnamed $1.00 ``POSMF``, that fund is taken to be the sweep and
+    AVAILCASH is skipped with that reason.
 ``INVTRANLIST``
     Each transaction aggregate becomes one row (``action_text`` is the aggregate and its
     type, e.g. ``BUYSTOCK BUY``, ``INCOME DIV``, ``INVBANKTRAN DEP``; ``description`` is the
@@ -258,6 +262,10 @@ class _Securities:
     by_key: dict[tuple[str, str], tuple[str | None, str | None]]
     by_id: dict[str, tuple[str | None, str | None]]
     per_contract: dict[str, float]  # UNIQUEID -> SHPERCTRCT of its OPTINFO
+
+    def known(self, uid) -> bool:
+        """Whether the SECLIST describes this unique id."""
+        return isinstance(uid, str) and uid in self.by_id
 
     def lookup(self, kind: pd.Series, uid: pd.Series) -> tuple[pd.Series, pd.Series]:
         """Ticker (else the unique id) and security name of each row."""
@@ -546,6 +554,7 @@ def _positions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str, ski
                notes: list[str]) -> pd.DataFrame:
     records: list[dict] = []
     elems: list[Element] = []
+    unnamed_funds: list[pd.DataFrame] = []
     for st in stmts:
         poslist = st["elem"].find("INVPOSLIST")
         if poslist is None:
@@ -586,6 +595,11 @@ def _positions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str, ski
                    "unknown")
         raw, symbol, secname = raw.loc[t.index], symbol[t.index], secname[t.index]
         units, price, value = t["units"], price[t.index], t["mktval"]
+        unknown = ~raw["UNIQUEID"].map(secs.known).astype(bool)
+        if unknown.any():
+            notes.append("security not in the SECLIST for the position(s) on line(s) "
+                         f"{', '.join(str(x) for x in t.line[unknown].head(20))}: no ticker "
+                         "or name, so the UNIQUEID is the symbol")
         names = secname.dropna().unique()
         cash_names = {n for n in names if b.CASH_DESCRIPTIONS.search(n)}
         # a money-market fund by its name, or by its ticker (five letters ending in XX:
@@ -606,15 +620,20 @@ def _positions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str, ski
             "security_type": security_type.mask(cash, "money_market"),
             **t.source(path),
         }))
+        # a $1.00 fund the SECLIST does not name may be the sweep fund AVAILCASH repeats
+        dollar_fund = unknown & ~cash & raw["tag"].eq("POSMF") & price.eq(1.0).fillna(False)
+        unnamed_funds.append(frames[-1][dollar_fund.to_numpy()])
     positions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    cash_rows = _available_cash(doc, stmts, positions, path, skip, notes)
+    unnamed = pd.concat(unnamed_funds) if unnamed_funds else positions.iloc[0:0]
+    cash_rows = _available_cash(doc, stmts, positions, unnamed, path, skip, notes)
     if cash_rows is not None:
         positions = pd.concat([positions, cash_rows], ignore_index=True)
     return positions
 
 
-def _available_cash(doc: px.Doc, stmts: list[dict], positions: pd.DataFrame, path: str,
-                    skip: SkipLog, notes: list[str]) -> pd.DataFrame | None:
+def _available_cash(doc: px.Doc, stmts: list[dict], positions: pd.DataFrame,
+                    unnamed: pd.DataFrame, path: str, skip: SkipLog,
+                    notes: list[str]) -> pd.DataFrame | None:
     rows = []
     for st in stmts:
         elem = st["elem"].find("INVBAL/AVAILCASH")
@@ -644,6 +663,15 @@ def _available_cash(doc: px.Doc, stmts: list[dict], positions: pd.DataFrame, pat
         if len(mm) and value != 0 and abs(swept - value) < 0.005:
             skip.add(line, "AVAILCASH equals the money-market position(s) "
                      f"{', '.join(mm['symbol'])} (sweep funds are counted once)", raw,
+                     account=st["account"], symbol="CASH")
+            continue
+        same = unnamed[(unnamed["account"] == st["account"])
+                       & (unnamed["market_value"] - value).abs().lt(0.005)] if len(unnamed) \
+            else unnamed
+        if not len(mm) and len(same) and value != 0:
+            skip.add(line, f"AVAILCASH equals the $1.00 fund {same['symbol'].iloc[0]} (line "
+                     f"{int(same['source_line'].iloc[0])}), which the SECLIST does not name: "
+                     "taken to be the sweep fund, counted once", raw,
                      account=st["account"], symbol="CASH")
             continue
         if len(mm) and value > swept > 0:
@@ -729,7 +757,15 @@ def load(s: Sniff, options: dict) -> Export:
         is not a number or date (naming the line and element).
     """
     path = s.path.name
-    doc = px.parse(s.path, s.data)
+    try:
+        doc = px.parse(s.path, s.data)
+    except FormatError:
+        # broken markup in a bank or card statement: what matters is that it is one
+        upper = s.data.upper()
+        if b"<INVSTMTRS>" in upper or not (b"<STMTRS>" in upper or b"<CCSTMTRS>" in upper):
+            raise
+        raise FormatError("no investment statement (INVSTMTRS) in this OFX file (it holds a "
+                          "bank or credit-card statement)", path=path, line=1) from None
     stmts = _statements(doc, path, options)
     if not stmts:
         message = doc.root.find(".//STATUS/MESSAGE")
