@@ -590,3 +590,32 @@ def test_consolidated_statement_with_an_account_column(write):
     assert e.accounts["account"].tolist() == ["U7654321", "U7654322"]
     assert e.accounts["name"].tolist()[0] == "Individual"
     assert pd.isna(e.accounts["name"].iloc[1])
+
+
+def test_shifted_stray_and_headerless_rows_are_reported(write):
+    rows = [
+        # line 11: a Trades row above any Trades header
+        'Trades,Data,Order,Stocks,USD,VTI,"2025-04-15, 09:30:00",40,300,300,-12000,-1,12001,0,'
+        "0,O",
+        LOTS_HEADER,                                                  # line 12
+        # line 13: the Summary row with one cell more than its header (IBKR writes every row
+        # with its header's cell count, so even an empty extra cell means a shifted row)
+        LOT_ROWS[0] + ",",
+        *LOT_ROWS[1:3],                                               # lines 14-15
+        "junk",                                                       # line 16: one cell
+    ]
+    e = load(write, csv(*STATEMENT, *rows))
+    assert e.skipped[["line", "reason", "account", "symbol"]].fillna("").to_dict(
+        "records") == [
+        {"line": 11, "reason": "Trades row before any Trades header", "account": "",
+         "symbol": ""},
+        {"line": 13, "reason": "row has more cells than its header: its cells are shifted and "
+                               "cannot be read", "account": "U7654321", "symbol": "VTI"},
+        {"line": 16, "reason": "row is not in the Section,RowType,... layout", "account": "",
+         "symbol": ""}]
+    # the lots still load, and the position comes from them (60 = 40 + 20 shares, $15,030 =
+    # 9,600 + 5,430 of basis), the skipped Summary row marking the holding
+    assert e.lots["quantity"].tolist() == [40.0, 20.0]
+    assert e.positions[["symbol", "quantity", "cost_basis", "source_line"]].to_dict(
+        "records") == [{"symbol": "VTI", "quantity": 60.0, "cost_basis": 15030.0,
+                        "source_line": 14}]

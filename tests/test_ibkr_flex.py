@@ -804,3 +804,40 @@ def test_empty_and_binary_files(write):
         load_export(binary, format="ibkr_flex_xml")
     assert exc.value.message == ("format 'ibkr_flex_xml' reads xml or text files, but this "
                                  "file is binary data")
+
+
+def test_repeated_and_orphan_lot_rows_are_reported_not_added(write):
+    text = flex(section(
+        "OpenPositions",
+        op(position="60", positionValue="18000", costBasisMoney="15000"),             # line 7
+        op(position="40", lod="LOT", positionValue="12000", costBasisMoney="9600",
+           openDateTime="20230315;100102", originatingTransactionID="9100001"),     # line 8
+        op(position="20", lod="LOT", positionValue="6000", costBasisMoney="5400",
+           openDateTime="20250902;143000", originatingTransactionID="9100002"),     # line 9
+        # line 10: line 8 again; line 11: the transaction of line 9 with another quantity
+        op(position="40", lod="LOT", positionValue="12000", costBasisMoney="9600",
+           openDateTime="20230315;100102", originatingTransactionID="9100001"),
+        op(position="30", lod="LOT", positionValue="12000", costBasisMoney="9600",
+           openDateTime="20230315;100102", originatingTransactionID="9100002"),
+        # line 12: a lot of a holding with no SUMMARY row, where the others have one
+        op(symbol="BND", position="10", lod="LOT", positionValue="720", costBasisMoney="700",
+           openDateTime="20240105", originatingTransactionID="9100003"),
+    ))
+    e = load(write, text)
+    assert e.positions[["symbol", "quantity"]].to_dict("records") == [
+        {"symbol": "VTI", "quantity": 60.0}]
+    # the loaded lots add up to the SUMMARY row's 60 shares: no note of a mismatch
+    assert e.lots[["symbol", "quantity", "source_line"]].to_dict("records") == [
+        {"symbol": "VTI", "quantity": 40.0, "source_line": 8},
+        {"symbol": "VTI", "quantity": 20.0, "source_line": 9}]
+    assert e.notes == ["dates read as yyyyMMdd"]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 10, "reason": "lot repeated in this file (same originating transaction and "
+                               "quantity as line 8): counted once",
+         "account": "U1111111", "symbol": "VTI"},
+        {"line": 11, "reason": "lot listed again with a different quantity (same originating "
+                               "transaction as line 9); only that line is loaded",
+         "account": "U1111111", "symbol": "VTI"},
+        {"line": 12, "reason": "LOT row with no SUMMARY row for its holding, in a statement "
+                               "that has SUMMARY rows: not loaded",
+         "account": "U1111111", "symbol": "BND"}]

@@ -449,8 +449,8 @@ def convert(raw: pd.DataFrame, spec: Mapping[str, ColumnSpec], *, path: str, ski
                            f"header needs {need_cells}: it cannot be read")
     if "over" in raw.columns:
         shape = shape.mask(raw["over"].astype(bool) & shape.isna(),
-                           "row has filled cells past the header's last column: its cells are "
-                           "shifted and cannot be read")
+                           "row has more cells than its header: its cells are shifted and "
+                           "cannot be read")
     failed = shape.fillna(failed)
     if n >= 2 and failed.notna().all():
         if first_bad is not None and shape.isna().any():
