@@ -7,8 +7,9 @@ import pytest
 from tests import fuzz
 from tests.golden import load_options
 
-#: Mutants per sample in the short run: every sample is damaged this many times.
-PER_FILE = 5
+#: Mutants per sample in the short run (a few seconds in make test): every sample is damaged
+#: this many times. ``python -m tests.fuzz --mutants 1000`` is the long run.
+PER_FILE = 1
 
 
 def test_short_campaign_every_mutant_is_refused_equal_or_explained():
@@ -18,10 +19,10 @@ def test_short_campaign_every_mutant_is_refused_equal_or_explained():
     allowed = {"error", "equal", "explained", "as mutated"}
     outcomes = {k for k in counts if isinstance(k, str)}
     assert outcomes <= allowed
-    # every sample was damaged and judged (a mutation may find nothing to change: at most
-    # one per file here)
-    for p in files:
-        assert sum(counts[(p.name, o)] for o in allowed) >= PER_FILE - 1, p.name
+    # the samples were damaged and judged (a mutation may find nothing to change, e.g. no
+    # date in a file: at most two of the mutants here)
+    judged = sum(counts[o] for o in allowed)
+    assert judged >= PER_FILE * len(files) - 2
 
 
 def _sample(name):
