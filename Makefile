@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS := never
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PYTEST_ARGS ?=
 
-.PHONY: lab test lint bench golden dashboard clean env browser-deps
+.PHONY: lab test test-fast lint lint-imports bench golden dashboard clean env browser-deps
 
 env: $(STAMP)
 
@@ -33,6 +33,10 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check toolkit tests benchmarks
 
+# The import layers and the no-cycles contract (pyproject.toml [tool.importlinter]).
+lint-imports: $(STAMP)
+	$(BIN)/lint-imports
+
 # Browser tests need Debian's Chromium: installed here when missing and we are root with apt;
 # otherwise those tests skip and say why (under CI=true a missing browser fails them).
 CHROMIUM ?= /usr/bin/chromium
@@ -48,8 +52,12 @@ browser-deps:
 		fi; \
 	fi
 
-test: $(STAMP) lint browser-deps
+test: $(STAMP) lint lint-imports browser-deps
 	$(BIN)/python -m pytest --nbmake --nbmake-timeout=300 tests notebooks $(PYTEST_ARGS)
+
+# The edit loop: everything but the tests marked slow (notebooks, browser, big property runs).
+test-fast: $(STAMP) lint lint-imports
+	$(BIN)/python -m pytest -m "not slow" tests $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -24,6 +24,7 @@ from toolkit.cadence import (
     compare_policies,
     simulate,
 )
+from toolkit.history import replay_household
 from toolkit.household import Household, TaxProfile, validate_targets
 from toolkit.schema import validate_accounts, validate_lots, validate_positions
 from toolkit.securities import load_securities
@@ -74,7 +75,7 @@ def bench_household() -> Household:
     accounts = validate_accounts(pd.DataFrame({
         "account": list(ACCOUNTS), "account_key": list(ACCOUNTS), "owner": "A",
         "tax_type": list(ACCOUNTS.values())}))
-    return Household(
+    return replay_household(Household.from_frames(
         name="bench", profile=TaxProfile("married_filing_jointly", 2026, 240_000.0,
                                          qualified_dividends=6_000.0, state_rate=0.05,
                                          future_ordinary_rate=0.24),
@@ -82,7 +83,7 @@ def bench_household() -> Household:
                                                "bonds": 0.25, "reits": 0.05}),
         accounts=accounts, positions=positions, lots=validate_lots(pd.DataFrame(lots)),
         transactions=pd.DataFrame(), contributions={"K401": 24_000.0, "HSA1": 8_300.0},
-        securities=master)
+        securities=master), rebuild=False)
 
 
 def main() -> None:

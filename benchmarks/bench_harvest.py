@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._harness import report, section, timed, traced_peak_mb
-from toolkit.household import Household, TaxProfile, validate_targets
+from toolkit.history import replay_household
+from toolkit.household import Household, TaxProfile
 from toolkit.schema import (
     validate_accounts,
     validate_lots,
@@ -81,11 +82,12 @@ def household(seed: int = 11) -> Household:
     acc = validate_accounts(pd.DataFrame({
         "account": accounts, "account_key": accounts, "owner": ["A", "B"] * 10,
         "tax_type": TYPES}))
-    return Household(name="bench", profile=TaxProfile("married_filing_jointly", 2026, 2e5,
-                                                      state_rate=0.05),
-                     as_of=as_of, targets=validate_targets({"us_equity": 1.0}), accounts=acc,
-                     positions=positions, lots=lots, transactions=tx, realized=realized,
-                     contributions={"A12": 6000.0, "A14": 23_000.0}, securities=master)
+    h = Household.from_frames(
+        name="bench", profile=TaxProfile("married_filing_jointly", 2026, 2e5, state_rate=0.05),
+        as_of=as_of, targets={"us_equity": 1.0}, accounts=acc, positions=positions, lots=lots,
+        transactions=tx, realized=realized, contributions={"A12": 6000.0, "A14": 23_000.0},
+        securities=master)
+    return replay_household(h, rebuild=False)
 
 
 def main() -> None:

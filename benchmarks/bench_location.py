@@ -15,7 +15,8 @@ import pandas as pd
 
 from benchmarks._harness import report, section, timed
 from toolkit.checkup import checkup
-from toolkit.household import Household, TaxProfile, validate_targets
+from toolkit.history import replay_household
+from toolkit.household import Household, TaxProfile
 from toolkit.location import location_report, tax_drag
 from toolkit.schema import (
     validate_accounts,
@@ -90,13 +91,14 @@ def household(seed: int = 11) -> Household:
     acc = validate_accounts(pd.DataFrame({"account": accounts, "account_key": accounts,
                                           "name": accounts, "owner": ["A", "B"] * 10,
                                           "tax_type": TYPES}))
-    return Household(name="bench", profile=TaxProfile("married_filing_jointly", 2026, 250_000.0,
-                                                      state_rate=0.05),
-                     as_of=AS_OF,
-                     targets=validate_targets({"us_equity": 0.5, "intl_equity": 0.2,
-                                               "bonds": 0.25, "reits": 0.05}),
-                     accounts=acc, positions=pos, lots=lots, transactions=tx,
-                     realized=realized, securities=master)
+    h = Household.from_frames(
+        name="bench",
+        profile=TaxProfile("married_filing_jointly", 2026, 250_000.0, state_rate=0.05),
+        as_of=AS_OF,
+        targets={"us_equity": 0.5, "intl_equity": 0.2, "bonds": 0.25, "reits": 0.05},
+        accounts=acc, positions=pos, lots=lots, transactions=tx, realized=realized,
+        securities=master)
+    return replay_household(h, rebuild=False)
 
 
 def main() -> None:

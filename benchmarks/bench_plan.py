@@ -4,8 +4,9 @@
    the optimiser as a linear program (no binaries) and as a MIP (wash-sale and netting
    binaries; time and proven gap), and the peak Python heap of each; then 20 x 100 x 30,000
    and 50 accounts x 200 securities x 100,000 lots to show how time grows. ``cold_s`` is the
-   first plan of a household (reconciliation, year-to-date profile and exposures computed);
-   ``median_s``/``min_s`` later plans, which reuse them (memoised per household).
+   first plan of a household object (year-to-date profile, household sales and acquisitions
+   and exposures computed; the reconciliation is kept with the household since it was built);
+   ``median_s``/``min_s`` later plans, which reuse them (``toolkit.household.per_household``).
 2. At least 20 generated households: the tax of the waterfall and of the optimal plan against
    the naive baseline (each account rebalanced to the target on its own, FIFO lots) at the same
    final tolerance. All three aim at the target: the naive baseline by construction, the
@@ -27,10 +28,11 @@ import pandas as pd
 
 from benchmarks._harness import peak_rss_mb, report, section, timed, traced_peak_mb
 from toolkit.accounts import account_key
+from toolkit.history import replay_household
 from toolkit.household import Household, TaxProfile, validate_targets
-from toolkit.planner import plan
-from toolkit.planner.optimize import cheapest_matching
+from toolkit.planner import cheapest_matching, plan
 from toolkit.schema import (
+    REALIZED,
     TRANSACTIONS,
     validate_accounts,
     validate_lots,
@@ -136,14 +138,14 @@ def generate(n_accounts: int = 10, n_securities: int = 50, n_lots: int = 10_000,
             "proceeds": [10 * price[s] for s in lost],
             "cost_basis": [12 * price[s] for s in lost]}))
         contributions = {ids[1 % n_accounts]: 20_000.0, taxable[0]: -10_000.0}
-    h = Household(name=f"bench-{seed}",
-                  profile=TaxProfile("married_filing_jointly", 2026, 320_000.0,
-                                     qualified_dividends=20_000.0, state_rate=0.05),
-                  as_of=AS_OF, targets=targets, accounts=acc, positions=pos,
-                  lots=validate_lots(lots), transactions=tx, securities=master,
-                  contributions=contributions)
-    if realized is not None:
-        h.realized = realized
+    h = Household.from_frames(
+        name=f"bench-{seed}",
+        profile=TaxProfile("married_filing_jointly", 2026, 320_000.0,
+                           qualified_dividends=20_000.0, state_rate=0.05),
+        as_of=AS_OF, targets=targets, accounts=acc, positions=pos, lots=validate_lots(lots),
+        transactions=tx, securities=master, contributions=contributions,
+        realized=realized if realized is not None else REALIZED.empty())
+    h = replay_household(h, rebuild=False)  # the history step every household goes through
     return h
 
 
@@ -159,18 +161,18 @@ def _speed(n_accounts: int, n_securities: int, n_lots: int, *, repeat: int,
             "optimal_mip": {"mode": "optimal", "time_limit": 60.0},
         }
         for name, kw in runs.items():
-            h.__dict__.pop("_memo", None)  # cold: reconcile, year-to-date profile, exposures
+            fresh = h.replace()  # cold: a new household object, nothing derived from it yet
             t0 = time.perf_counter()
-            plan(h, **kw)
+            plan(fresh, **kw)
             cold = time.perf_counter() - t0
             r = timed(lambda kw=kw: plan(h, **kw), repeat=1 if name == "optimal_mip" else repeat,
-                      warmup=0)  # warm: those memoised per household, as in the widgets
+                      warmup=0)  # warm: those kept per household, as in the widgets
             p = r["result"]
             s = p.extra.get("solver", {})
             fig = {"cold_s": cold, "median_s": r["median_s"], "min_s": r["min_s"],
-                   "trades": p.summary["trades"],
-                   "tax": p.summary["tax"], "abs_drift_after": p.summary["abs_drift_after"],
-                   "within_band": p.summary["within_band"]}
+                   "trades": p.summary.trades,
+                   "tax": p.summary.tax, "abs_drift_after": p.summary.abs_drift_after,
+                   "within_band": p.summary.within_band}
             if s:
                 fig.update(solver_s=s["time"], status=s["status"], mip_gap=s["mip_gap"],
                            columns=s["columns"], rows=s["rows"], binaries=s["binaries"])
@@ -190,14 +192,14 @@ def _tax_comparison(n: int = 24) -> None:
             o = cheapest_matching(h, w)
             wb = plan(h)  # the default: taxable sales only to the band's edge
             ob = cheapest_matching(h, wb)
-            tn, tw, to = (p.summary["tax"] for p in (naive, w, o))
+            tn, tw, to = (p.summary.tax for p in (naive, w, o))
             save_w.append(tn - tw)
             save_o.append(tn - to)
             gap.append(tw - to)
-            gap_band.append(wb.summary["tax"] - ob.summary["tax"])
-            rows.append((seed, tn, tw, to, wb.summary["tax"], ob.summary["tax"],
-                         naive.summary["abs_drift_after"], w.summary["abs_drift_after"],
-                         o.summary["abs_drift_after"]))
+            gap_band.append(wb.summary.tax - ob.summary.tax)
+            rows.append((seed, tn, tw, to, wb.summary.tax, ob.summary.tax,
+                         naive.summary.abs_drift_after, w.summary.abs_drift_after,
+                         o.summary.abs_drift_after))
         print("    household: tax naive / waterfall / optimal (to target) | waterfall / optimal "
               "(band edge) | sum |drift| after naive, waterfall, optimal")
         for seed, tn, tw, to, twb, tob, dn, dw, do in rows:

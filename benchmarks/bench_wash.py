@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._harness import report, section, timed, traced_peak_mb
-from toolkit.household import Household, TaxProfile, validate_targets
+from toolkit.history import replay_household
+from toolkit.household import Household, TaxProfile
 from toolkit.schema import (
     validate_accounts,
     validate_lots,
@@ -70,12 +71,12 @@ def household_of(sales: pd.DataFrame, buys: pd.DataFrame) -> Household:
         "account": open_lots["account"], "symbol": open_lots["symbol"],
         "quantity": open_lots["quantity"], "cost_basis": open_lots["cost"],
         "acquired": open_lots["date"], "lot_id": open_lots["acq_id"]}))
-    return Household(name="bench", profile=TaxProfile("married_filing_jointly", 2026, 2e5),
-                     as_of=pd.Timestamp("2027-01-01"),
-                     targets=validate_targets({"us_equity": 1.0}), accounts=accounts,
-                     positions=pd.DataFrame(columns=["account", "symbol", "description"]),
-                     lots=lots, transactions=tx, realized=realized,
-                     securities=load_securities())
+    h = Household.from_frames(
+        name="bench", profile=TaxProfile("married_filing_jointly", 2026, 2e5),
+        as_of="2027-01-01", targets={"us_equity": 1.0}, accounts=accounts,
+        positions=pd.DataFrame(columns=["account", "symbol", "description"]), lots=lots,
+        transactions=tx, realized=realized, securities=load_securities())
+    return replay_household(h, rebuild=False)
 
 
 def main() -> None:

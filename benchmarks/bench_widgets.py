@@ -24,7 +24,7 @@ HOUSEHOLD = Path(__file__).resolve().parents[1] / "data/samples/household/househ
 
 def main() -> None:
     h = load_household(HOUSEHOLD)
-    app = TargetsApp(h)  # the first update pays for the per-household memo
+    app = TargetsApp(h)  # the first update pays for what is derived once per household
     values = [40.0 + 0.5 * i for i in range(40)]
     times = []
     for v in values:

@@ -17,6 +17,18 @@ SAMPLES = ROOT / "data" / "samples"
 SHARED_SAMPLES = ROOT.parent / "shared" / "formats" / "samples"
 
 
+#: Markers whose tests are slow by nature: ``make test-fast`` leaves them out.
+_SLOW_BY_NATURE = ("browser", "notebook")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser and notebook tests (and nbmake's notebook items) are ``slow`` too."""
+    for item in items:
+        if any(item.get_closest_marker(m) for m in _SLOW_BY_NATURE) or \
+                type(item).__name__ == "NotebookItem":
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def samples() -> Path:
     return SAMPLES

@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
-import pandas as pd
-
-from toolkit.accounts import account_key
-from toolkit.household import Household, TaxProfile, validate_targets
-from toolkit.schema import (
-    LOTS,
-    POSITIONS,
-    REALIZED,
-    TRANSACTIONS,
-    validate_accounts,
-    validate_lots,
-    validate_positions,
-    validate_realized,
-    validate_transactions,
-)
-from toolkit.securities import load_securities
-
-
-def frame(rows: Iterable[Mapping], schema, validate) -> pd.DataFrame:
-    rows = list(rows)
-    if not rows:
-        return schema.empty()
-    return validate(pd.DataFrame(rows))
+from toolkit.history import replay_household
+from toolkit.household import Household, TaxProfile
 
 
 def profile(**kw) -> TaxProfile:
@@ -42,36 +21,24 @@ def household(*, accounts: Mapping[str, str], positions=(), lots=(), transaction
               settings=None) -> Household:
     """accounts: id -> tax type. positions/lots/transactions: iterables of dict rows.
 
-    Positions without ``market_value`` get quantity x price; without ``asset_class`` they are
-    classified by the security master.
+    Built like every household (:meth:`Household.from_frames`, then the history step
+    :func:`toolkit.history.replay_household`), except that no lots are rebuilt from the
+    history: a test gives the lots it means. Positions without ``market_value`` get
+    quantity x price; without ``asset_class`` they are classified by the security master.
     """
-    master = securities or load_securities()
-    acc = validate_accounts(pd.DataFrame([
-        {"account": a, "account_key": str(account_key(a)), "name": a,
-         "owner": (owners or {}).get(a, "A"), "custodian": "test", "tax_type": t}
-        for a, t in accounts.items()]))
-    prow = []
-    for r in positions:
-        r = dict(r)
-        r.setdefault("market_value", r["quantity"] * r["price"])
-        r.setdefault("source_file", "test")
-        prow.append(r)
-    pos = frame(prow, POSITIONS, validate_positions)
-    if len(pos):
-        cls = master.classify(pos["symbol"], pos["cusip"])
-        pos["asset_class"] = pos["asset_class"].where(pos["asset_class"].notna(), cls)
-        pos.loc[pos["symbol"].str.upper().eq("CASH"), "asset_class"] = "cash"
-    return Household(
+    h = Household.from_frames(
         name="test",
         profile=tax_profile or profile(),
-        as_of=pd.Timestamp(as_of),
-        targets=validate_targets(targets or {"us_equity": 0.6, "bonds": 0.4}),
-        accounts=acc,
-        positions=pos,
-        lots=frame(lots, LOTS, validate_lots),
-        transactions=frame(transactions, TRANSACTIONS, validate_transactions),
-        realized=frame(realized, REALIZED, validate_realized),
-        contributions=dict(contributions or {}),
-        securities=master,
-        settings=dict(settings or {}),
+        as_of=as_of,
+        targets=targets or {"us_equity": 0.6, "bonds": 0.4},
+        accounts=[{"account": a, "name": a, "owner": (owners or {}).get(a, "A"),
+                   "custodian": "test", "tax_type": t} for a, t in accounts.items()],
+        positions=[{"source_file": "test", **r} for r in positions],
+        lots=lots,
+        transactions=transactions,
+        realized=realized,
+        contributions=contributions,
+        securities=securities,
+        settings=settings,
     )
+    return replay_household(h, rebuild=False)

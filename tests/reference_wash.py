@@ -1,6 +1,6 @@
 """A slow, by-the-book reference of the forward wash-sale threat search.
 
-The package uses a vectorised version (``toolkit.tax._threats``); tests check that both give
+The package uses a vectorised version (``toolkit.tax.wash_threats``); tests check that both give
 the same rows. Kept here, not in the package, because only the tests need it.
 """
 
@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from toolkit.schema import DATE_DTYPE, Action, TaxType
-from toolkit.tax._wash_household import (
+from toolkit.tax.wash_household import (
     THREAT_COLUMNS,
     household_acquisitions,
     resolve_symbols,
 )
-from toolkit.tax._wash_match import EPS
+from toolkit.tax.wash_match import EPS
 
 
 def threats(household, plan: pd.DataFrame, keys: Callable[[pd.Series], pd.Series],

@@ -149,6 +149,7 @@ def test_after_tax_view_needs_a_rate():
                               "future_ordinary_rate= or set future_ordinary_rate in [household]")
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.floats(min_value=1, max_value=1e6), min_size=3, max_size=3),
        st.floats(min_value=0.1, max_value=10))

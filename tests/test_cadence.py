@@ -28,7 +28,8 @@ from toolkit.cadence import (
     simulate,
 )
 from toolkit.errors import PlanningError
-from toolkit.household import FILING_STATUSES, TaxProfile, load_household
+from toolkit.household import FILING_STATUSES, TaxProfile
+from toolkit.household_file import load_household
 from toolkit.tax.gains import capital_gains_liability, gains_tax
 
 CENT = 0.005

@@ -8,9 +8,6 @@ short-term gains and interest at 22% + 5% = 27%, long-term gains and qualified d
 
 from __future__ import annotations
 
-import sys
-import types
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,6 +15,7 @@ import pytest
 from tests.factories import household, profile
 from toolkit import load_household
 from toolkit.checkup import COLUMNS, SEVERITIES, IdleCash, checkup
+from toolkit.household import LotHistory
 
 from .conftest import SAMPLES
 
@@ -403,21 +401,22 @@ def test_unreconciled_holding_from_a_report():
                                     "9000; lots_basis 8100; lots_source broker file")
 
 
-def test_unreconciled_adapter_calls_toolkit_reconcile(monkeypatch):
-    mod = types.ModuleType("toolkit.reconcile")
-    mod.reconcile = reconcile_stub
-    monkeypatch.setitem(sys.modules, "toolkit.reconcile", mod)
-    out = checkup(recon_household())
-    assert kind(out, "unreconciled")["symbol"].tolist() == ["VTI"]
+def test_unreconciled_default_is_the_households_stored_reconciliation():
+    # The factory runs the history step, so the household carries its reconciliation: both
+    # positions have no lots (and no history), so both are position_without_lots.
+    h = recon_household()
+    stored = h.reconciliation
+    assert stored[["symbol", "status"]].values.tolist() == [
+        ["VTI", "position_without_lots"], ["BND", "position_without_lots"]]
+    out = checkup(h)
+    assert kind(out, "unreconciled")["symbol"].tolist() == ["VTI", "BND"]
     assert out.attrs["notes"] == []
-
-
-def test_unreconciled_skipped_without_toolkit_reconcile(monkeypatch):
-    monkeypatch.setitem(sys.modules, "toolkit.reconcile", None)  # import fails
-    out = checkup(recon_household())
-    assert kind(out, "unreconciled").empty
-    assert out.attrs["notes"] == ["unreconciled holdings not checked: toolkit.reconcile is "
-                                  "not available"]
+    # checkup reads the stored report, not a new replay: a household carrying another
+    # report (VTI untrusted, BND matched) gets findings from that one.
+    other = h.replace(history=LotHistory(lots=h.history.lots, realized=h.history.realized,
+                                         implied=h.history.implied,
+                                         reconciliation=reconcile_stub(None)))
+    assert kind(checkup(other), "unreconciled")["symbol"].tolist() == ["VTI"]
 
 
 def test_missing_tax_table_skips_tax_findings_only():

@@ -36,8 +36,8 @@ def test_example_a_plan_trades_nothing_taxable():
         [2, "K", "BND", "buy"]]
     assert t["amount"].tolist() == pytest.approx([1_000.0, 30_000.0, 49_400.0, 49_400.0])
     assert not ((t["account"] == "T") & (t["side"] == "sell")).any()
-    assert p.summary["tax"] == 0.0
-    assert p.summary["within_band"] is True
+    assert p.summary.tax == 0.0
+    assert p.summary.within_band is True
     # the same plan as the test factory's Example A
     want = plan(factory_example_a()).trades
     pd.testing.assert_frame_equal(t[["account", "symbol", "side", "amount", "step"]],

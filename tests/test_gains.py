@@ -339,7 +339,7 @@ def test_marginal_rates():
 
 def test_profile_fields_for_the_niit_load_from_the_household_file(tmp_path):
     from toolkit.errors import HouseholdError
-    from toolkit.household import load_household
+    from toolkit.household_file import load_household
 
     body = """
     [household]

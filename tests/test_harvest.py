@@ -476,8 +476,8 @@ def test_sample_short_term_losses_and_the_vxus_wash_risk(sample):
 def test_sample_roth_purchase_without_the_october_sale(sample):
     # Had VXUS not been sold at a loss on 2026-10-28, the Roth's purchase of 30 VXUS on
     # 2026-11-05 (15 days ago) would wash a sale today, for good.
-    h = load_household(SAMPLES / "household" / "household.toml")
-    h.realized = REALIZED.empty()
+    h = load_household(SAMPLES / "household" / "household.toml").replace(
+        realized=REALIZED.empty())
     c = harvest(h, min_loss=0.0, min_loss_pct=0.0).candidates
     v = c[c["symbol"] == "VXUS"]
     assert v["status"].tolist() == ["wash_risk", "wash_risk"]
@@ -590,6 +590,7 @@ lot_rows = st.lists(st.tuples(
 prices = st.fixed_dictionaries({s: st.integers(500, 40_000) for s in ("VTI", "BND", "VNQ")})
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=lot_rows, px=prices, min_loss=st.sampled_from([0.0, 100.0, 500.0]),
        pct=st.sampled_from([0.0, 0.02, 0.05]))
@@ -623,8 +624,8 @@ def test_candidates_are_exactly_the_lots_meeting_both_thresholds(rows, px, min_l
 
 def _both_threats(h, plan, policy):
     from tests import reference_wash
-    from toolkit.tax import _threats
-    from toolkit.tax.wash import SubstantiallyIdentical, _window, wash_sale_result
+    from toolkit.tax import wash_threats as _threats
+    from toolkit.tax.wash import SubstantiallyIdentical, wash_sale_result, wash_window
 
     pol = SubstantiallyIdentical.coerce(policy, ())
     done = wash_sale_result(h, policy=pol, groups=())
@@ -636,7 +637,7 @@ def _both_threats(h, plan, policy):
         return pol.keys(pd.concat([s, h.transactions["symbol"], h.positions["symbol"]]),
                         h.securities).reindex(s).set_axis(s.index)
 
-    before, after = _window()
+    before, after = wash_window()
     day0 = pd.Timestamp(h.as_of)
     slow, _ = reference_wash.threats(h, plan, key_of, used, day0, before, after)
     fast, _ = _threats.threats(h, plan, key_of, used, day0, before, after)

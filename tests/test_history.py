@@ -10,8 +10,8 @@ import pytest
 from tests.conftest import SAMPLES
 from toolkit import load_household
 from toolkit.errors import HouseholdError
-from toolkit.history import METHODS, lots_from_history, rebuild_lots
-from toolkit.schema import LOTS, REALIZED, validate_accounts, validate_positions
+from toolkit.history import lots_from_history, rebuild_lots
+from toolkit.schema import LOTS, REALIZED, CostBasisMethod, validate_accounts, validate_positions
 
 T = pd.Timestamp
 
@@ -84,7 +84,7 @@ def test_average_pools_the_basis():
                           [5.0, T("2021-01-04"), 1100.0, 1000.0, 100.0, "long"]]
 
 
-@pytest.mark.parametrize("method", [m for m in METHODS if m != "specific"])
+@pytest.mark.parametrize("method", [m.value for m in CostBasisMethod if m != CostBasisMethod.SPECIFIC])
 def test_every_method_conserves_shares_and_basis(method):
     r = rebuild_lots(METHOD_HISTORY, methods={"A": method})
     assert r.lots["quantity"].sum() == 15.0

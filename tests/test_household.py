@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from toolkit.errors import FormatError, HouseholdError
-from toolkit.household import load_household, validate_targets
+from toolkit.household import validate_targets
+from toolkit.household_file import load_household
 from toolkit.securities import SecurityMaster, _normalise
 
 HEADER = ("Account Number,Account Name,Symbol,Description,Quantity,Last Price,Current Value,"
@@ -88,7 +89,7 @@ def test_masked_ids_declared_and_inferred_types(household_dir):
     assert acc.loc["...567", "custodian"] == "fidelity"
     # positions carry the household's ids, not the broker's
     assert sorted(h.positions["account"].unique()) == ["...567", "555666777", "XXXX-3444"]
-    assert h.warnings == [
+    assert list(h.warnings) == [
         "account XXXX-3444: tax type 'roth_ira' inferred from the broker's account name "
         "'ROTH IRA' in Portfolio_Positions_Nov-20-2026.csv; declare `type` in [[accounts]] "
         "to confirm",

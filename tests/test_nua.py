@@ -9,8 +9,6 @@ $250,000 of MAGI.
 
 from __future__ import annotations
 
-import dataclasses
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -45,7 +43,7 @@ def acme(born=1969, ordinary=150_000.0, basis=22_500.0, **kw):
                               "price": 250.0}],
                   tax_profile=profile(ordinary_income=ordinary, state_rate=0.05,
                                       future_ordinary_rate=0.24), **kw)
-    return dataclasses.replace(h, people={"A": {"name": "A", "birth_year": born}})
+    return h.replace(people={"A": {"name": "A", "birth_year": born}})
 
 
 def test_inputs_and_early_tax():

@@ -22,16 +22,11 @@ import pytest
 from tests.factories import household, profile
 from tests.test_plan import taxable_only
 from toolkit.errors import PlanningError
-from toolkit.planner import plan
+from toolkit.planner import cheapest_matching, cheapest_within_band, plan
 from toolkit.planner._highs import Program, Solution
-from toolkit.planner.optimize import (
-    _fail,
-    _tax,
-    cheapest_matching,
-    cheapest_within_band,
-    location_cost,
-)
+from toolkit.planner.optimize import _fail
 from toolkit.planner.options import PlanOptions
+from toolkit.planner.program import _tax, location_cost
 from toolkit.tax.gains import gains_tax
 
 
@@ -67,8 +62,8 @@ def test_rebalances_inside_the_ira_and_sells_nothing_taxable():
     assert trades(p) == [["I", "VTI", "sell", 100.0, 10000.0], ["I", "BND", "buy", 100.0,
                                                                   10000.0]]
     assert p.lots.empty
-    assert p.summary["tax"] == 0.0
-    assert p.summary["drift_after"] == pytest.approx({"us_equity": 0.0, "bonds": 0.0},
+    assert p.summary.tax == 0.0
+    assert p.summary.drift_after == pytest.approx({"us_equity": 0.0, "bonds": 0.0},
                                                      abs=1e-12)
     assert p.steps["name"].tolist() == ["optimised trades"]
     # objective: trade cost 0.0001 x $20,000 = 2, less the location refund of taking $10,000
@@ -110,7 +105,7 @@ def test_harvesting_a_loss_lot_is_optimal():
     assert trades(p) == [["T", "VTI", "sell", 100.0, 10000.0],
                          ["T", "ITOT", "buy", 200.0, 10000.0]]
     assert p.lots[["lot_id", "term", "gain"]].values.tolist() == [["A", "short", -2000.0]]
-    assert p.summary["tax"] == gains_tax(h.profile, short_term=-2000.0).total == -540.0
+    assert p.summary.tax == gains_tax(h.profile, short_term=-2000.0).total == -540.0
     assert p.trades["reason"].iloc[0] == (
         "harvest a $2,000 loss on VTI in taxable T (T): the proceeds buy a fund that is not "
         "substantially identical")
@@ -126,7 +121,7 @@ def test_convex_netting_values_the_deduction_conservatively():
     assert trades(p) == [["T", "VTI", "sell", 100.0, 10000.0],
                          ["T", "ITOT", "buy", 200.0, 10000.0]]
     assert p.extra["solver"]["objective"] == pytest.approx(-397.999, abs=1e-6)
-    assert p.summary["tax"] == -540.0
+    assert p.summary.tax == -540.0
 
 
 def wash_choice(basis: float):
@@ -155,7 +150,7 @@ def test_wash_binary_buys_the_fund_when_the_loss_is_small():
     # in an IRA), its $2,000 stays cash: drift 2 x 2,000 x 0.05 = 200 -> about +67.
     p = plan(wash_choice(10500.0), mode="optimal", **WASH_OPTS)
     assert trades(p) == [["I", "VTI", "buy", 20.0, 2000.0]]
-    assert p.summary["tax"] == 0.0
+    assert p.summary.tax == 0.0
     assert p.extra["solver"]["objective"] == pytest.approx(0.6, abs=1e-6)
 
 
@@ -164,9 +159,9 @@ def test_wash_binary_harvests_when_the_loss_is_large():
     p = plan(wash_choice(12000.0), mode="optimal", **WASH_OPTS)
     assert trades(p) == [["T", "VTI", "sell", 100.0, 10000.0],
                          ["T", "ITOT", "buy", 200.0, 10000.0]]
-    assert p.summary["tax"] == -540.0
+    assert p.summary.tax == -540.0
     assert p.extra["solver"]["objective"] == pytest.approx(-337.999, abs=1e-6)
-    assert p.summary["cash_after"]["I"] == 2000.0
+    assert p.summary.cash_after["I"] == 2000.0
 
 
 def test_without_wash_binaries_the_lp_drops_loss_sales_in_bought_groups():
@@ -226,8 +221,8 @@ def test_whole_share_rounding_and_its_distance_from_the_fractional_optimum():
     assert ws["objective_whole"] == pytest.approx(141.57668, abs=1e-6)
     assert ws["objective_difference"] == pytest.approx(12.96068, abs=1e-6)
     assert (ws["tax_fractional"], ws["tax_whole"], ws["tax_difference"]) == (80.0, 78.4, -1.6)
-    assert p.summary["tax"] == 78.4
-    assert p.summary["cash_after"] == {"T": 10.0}
+    assert p.summary.tax == 78.4
+    assert p.summary.cash_after == {"T": 10.0}
     assert "whole shares: tax -1.60 dollars and objective +12.96 against the fractional-share " \
            "optimum" in p.notes
 
@@ -235,19 +230,19 @@ def test_whole_share_rounding_and_its_distance_from_the_fractional_optimum():
 def test_cheapest_within_band_and_matching_a_plans_drift():
     h = taxable_only()
     w = plan(h)  # the waterfall: 150 sh of lot C to the band edge, -$405
-    assert w.summary["tax"] == -405.0
+    assert w.summary.tax == -405.0
     c = cheapest_within_band(h)
     # stocks must come down from 80% to at most 65%: lot C (short-term loss $10 a share) is
     # the only sale that does not cost tax; all 200 sh (-$2,000 x 27% = -$540) keep stocks at
     # 60%, inside the band; the $20,000 buys BND (cash has a 0% band)
     assert trades(c) == [["T", "VTI", "sell", 200.0, 20000.0], ["T", "BND", "buy", 200.0,
                                                                  20000.0]]
-    assert c.summary["tax"] == -540.0 and c.summary["within_band"]
+    assert c.summary.tax == -540.0 and c.summary.within_band
     m = cheapest_matching(h, w)
-    after_w = w.summary["drift_after"]
-    for cls, v in m.summary["drift_after"].items():
+    after_w = w.summary.drift_after
+    for cls, v in m.summary.drift_after.items():
         assert abs(v) <= abs(after_w.get(cls, 0.0)) + 1e-6
-    assert m.summary["tax"] <= w.summary["tax"]
+    assert m.summary.tax <= w.summary.tax
 
 
 def test_restrictions_hold():
@@ -265,8 +260,8 @@ def test_restrictions_hold():
         "its tax costs more than lambda_band"]
     p2 = plan(h, mode="optimal", gains_budget=3000.0, **big)
     # net gain at most $3,000: C's -2,000 makes room for B's 4,000 and 1,000 of A's
-    assert p2.summary["short_term_gain"] + p2.summary["long_term_gain"] <= 3000.0 + 0.01
-    assert p2.summary["long_term_gain"] == pytest.approx(5000.0, abs=0.01)
+    assert p2.summary.short_term_gain + p2.summary.long_term_gain <= 3000.0 + 0.01
+    assert p2.summary.long_term_gain == pytest.approx(5000.0, abs=0.01)
     p3 = plan(h, mode="optimal", do_not_sell=["VTI"], **big)
     assert not (p3.trades["side"] == "sell").any()
     p4 = plan(h, mode="optimal", do_not_buy=["BND"], prices={"AGG": 100.0}, **big)
@@ -305,8 +300,8 @@ def test_withdrawal_and_floor_are_met_in_their_account():
         {"account": "T", "symbol": "CASH", "quantity": 5000, "price": 1.0}],
         targets={"us_equity": 0.6, "bonds": 0.4})
     p = plan(h, mode="optimal", contributions={"I": -10000.0}, cash_floor={"T": 1000.0})
-    assert p.summary["cash_after"]["I"] == pytest.approx(0.0, abs=0.01)
-    assert p.summary["cash_after"]["T"] >= 1000.0 - 0.01
+    assert p.summary.cash_after["I"] == pytest.approx(0.0, abs=0.01)
+    assert p.summary.cash_after["T"] >= 1000.0 - 0.01
     assert set(p.trades.loc[p.trades["side"] == "sell", "account"]) == {"I"}
 
 
@@ -356,7 +351,7 @@ def test_solver_failures_become_planning_errors():
 def test_match_drift_accepts_a_plan_or_a_mapping():
     w = plan(taxable_only())
     o = PlanOptions(match_drift=w)
-    assert o.match_drift == {k: abs(v) for k, v in w.summary["drift_after"].items()}
+    assert o.match_drift == {k: abs(v) for k, v in w.summary.drift_after.items()}
     assert PlanOptions(match_drift={"bonds": -0.02}).match_drift == {"bonds": 0.02}
 
 
@@ -457,7 +452,7 @@ def test_min_trade_is_all_or_nothing():
         p = plan(example_a(), mode="optimal", min_trade=5000.0, **kw)
         assert (p.trades["amount"] >= 5000.0).all()
         assert len(p.trades) == 3
-        assert min(p.summary["cash_after"].values()) >= -0.005
+        assert min(p.summary.cash_after.values()) >= -0.005
 
 
 def test_no_plan_within_the_time_limit_falls_back_to_the_relaxations_wash_choices(

@@ -54,9 +54,9 @@ def test_seed_example_a_rebalances_inside_the_401k_and_redirects_cash():
     assert s2["amount"].tolist() == pytest.approx([49400.0, 49400.0])
     # and no taxable sale
     assert not ((t["account"] == "T") & (t["side"] == "sell")).any()
-    assert p.summary["tax"] == 0.0
-    assert p.summary["drift_after"]["us_equity"] == pytest.approx(0.0, abs=1e-12)
-    assert p.summary["within_band"]
+    assert p.summary.tax == 0.0
+    assert p.summary.drift_after["us_equity"] == pytest.approx(0.0, abs=1e-12)
+    assert p.summary.within_band
     assert p.steps["name"].tolist() == ["cash flows", "tax-advantaged trades"]
     assert p.steps["tax"].tolist() == [0.0, 0.0]
 
@@ -111,9 +111,9 @@ def test_taxable_sales_take_losses_first_then_least_tax_long_term_to_the_band_ed
                                                               ["BND", "buy", 15000.0]]
     # a $1,500 short-term loss for MFJ $185k with 5% state: it offsets ordinary income:
     # 1,500 x (22% + 5%) = $405 saved
-    assert p.summary["tax"] == pytest.approx(-405.0, abs=0.005)
-    assert p.summary["drift_after"]["us_equity"] == pytest.approx(0.05)
-    assert p.summary["within_band"]
+    assert p.summary.tax == pytest.approx(-405.0, abs=0.005)
+    assert p.summary.drift_after["us_equity"] == pytest.approx(0.05)
+    assert p.summary.within_band
 
 
 def test_to_target_sells_more_lots_in_tax_order():
@@ -144,7 +144,7 @@ def test_short_term_gains_only_when_allowed_and_gains_budget():
               gains_budget=3000.0)
     assert p3.lots[["lot_id", "quantity"]].values.tolist() == [["C", 200.0], ["B", 200.0],
                                                                ["A", 20.0]]
-    assert p3.summary["short_term_gain"] + p3.summary["long_term_gain"] == pytest.approx(3000.0)
+    assert p3.summary.short_term_gain + p3.summary.long_term_gain == pytest.approx(3000.0)
 
 
 def test_wash_guard_blocks_buying_what_was_sold_at_a_loss_recently():
@@ -203,7 +203,7 @@ def test_withdrawal_raises_cash_in_its_own_account():
     # to the IRA's holdings (60/40): VTI 3,000 + 3,000, BND 2,000 + 2,000
     w = sells[sells["step"] == 1].set_index("symbol")["amount"]
     assert w.to_dict() == pytest.approx({"VTI": 6000.0, "BND": 4000.0})
-    assert p.summary["cash_after"]["I"] == pytest.approx(0.0, abs=0.01)
+    assert p.summary.cash_after["I"] == pytest.approx(0.0, abs=0.01)
 
 
 def test_cash_conserved_per_account_and_nothing_negative():
@@ -214,7 +214,7 @@ def test_cash_conserved_per_account_and_nothing_negative():
     for a, g in t.groupby("account"):
         net = g.loc[g["side"] == "sell", "amount"].sum() - g.loc[g["side"] == "buy",
                                                                   "amount"].sum()
-        assert p.summary["cash_after"][a] == pytest.approx(0.0 + net, abs=1e-6)
+        assert p.summary.cash_after[a] == pytest.approx(0.0 + net, abs=1e-6)
     sold = p.lots.groupby("lot_id")["quantity"].sum()
     held = h.lots.set_index("lot_id")["quantity"]
     assert (sold <= held[sold.index] + 1e-9).all()
@@ -228,7 +228,7 @@ def test_on_target_trades_nothing():
     for mode in ("waterfall", "naive"):
         p = plan(h, mode=mode) if mode == "waterfall" else plan(h, mode="naive")
         assert p.trades.empty or mode == "naive"
-    assert plan(h).summary["trades"] == 0
+    assert plan(h).summary.trades == 0
 
 
 def test_whole_shares_and_min_trade():
@@ -317,8 +317,8 @@ def test_sample_household_plan():
     h = load_household(SAMPLES / "household" / "household.toml")
     p = plan(h)
     t = p.trades
-    assert p.summary["within_band"]
-    assert p.summary["tax"] == 0.0
+    assert p.summary.within_band
+    assert p.summary.tax == 0.0
     assert not ((t["tax_type"] == "taxable") & (t["side"] == "sell")).any()
     # VXUS was sold at a loss on 2026-10-28: nothing buys VXUS within 30 days
     assert "VXUS" not in set(t.loc[t["side"] == "buy", "symbol"])
@@ -347,12 +347,12 @@ def test_withdrawal_follows_the_lot_rules():
     p2 = plan(h, contributions={"T": -8000.0})
     # lot Y gives $5,000; lot X's short-term gain may not be sold: $3,000 short, said so
     assert p2.lots[["lot_id", "quantity"]].values.tolist() == [["Y", 50.0]]
-    assert p2.summary["cash_after"]["T"] == pytest.approx(-3000.0)
+    assert p2.summary.cash_after["T"] == pytest.approx(-3000.0)
     assert "T (T): could raise only part of the cash needed ($3,000 short): restrictions, " \
            "the wash-sale guard, short-term gains or the gains budget" in p2.notes
     p3 = plan(h, contributions={"T": -8000.0}, allow_short_term_gains=True)
     assert p3.lots[["lot_id", "quantity"]].values.tolist() == [["Y", 50.0], ["X", 30.0]]
-    assert p3.summary["cash_after"]["T"] == pytest.approx(0.0, abs=1e-9)
+    assert p3.summary.cash_after["T"] == pytest.approx(0.0, abs=1e-9)
     with pytest.raises(PlanningError) as exc:  # the optimiser refuses what it cannot do
         plan(h, contributions={"T": -8000.0}, mode="optimal")
     assert str(exc.value) == (
@@ -376,7 +376,7 @@ def test_untrusted_lots_are_not_sold_unless_told_to():
               {"account": "T", "symbol": "BND", "quantity": 20, "cost_basis": 2000.0,
                "acquired": "2015-03-02", "lot_id": "B1"}],
         targets={"us_equity": 0.6, "bonds": 0.4})
-    from toolkit.reconcile import reconcile
+    from toolkit.history import reconcile
 
     r = reconcile(h).set_index("symbol")
     assert (r.loc["VTI", "status"], bool(r.loc["VTI", "trusted"])) == ("quantity_mismatch",

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import SAMPLES
 from tests.factories import household
 from toolkit import load_household
-from toolkit.reconcile import COLUMNS, STATUSES, reconcile, reconciliation_summary
+from toolkit.history import COLUMNS, STATUSES, reconcile, reconciliation_summary
 
 
 def lot(account, symbol, quantity, basis, acquired="2021-03-01", lot_id=None):

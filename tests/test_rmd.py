@@ -8,8 +8,6 @@ Divisors are the Uniform Lifetime Table for distribution years from 2022 (Reg.
 
 from __future__ import annotations
 
-import dataclasses
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -42,7 +40,7 @@ def pos(account, symbol, quantity, price):
 
 
 def with_people(h, **born):
-    return dataclasses.replace(h, people={k: {"name": k, "birth_year": v}
+    return h.replace(people={k: {"name": k, "birth_year": v}
                                           for k, v in born.items()})
 
 
@@ -259,7 +257,7 @@ def test_rmd_plan_in_kind_moves_equity_to_taxable():
 
 def test_rmd_plan_pro_rata_when_nothing_is_over_target():
     # target 50/50: no class over target, so both IRA holdings are sold pro rata
-    h = dataclasses.replace(small(), targets=pd.Series({"us_equity": 0.5, "bonds": 0.5}))
+    h = small().replace(targets=pd.Series({"us_equity": 0.5, "bonds": 0.5}))
     p = rmd_plan(h, 2026)
     v = p.trades.set_index("symbol")["value"]
     # 4,878.05 x 100,000 / 120,000 = 4,065.04; x 20,000 / 120,000 = 813.01

@@ -8,7 +8,6 @@ income; basic standard deduction $32,200; NIIT 3.8% over $250,000 of MAGI (IRC Â
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import matplotlib
@@ -49,7 +48,7 @@ def pos(account, symbol, quantity, price):
 
 
 def with_people(h, **people):
-    return dataclasses.replace(h, people={k: {"name": k, **v} for k, v in people.items()})
+    return h.replace(people={k: {"name": k, **v} for k, v in people.items()})
 
 
 # --- room ------------------------------------------------------------------------------------
@@ -234,7 +233,7 @@ def test_qualified_distribution_clock():
     q = five_year_rules(h, 2026, owner="A").set_index("rule").loc["qualified"]
     assert q["applies"] == "maybe" and pd.isna(q["clock_end"])
     # no Roth IRA at all: this conversion starts the clock
-    h2 = dataclasses.replace(h, accounts=h.accounts[h.accounts["account"] != "R"])
+    h2 = h.replace(accounts=h.accounts[h.accounts["account"] != "R"])
     q = five_year_rules(h2, 2026, owner="A").set_index("rule").loc["qualified"]
     assert q["clock_end"] == pd.Timestamp("2031-01-01") and q["applies"] == "yes"
 
@@ -346,7 +345,7 @@ def in_kind_household():
 def test_in_kind_equity_before_bonds():
     r = convert_in_kind(in_kind_household(), 32_000)
     m = r.holdings
-    # placement score in Roth minus in tax-deferred (toolkit.planner._placement): equity is
+    # placement score in Roth minus in tax-deferred (toolkit.location.placement_score): equity is
     # better in Roth (positive), cash indifferent (0), bonds better tax-deferred (negative):
     # all of VTI (25,000), all the cash (5,000), then 2,000 / 75 = 26.7 -> 26 whole BND shares
     assert list(m["symbol"]) == ["VTI", "CASH", "BND"]

@@ -623,10 +623,10 @@ def test_forward_check_counts_replacements_already_used():
     # earliest first (Reg. 1.1091-1(d), (e)): the Roth's 5 of 2026-11-01, then 3 of the 10
     # bought 2026-11-10 in TAX. Only TAX's other 7 can wash a new sale; the Roth's none.
     h = forward_household()
-    h.realized = pd.concat([h.realized, pd.DataFrame([{
+    h = h.replace(realized=pd.concat([h.realized, pd.DataFrame([{
         "account": "TAX", "symbol": "VTI", "quantity": 8.0, "acquired": pd.Timestamp(
             "2025-01-10"), "sold": pd.Timestamp("2026-11-12"), "proceeds": 2300.0,
-        "cost_basis": 2560.0}])], ignore_index=True)
+        "cost_basis": 2560.0}])], ignore_index=True))
     t = forward_wash_check(h, ["OLD"])
     recent = t[t["kind"] == "recent_purchase"]
     assert recent["account"].tolist() == ["TAX"]

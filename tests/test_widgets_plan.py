@@ -30,13 +30,13 @@ def same_trades(got, want):
 
 def summary_text(p) -> str:
     s = p.summary
-    return (f"<b>{p.mode.capitalize()} plan:</b> {s['trades']} trades; tax "
-            f"<b>{fmt_money(s['tax'])}</b> (federal {fmt_money(s['federal'])}, state "
-            f"{fmt_money(s['state'])}, NIIT {fmt_money(s['niit'])}); short-term gain "
-            f"{fmt_money(s['short_term_gain'])}, long-term gain "
-            f"{fmt_money(s['long_term_gain'])}; sold {fmt_money(s['sold'])}, bought "
-            f"{fmt_money(s['bought'])}; turnover {s['turnover']:.1%}; "
-            f"{'within' if s['within_band'] else '<b>not</b> within'} the band after the plan.")
+    return (f"<b>{p.mode.capitalize()} plan:</b> {s.trades} trades; tax "
+            f"<b>{fmt_money(s.tax)}</b> (federal {fmt_money(s.federal)}, state "
+            f"{fmt_money(s.state)}, NIIT {fmt_money(s.niit)}); short-term gain "
+            f"{fmt_money(s.short_term_gain)}, long-term gain "
+            f"{fmt_money(s.long_term_gain)}; sold {fmt_money(s.sold)}, bought "
+            f"{fmt_money(s.bought)}; turnover {s.turnover:.1%}; "
+            f"{'within' if s.within_band else '<b>not</b> within'} the band after the plan.")
 
 
 def test_defaults_are_the_household_file_and_the_waterfall(h):
@@ -68,7 +68,7 @@ def test_contribution_box_replans(h):
     app.contributions["87654"].value = 0.0
     want = plan(h, contributions={"...456": 5_000.0, "456789123": 400.0})
     same_trades(app.plan, want)
-    assert app.plan.summary["contributions"] == {"...456": 5_000.0, "456789123": 400.0}
+    assert app.plan.summary.contributions == {"...456": 5_000.0, "456789123": 400.0}
 
 
 def test_mode_and_options_reach_the_planner(h):

@@ -71,12 +71,12 @@ def test_app_slider_move_updates_drift_plan_and_chart(h):
     assert app.view.image.value != png
     # the plan summary is the core's plan for the new target
     p = plan(h, targets=t, band=Band())
-    assert app.plan.summary["tax"] == p.summary["tax"]
+    assert app.plan.summary.tax == p.summary.tax
     assert app.plan.trades[["account", "symbol", "side", "amount"]].equals(
         p.trades[["account", "symbol", "side", "amount"]])
     first = app.summary.value.split(" Outside the band now:")[0]
-    assert first == (f"<b>Plan:</b> {p.summary['trades']} trades, tax $0, turnover "
-                     f"{p.summary['turnover']:.1%}; within the band after the plan.")
+    assert first == (f"<b>Plan:</b> {p.summary.trades} trades, tax $0, turnover "
+                     f"{p.summary.turnover:.1%}; within the band after the plan.")
     assert app.errors.last is None
 
 

@@ -33,12 +33,20 @@ from toolkit.errors import (
     ToolkitError,
     UnknownFormatError,
 )
-from toolkit.history import rebuild_lots
-from toolkit.household import Household, TaxProfile, load_household
+from toolkit.history import rebuild_lots, reconcile, reconciliation_summary
+from toolkit.household import Household, TaxProfile
+from toolkit.household_file import load_household
 from toolkit.io import Export, available_formats, load_export
 from toolkit.location import location_report, optimal_placement, tax_drag
-from toolkit.planner import Plan, PlanOptions, compare, plan
-from toolkit.planner.optimize import cheapest_matching, cheapest_within_band
+from toolkit.planner import (
+    Plan,
+    PlanMode,
+    PlanOptions,
+    cheapest_matching,
+    cheapest_within_band,
+    compare,
+    plan,
+)
 from toolkit.planning import (
     conversion_schedule,
     conversion_tax,
@@ -53,17 +61,18 @@ from toolkit.planning import (
     rmd_plan,
     roth_conversion_room,
 )
-from toolkit.reconcile import reconcile, reconciliation_summary
-from toolkit.schema import Action, TaxType
+from toolkit.schema import Action, CostBasisMethod, TaxType
 from toolkit.securities import SecurityMaster, load_securities
 from toolkit.tax import (
     HarvestLog,
+    LotSelection,
     compare_methods,
     forward_wash_check,
     gains_tax,
     harvest,
     lot_status,
     marginal_rates,
+    profile_for,
     read_log,
     select_lots,
     term,
@@ -76,15 +85,18 @@ __all__ = [
     "AssetAssumptions",
     "Band",
     "Calendar",
+    "CostBasisMethod",
     "Export",
     "FormatError",
     "HarvestLog",
     "Household",
     "HouseholdError",
     "Hybrid",
+    "LotSelection",
     "MissingColumnError",
     "Opportunistic",
     "Plan",
+    "PlanMode",
     "PlanOptions",
     "PlanningError",
     "SchemaError",
@@ -127,6 +139,7 @@ __all__ = [
     "optimal_placement",
     "plan",
     "pro_rata",
+    "profile_for",
     "read_log",
     "rebuild_lots",
     "reconcile",

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from toolkit.accounts import mask_text
 
@@ -127,9 +129,6 @@ def write_sheet(ws, df: pd.DataFrame, *, formats: dict[str, str] | None = None,
         Column -> width in characters (default: fitted to the header and the first 200
         values, between 8 and 60).
     """
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     formats = {k: FORMATS.get(v, v) for k, v in (formats or {}).items()}
     ws.append([str(c) for c in df.columns])
     for cell in ws[1]:

@@ -10,13 +10,14 @@ account.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from toolkit.errors import HouseholdError, ToolkitError
 from toolkit.schema import TaxType
 
 __all__ = ["AccountKey", "account_key", "infer_tax_type", "keys_match", "mask_account",
-           "mask_text"]
+           "mask_text", "match_account", "match_contributions"]
 
 _MASKED = re.compile(r"(?:\.{2,}|\*{2,}|X{2,}|#{2,})[-\s]?([A-Z0-9]{2,})$")
 _INNER_MASK = re.compile(r"^([A-Z]+)\*{2,}([0-9]{2,})$")  # U***4567
@@ -90,6 +91,70 @@ def keys_match(a: str | AccountKey, b: str | AccountKey) -> bool:
         return ka.key == kb.key
     short, long_ = sorted((ka.key, kb.key), key=len)
     return len(short) >= 3 and long_.endswith(short)
+
+
+def match_account(ids: Iterable[str], key: str) -> list[str]:
+    """The household account ids ``key`` can denote: itself if it is one, else masked matches.
+
+    Parameters
+    ----------
+    ids : iterable of str
+        The household's account ids.
+    key : str
+        An id as a person or a file writes it (``"87654"``, ``"...654"``).
+
+    Returns
+    -------
+    list of str
+        ``[key]`` when it is an id; otherwise every id :func:`keys_match` pairs with it (none,
+        one, or several when ``key`` is ambiguous).
+    """
+    ids = list(ids)
+    k = str(key)
+    return [a for a in ids if a == k] or [a for a in ids if keys_match(a, k)]
+
+
+def match_contributions(ids: Iterable[str], contributions: Mapping[str, float], *,
+                        where: str = "contribution account",
+                        error: type[ToolkitError] = HouseholdError) -> dict[str, float]:
+    """Planned new money per household account id, from keys a person wrote.
+
+    The one matching of contribution keys to accounts, used by the household file's
+    ``[contributions]`` and by :func:`toolkit.plan`'s ``contributions=``.
+
+    Parameters
+    ----------
+    ids : iterable of str
+        The household's account ids.
+    contributions : mapping of str to float
+        Account id (full or masked, see :func:`match_account`) -> dollars (negative for a
+        withdrawal).
+    where : str, default "contribution account"
+        Start of an error message (the origin of the mapping).
+    error : type, default HouseholdError
+        The :class:`~toolkit.errors.ToolkitError` raised on a bad key or amount.
+
+    Returns
+    -------
+    dict of str to float
+        Household account id -> dollars; keys naming the same account are added up.
+
+    Raises
+    ------
+    ToolkitError
+        (``error``) If a key matches no account or several, or an amount is not a number.
+    """
+    ids = list(ids)
+    out: dict[str, float] = {}
+    for k, v in contributions.items():
+        hits = match_account(ids, str(k))
+        if len(hits) != 1:
+            raise error(f"{where} {k!r} matches "
+                        f"{'no account' if not hits else 'several accounts: ' + ', '.join(hits)}")
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise error(f"{where} {k!r} = {v!r} is not a number")
+        out[hits[0]] = out.get(hits[0], 0.0) + float(v)
+    return out
 
 
 # Ordered: the first pattern that matches the broker's account name wins.

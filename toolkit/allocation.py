@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import HouseholdError
-from toolkit.household import Household, validate_targets
+from toolkit.household import Household, per_household, validate_subtargets, validate_targets
 from toolkit.schema import UNCLASSIFIED, TaxType
+from toolkit.tax.gains import marginal_rates
 
 __all__ = [
     "Band",
@@ -82,6 +83,7 @@ class Band:
         }[self.kind]
 
 
+@per_household
 def exposures(household: Household) -> pd.DataFrame:
     """Every position split into the asset classes it holds (look-through).
 
@@ -235,6 +237,8 @@ def after_tax_values(household: Household, *, future_ordinary_rate: float | None
     Parameters
     ----------
     household : Household
+        The capital-gains rate is priced on its year-to-date profile
+        (:func:`toolkit.tax.profile_for`).
     future_ordinary_rate : float, optional
         Marginal ordinary rate when tax-deferred money comes out (default: the profile's
         ``future_ordinary_rate``; required if that is not set).
@@ -266,10 +270,8 @@ def after_tax_values(household: Household, *, future_ordinary_rate: float | None
         lambda t: 1.0 - rate if TaxType(t).treatment.value == "tax_deferred" else 1.0)
     out = ex.assign(pre_tax_value=ex["market_value"], market_value=ex["market_value"] * factor)
     if net_embedded_gains:
-        from toolkit.tax.gains import marginal_rates
-
         cg = capital_gains_rate if capital_gains_rate is not None else \
-            marginal_rates(household.profile)["long_term"]
+            marginal_rates(household)["long_term"]  # the year-to-date profile
         pos = household.positions
         gain = (pos["market_value"] - pos["cost_basis"]).clip(lower=0.0).fillna(0.0)
         taxable = pos["account"].map(
@@ -324,8 +326,6 @@ def subclass_drift(household: Household, subtargets: Mapping[str, Mapping[str, f
         sub-class is unknown (or a multi-asset fund's slice) appear as ``sub_class``
         ``"unspecified"`` with target 0.
     """
-    from toolkit.household import validate_subtargets
-
     subs = household.subtargets if subtargets is None else validate_subtargets(
         subtargets, household.targets)
     ex = exposures(household)

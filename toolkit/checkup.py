@@ -49,8 +49,8 @@ language with the numbers behind it. Kinds (severity in brackets):
     A holding the security master does not know: it is outside every class, the drift and
     the location; ``value`` its market value.
 ``unreconciled`` [action]
-    A holding whose positions, lots and history disagree (``toolkit.reconcile``, when
-    available); ``value`` its market value.
+    A holding whose positions, lots and history disagree (:func:`toolkit.reconcile`: the
+    household's stored reconciliation); ``value`` its market value.
 ``tax_figures_unavailable`` [info]
     The tax-dependent findings were skipped (no tax table for the profile's year).
 """
@@ -58,7 +58,7 @@ language with the numbers behind it. Kinds (severity in brackets):
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,9 +66,15 @@ import pandas as pd
 
 from toolkit.allocation import Band, drift, exposures
 from toolkit.errors import TaxTableError
+from toolkit.history import reconcile
 from toolkit.household import Household
+from toolkit.location import location_report
 from toolkit.schema import UNCLASSIFIED, TaxType
+from toolkit.tax import wash_household as hh
+from toolkit.tax.engine import liability_parts, profile_for, tax_change, tax_inputs
 from toolkit.tax.holding import lot_status
+from toolkit.tax.wash import SubstantiallyIdentical, wash_sale_result, wash_window
+from toolkit.tax.wash_threats import threat_inputs, threats
 
 __all__ = ["COLUMNS", "SEVERITIES", "IdleCash", "checkup"]
 
@@ -134,6 +140,7 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
     Parameters
     ----------
     household : Household
+        Tax figures are priced on its year-to-date profile (:func:`toolkit.tax.profile_for`).
     band : Band, optional
         Tolerance band for the drift (default the 5/25 rule).
     soon_days : int, default 30
@@ -149,9 +156,9 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
     policy : str, default "same_security"
         Substantially-identical policy for the wash-sale findings.
     reconciliation : DataFrame, optional
-        A ``toolkit.reconcile.reconcile(household)`` report (``account``, ``symbol``,
-        ``status``, ``detail``, ``trusted``); default: computed when ``toolkit.reconcile`` is
-        available, else the unreconciled finding is skipped (noted in ``attrs["notes"]``).
+        A :func:`toolkit.reconcile` report (``account``, ``symbol``, ``status``, ``detail``,
+        ``trusted``); default: ``toolkit.reconcile(household)`` (the reconciliation the
+        household carries from its history replay).
 
     Returns
     -------
@@ -173,9 +180,7 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
     d = drift(household, band=band, values=ctx.ex)
     found += _band_findings(ctx, d, band)
     try:
-        from toolkit.location import _report
-
-        rep = _report(household, rates=rates, max_swaps=0, exposures_=ctx.ex)
+        rep = location_report(household, rates=rates, max_swaps=0, values=ctx.ex)
     except TaxTableError as exc:
         rep = None
         found.append(_row("info", "tax_figures_unavailable", None, None, None,
@@ -185,8 +190,6 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
         found += _location_findings(ctx, rep)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from toolkit.tax.wash import wash_sale_result
-
         wash = wash_sale_result(household, policy=policy)
     notes.extend(f"wash sales: {w}" for w in wash.warnings)
     if rep is not None:
@@ -195,7 +198,7 @@ def checkup(household: Household, *, band: Band | None = None, soon_days: int = 
     found += _forward_wash_findings(ctx, wash, policy)
     found += _idle_cash_findings(ctx, idle_cash)
     found += _unclassified_findings(ctx)
-    found += _unreconciled_findings(ctx, reconciliation, notes)
+    found += _unreconciled_findings(ctx, reconciliation)
     out = pd.DataFrame(found, columns=list(COLUMNS))
     out = out.astype({c: "str" for c in COLUMNS if c != "value"}).astype({"value": "float64"})
     out["value"] = out["value"].round(2) + 0.0
@@ -413,8 +416,6 @@ def _location_findings(ctx: _Context, rep) -> list[dict]:
 
 def _long_term_findings(ctx: _Context, lots: pd.DataFrame | None, soon_days: int
                         ) -> list[dict]:
-    from toolkit.tax.gains import _change, _compute, _inputs
-
     h = ctx.h
     lots = h.lots if lots is None else lots
     lots = lots[lots["account"].map(ctx.taxable).fillna(False).astype(bool)]
@@ -424,13 +425,13 @@ def _long_term_findings(ctx: _Context, lots: pd.DataFrame | None, soon_days: int
     soon = st[st["turns_long_soon"] & st["unrealized_gain"].notna()]
     if soon.empty:
         return []
-    inp = _inputs(h.profile)
-    base = _compute(inp, 0.0, 0.0)
+    inp = tax_inputs(profile_for(h))  # the year-to-date profile, as every pricing function
+    base = liability_parts(inp, 0.0, 0.0)
     rows = []
     for r in soon.itertuples(index=False):
         g = float(r.unrealized_gain)
-        now = _change(inp, g, 0.0, base=base)
-        later = _change(inp, 0.0, g, base=base)
+        now = tax_change(inp, g, 0.0, base=base)
+        later = tax_change(inp, 0.0, g, base=base)
         ltd, days = _date(r.long_term_date), int(r.days_to_long_term)
         who = (f"{_shares(r.quantity)} of {r.symbol} bought {_date(r.acquired)} in "
                f"{ctx.label(r.account)} turn{'s' if r.quantity == 1 else ''} long-term on {ltd} "
@@ -465,10 +466,8 @@ def _long_term_findings(ctx: _Context, lots: pd.DataFrame | None, soon_days: int
 
 
 def _wash_findings(ctx: _Context, wash) -> list[dict]:
-    from toolkit.tax.wash import _window
-
     h = ctx.h
-    _, after = _window()
+    _, after = wash_window()
     day0 = pd.Timestamp(h.as_of)
     w = wash.rows
     if w.empty:
@@ -540,10 +539,6 @@ def _forward_wash_findings(ctx: _Context, wash, policy: str) -> list[dict]:
     within 30 days in any account, planned contributions, expected reinvestments), reusing
     the wash-sale result already computed.
     """
-    from toolkit.tax import _wash_household as hh
-    from toolkit.tax._threats import threat_inputs, threats
-    from toolkit.tax.wash import SubstantiallyIdentical, _window
-
     h = ctx.h
     lots = h.lots[h.lots["account"].map(ctx.taxable).fillna(False).astype(bool)]
     if lots.empty:
@@ -553,7 +548,7 @@ def _forward_wash_findings(ctx: _Context, wash, policy: str) -> list[dict]:
     if losing.empty:
         return []
     day0 = pd.Timestamp(h.as_of)
-    before, after = _window()
+    before, after = wash_window()
     hold = losing.groupby(["account", "symbol"], sort=True).agg(
         loss=("unrealized_gain", "sum"), shares=("quantity", "sum")).reset_index()
     hold["loss"] = -hold["loss"]
@@ -666,23 +661,9 @@ def _fmt(v) -> str:
     return f"{v:g}" if isinstance(v, float | int | np.floating) else str(v)
 
 
-def _reconcile_report(household: Household) -> pd.DataFrame | None:
-    """``toolkit.reconcile.reconcile(household)``, or None when that module is absent."""
-    try:
-        from toolkit.reconcile import reconcile
-    except ImportError:
-        return None
-    fn: Callable[[Household], pd.DataFrame] = reconcile
-    return fn(household)
-
-
-def _unreconciled_findings(ctx: _Context, report: pd.DataFrame | None, notes: list[str]
-                           ) -> list[dict]:
+def _unreconciled_findings(ctx: _Context, report: pd.DataFrame | None) -> list[dict]:
     if report is None:
-        report = _reconcile_report(ctx.h)
-    if report is None:
-        notes.append("unreconciled holdings not checked: toolkit.reconcile is not available")
-        return []
+        report = reconcile(ctx.h)
     bad = report[~report["trusted"].astype(bool)]
     pos = ctx.h.positions.groupby(["account", "symbol"])["market_value"].sum()
     classes = ctx.h.positions.drop_duplicates(["account", "symbol"]).set_index(

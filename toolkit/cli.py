@@ -1,7 +1,8 @@
-"""Command line: ``inspect``, ``plan`` and ``report``.
+"""Command line: ``inspect``, ``plan``, ``report`` and ``batch``.
 
-``python -m toolkit inspect PATH [--json]``, ``python -m toolkit plan HOUSEHOLD ...`` and
-``python -m toolkit report HOUSEHOLD --out DIR [--no-mask]``.
+``python -m toolkit inspect PATH [--json]``, ``python -m toolkit plan HOUSEHOLD ...``,
+``python -m toolkit report HOUSEHOLD --out DIR [--no-mask]`` and
+``python -m toolkit batch BOOK --out DIR ...`` (:mod:`toolkit.batch.command`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from toolkit.allocation import Band
 from toolkit.errors import ToolkitError
+from toolkit.household_file import load_household
+from toolkit.planner import PlanMode, plan
+from toolkit.report import meeting_pack, pack_files
+from toolkit.summary import inspect_path
 
 __all__ = ["main"]
 
@@ -99,8 +105,6 @@ def format_inspect(report: dict) -> str:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from toolkit.summary import inspect_path
-
     report = inspect_path(args.path)
     if args.json:
         print(json.dumps(report, indent=2))
@@ -136,8 +140,8 @@ def format_plan(p) -> str:
     str
     """
     s = p.summary
-    out = [f"Plan ({p.mode}): {s['trades']} trades, tax {_money(s['tax'])}, turnover "
-           f"{s['turnover']:.1%}, {'within' if s['within_band'] else 'NOT within'} the band", ""]
+    out = [f"Plan ({p.mode}): {s.trades} trades, tax {_money(s.tax)}, turnover "
+           f"{s.turnover:.1%}, {'within' if s.within_band else 'NOT within'} the band", ""]
     if len(p.trades):
         out.append(f"  {'step':<4} {'account':<14} {'side':<4} {'symbol':<10} {'shares':>12} "
                    f"{'amount':>14} {'est. tax':>10}  reason")
@@ -156,9 +160,6 @@ def format_plan(p) -> str:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from toolkit.household import load_household
-    from toolkit.planner import plan
-
     h = load_household(args.household)
     opts = {"to": args.to, "whole_shares": args.whole_shares,
             "allow_short_term_gains": args.allow_short_term_gains, "min_trade": args.min_trade}
@@ -179,16 +180,41 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from toolkit.allocation import Band
-    from toolkit.household import load_household
-    from toolkit.report import meeting_pack, pack_files
-
     h = load_household(args.household)
     out = meeting_pack(h, args.out, mask_accounts=args.mask,
                        band=Band(args.band) if args.band else None)
     for name in pack_files():
         print(out / name)
     return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from toolkit.batch.command import batch_command  # Dask loads only for this command
+
+    return batch_command(args)
+
+
+def _batch_arguments(p: argparse.ArgumentParser) -> None:
+    # declared here, not imported from toolkit.batch, so other commands never import Dask
+    p.add_argument("book", help="a folder of household files, or a manifest .csv")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder for the results (Parquet per household), book.xlsx and "
+                        "book_drift.png")
+    p.add_argument("--tasks", default="drift,checkup,harvest,rmd,plan", metavar="LIST",
+                   help="comma-separated, from drift,checkup,harvest,rmd,plan (default: all)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a running Dask scheduler, tcp://host:8786 (default: a local cluster)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes of the local cluster (default: one per core)")
+    p.add_argument("--resume", action="store_true",
+                   help="skip households already written under --out")
+    p.add_argument("--mode", choices=["waterfall", "optimal", "naive"], default="waterfall",
+                   help="planner mode for the plan task")
+    p.add_argument("--no-mask", dest="mask", action="store_false",
+                   help="show full account ids in book.xlsx (default: last 3 characters)")
+    p.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="no progress bar")
+    p.set_defaults(func=_cmd_batch)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -202,7 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on a toolkit error (its message is printed to stderr).
+        0 on success, 2 on a toolkit error (its message is printed to stderr); ``batch``
+        returns 1 when some households failed (they are listed).
     """
     ap = argparse.ArgumentParser(prog="python -m toolkit",
                                  description="Tax-aware household rebalancing toolkit")
@@ -216,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     q.add_argument("--contribute", action="append", default=[], metavar="ACCOUNT=DOLLARS",
                    help="new money (negative: a withdrawal) for an account; repeatable; "
                         "default: the household file's [contributions]")
-    q.add_argument("--mode", choices=["waterfall", "optimal", "naive"], default="waterfall")
+    q.add_argument("--mode", choices=[m.value for m in PlanMode], default=PlanMode.WATERFALL.value)
     q.add_argument("--band", choices=["5/25", "absolute", "relative", "none"])
     q.add_argument("--to", choices=["band", "target"], default="band",
                    help="how far taxable sales go")
@@ -239,6 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("--band", choices=["5/25", "absolute", "relative", "none"],
                    help="tolerance band for drift and the plan (default 5/25)")
     r.set_defaults(func=_cmd_report)
+    _batch_arguments(sub.add_parser("batch", help="run checkups and plans over a book of "
+                                                  "households on Dask"))
     args = ap.parse_args(argv)
     try:
         return args.func(args)

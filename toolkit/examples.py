@@ -12,19 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-import pandas as pd
-
-from toolkit.accounts import account_key
-from toolkit.household import Household, TaxProfile, validate_targets
-from toolkit.schema import (
-    LOTS,
-    POSITIONS,
-    TRANSACTIONS,
-    validate_accounts,
-    validate_lots,
-    validate_positions,
-)
-from toolkit.securities import load_securities
+from toolkit.history import replay_household
+from toolkit.household import Household, TaxProfile
 
 __all__ = ["EXAMPLE_B_CASH_NEED", "example_a", "example_b"]
 
@@ -43,29 +32,14 @@ def _household(name: str, *, accounts: Mapping[str, tuple[str, str]],
                targets: Mapping[str, float], as_of: str,
                contributions: Mapping[str, float] | None = None) -> Household:
     """A validated household from plain rows (accounts: id -> (tax type, name))."""
-    master = load_securities()
-    acc = validate_accounts(pd.DataFrame([
-        {"account": a, "account_key": str(account_key(a)), "name": n, "owner": "joint",
-         "custodian": "example", "tax_type": t} for a, (t, n) in accounts.items()]),
-        where=name)
-    rows = []
-    for r in positions:
-        r = dict(r)
-        r.setdefault("market_value", r["quantity"] * r["price"])
-        r.setdefault("source_file", "toolkit.examples")
-        rows.append(r)
-    pos = validate_positions(pd.DataFrame(rows), where=name)
-    cls = master.classify(pos["symbol"], pos["cusip"])
-    pos["asset_class"] = pos["asset_class"].where(pos["asset_class"].notna(), cls)
-    pos.loc[pos["symbol"].str.upper().eq("CASH"), "asset_class"] = "cash"
-    lot_rows = [dict(r, source_file="toolkit.examples") for r in lots]
-    lot_frame = validate_lots(pd.DataFrame(lot_rows), where=name) if lot_rows else LOTS.empty()
-    return Household(
-        name=name, profile=_profile(), as_of=pd.Timestamp(as_of),
-        targets=validate_targets(dict(targets), where=name), accounts=acc,
-        positions=pos if len(pos) else POSITIONS.empty(), lots=lot_frame,
-        transactions=TRANSACTIONS.empty(),
-        contributions=dict(contributions or {}), securities=master)
+    h = Household.from_frames(
+        name=name, profile=_profile(), as_of=as_of, targets=targets,
+        accounts=[{"account": a, "name": n, "owner": "joint", "custodian": "example",
+                   "tax_type": t} for a, (t, n) in accounts.items()],
+        positions=[{"source_file": "toolkit.examples", **r} for r in positions],
+        lots=[{**r, "source_file": "toolkit.examples"} for r in lots],
+        contributions=contributions)
+    return replay_household(h)  # the loader's history step: the reconciliation is kept
 
 
 def example_a() -> Household:

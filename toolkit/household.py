@@ -1,24 +1,32 @@
-"""The household: its TOML file, its accounts and their tax types, and its validated frames.
+"""The household model: accounts with tax types, their validated frames, a target, a tax year.
 
-:func:`load_household` reads a household file (format in the README), loads every export it
-lists with :func:`toolkit.io.load_export`, matches the accounts each export names to the
-household's accounts (masked ids included), types every account, classifies every holding
-with the security master, and returns one validated :class:`Household`.
+:class:`Household` is what every core function reads. It is immutable: assigning an
+attribute raises, and each frame attribute hands out a new shallow copy of a stored frame,
+so a caller that adds a column or writes a cell (``.loc``, ``.iloc``) changes only its own
+copy (pandas copy-on-write) and never what the next reader sees.
+:meth:`Household.from_frames` is the one validating constructor: the household file's
+loader (:func:`toolkit.load_household`), :mod:`toolkit.examples`, the tests' factories and
+the benchmarks all build households through it.
+
+This module knows nothing of broker files, tax rules, lot histories or the planner: it
+imports only the schema, the account-id helpers and the security master.
 """
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+import dataclasses
+import functools
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
 
-from toolkit.accounts import account_key, infer_tax_type, keys_match
+from toolkit.accounts import account_key, match_contributions
 from toolkit.errors import HouseholdError
-from toolkit.io import Export, load_export
 from toolkit.schema import (
     ASSET_CLASSES,
     LOTS,
@@ -28,7 +36,6 @@ from toolkit.schema import (
     TRANSACTIONS,
     UNCLASSIFIED,
     TaxType,
-    concat_frames,
     validate_accounts,
     validate_lots,
     validate_positions,
@@ -41,8 +48,10 @@ from toolkit.securities import SecurityMaster, load_securities
 __all__ = [
     "FILING_STATUSES",
     "Household",
+    "LotHistory",
     "TaxProfile",
-    "load_household",
+    "classify_positions",
+    "per_household",
     "totals_by_account",
     "validate_subtargets",
     "validate_targets",
@@ -54,23 +63,15 @@ FILING_STATUSES = (
     "married_filing_separately",
     "head_of_household",
 )
-COST_BASIS_METHODS = ("fifo", "lifo", "hifo", "average", "specific")
-_HOUSEHOLD_KEYS = {
-    "name", "tax_year", "filing_status", "ordinary_income", "qualified_dividends", "state_rate",
-    "carryforward_short_term", "carryforward_long_term", "realized_short_term",
-    "realized_long_term", "as_of", "future_ordinary_rate", "deductions",
-    "other_investment_income",
-}
-_ACCOUNT_KEYS = {"id", "type", "owner", "name", "custodian", "cost_basis_method"}
-_FILE_KEYS = {"path", "account", "symbol", "format"}
-_TOP_KEYS = {"household", "targets", "subtargets", "accounts", "files", "contributions",
-             "securities",
-             "people", "settings"}
 
 
 @dataclass(frozen=True)
 class TaxProfile:
     """What the tax engine needs to know about the household's year.
+
+    A profile is priced exactly as given. The household file's profile is
+    ``Household.profile``; the profile a computation on a household prices on (the file's
+    plus this year's realised sales) is :func:`toolkit.tax.profile_for`.
 
     Attributes
     ----------
@@ -130,22 +131,94 @@ class TaxProfile:
 
     def replace(self, **changes: Any) -> TaxProfile:
         """A copy with some fields changed."""
-        return replace(self, **changes)
+        return dataclasses.replace(self, **changes)
 
 
-@dataclass
-class Household:
+def _frozen_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A private shallow copy: later writes to ``df`` by its owner cannot reach it."""
+    return df.copy(deep=False)
+
+
+class _ReadOnlyFrames:
+    """Hand out a new shallow copy of each stored frame (or Series) on every read.
+
+    Under pandas' copy-on-write a write into the copy (a new column, ``.loc``/``.iloc``
+    assignment) copies the data first, so what is stored never changes (cvxportfolio's
+    ``_set_read_only`` is the model).
+    """
+
+    _FRAMES: frozenset[str] = frozenset()
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if name in type(self)._FRAMES and value is not None:
+            return value.copy(deep=False)
+        return value
+
+
+@dataclass(frozen=True, eq=False)
+class LotHistory(_ReadOnlyFrames):
+    """What the one replay of a household's transaction history found.
+
+    Built by :func:`toolkit.history.replay_household` (at load, and by the examples and the
+    tests' factories) and kept with the household, so that :func:`toolkit.reconcile`, the
+    planner, the checkup and ``inspect`` read it instead of replaying the history again.
+
+    Attributes
+    ----------
+    lots : DataFrame
+        Every lot the replay leaves open (:data:`~toolkit.schema.LOTS`), used or not.
+    realized : DataFrame
+        Every sale the replay matched to lots (:data:`~toolkit.schema.REALIZED` plus
+        ``lot_id``).
+    implied : DataFrame
+        Per account and symbol, the shares the history implies and what its lots hold
+        (:data:`toolkit.history.IMPLIED_COLUMNS`).
+    reconciliation : DataFrame
+        The report of :func:`toolkit.reconcile` at its default tolerances.
+    warnings : tuple of str
+        The replay's notes.
+    """
+
+    _FRAMES = frozenset({"lots", "realized", "implied", "reconciliation"})
+
+    lots: pd.DataFrame
+    realized: pd.DataFrame
+    implied: pd.DataFrame
+    reconciliation: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in self._FRAMES:
+            object.__setattr__(self, name, _frozen_frame(object.__getattribute__(self, name)))
+        object.__setattr__(self, "warnings", tuple(self.warnings))
+
+
+#: Frames whose change makes a stored :class:`LotHistory` stale.
+_HISTORY_INPUTS = frozenset({"accounts", "positions", "lots", "transactions", "realized",
+                             "as_of"})
+
+
+@dataclass(frozen=True, eq=False)
+class Household(_ReadOnlyFrames):
     """A household: accounts with tax types, their holdings, lots and history, and a target.
+
+    Immutable (assigning an attribute raises ``FrozenInstanceError``); each frame attribute
+    returns a new shallow copy of the stored frame, so writing into it changes nothing here.
+    Build one with :meth:`from_frames` (it validates) or :func:`toolkit.load_household`;
+    change one with :meth:`replace`.
 
     Attributes
     ----------
     name : str
     profile : TaxProfile
+        The household file's tax year. What a computation on the household prices on is
+        :func:`toolkit.tax.profile_for` (this profile plus this year's realised sales).
     as_of : Timestamp
         Valuation date: the household file's ``as_of``, else the newest export date.
     targets : Series
         Asset class -> target weight (fractions summing to 1).
-    subtargets : dict
+    subtargets : mapping
         Optional split of a class into sub-classes: class -> Series (sub_class -> weight within
         the class, summing to 1), from ``[subtargets.<class>]``.
     accounts, positions, lots, transactions, realized : DataFrame
@@ -153,15 +226,30 @@ class Household:
         account ids.
     skipped : DataFrame
         Every input row not used, with its file, line and reason.
-    contributions : dict
+    contributions : mapping
         Planned new money per account id, dollars.
     securities : SecurityMaster
         Bundled master plus the household's overrides.
     provenance : DataFrame
         For each export and account: what it supplied and whether it was used, and why.
-    warnings : list of str
+    warnings : tuple of str
         Odd but usable things (inferred tax types, superseded files).
+    exports : tuple
+        The :class:`toolkit.io.Export` objects loaded (empty for households built in memory).
+    path : Path or None
+        The household file.
+    people : mapping
+        Person name -> their ``[[people]]`` entry.
+    settings : mapping
+        The ``[settings]`` table.
+    history : LotHistory or None
+        The one replay of the transaction history (:func:`toolkit.history.replay_household`);
+        None for a household built without it (then :func:`toolkit.reconcile` replays when
+        asked).
     """
+
+    _FRAMES = frozenset({"accounts", "positions", "lots", "transactions", "realized",
+                         "skipped", "provenance", "targets"})
 
     name: str
     profile: TaxProfile
@@ -173,19 +261,164 @@ class Household:
     transactions: pd.DataFrame
     realized: pd.DataFrame = field(default_factory=REALIZED.empty)
     skipped: pd.DataFrame = field(default_factory=SKIPPED.empty)
-    contributions: dict[str, float] = field(default_factory=dict)
+    contributions: Mapping[str, float] = field(default_factory=dict)
     securities: SecurityMaster = field(default_factory=load_securities)
     provenance: pd.DataFrame = field(default_factory=pd.DataFrame)
-    warnings: list[str] = field(default_factory=list)
-    exports: list[Export] = field(default_factory=list, repr=False)
+    warnings: tuple[str, ...] = ()
+    exports: tuple[Any, ...] = field(default=(), repr=False)
     path: Path | None = None
-    people: dict[str, dict] = field(default_factory=dict)
-    settings: dict[str, Any] = field(default_factory=dict)
-    subtargets: dict[str, pd.Series] = field(default_factory=dict)
+    people: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    subtargets: Mapping[str, pd.Series] = field(default_factory=dict)
+    history: LotHistory | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: Any) -> None:
+            object.__setattr__(self, name, value)
+
+        for name in self._FRAMES:
+            put(name, _frozen_frame(object.__getattribute__(self, name)))
+        put("contributions", MappingProxyType(dict(self.contributions)))
+        put("people", MappingProxyType({str(k): MappingProxyType(dict(v))
+                                        for k, v in self.people.items()}))
+        put("settings", MappingProxyType(dict(self.settings)))
+        put("subtargets", MappingProxyType({k: _frozen_frame(v)
+                                            for k, v in self.subtargets.items()}))
+        put("warnings", tuple(self.warnings))
+        put("exports", tuple(self.exports))
+        put("as_of", pd.Timestamp(self.as_of))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Read-only mappings do not pickle: plain copies go out, __setstate__ freezes again.
+        state = dict(object.__getattribute__(self, "__dict__"))
+        state["contributions"] = dict(state["contributions"])
+        state["people"] = {k: dict(v) for k, v in state["people"].items()}
+        state["settings"] = dict(state["settings"])
+        state["subtargets"] = dict(state["subtargets"])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+        self.__post_init__()
+
+    # --- building -----------------------------------------------------------------------
+
+    @classmethod
+    def from_frames(cls, *, name: str, profile: TaxProfile, as_of: Any,
+                    targets: Mapping[str, float] | pd.Series,
+                    accounts: pd.DataFrame | Iterable[Mapping[str, Any]],
+                    positions: pd.DataFrame | Iterable[Mapping[str, Any]] = (),
+                    lots: pd.DataFrame | Iterable[Mapping[str, Any]] = (),
+                    transactions: pd.DataFrame | Iterable[Mapping[str, Any]] = (),
+                    realized: pd.DataFrame | Iterable[Mapping[str, Any]] = (),
+                    skipped: pd.DataFrame | None = None,
+                    subtargets: Mapping[str, Mapping[str, float]] | None = None,
+                    contributions: Mapping[str, float] | None = None,
+                    securities: SecurityMaster | None = None,
+                    provenance: pd.DataFrame | None = None,
+                    warnings: Iterable[str] = (), exports: Iterable[Any] = (),
+                    path: str | Path | None = None,
+                    people: Mapping[str, Mapping[str, Any]] | None = None,
+                    settings: Mapping[str, Any] | None = None,
+                    history: LotHistory | None = None,
+                    where: str | None = None) -> Household:
+        """Validate frames (or plain rows) and assemble a household.
+
+        Parameters
+        ----------
+        name : str
+        profile : TaxProfile
+        as_of : date-like
+            Valuation date (normalised to midnight).
+        targets : mapping or Series
+            Asset class -> weight, fractions summing to 1 (:func:`validate_targets`).
+        accounts : DataFrame or iterable of mappings
+            :data:`~toolkit.schema.ACCOUNTS` rows; ``account_key`` is computed when missing.
+        positions, lots, transactions, realized : DataFrame or iterable of mappings
+            Canonical frames or their rows (empty by default). A position row without
+            ``market_value`` gets ``quantity x price``; positions without an
+            ``asset_class`` are classified by ``securities`` (:func:`classify_positions`).
+        skipped, provenance : DataFrame, optional
+        subtargets : mapping, optional
+            Class -> {sub_class: weight within the class} (:func:`validate_subtargets`).
+        contributions : mapping, optional
+            Account id (full or masked) -> dollars, matched to the accounts by
+            :func:`toolkit.accounts.match_contributions`.
+        securities : SecurityMaster, optional
+            Default: the bundled master.
+        warnings, exports, path, people, settings
+            As the attributes of the same names.
+        history : LotHistory, optional
+            The replay of the history, when the caller ran it
+            (:func:`toolkit.history.replay_household` does, and returns a new household).
+        where : str, optional
+            Origin of the frames, for error messages (default ``name``).
+
+        Returns
+        -------
+        Household
+
+        Raises
+        ------
+        HouseholdError
+            If the targets or sub-targets are invalid, or a contribution names no account.
+        SchemaError
+            If a frame is not valid (the message names the frame, column and row).
+        """
+        where = name if where is None else where
+        master = securities if securities is not None else load_securities()
+        acc = _rows_frame(accounts)
+        if "account_key" not in acc.columns and "account" in acc.columns:
+            acc["account_key"] = [str(account_key(a)) for a in acc["account"]]
+        acc = validate_accounts(acc, where=where)
+        pos = _rows_frame(positions, market_value=True)
+        pos = (classify_positions(validate_positions(pos, where=where), master) if len(pos)
+               else POSITIONS.empty())
+        tgt = validate_targets(dict(targets), where=where)
+        ids = list(acc["account"])
+        return cls(
+            name=str(name),
+            profile=profile,
+            as_of=pd.Timestamp(as_of).normalize(),
+            targets=tgt,
+            subtargets=validate_subtargets(subtargets or {}, tgt, where=where),
+            accounts=acc,
+            positions=pos,
+            lots=_validated(lots, LOTS, validate_lots, where),
+            transactions=_validated(transactions, TRANSACTIONS, validate_transactions, where),
+            realized=_validated(realized, REALIZED, validate_realized, where),
+            skipped=(validate_skipped(skipped, where=where) if skipped is not None
+                     else SKIPPED.empty()),
+            contributions=match_contributions(ids, contributions or {},
+                                              where=f"{where}: [contributions]:"),
+            securities=master,
+            provenance=(provenance if provenance is not None else pd.DataFrame(
+                columns=["file", "format", "frame", "key", "rows", "used", "reason"])),
+            warnings=tuple(warnings),
+            exports=tuple(exports),
+            path=None if path is None else Path(path),
+            people=dict(people or {}),
+            settings=dict(settings or {}),
+            history=history,
+        )
+
+    def replace(self, **changes: Any) -> Household:
+        """A copy with some attributes changed (not re-validated).
+
+        A stored :attr:`history` is dropped when a frame it was computed from changes
+        (accounts, positions, lots, transactions, realized, as_of) and no new one is given.
+        """
+        if "history" not in changes and _HISTORY_INPUTS & set(changes):
+            changes["history"] = None
+        return dataclasses.replace(self, **changes)
+
+    # --- reading ------------------------------------------------------------------------
 
     def tax_type(self, account: str) -> TaxType:
         """The tax type of a household account id."""
-        row = self.accounts.loc[self.accounts["account"] == account]
+        acc = self.accounts
+        row = acc.loc[acc["account"] == account]
         if row.empty:
             raise HouseholdError(f"no account {account!r} in household {self.name!r}")
         return TaxType(row["tax_type"].iloc[0])
@@ -193,8 +426,16 @@ class Household:
     @property
     def unclassified(self) -> pd.DataFrame:
         """Positions the security master does not know (asset class ``unclassified``)."""
-        return self.positions[self.positions["asset_class"] == UNCLASSIFIED].reset_index(
-            drop=True)
+        pos = self.positions
+        return pos[pos["asset_class"] == UNCLASSIFIED].reset_index(drop=True)
+
+    @property
+    def reconciliation(self) -> pd.DataFrame | None:
+        """The stored reconciliation report (:attr:`history`), or None when not replayed.
+
+        :func:`toolkit.reconcile` returns it, or computes it when it is None.
+        """
+        return None if self.history is None else self.history.reconciliation
 
     def account_totals(self) -> pd.DataFrame:
         """Per account: tax type, market value, cost basis (where known), cash, counts.
@@ -214,6 +455,96 @@ class Household:
     def total_value(self) -> float:
         """Household market value, dollars."""
         return float(self.positions["market_value"].sum())
+
+
+def _handout(value: Any) -> Any:
+    """A cached result as a caller may receive it: frames as new shallow copies."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)
+    if isinstance(value, tuple):
+        return tuple(_handout(v) for v in value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def per_household(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Compute ``fn(household, *args)`` once per household object (and hashable ``args``).
+
+    A :class:`Household` cannot change, so what is derived from it alone stays true while it
+    lives: the cache is keyed by the household object (weakly: it goes with the household)
+    and never holds a stale value. Frames in a result are handed out as new shallow copies,
+    so a caller that writes into one does not change what the next caller gets. Anything
+    that is not a Household is passed through uncached.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(household, *args)``; keyword arguments bypass the cache.
+
+    Returns
+    -------
+    callable
+        ``fn`` with the cache (``cache_clear()`` empties it).
+    """
+    cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @functools.wraps(fn)
+    def wrapper(household, *args, **kwargs):
+        if kwargs or not isinstance(household, Household):
+            return fn(household, *args, **kwargs)
+        per = cache.setdefault(household, {})
+        if args not in per:
+            per[args] = fn(household, *args)
+        return _handout(per[args])
+
+    wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _rows_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]], *,
+                market_value: bool = False) -> pd.DataFrame:
+    """A frame from a frame or from plain rows (positions: ``market_value`` from q x p)."""
+    if isinstance(rows, pd.DataFrame):
+        return rows.copy(deep=False)
+    out = []
+    for r in rows:
+        r = dict(r)
+        if market_value and "market_value" not in r and "quantity" in r and "price" in r:
+            r["market_value"] = r["quantity"] * r["price"]
+        out.append(r)
+    return pd.DataFrame(out)
+
+
+def _validated(rows, schema, validate, where: str) -> pd.DataFrame:
+    df = _rows_frame(rows)
+    return validate(df, where=where) if len(df) else schema.empty()
+
+
+def classify_positions(positions: pd.DataFrame, securities: SecurityMaster) -> pd.DataFrame:
+    """Positions with every missing ``asset_class`` filled in by the security master.
+
+    Parameters
+    ----------
+    positions : DataFrame
+        Canonical positions.
+    securities : SecurityMaster
+
+    Returns
+    -------
+    DataFrame
+        A copy. A given ``asset_class`` is kept; a missing one is the master's class of the
+        symbol (or CUSIP), ``cash`` for the symbol ``CASH``, else ``unclassified``.
+    """
+    if positions.empty:
+        return positions
+    out = positions.copy()
+    given = out["asset_class"]
+    is_cash_symbol = out["symbol"].str.upper().eq("CASH")
+    found = securities.classify(out["symbol"], out["cusip"])
+    out["asset_class"] = given.where(given.notna(), found).mask(is_cash_symbol & given.isna(),
+                                                               "cash").astype("str")
+    return out
 
 
 def totals_by_account(accounts: list[str], positions: pd.DataFrame, lots: pd.DataFrame,
@@ -331,419 +662,3 @@ def validate_subtargets(subtargets: Mapping[str, Mapping[str, float]], targets: 
                                  "(they are fractions of the class)")
         out[cls] = pd.Series({str(k): float(v) for k, v in split.items()}, dtype="float64")
     return out
-
-
-# --- loading ---------------------------------------------------------------------------------
-
-
-def _read_toml(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise HouseholdError(f"{path}: no such household file") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise HouseholdError(f"{path}: not valid TOML ({exc})") from exc
-
-
-def _number(section: Mapping, key: str, where: str, default: float | None = None) -> float:
-    if key not in section:
-        if default is None:
-            raise HouseholdError(f"{where}: required key {key!r} is missing")
-        return default
-    v = section[key]
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        raise HouseholdError(f"{where}: {key} = {v!r} is not a number")
-    return float(v)
-
-
-def _profile(h: Mapping, where: str) -> TaxProfile:
-    unknown = set(h) - _HOUSEHOLD_KEYS
-    if unknown:
-        raise HouseholdError(f"{where}: unknown key(s) {sorted(unknown)} in [household]; "
-                             f"allowed: {', '.join(sorted(_HOUSEHOLD_KEYS))}")
-    if "filing_status" not in h:
-        raise HouseholdError(f"{where}: [household] needs filing_status")
-    if "tax_year" not in h:
-        raise HouseholdError(f"{where}: [household] needs tax_year")
-    fr = h.get("future_ordinary_rate")
-    ded = h.get("deductions")
-    return TaxProfile(
-        filing_status=str(h["filing_status"]),
-        year=int(h["tax_year"]),
-        ordinary_income=_number(h, "ordinary_income", where),
-        qualified_dividends=_number(h, "qualified_dividends", where, 0.0),
-        state_rate=_number(h, "state_rate", where, 0.0),
-        carryforward_short_term=_number(h, "carryforward_short_term", where, 0.0),
-        carryforward_long_term=_number(h, "carryforward_long_term", where, 0.0),
-        realized_short_term=_number(h, "realized_short_term", where, 0.0),
-        realized_long_term=_number(h, "realized_long_term", where, 0.0),
-        future_ordinary_rate=None if fr is None else float(fr),
-        deductions=None if ded is None else _number(h, "deductions", where),
-        other_investment_income=_number(h, "other_investment_income", where, 0.0),
-    )
-
-
-@dataclass
-class _Acct:
-    account: str
-    tax_type: str | None
-    owner: str | None
-    name: str | None
-    custodian: str | None
-    cost_basis_method: str
-    declared: bool
-    inferred: bool = False
-    broker_names: list[tuple[str, str]] = field(default_factory=list)  # (file, name)
-
-
-def _declared_accounts(data: Mapping, where: str) -> list[_Acct]:
-    out: list[_Acct] = []
-    for i, a in enumerate(data.get("accounts", [])):
-        ctx = f"{where}: [[accounts]] #{i + 1}"
-        unknown = set(a) - _ACCOUNT_KEYS
-        if unknown:
-            raise HouseholdError(f"{ctx}: unknown key(s) {sorted(unknown)}; allowed: "
-                                 f"{', '.join(sorted(_ACCOUNT_KEYS))}")
-        if "id" not in a:
-            raise HouseholdError(f"{ctx}: needs an id (as the broker writes it)")
-        t = a.get("type")
-        if t is not None and t not in {x.value for x in TaxType}:
-            raise HouseholdError(f"{ctx} (id {a['id']!r}): type {t!r} is not one of "
-                                 f"{', '.join(x.value for x in TaxType)}")
-        m = a.get("cost_basis_method", "fifo")
-        if m not in COST_BASIS_METHODS:
-            raise HouseholdError(f"{ctx}: cost_basis_method {m!r} is not one of "
-                                 f"{', '.join(COST_BASIS_METHODS)}")
-        acct = _Acct(str(a["id"]), t, a.get("owner"), a.get("name"), a.get("custodian"), m,
-                     declared=True)
-        for other in out:
-            if keys_match(other.account, acct.account) and not (
-                    other.custodian and acct.custodian and other.custodian != acct.custodian):
-                raise HouseholdError(
-                    f"{ctx}: id {acct.account!r} can be confused with {other.account!r}; give "
-                    "each its custodian (custodian = \"schwab\", ...) or ids that tell them "
-                    "apart")
-        out.append(acct)
-    return out
-
-
-def _match_accounts(exports: list[Export], declared: list[_Acct], where: str
-                    ) -> tuple[list[_Acct], dict[tuple[int, str], str], list[str]]:
-    """Map each (export index, broker account id) to a household account id."""
-    accounts = list(declared)
-    mapping: dict[tuple[int, str], str] = {}
-    warnings: list[str] = []
-    for i, e in enumerate(exports):
-        ids = set(e.accounts["account"]) if len(e.accounts) else set()
-        for frame in (e.positions, e.lots, e.transactions, e.realized):
-            ids |= set(frame["account"].dropna().unique())
-        names = dict(zip(e.accounts["account"], e.accounts["name"], strict=True)) \
-            if len(e.accounts) else {}
-        for raw in sorted(ids):
-            hits = [a for a in declared if keys_match(a.account, raw)]
-            if len(hits) > 1:  # prefer an exact full id, then the same custodian
-                rk = account_key(raw)
-                exact = [a for a in hits if not rk.masked and account_key(a.account) == rk]
-                same = [a for a in hits if a.custodian == e.custodian]
-                hits = exact or same or hits
-            if len(hits) > 1:
-                raise HouseholdError(
-                    f"{where}: account {raw!r} in {e.path.name} matches several household "
-                    f"accounts ({', '.join(a.account for a in hits)}); give fuller ids")
-            if not hits:  # undeclared: same custodian and matching key, else a new account
-                hits = [a for a in accounts if not a.declared and a.custodian == e.custodian
-                        and keys_match(a.account, raw)]
-            if hits:
-                acct = hits[0]
-            else:
-                acct = _Acct(raw, None, None, None, e.custodian, "fifo", declared=False)
-                accounts.append(acct)
-            if acct.custodian is None:
-                acct.custodian = e.custodian
-            nm = names.get(raw)
-            if isinstance(nm, str) and nm.strip():
-                acct.broker_names.append((e.path.name, nm))
-                if acct.name is None:
-                    acct.name = nm
-            mapping[(i, raw)] = acct.account
-    for acct in accounts:
-        if acct.tax_type is not None:
-            continue
-        for file, nm in acct.broker_names:
-            t = infer_tax_type(nm)
-            if t is not None:
-                acct.tax_type = t.value
-                acct.inferred = True
-                warnings.append(
-                    f"account {acct.account}: tax type {t.value!r} inferred from the broker's "
-                    f"account name {nm!r} in {file}; declare `type` in [[accounts]] to confirm")
-                break
-        if acct.tax_type is None:
-            seen = "; ".join(f"{nm!r} in {f}" for f, nm in acct.broker_names) or "no name"
-            raise HouseholdError(
-                f"{where}: account {acct.account!r} has no tax type and none can be inferred "
-                f"from its broker account name ({seen}). Add it to [[accounts]] with "
-                f"type = one of {', '.join(x.value for x in TaxType)}")
-    return accounts, mapping, warnings
-
-
-def _rename(frame: pd.DataFrame, mapping: dict[tuple[int, str], str], i: int) -> pd.DataFrame:
-    if frame.empty:
-        return frame
-    out = frame.copy()
-    out["account"] = out["account"].map(lambda a: mapping.get((i, a), a)).astype("str")
-    return out
-
-
-def _order_key(e: Export, i: int) -> tuple:
-    return (e.as_of if e.as_of is not None else pd.Timestamp.min, i)
-
-
-def _choose(frames: list[tuple[int, Export, pd.DataFrame]], group_cols: list[str], what: str,
-            prov: list[dict], skipped: list[pd.DataFrame]) -> pd.DataFrame:
-    """Where several files supply the same account (and symbol), keep the newest file."""
-    if not frames:
-        return pd.DataFrame()
-    rows = [f.assign(_file=i) for i, _, f in frames if not f.empty]
-    if not rows:
-        return pd.DataFrame()
-    allf = pd.concat(rows, ignore_index=True)
-    exports = {i: e for i, e, _ in frames}
-    keep = pd.Series(True, index=allf.index)
-    for key, grp in allf.groupby(group_cols, sort=False):
-        files = grp["_file"].unique()
-        key_t = key if isinstance(key, tuple) else (key,)
-        label = " ".join(str(k) for k in key_t)
-        if len(files) == 1:
-            e = exports[files[0]]
-            prov.append({"file": e.path.name, "format": e.format, "frame": what,
-                         "key": label, "rows": len(grp), "used": True,
-                         "reason": "only file with this data"})
-            continue
-        winner = max(files, key=lambda j: _order_key(exports[j], j))
-        we = exports[winner]
-        dates = {exports[j].as_of for j in files}
-        why = (f"newest as-of date ({we.as_of.date()}) of {len(files)} files"
-               if we.as_of is not None and len(dates) > 1 else
-               f"listed last of {len(files)} files with the same (or no) as-of date")
-        for j in files:
-            e = exports[j]
-            part = grp[grp["_file"] == j]
-            used = j == winner
-            prov.append({"file": e.path.name, "format": e.format, "frame": what, "key": label,
-                         "rows": len(part), "used": used,
-                         "reason": why if used else f"superseded by {we.path.name} ({why})"})
-            if not used:
-                keep[part.index] = False
-                skipped.append(pd.DataFrame({
-                    "file": part["source_file"], "line": part["source_line"],
-                    "reason": f"{what} for {label} superseded by {we.path.name} ({why})",
-                    "text": "",
-                }))
-    return allf[keep].drop(columns="_file")
-
-
-def _dedupe_transactions(frames: list[tuple[int, Export, pd.DataFrame]], key_cols: list[str],
-                         what: str, skipped: list[pd.DataFrame]) -> pd.DataFrame:
-    """Union of transactions across files; a row repeated in a later file is a duplicate."""
-    parts = [f.assign(_file=i) for i, _, f in frames if not f.empty]
-    if not parts:
-        return pd.DataFrame()
-    allf = pd.concat(parts, ignore_index=True)
-    allf["_k"] = pd.util.hash_pandas_object(allf[key_cols], index=False).to_numpy()
-    allf["_n"] = allf.groupby(["_file", "_k"]).cumcount()
-    first_file = allf.groupby(["_k", "_n"])["_file"].transform("min")
-    dup = allf["_file"] != first_file
-    if dup.any():
-        src = allf[~dup].set_index(["_k", "_n"])
-        d = allf[dup]
-        orig = [src.loc[(a, b)] for a, b in zip(d["_k"], d["_n"], strict=True)]
-        skipped.append(pd.DataFrame({
-            "file": d["source_file"].to_numpy(), "line": d["source_line"].to_numpy(),
-            "reason": [f"duplicate of {o['source_file']} line {o['source_line']} (same {what})"
-                       for o in orig],
-            "text": "",
-        }))
-    return allf[~dup].drop(columns=["_file", "_k", "_n"])
-
-
-def _classify(positions: pd.DataFrame, securities: SecurityMaster) -> pd.DataFrame:
-    if positions.empty:
-        return positions
-    out = positions.copy()
-    given = out["asset_class"]
-    is_cash_symbol = out["symbol"].str.upper().eq("CASH")
-    found = securities.classify(out["symbol"], out["cusip"])
-    out["asset_class"] = given.where(given.notna(), found).mask(is_cash_symbol & given.isna(),
-                                                               "cash").astype("str")
-    return out
-
-
-def load_household(path: str | Path, *, securities: SecurityMaster | None = None) -> Household:
-    """Load a household file and every export it lists into one validated :class:`Household`.
-
-    Parameters
-    ----------
-    path : str or Path
-        The household TOML file (format: README, "The household file").
-    securities : SecurityMaster, optional
-        Security master to start from (default: the bundled one).
-
-    Returns
-    -------
-    Household
-
-    Raises
-    ------
-    HouseholdError
-        If the file is not valid TOML, a required key is missing, targets do not sum to 1
-        or name unknown classes, an account cannot be typed, or an id is ambiguous.
-    FormatError
-        If an export it lists cannot be loaded (the message names file, line and column).
-    """
-    path = Path(path)
-    where = str(path)
-    data = _read_toml(path)
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise HouseholdError(f"{where}: unknown section(s) {sorted(unknown)}; allowed: "
-                             f"{', '.join(sorted(_TOP_KEYS))}")
-    h = data.get("household")
-    if not isinstance(h, Mapping):
-        raise HouseholdError(f"{where}: needs a [household] table")
-    profile = _profile(h, where)
-    targets = validate_targets(data.get("targets", {}), where=f"{where}: [targets]")
-    subtargets = validate_subtargets(data.get("subtargets", {}), targets,
-                                     where=f"{where}: [subtargets]")
-    master = (securities or load_securities()).with_overrides(
-        data.get("securities", {}), where=where)
-
-    exports: list[Export] = []
-    seen: dict[Path, int] = {}
-    for n, entry in enumerate(data.get("files", [])):
-        ctx = f"{where}: [[files]] #{n + 1}"
-        if "path" not in entry:
-            raise HouseholdError(f"{ctx}: needs a path")
-        bad = set(entry) - _FILE_KEYS
-        if bad:
-            raise HouseholdError(f"{ctx}: unknown key(s) {sorted(bad)}; allowed: "
-                                 f"{', '.join(sorted(_FILE_KEYS))}")
-        f = (path.parent / entry["path"]).resolve()
-        if not f.exists():
-            raise HouseholdError(f"{ctx}: file {entry['path']!r} not found (looked at {f})")
-        if f in seen:
-            raise HouseholdError(f"{ctx}: file {entry['path']!r} is already listed as "
-                                 f"[[files]] #{seen[f]}")
-        seen[f] = n + 1
-        exports.append(load_export(f, format=entry.get("format"), account=entry.get("account"),
-                                   symbol=entry.get("symbol")))
-
-    declared = _declared_accounts(data, where)
-    accts, mapping, warnings = _match_accounts(exports, declared, where)
-    for e in exports:
-        warnings.extend(f"{e.path.name}: {note}" for note in e.notes)
-
-    prov: list[dict] = []
-    skipped: list[pd.DataFrame] = [e.skipped for e in exports]
-    pos_frames = [(i, e, _rename(e.positions, mapping, i)) for i, e in enumerate(exports)]
-    lot_frames = [(i, e, _rename(e.lots, mapping, i)) for i, e in enumerate(exports)]
-    txn_frames = [(i, e, _rename(e.transactions, mapping, i)) for i, e in enumerate(exports)]
-    rz_frames = [(i, e, _rename(e.realized, mapping, i)) for i, e in enumerate(exports)]
-    positions = _choose(pos_frames, ["account"], "positions", prov, skipped)
-    lots = _choose(lot_frames, ["account", "symbol"], "lots", prov, skipped)
-    transactions = _dedupe_transactions(
-        txn_frames, ["account", "date", "action", "symbol", "quantity", "amount"],
-        "account, date, action, symbol, quantity and amount", skipped)
-    realized = _dedupe_transactions(
-        rz_frames, ["account", "symbol", "quantity", "acquired", "sold", "proceeds"],
-        "account, symbol, quantity, dates and proceeds", skipped)
-    for kind, frames in (("transactions", txn_frames), ("realized", rz_frames)):
-        for _, e, f in frames:
-            if not f.empty:
-                prov.append({"file": e.path.name, "format": e.format, "frame": kind,
-                             "key": ", ".join(sorted(f["account"].unique())), "rows": len(f),
-                             "used": True, "reason": "rows from every file are combined; "
-                                                     "rows repeated across files are dropped"})
-
-    positions = validate_positions(_classify(positions if len(positions) else POSITIONS.empty(),
-                                             master), where=where)
-    lots = validate_lots(lots if len(lots) else LOTS.empty(), where=where)
-    transactions = validate_transactions(transactions if len(transactions) else
-                                         TRANSACTIONS.empty(), where=where)
-    realized = validate_realized(realized if len(realized) else REALIZED.empty(), where=where)
-    skipped_df = validate_skipped(concat_frames(
-        [validate_skipped(s) for s in skipped], SKIPPED), where=where)
-
-    accounts = validate_accounts(pd.DataFrame([{
-        "account": a.account,
-        "account_key": str(account_key(a.account)),
-        "name": a.name,
-        "owner": a.owner,
-        "custodian": a.custodian,
-        "tax_type": a.tax_type,
-        "tax_type_inferred": a.inferred,
-        "cost_basis_method": a.cost_basis_method,
-    } for a in accts]), where=where)
-
-    contributions: dict[str, float] = {}
-    for k, v in data.get("contributions", {}).items():
-        hits = [a.account for a in accts if keys_match(a.account, str(k))]
-        if len(hits) != 1:
-            raise HouseholdError(
-                f"{where}: [contributions]: {k!r} matches "
-                f"{'no account' if not hits else 'several accounts: ' + ', '.join(hits)}")
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise HouseholdError(f"{where}: [contributions]: {k!r} = {v!r} is not a number")
-        contributions[hits[0]] = contributions.get(hits[0], 0.0) + float(v)
-
-    as_of = _as_of(h, exports, transactions, where)
-    # Taxable holdings no file gives lots for: lots rebuilt from the account's history, used
-    # only where the history explains the position (toolkit.history.lots_from_history).
-    from toolkit.history import lots_from_history
-
-    rebuilt = lots_from_history(accounts, positions, lots, transactions, realized, as_of=as_of)
-    lots, realized = rebuilt.lots, rebuilt.realized
-    prov.extend(rebuilt.provenance)
-    warnings.extend(rebuilt.warnings)
-    for a in accts:
-        if a.declared and not any(v == a.account for v in mapping.values()):
-            warnings.append(f"account {a.account}: declared but no export mentions it")
-    return Household(
-        name=str(h.get("name", path.stem)),
-        profile=profile,
-        as_of=as_of,
-        targets=targets,
-        subtargets=subtargets,
-        accounts=accounts,
-        positions=positions,
-        lots=lots,
-        transactions=transactions,
-        realized=realized,
-        skipped=skipped_df,
-        contributions=contributions,
-        securities=master,
-        provenance=pd.DataFrame(prov, columns=["file", "format", "frame", "key", "rows", "used",
-                                               "reason"]),
-        warnings=warnings,
-        exports=exports,
-        path=path,
-        people={str(p.get("name")): dict(p) for p in data.get("people", [])},
-        settings=dict(data.get("settings", {})),
-    )
-
-
-def _as_of(h: Mapping, exports: list[Export], transactions: pd.DataFrame,
-           where: str) -> pd.Timestamp:
-    if "as_of" in h:
-        v = h["as_of"]
-        try:
-            return pd.Timestamp(v).normalize()
-        except (TypeError, ValueError) as exc:
-            raise HouseholdError(f"{where}: as_of = {v!r} is not a date") from exc
-    dates = [e.as_of for e in exports if e.as_of is not None]
-    if dates:
-        return max(dates).normalize()
-    if len(transactions):
-        return transactions["date"].max().normalize()
-    raise HouseholdError(f"{where}: no export carries a date; set as_of = YYYY-MM-DD in "
-                         "[household]")

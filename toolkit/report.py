@@ -30,11 +30,21 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
+from openpyxl import Workbook
 
 from toolkit._xlsx import mask_frame, write_items, write_sheet
 from toolkit.accounts import mask_text
 from toolkit.allocation import Band, allocation, drift
+from toolkit.cadence import (
+    Calendar,
+    Hybrid,
+    Opportunistic,
+    SeedRecommendation,
+    Threshold,
+    compare_policies,
+)
 from toolkit.household import Household
+from toolkit.planner import plan as make_plan
 from toolkit.plots import (
     plot_account_allocation,
     plot_allocation,
@@ -147,8 +157,6 @@ class _Facts:
     @classmethod
     def build(cls, household: Household, plan, band: Band | None) -> _Facts:
         if plan is None:
-            from toolkit.planner import plan as make_plan
-
             plan = make_plan(household) if band is None else make_plan(household, band=band)
         if band is None:
             band = getattr(plan.options, "band", None) or Band()
@@ -190,14 +198,14 @@ def _summary_items(f: _Facts) -> list[tuple[str, Any, str | None]]:
         ("Classes outside the band", outside or "none", None),
         ("Dollars outside the band", float(d["dollars_outside"].sum()), "money"),
         ("Plan", f.plan.mode, None),
-        ("Planned trades", int(s["trades"]), "int"),
-        ("Bought", float(s["bought"]), "money"),
-        ("Sold", float(s["sold"]), "money"),
-        ("Turnover", float(s["turnover"]), "pct"),
-        ("Short-term gains realised", float(s["short_term_gain"]), "money"),
-        ("Long-term gains realised", float(s["long_term_gain"]), "money"),
-        ("Estimated tax of the plan", float(s["tax"]), "money"),
-        ("Within the band after the plan", "yes" if s["within_band"] else "no", None),
+        ("Planned trades", int(s.trades), "int"),
+        ("Bought", float(s.bought), "money"),
+        ("Sold", float(s.sold), "money"),
+        ("Turnover", float(s.turnover), "pct"),
+        ("Short-term gains realised", float(s.short_term_gain), "money"),
+        ("Long-term gains realised", float(s.long_term_gain), "money"),
+        ("Estimated tax of the plan", float(s.tax), "money"),
+        ("Within the band after the plan", "yes" if s.within_band else "no", None),
     ]
     items += [("Note", n, None) for n in f.plan.notes]
     return items
@@ -275,15 +283,6 @@ def _charts(f: _Facts, mask_accounts: bool, cadence: pd.DataFrame | None
 
 
 def _cadence(household: Household, options: Mapping[str, Any] | None) -> pd.DataFrame:
-    from toolkit.cadence import (
-        Calendar,
-        Hybrid,
-        Opportunistic,
-        SeedRecommendation,
-        Threshold,
-        compare_policies,
-    )
-
     kw = {"years": 10, "paths": 200, "seed": 0, "progress": False, **(options or {})}
     policies = kw.pop("policies", None) or [Calendar("annual"), Threshold(), Hybrid(),
                                             Opportunistic(), SeedRecommendation()]
@@ -361,8 +360,6 @@ def _sheets(f: _Facts) -> dict[str, tuple[pd.DataFrame, dict[str, str]]]:
 
 
 def _workbook(f: _Facts, path: Path, mask_accounts: bool) -> None:
-    from openpyxl import Workbook
-
     ids, mask = _masker(f, mask_accounts)
     wb = Workbook()
     ws = wb.active

@@ -51,6 +51,7 @@ __all__ = [
     "UNCLASSIFIED",
     "Action",
     "Column",
+    "CostBasisMethod",
     "FrameSchema",
     "TaxTreatment",
     "TaxType",
@@ -106,10 +107,35 @@ class TaxType(StrEnum):
         return self is not TaxType.TAXABLE
 
     @property
+    def is_employer_plan(self) -> bool:
+        """True for employer plans: 401(k), 403(b), 457(b) and their Roth variants.
+
+        What they can buy is limited to the plan's fund menu, and NUA applies to their stock.
+        """
+        return self in (TaxType.K401, TaxType.ROTH_401K, TaxType.B403, TaxType.ROTH_403B,
+                        TaxType.G457B)
+
+    @property
     def is_ira(self) -> bool:
         """True for individual retirement accounts (traditional, Roth, SEP, SIMPLE)."""
         return self in (TaxType.TRADITIONAL_IRA, TaxType.ROTH_IRA, TaxType.SEP_IRA,
                         TaxType.SIMPLE_IRA)
+
+
+class CostBasisMethod(StrEnum):
+    """An account's lot relief method: which lots a sale relieves when none are named.
+
+    The value is what the household file's ``cost_basis_method`` and the accounts frame hold;
+    :func:`toolkit.history.rebuild_lots` replays a history with it. (The methods
+    :func:`toolkit.tax.select_lots` can *choose* for one sale are another list:
+    :class:`toolkit.tax.lots.LotSelection`.)
+    """
+
+    FIFO = "fifo"  # earliest acquired first (Treas. Reg. 1.1012-1(c)(1), the default)
+    LIFO = "lifo"  # latest acquired first
+    HIFO = "hifo"  # highest cost per share first
+    AVERAGE = "average"  # single-category average basis (Reg. 1.1012-1(e))
+    SPECIFIC = "specific"  # lots named by the broker's realised rows
 
 
 class Action(StrEnum):
@@ -340,7 +366,7 @@ ACCOUNTS = FrameSchema(
         Column("tax_type_inferred", "bool", "",
                "True when tax_type was inferred from the broker's account name"),
         Column("cost_basis_method", "str", "", "the account's default lot relief method",
-               choices=("fifo", "lifo", "hifo", "average", "specific")),
+               choices=tuple(m.value for m in CostBasisMethod)),
     ),
 )
 

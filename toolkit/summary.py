@@ -2,7 +2,7 @@
 
 Detected formats, accounts with tax types, counts, value and basis per account, cash,
 unclassified symbols, skipped rows with reasons and, for a household, the reconciliation of
-lots against positions (:mod:`toolkit.reconcile`). The JSON form is documented in the README.
+lots against positions (:func:`toolkit.reconcile`). The JSON form is documented in the README.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Any
 import pandas as pd
 
 from toolkit.accounts import infer_tax_type
-from toolkit.household import Household, load_household, totals_by_account
+from toolkit.history import reconcile, reconciliation_summary
+from toolkit.household import Household, totals_by_account
+from toolkit.household_file import load_household
 from toolkit.io import Export, load_export
-from toolkit.reconcile import reconcile, reconciliation_summary
 from toolkit.schema import UNCLASSIFIED
 from toolkit.securities import load_securities
 

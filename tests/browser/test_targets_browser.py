@@ -30,8 +30,8 @@ def expected():
     t = m.validated()
     d = drift(h, t, band=Band())
     p = plan(h, targets=t, band=Band())
-    summary = (f"Plan: {p.summary['trades']} trades, tax $0, turnover "
-               f"{p.summary['turnover']:.1%}; within the band after the plan.")
+    summary = (f"Plan: {p.summary.trades} trades, tax $0, turnover "
+               f"{p.summary.turnover:.1%}; within the band after the plan.")
     return [f"{v:.2f}" for v in (d["drift"] * 100).round(2)], summary
 
 

@@ -19,6 +19,8 @@ from toolkit.cadence import (
     simulate,
 )
 
+pytestmark = pytest.mark.slow  # multi-year simulations on many households
+
 CLASSES = ("us_equity", "intl_equity", "bonds")
 POLICIES = [
     Calendar("monthly"), Calendar("quarterly"), Calendar("annual"),

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from toolkit.history import rebuild_lots
 
+pytestmark = pytest.mark.slow  # hundreds of generated histories replayed
+
 DAY0 = pd.Timestamp("2020-01-02")
 event = st.tuples(st.sampled_from(["buy", "buy", "reinvest", "sell", "sell", "split",
                                    "transfer_in"]),

@@ -11,6 +11,8 @@ from tests.factories import household, profile
 from toolkit.tax.gains import gains_tax
 from toolkit.tax.lots import select_lots
 
+pytestmark = pytest.mark.slow  # many generated lot pools priced
+
 lot = st.tuples(st.floats(min_value=0.5, max_value=500),          # shares
                 st.floats(min_value=1, max_value=400),             # basis per share
                 st.integers(min_value=0, max_value=4_000))         # days before as_of

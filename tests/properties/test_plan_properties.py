@@ -24,20 +24,19 @@ from hypothesis import strategies as st
 
 from tests.factories import household
 from toolkit.errors import PlanningError
-from toolkit.planner import plan
+from toolkit.planner import cheapest_matching, plan
 from toolkit.planner._book import Book
-from toolkit.planner.optimize import cheapest_matching
-from toolkit.planner.options import PlanOptions
-from toolkit.tax._wash_household import household_acquisitions, household_sales
+from toolkit.planner.options import PlanMode, PlanOptions
 from toolkit.tax.wash import match_wash_sales
+from toolkit.tax.wash_household import household_acquisitions, household_sales
 
-pytestmark = pytest.mark.filterwarnings("ignore:wash sales:UserWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:wash sales:UserWarning"),
+              pytest.mark.slow]  # full plans (optimal mode too) on many households
 
 AS_OF = pd.Timestamp("2026-11-20")
 FUNDS = ("VTI", "VOO", "IVV", "ITOT", "VXUS", "IXUS", "BND", "AGG", "VNQ", "VTEB", "IAU", "AOR")
 TYPES = ("taxable", "taxable", "traditional_ira", "roth_ira", "401k", "hsa")
 WORKPLACE = {"401k", "roth_401k", "403b", "roth_403b", "457b"}
-MODES = ("waterfall", "optimal", "naive")
 SETTINGS = settings(max_examples=100, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -98,14 +97,13 @@ def cases(draw, *, on_target: bool = False):
     total = sum(cv.values())
     if on_target:  # targets = the current allocation, cash included
         targets = {c: v / total for c, v in cv.items() if v > 0}
-        h.targets = pd.Series(targets, dtype="float64", name="target")
-        return h, {}
+        return h.replace(targets=pd.Series(targets, dtype="float64", name="target")), {}
     classes = sorted(c for c in cv if c != "cash")
     w = [draw(st.integers(0, 10)) for _ in classes]
     if not sum(w):
         w[0] = 1
-    h.targets = pd.Series({c: x / sum(w) for c, x in zip(classes, w, strict=True)},
-                          dtype="float64", name="target")
+    h = h.replace(targets=pd.Series({c: x / sum(w) for c, x in zip(classes, w, strict=True)},
+                                    dtype="float64", name="target"))
     contributions = {}
     for a in ids:
         kind = draw(st.sampled_from(["none", "none", "in", "out"]))
@@ -142,7 +140,7 @@ def check_cash_conserved(h, p, contributions):
         net = mine.loc[mine["side"] == "sell", "amount"].sum() - mine.loc[
             mine["side"] == "buy", "amount"].sum()
         expected = cash[a] + contributions.get(a, 0.0) + net
-        assert p.summary["cash_after"][a] == pytest.approx(expected, abs=0.01 * (len(mine) + 1))
+        assert p.summary.cash_after[a] == pytest.approx(expected, abs=0.01 * (len(mine) + 1))
 
 
 def check_positions_and_lots(h, p):
@@ -173,11 +171,11 @@ def check_constraints(h, p, opts):
         assert not ((lots["term"] == "short") & (lots["gain"] > 0.005)).any()
     budget = opts.get("gains_budget")
     if budget is not None:
-        net = p.summary["short_term_gain"] + p.summary["long_term_gain"]
+        net = p.summary.short_term_gain + p.summary.long_term_gain
         assert net <= budget + 0.01
     floor = opts.get("cash_floor", 0.0)
     cash = start_cash(h)
-    for a, after in p.summary["cash_after"].items():
+    for a, after in p.summary.cash_after.items():
         start = cash[a] + opts["contributions"].get(a, 0.0)
         # an account that had its floor keeps it; one short of it (a withdrawal) ends no lower
         assert after >= min(floor, start) - 0.01
@@ -233,7 +231,7 @@ def run(h, mode, opts):
 @SETTINGS
 def test_every_mode_conserves_cash_and_holdings(case):
     h, opts = case
-    for mode in MODES:
+    for mode in PlanMode:
         p = run(h, mode, opts)
         if p is None:
             continue
@@ -264,15 +262,15 @@ def test_optimal_tax_at_most_the_waterfalls_at_equal_drift(case):
     h, opts = case
     w = run(h, "waterfall", opts)
     floor = opts["cash_floor"]
-    if any(v < floor - 0.01 for v in w.summary["cash_after"].values()):
+    if any(v < floor - 0.01 for v in w.summary.cash_after.values()):
         return  # the waterfall could not fund a withdrawal or floor: no plan to match
     kw = {k: v for k, v in opts.items() if k != "contributions"}
     o = cheapest_matching(h, w, opts["contributions"], **kw)
-    after_w = w.summary["drift_after"]
-    total = o.summary["value"]
-    for c, v in o.summary["drift_after"].items():
+    after_w = w.summary.drift_after
+    total = o.summary.value
+    for c, v in o.summary.drift_after.items():
         assert abs(v) * total <= abs(after_w.get(c, 0.0)) * total + 1.0
-    assert o.summary["tax"] <= w.summary["tax"] + 1.0
+    assert o.summary.tax <= w.summary.tax + 1.0
 
 
 

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from toolkit.tax.wash import match_wash_sales
 
+pytestmark = pytest.mark.slow  # hundreds of generated households matched
+
 DAY0 = pd.Timestamp("2026-01-01")
 ACCOUNTS = {"T1": "taxable", "T2": "taxable", "IRA": "traditional_ira", "ROTH": "roth_ira"}
 TOL = 1e-6

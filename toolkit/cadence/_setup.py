@@ -18,8 +18,7 @@ from toolkit.tax.holding import long_term_dates
 #: Buckets per taxable class: 0 = long-term pool; k = 1..13 = turns long-term in k months.
 BUCKETS = 14
 #: Employer plans and HSAs offer a fund menu: they trade only the classes they start with.
-MENU_TYPES = frozenset({TaxType.K401, TaxType.ROTH_401K, TaxType.B403, TaxType.ROTH_403B,
-                        TaxType.G457B, TaxType.HSA})
+MENU_TYPES = frozenset(t for t in TaxType if t.is_employer_plan or t is TaxType.HSA)
 
 
 @dataclass

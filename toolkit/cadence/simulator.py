@@ -61,6 +61,7 @@ from toolkit.cadence.returns import (
 )
 from toolkit.errors import PlanningError
 from toolkit.household import Household
+from toolkit.tax.engine import profile_for
 from toolkit.tax.gains import marginal_rates
 
 __all__ = ["METRICS", "SimResult", "compare_policies", "compare_results", "simulate"]
@@ -229,6 +230,7 @@ def simulate(household: Household, policy, *, returns=None, income=None,
     household : Household
         Accounts, positions, lots (for the taxable accounts' basis and holding periods),
         targets, tax profile and planned contributions.
+        Tax is priced on its year-to-date profile (:func:`toolkit.tax.profile_for`).
     policy : Calendar, Threshold, Hybrid, Opportunistic or SeedRecommendation
     returns : None, DataFrame or ReturnPaths, optional
         None: seeded Monte Carlo (:func:`~toolkit.cadence.monte_carlo` with ``assumptions``,
@@ -277,8 +279,9 @@ def simulate(household: Household, policy, *, returns=None, income=None,
     setup = build(household, unclassified=unclassified, contributions=contributions)
     rp = _paths(setup, returns, income, assumptions, years, paths, seed)
     fut = _future_rate(household, setup, future_ordinary_rate)
-    lt_rate = marginal_rates(household.profile)["long_term"]
-    out = Engine(setup, spec, rp, household.profile, trace=trace).run(
+    profile = profile_for(household)  # the year-to-date profile: year 1 stacks on this year's sales
+    lt_rate = marginal_rates(profile)["long_term"]
+    out = Engine(setup, spec, rp, profile, trace=trace).run(
         progress=progress, desc=spec.label)
     dates = _dates(setup.start, rp)
     per_path = _metrics(setup, out, rp.months, lt_rate=lt_rate, fut=fut,
@@ -330,6 +333,7 @@ def compare_policies(household: Household, policies: Sequence, *, returns=None, 
     Parameters
     ----------
     household : Household
+        Tax is priced on its year-to-date profile (:func:`toolkit.tax.profile_for`).
     policies : sequence of policies
     returns, income, assumptions, years, paths, seed
         As :func:`simulate`; the paths are drawn once and shared by every policy.

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toolkit.tax.gains import _Inputs, _inputs, _profile
+from toolkit.tax.engine import TaxInputs, profile_for, tax_inputs
 
 __all__ = ["TaxArrays", "gains_tax_arrays", "liability_arrays"]
 
@@ -59,8 +59,8 @@ def _arr(x) -> np.ndarray:
     return np.asarray(x, dtype="float64")
 
 
-def _compute(inp: _Inputs, st, lt, qd_extra, inv_extra, cf_st, cf_lt, real_st, real_lt) -> dict:
-    """Vectorised :func:`toolkit.tax.gains._compute` (same line numbers, same order)."""
+def _compute(inp: TaxInputs, st, lt, qd_extra, inv_extra, cf_st, cf_lt, real_st, real_lt) -> dict:
+    """Vectorised :func:`toolkit.tax.engine.liability_parts` (same lines, same order)."""
     t = inp.t
     # --- Schedule D
     l7 = (real_st + st) - cf_st
@@ -117,7 +117,7 @@ def _compute(inp: _Inputs, st, lt, qd_extra, inv_extra, cf_st, cf_lt, real_st, r
 
 def _prepare(profile, short_term, long_term, qualified_dividends, investment_income,
              carryforward_short_term, carryforward_long_term, include_realized):
-    inp = _inputs(_profile(profile))
+    inp = tax_inputs(profile_for(profile))
     st, lt = _arr(short_term), _arr(long_term)
     qd, inv = _arr(qualified_dividends), _arr(investment_income)
     cf_st = _arr(inp.cf_st if carryforward_short_term is None else carryforward_short_term)
@@ -139,7 +139,8 @@ def liability_arrays(profile, short_term=0.0, long_term=0.0, *, qualified_divide
     Parameters
     ----------
     profile : TaxProfile or Household
-        The household's year (a Household's ``.profile`` is used).
+        The year priced: a profile as given; a household's year-to-date profile
+        (:func:`toolkit.tax.profile_for`).
     short_term, long_term : float or array-like
         Extra net short- and long-term gains per scenario, dollars (negative = losses), on
         top of the profile's ``realized_*`` (unless ``include_realized`` is False).

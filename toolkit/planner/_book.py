@@ -19,7 +19,7 @@ from toolkit.planner.options import PlanOptions
 from toolkit.schema import UNCLASSIFIED, TaxType
 from toolkit.tax.holding import long_term_dates
 
-_EPS = 1e-9
+EPS = 1e-9
 
 
 @dataclass
@@ -168,7 +168,7 @@ class Book:
     def held(self, account: str, asset_class: str) -> list[Holding]:
         """Single-class funds of ``asset_class`` in ``account``, largest first."""
         out = [hd for (a, _), hd in self.holdings.items()
-               if a == account and hd.classes == {asset_class: 1.0} and hd.quantity > _EPS]
+               if a == account and hd.classes == {asset_class: 1.0} and hd.quantity > EPS]
         return sorted(out, key=lambda hd: -hd.value)
 
     def price_of(self, symbol: str) -> float:
@@ -204,7 +204,7 @@ class Book:
         price = self.price_of(symbol)
         shares = dollars / price if price == price else math.nan
         if self.options.whole_shares and price == price:
-            shares = math.floor(shares + _EPS)
+            shares = math.floor(shares + EPS)
             dollars = shares * price
         if dollars < max(self.options.min_trade, 0.005) or (shares == shares and shares <= 0):
             return 0.0
@@ -236,10 +236,10 @@ class Book:
         if take is None:
             shares = min(dollars / price, hd.quantity)
             if self.options.whole_shares:
-                shares = min(math.ceil(shares - _EPS), hd.quantity)
+                shares = min(math.ceil(shares - EPS), hd.quantity)
         else:
             shares = float(take.sum())
-        if shares <= _EPS:
+        if shares <= EPS:
             return 0.0
         proceeds = shares * price
         if proceeds < self.options.min_trade:
@@ -255,14 +255,14 @@ class Book:
                     t = min(lb.quantity[i], left)
                     take[i] = t
                     left -= t
-                    if left <= _EPS:
+                    if left <= EPS:
                         break
                 if left > 1e-6:  # position larger than its lots: the rest has no known basis
                     shares -= left
                     proceeds = shares * price
             seq = np.asarray(order if order is not None else np.arange(len(take)),
                              dtype=np.int64)
-            sel = seq[take[seq] > _EPS]
+            sel = seq[take[seq] > EPS]
             _, first = np.unique(sel, return_index=True)
             idx = sel[np.sort(first)]  # lots in the order given, each once
             q = take[idx].astype(float)

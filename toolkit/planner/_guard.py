@@ -13,13 +13,12 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from toolkit._memo import memo
 from toolkit.planner._book import Book
 from toolkit.planner.options import DEFAULT_FUNDS
-from toolkit.tax._wash_household import household_acquisitions, household_sales
+from toolkit.schema import TaxType
 from toolkit.tax.wash import identity_groups
+from toolkit.tax.wash_household import household_acquisitions, household_sales
 
-_WORKPLACE = {"401k", "roth_401k", "403b", "roth_403b", "457b"}
 WINDOW_DAYS = 30
 
 
@@ -39,14 +38,14 @@ class Guard:
         if not self.enabled:
             return
         start = h.as_of - pd.Timedelta(days=WINDOW_DAYS)
-        sales, _ = memo(h, "household_sales", lambda: household_sales(h))
+        sales, _ = household_sales(h)
         loss = sales[(sales["cost_basis"] - sales["proceeds"] > 0)
                      & sales["sale_date"].between(start, h.as_of)]
         for r in loss.itertuples(index=False):
             self.recent_loss_groups.setdefault(
                 self.group(r.symbol), f"{r.symbol} sold at a loss in {r.account} on "
                                       f"{pd.Timestamp(r.sale_date).date()}")
-        acq, _ = memo(h, "household_acquisitions", lambda: household_acquisitions(h))
+        acq, _ = household_acquisitions(h)
         recent = acq[acq["date"].between(start, h.as_of)]
         for r in recent.itertuples(index=False):
             self.recent_buy_groups.setdefault(
@@ -98,7 +97,7 @@ class Guard:
         opts = self.book.options
         if account in opts.menus:
             return opts.menus[account]
-        if self.book.tax_type[account] in _WORKPLACE:
+        if TaxType(self.book.tax_type[account]).is_employer_plan:
             return frozenset(s for (a, s) in self.book.holdings if a == account)
         return None
 
@@ -113,12 +112,18 @@ class Guard:
 
     def fund_for(self, account: str, asset_class: str) -> str | None:
         """The fund ``account`` should buy for ``asset_class``, or None if it has none."""
-        for sym in self._candidates(account, asset_class):
+        for sym in self.candidates(account, asset_class):
             if self.can_buy(account, sym):
                 return sym
         return None
 
-    def _candidates(self, account: str, asset_class: str) -> Iterable[str]:
+    def candidates(self, account: str, asset_class: str) -> Iterable[str]:
+        """Funds ``account`` could buy for ``asset_class``, best first (eligibility unchecked).
+
+        The preferred fund (per account, then per class), the account's holdings of the
+        class, the plan menu's single-class funds (employer plans), an ETF of the class the
+        household holds elsewhere, then :data:`DEFAULT_FUNDS` and their replacements.
+        """
         book = self.book
         pref = book.options.preferred
         per_acct = pref.get(account)

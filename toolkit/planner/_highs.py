@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 
@@ -24,7 +25,6 @@ def _highs():
     """A silent ``highspy.Highs`` (the one-off copyright banner HiGHS writes to the process's
     standard output on first use is swallowed, so ``--json`` output stays clean)."""
     global _banner_done
-    import highspy
 
     if _banner_done:
         h = highspy.Highs()
@@ -130,8 +130,6 @@ class Program:
 
     def build(self, *, time_limit: float, mip_gap: float) -> None:
         """Pass the program to a fresh HiGHS instance."""
-        import highspy
-
         lb, ub, cost, kind, rlo, rhi = self._arrays()
         ri = np.concatenate(self.ri) if self.ri else np.zeros(0, dtype=np.int64)
         rj = np.concatenate(self.rj) if self.rj else np.zeros(0, dtype=np.int64)
@@ -189,8 +187,6 @@ class Program:
 
     def set_kind(self, j, kind: int) -> None:
         """Change column integrality (after :meth:`build`)."""
-        import highspy
-
         j = np.atleast_1d(np.asarray(j, dtype=np.int32))
         if not len(j):
             return
@@ -201,8 +197,6 @@ class Program:
 
     def solve(self) -> Solution:
         """Run HiGHS and read the solution."""
-        import highspy
-
         h = self._h
         t0 = time.perf_counter()
         h.run()

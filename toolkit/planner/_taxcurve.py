@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from toolkit.household import TaxProfile
-from toolkit.tax.gains import _compute, _inputs
+from toolkit.tax.engine import liability_parts, tax_inputs
 
 _TOL = 1e-6
 _MAX_POINTS = 80
@@ -86,7 +86,7 @@ class TaxCurves:
 
 
 def _total(inp, st: float, lt: float) -> float:
-    r = _compute(inp, st, lt)
+    r = liability_parts(inp, st, lt)
     return r["federal"] + r["niit"] + r["state"]
 
 
@@ -163,7 +163,7 @@ def tax_curves(profile: TaxProfile, *, short_term_max: float = 0.0,
     """
     p = replace(profile, realized_short_term=0.0, realized_long_term=0.0,
                 carryforward_short_term=0.0, carryforward_long_term=0.0)
-    inp = _inputs(p)
+    inp = tax_inputs(p)
     base = _total(inp, 0.0, 0.0)
     cand = _candidates(inp)
     st = _curve(lambda x: _total(inp, x, 0.0) - base, short_term_max, cand)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl import Workbook
 
 from toolkit._xlsx import mask_frame, safe_frame, safe_text, write_sheet  # noqa: F401 (moved)
 
@@ -20,8 +21,6 @@ __all__ = ["plan_to_json", "plan_to_xlsx"]
 
 def plan_to_xlsx(plan, path, *, mask_accounts: bool = False) -> None:
     """Write a plan's trades, lots, drift and summary to ``path`` (.xlsx)."""
-    from openpyxl import Workbook
-
     wb = Workbook()
     ws = wb.active
     ws.title = "Trades"
@@ -42,7 +41,7 @@ def plan_to_xlsx(plan, path, *, mask_accounts: bool = False) -> None:
         "proceeds": "money", "cost_basis": "money", "gain": "money", "est_tax": "money"})
     d = plan.drift.reset_index()
     write_sheet(wb.create_sheet("Drift"), d, formats={"before": "pct", "after": "pct"})
-    s = plan.summary
+    s = plan.summary.to_dict()
     rows = [(k, v) for k, v in s.items() if not isinstance(v, dict)]
     summary = pd.DataFrame(rows, columns=["item", "value"])
     write_sheet(wb.create_sheet("Summary"), summary)
@@ -68,6 +67,7 @@ def plan_to_json(plan) -> dict:
     def records(df: pd.DataFrame) -> list[dict]:
         return [{k: _plain(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
 
-    return {"mode": plan.mode, "summary": _plain(plan.summary), "steps": records(plan.steps),
+    return {"mode": plan.mode, "summary": _plain(plan.summary.to_dict()),
+            "steps": records(plan.steps),
             "trades": records(plan.trades), "lots": records(plan.lots),
             "notes": list(plan.notes)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from toolkit.planner._book import _EPS, Book
+from toolkit.planner._book import EPS, Book
 from toolkit.planner._guard import Guard
 
 _SKIP = ("cash", "unclassified")
@@ -32,14 +32,14 @@ def naive(book: Book, targets: pd.Series) -> list[str]:
     for a in list(book.cash):
         cv = book.class_values(a)
         total = sum(cv.values())
-        if total <= _EPS:
+        if total <= EPS:
             continue
         for c in [c for c in cv if c not in _SKIP]:
             over = cv[c] - float(targets.get(c, 0.0)) * total
-            if over <= max(opts.min_trade, _EPS):
+            if over <= max(opts.min_trade, EPS):
                 continue
             for hd in book.held(a, c):
-                if over <= _EPS or hd.symbol in opts.do_not_sell:
+                if over <= EPS or hd.symbol in opts.do_not_sell:
                     continue
                 order = np.arange(len(book.lots[(a, hd.symbol)].quantity)) \
                     if (a, hd.symbol) in book.lots else None
@@ -55,7 +55,7 @@ def naive(book: Book, targets: pd.Series) -> list[str]:
             under = float(targets[c]) * total - cv.get(c, 0.0)
             money = book.cash[a] - opts.floor(a)
             amt = min(under, money)
-            if amt <= max(opts.min_trade, _EPS):
+            if amt <= max(opts.min_trade, EPS):
                 continue
             fund = guard.fund_for(a, c)
             if fund is None:

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from toolkit.allocation import Band
 from toolkit.errors import PlanningError
 
-__all__ = ["MODES", "PlanOptions"]
+__all__ = ["PlanMode", "PlanOptions"]
 
-MODES = ("waterfall", "optimal", "naive")
+
+class PlanMode(StrEnum):
+    """How :func:`toolkit.plan` plans (its ``mode``): the value is what ``mode=`` takes."""
+
+    WATERFALL = "waterfall"  # the explainable order: cash flows, tax-advantaged, least-tax sales
+    OPTIMAL = "optimal"  # one program on HiGHS over every lot and buy
+    NAIVE = "naive"  # each account rebalanced on its own, FIFO lots (the yardstick)
+
+
 #: Fallback fund per asset class when an account holds none of that class and no preference
 #: is given: broad, cheap, widely available ETFs (all in the bundled security master).
 DEFAULT_FUNDS = {
@@ -38,9 +47,9 @@ def _symbols(v: Iterable[str] | str | None) -> frozenset[str]:
 
 def _drift_bounds(m: Any) -> dict[str, float]:
     """Class -> most absolute drift (fractions), from a mapping or a plan's final drift."""
-    summary = getattr(m, "summary", None)
-    if isinstance(summary, Mapping):
-        m = summary["drift_after"]
+    after = getattr(getattr(m, "summary", None), "drift_after", None)
+    if after is not None:  # a Plan
+        m = after
     if not isinstance(m, Mapping):
         raise PlanningError("match_drift must be a Plan or a mapping of asset class -> drift")
     out = {}

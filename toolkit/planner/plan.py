@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from toolkit._xlsx import safe_frame
 from toolkit.household import Household
+from toolkit.planner.export import plan_to_json, plan_to_xlsx
 from toolkit.tax.gains import GainsTax
 
-__all__ = ["LOT_COLUMNS", "TRADE_COLUMNS", "Plan", "compare"]
+__all__ = ["LOT_COLUMNS", "TRADE_COLUMNS", "Plan", "PlanSummary", "allocate_tax", "compare"]
 
 #: Columns of ``Plan.trades`` (money in dollars, shares in shares).
 TRADE_COLUMNS = [
@@ -34,6 +37,83 @@ STEP_NAMES = {1: "cash flows", 2: "tax-advantaged trades", 3: "taxable sales",
               0: "optimised trades"}
 
 
+@dataclass(frozen=True)
+class PlanSummary:
+    """What a plan does, in figures (money in dollars, drift and turnover as fractions).
+
+    Attributes
+    ----------
+    mode : str
+        The :class:`~toolkit.planner.PlanMode` value.
+    tax, federal, state, niit : float
+        The plan's change in tax and its parts, dollars to the cent (negative: it saves tax).
+    short_term_gain, long_term_gain : float
+        Net gains the plan realises, dollars.
+    turnover : float
+        (buys + sells) / 2 / household value.
+    trades : int
+        Number of trades.
+    bought, sold : float
+        Dollars bought and sold.
+    drift_before, drift_after : mapping of str to float
+        Asset class -> current − target, before and after the plan.
+    abs_drift_before, abs_drift_after : float
+        Sums of the absolute class drifts.
+    within_band : bool
+        Every class (but unclassified holdings) ends within its band.
+    cash_after : mapping of str to float
+        Account -> cash after the plan, dollars.
+    value : float
+        Household value after contributions, dollars.
+    contributions : mapping of str to float
+        Account -> new money the plan invests (negative: a withdrawal), dollars.
+    """
+
+    mode: str
+    tax: float
+    federal: float
+    state: float
+    niit: float
+    short_term_gain: float
+    long_term_gain: float
+    turnover: float
+    trades: int
+    bought: float
+    sold: float
+    drift_before: Mapping[str, float]
+    drift_after: Mapping[str, float]
+    abs_drift_before: float
+    abs_drift_after: float
+    within_band: bool
+    cash_after: Mapping[str, float]
+    value: float
+    contributions: Mapping[str, float]
+
+    def __post_init__(self) -> None:
+        for name in ("drift_before", "drift_after", "cash_after", "contributions"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    @property
+    def max_abs_drift_after(self) -> float:
+        """The largest absolute class drift after the plan (fraction)."""
+        return max((abs(v) for v in self.drift_after.values()), default=0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as plain data (what ``python -m toolkit plan --json`` prints)."""
+        out = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        for name in ("drift_before", "drift_after", "cash_after", "contributions"):
+            out[name] = dict(out[name])
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        return self.to_dict()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+        self.__post_init__()
+
+
 @dataclass
 class Plan:
     """A rebalancing plan.
@@ -48,13 +128,11 @@ class Plan:
         ``reason`` in plain language.
     lots : DataFrame
         The lots sold (:data:`LOT_COLUMNS`).
-    summary : dict
-        ``tax`` (total change in tax, dollars), ``federal``, ``state``, ``niit``,
-        ``short_term_gain``, ``long_term_gain``, ``turnover`` (fraction of the household:
-        (buys + sells) / 2 / value), ``trades`` (count), ``drift_before`` and ``drift_after``
-        (asset class -> current − target, fractions), ``abs_drift_before``/``_after``,
-        ``within_band`` (bool), ``cash_after`` (account -> dollars), ``value`` (household
-        dollars after contributions), ``contributions`` (account -> dollars).
+    summary : PlanSummary
+        The plan in figures: ``summary.tax`` (total change in tax, dollars), ``federal``,
+        ``state``, ``niit``, gains, ``turnover``, ``trades``, drift before and after,
+        ``within_band``, cash after, value, contributions (attributes; ``to_dict()`` for
+        JSON).
     steps : DataFrame
         Per step: ``step``, ``name``, ``trades``, ``drift_removed`` (sum of absolute class
         drift removed, fractions), ``tax`` (dollars).
@@ -77,7 +155,7 @@ class Plan:
     mode: str
     trades: pd.DataFrame
     lots: pd.DataFrame
-    summary: dict[str, Any]
+    summary: PlanSummary
     steps: pd.DataFrame
     tax_detail: GainsTax | None = None
     notes: list[str] = field(default_factory=list)
@@ -89,8 +167,8 @@ class Plan:
     @property
     def drift(self) -> pd.DataFrame:
         """Drift per class before and after (fractions), with the target."""
-        before = pd.Series(self.summary["drift_before"], name="before")
-        after = pd.Series(self.summary["drift_after"], name="after")
+        before = pd.Series(dict(self.summary.drift_before), name="before", dtype="float64")
+        after = pd.Series(dict(self.summary.drift_after), name="after", dtype="float64")
         out = pd.concat([before, after], axis=1).fillna(0.0)
         out.index.name = "asset_class"
         return out
@@ -104,20 +182,14 @@ class Plan:
         mask_accounts : bool, default False
             Show account ids as ``...`` plus their last three characters.
         """
-        from toolkit.planner.export import plan_to_xlsx
-
         plan_to_xlsx(self, path, mask_accounts=mask_accounts)
 
     def to_csv(self, path) -> None:
         """Write the trades frame as CSV (formula-safe text)."""
-        from toolkit._xlsx import safe_frame
-
         safe_frame(self.trades).to_csv(path, index=False)
 
     def to_json(self) -> dict:
         """The plan as plain data (what ``python -m toolkit plan --json`` prints)."""
-        from toolkit.planner.export import plan_to_json
-
         return plan_to_json(self)
 
 
@@ -149,23 +221,36 @@ def compare(plans: Mapping[str, Plan] | list[Plan]) -> pd.DataFrame:
     rows: dict[str, dict[str, Any]] = {}
     for label, p in plans.items():
         s = p.summary
-        after = s["drift_after"]
-        r = {k: s[k] for k in ("tax", "federal", "state", "niit", "short_term_gain",
-                               "long_term_gain", "turnover", "trades", "abs_drift_before",
-                               "abs_drift_after", "within_band")}
-        r["max_abs_drift_after"] = max((abs(v) for v in after.values()), default=0.0)
-        for c, v in after.items():
+        r = {k: getattr(s, k) for k in ("tax", "federal", "state", "niit", "short_term_gain",
+                                        "long_term_gain", "turnover", "trades",
+                                        "abs_drift_before", "abs_drift_after", "within_band")}
+        r["max_abs_drift_after"] = s.max_abs_drift_after
+        for c, v in s.drift_after.items():
             r[f"drift_after:{c}"] = v
         rows[label] = r
     return pd.DataFrame(rows)
 
 
-def _allocate_tax(total: float, st_gains: np.ndarray, lt_gains: np.ndarray,
-                  tax_st_first: float, tax_lt_first: float) -> tuple[np.ndarray, np.ndarray]:
+def allocate_tax(total: float, st_gains: np.ndarray, lt_gains: np.ndarray,
+                 tax_st_first: float, tax_lt_first: float) -> tuple[np.ndarray, np.ndarray]:
     """Split a plan's tax over its sales.
 
     Per term by the average of its added tax when counted first and last, then within a
     term in proportion to gain.
+
+    Parameters
+    ----------
+    total : float
+        The plan's tax, dollars.
+    st_gains, lt_gains : ndarray
+        Each sale's short- and long-term gain, dollars.
+    tax_st_first, tax_lt_first : float
+        The tax of the short-term (long-term) gains alone, dollars.
+
+    Returns
+    -------
+    tuple of ndarray
+        Each sale's share of the tax from its short- and long-term gains, dollars.
     """
     st_share = 0.5 * (tax_st_first + (total - tax_lt_first))
     lt_share = total - st_share

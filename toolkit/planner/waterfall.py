@@ -2,7 +2,7 @@
 
 1. **Cash flows.** New contributions, dividends and idle cash (above each account's cash
    floor) buy underweight classes, in the accounts where those classes should live (the
-   placement playbook in :mod:`toolkit.planner._placement`). Withdrawals raise cash in their
+   placement playbook, :func:`toolkit.location.placement_score`). Withdrawals raise cash in their
    own account from its most overweight classes.
 2. **Tax-advantaged accounts.** Inside IRAs, Roth IRAs, 401(k)s and HSAs, overweight classes
    are sold and underweight ones bought: no tax, so these trades aim at the target, moving the
@@ -24,16 +24,16 @@ import numpy as np
 import pandas as pd
 
 from toolkit.allocation import Band
-from toolkit.planner._book import _EPS, Book
+from toolkit.location import placement_reason, placement_score
+from toolkit.planner._book import EPS, Book
 from toolkit.planner._guard import Guard
-from toolkit.planner._placement import reason as place_reason
-from toolkit.planner._placement import score
 from toolkit.schema import UNCLASSIFIED
 
 _SKIP = ("cash", UNCLASSIFIED)
 
 
-def _money(x: float) -> str:
+def money_text(x: float) -> str:
+    """Dollars as ``$1,234`` (no cents), for notes and reasons."""
     return f"${x:,.0f}"
 
 
@@ -66,36 +66,36 @@ def step_cash(book: Book, guard: Guard, targets: pd.Series, step: int = 1) -> li
     notes: list[str] = []
     for a in list(book.cash):  # withdrawals and floors first: raise cash where it is short
         short = opts.floor(a) - book.cash[a]
-        if short > _EPS:
+        if short > EPS:
             notes += _raise_cash(book, guard, targets, a, short, step)
     d = deficits(book, targets)
     spendable = max(0.0, -d.get("cash", 0.0))  # cash above the household's cash target
     invest = {a: max(0.0, book.cash[a] - opts.floor(a)) for a in book.cash}
     pairs = []
     for c, need in d.items():
-        if need <= _EPS or c in _SKIP:
+        if need <= EPS or c in _SKIP:
             continue
         for a, money in invest.items():
-            if money <= _EPS:
+            if money <= EPS:
                 continue
             fund = guard.fund_for(a, c)
             if fund is not None:
-                pairs.append((-score(c, book.treatment[a]), -need, c, a, fund))
+                pairs.append((-placement_score(c, book.treatment[a]), -need, c, a, fund))
     for _, _, c, a, fund in sorted(pairs):
         amt = min(d[c], invest[a], spendable)
-        if amt <= max(opts.min_trade, _EPS):
+        if amt <= max(opts.min_trade, EPS):
             continue
-        why = place_reason(c, book.treatment[a])
+        why = placement_reason(c, book.treatment[a])
         spent = book.buy(a, fund, amt, asset_class=c, step=step, reason=(
-            f"invest {_money(amt)} of {_label(book, a)} cash in {c} (underweight by "
-            f"{_money(d[c])})" + (f": {why}" if why else "")))
+            f"invest {money_text(amt)} of {_label(book, a)} cash in {c} (underweight by "
+            f"{money_text(d[c])})" + (f": {why}" if why else "")))
         d[c] -= spent
         invest[a] -= spent
         spendable -= spent
     return notes
 
 
-def _realized(book: Book) -> float:
+def plan_realized_gain(book: Book) -> float:
     """Net gain realised by the plan's sales so far, dollars."""
     return sum(t.get("short_term_gain", 0.0) + t.get("long_term_gain", 0.0)
                for t in book.trades if t["side"] == "sell")
@@ -115,7 +115,7 @@ def _take_lots(book: Book, guard: Guard, account: str, symbol: str, dollars: flo
     gain_ps = price - lb.basis_ps
     blocked = guard.loss_sale_blocked(symbol)
     notes = []
-    ok = (lb.quantity > _EPS) & np.isfinite(gain_ps)
+    ok = (lb.quantity > EPS) & np.isfinite(gain_ps)
     if not opts.allow_short_term_gains:
         ok &= ~((gain_ps > 0) & ~lb.is_long)
     if blocked:
@@ -123,7 +123,7 @@ def _take_lots(book: Book, guard: Guard, account: str, symbol: str, dollars: flo
             notes.append(f"loss lots of {symbol} in {account} not sold: it would be a wash sale "
                          f"({blocked})")
         ok &= ~(gain_ps < 0)
-    room = None if opts.gains_budget is None else opts.gains_budget - _realized(book)
+    room = None if opts.gains_budget is None else opts.gains_budget - plan_realized_gain(book)
     take = np.zeros(len(lb.quantity))
     picked = []
     left = dollars
@@ -134,14 +134,14 @@ def _take_lots(book: Book, guard: Guard, account: str, symbol: str, dollars: flo
             continue
         q = min(lb.quantity[i], left / price)
         if opts.whole_shares:
-            q = min(lb.quantity[i], float(np.ceil(q - _EPS)))
+            q = min(lb.quantity[i], float(np.ceil(q - EPS)))
         g = q * gain_ps[i]
         if room is not None and g > 0 and g > room + 0.005:
             q = max(room, 0.0) / gain_ps[i]
             if opts.whole_shares:
-                q = float(np.floor(q + _EPS))
+                q = float(np.floor(q + EPS))
             g = q * gain_ps[i]
-        if q <= _EPS:
+        if q <= EPS:
             continue
         take[i] = q
         picked.append(int(i))
@@ -164,9 +164,9 @@ def _raise_cash(book: Book, guard: Guard, targets: pd.Series, account: str, need
     opts = book.options
     d = deficits(book, targets)
     sellable = [hd for hd in book.holdings.values()
-                if hd.account == account and hd.quantity > _EPS
+                if hd.account == account and hd.quantity > EPS
                 and hd.symbol not in opts.do_not_sell and len(hd.classes) == 1]
-    reason = f"raise {_money(need)} of cash in {_label(book, account)} for the withdrawal / " \
+    reason = f"raise {money_text(need)} of cash in {_label(book, account)} for the withdrawal / " \
              "cash floor"
     notes: list[str] = []
     taxable = book.treatment[account] == "taxable"
@@ -192,37 +192,37 @@ def _raise_cash(book: Book, guard: Guard, targets: pd.Series, account: str, need
                              reason=f"{reason}, from {c}")
         take, order, more = _take_lots(book, guard, account, hd.symbol, amount)
         notes.extend(more)
-        if take.sum() <= _EPS:
+        if take.sum() <= EPS:
             return 0.0
         return book.sell(account, hd.symbol, 0.0, take=take, order=order, step=step,
                          reason=f"{reason}, from {c}")
 
     for hd in sorted(sellable, key=lambda hd: d.get(next(iter(hd.classes)), 0.0)):
         over = -d.get(next(iter(hd.classes)), 0.0)
-        if need <= _EPS or over <= _EPS:
+        if need <= EPS or over <= EPS:
             continue
         got = sell(hd, min(need, over))
         d[next(iter(hd.classes))] = d.get(next(iter(hd.classes)), 0.0) + got
         need -= got
-    if need > _EPS:
+    if need > EPS:
         total = sum(hd.value for hd in sellable)
-        shares = [(hd, need * hd.value / total) for hd in sellable if total > _EPS]
+        shares = [(hd, need * hd.value / total) for hd in sellable if total > EPS]
         for hd, amount in shares:
-            if amount > _EPS:
+            if amount > EPS:
                 need -= sell(hd, amount)
     rest = sellable + [hd for hd in book.holdings.values()  # then multi-class funds too
-                       if hd.account == account and hd.quantity > _EPS and len(hd.classes) > 1
+                       if hd.account == account and hd.quantity > EPS and len(hd.classes) > 1
                        and hd.symbol not in opts.do_not_sell
                        and (not taxable or ((account, hd.symbol) in book.lots and (
                            book.lots[(account, hd.symbol)].trusted or opts.allow_untrusted)))]
     for hd in rest:  # what proportion could not take from some holding, from the rest
         if need <= 0.005:
             break
-        if hd.quantity > _EPS:
+        if hd.quantity > EPS:
             need -= sell(hd, need)
     if need > max(0.005, opts.min_trade):
         notes.append(f"{_label(book, account)}: could raise only part of the cash needed "
-                     f"({_money(need)} short): restrictions, the wash-sale guard, short-term "
+                     f"({money_text(need)} short): restrictions, the wash-sale guard, short-term "
                      "gains or the gains budget")
     return list(dict.fromkeys(notes))
 
@@ -236,34 +236,34 @@ def step_tax_advantaged(book: Book, guard: Guard, targets: pd.Series, step: int 
         if treat == "taxable":
             continue
         for o, over in d.items():
-            if over >= -_EPS or o in _SKIP:
+            if over >= -EPS or o in _SKIP:
                 continue
             held = [hd for hd in book.held(a, o) if hd.symbol not in opts.do_not_sell]
             if not held:
                 continue
             for u, under in d.items():
-                if under <= _EPS or u in _SKIP:
+                if under <= EPS or u in _SKIP:
                     continue
                 fund = guard.fund_for(a, u)
                 if fund is not None:
-                    gain = score(u, treat) - score(o, treat)
+                    gain = placement_score(u, treat) - placement_score(o, treat)
                     triples.append((-gain, -(min(-over, under)), o, u, a, fund))
     for _, _, o, u, a, fund in sorted(triples):
         amt = min(-d[o], d[u], sum(hd.value for hd in book.held(a, o)
                                    if hd.symbol not in opts.do_not_sell))
-        if amt <= max(opts.min_trade, _EPS):
+        if amt <= max(opts.min_trade, EPS):
             continue
         raised = 0.0
         for hd in book.held(a, o):
-            if raised >= amt - _EPS or hd.symbol in opts.do_not_sell:
+            if raised >= amt - EPS or hd.symbol in opts.do_not_sell:
                 continue
             raised += book.sell(a, hd.symbol, amt - raised, step=step, reason=(
-                f"sell {o} (overweight by {_money(-d[o])}) inside {_label(book, a)}: "
+                f"sell {o} (overweight by {money_text(-d[o])}) inside {_label(book, a)}: "
                 "no tax in a tax-advantaged account"))
-        why = place_reason(u, book.treatment[a])
+        why = placement_reason(u, book.treatment[a])
         spent = book.buy(a, fund, min(raised, book.cash[a] - opts.floor(a)), asset_class=u,
                          step=step, reason=(
-                             f"buy {u} (underweight by {_money(d[u])}) inside {_label(book, a)}"
+                             f"buy {u} (underweight by {money_text(d[u])}) inside {_label(book, a)}"
                              f" with the proceeds" + (f": {why}" if why else "")))
         d[o] += raised
         d[u] -= spent
@@ -325,8 +325,8 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates
             need_buy[c] = ((r["target"] if to_target else r["lower"]) - r["current"]) * total
     want = max(sum(need_sell.values()), sum(need_buy.values()))
     extra = want - sum(need_sell.values())
-    if extra > _EPS:  # raise the rest from other overweight classes, in proportion
-        others = {c: -v for c, v in d.items() if v < -_EPS and c not in _SKIP
+    if extra > EPS:  # raise the rest from other overweight classes, in proportion
+        others = {c: -v for c, v in d.items() if v < -EPS and c not in _SKIP
                   and c not in need_sell}
         tot = sum(others.values())
         for c, v in others.items():
@@ -342,7 +342,7 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates
             if book.treatment[a] != "taxable" or sym in opts.do_not_sell:
                 continue
             hd = book.holdings.get((a, sym))
-            if hd is None or hd.classes != {o: 1.0} or hd.quantity <= _EPS:
+            if hd is None or hd.classes != {o: 1.0} or hd.quantity <= EPS:
                 continue
             if not lb.trusted and not opts.allow_untrusted:
                 notes.append(f"{sym} in {a} not sold: its lots do not reconcile with the "
@@ -353,7 +353,7 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates
             rate = np.where(long_, rates["long_term"], rates["short_term"])
             tpd = rate * gain_ps / hd.price
             loss_blocked = guard.loss_sale_blocked(sym)
-            live = lb.quantity > _EPS
+            live = lb.quantity > EPS
             nobasis = live & np.isnan(gain_ps)
             washed = live & (gain_ps < 0) & bool(loss_blocked)
             for i in np.flatnonzero(nobasis | washed):  # notes in lot order
@@ -391,7 +391,7 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates
             lb = book.lots[(a, sym)]
             q = min(lb.quantity[i], (amount - raised) / price)
             if opts.whole_shares:
-                q = min(lb.quantity[i], float(np.ceil(q - _EPS)))
+                q = min(lb.quantity[i], float(np.ceil(q - EPS)))
             g = q * gps
             if budget is not None and g > 0 and realized_so_far + g > budget + 0.005:
                 room = budget - realized_so_far
@@ -399,18 +399,18 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates
                     continue
                 q = room / gps
                 if opts.whole_shares:
-                    q = float(np.floor(q + _EPS))
+                    q = float(np.floor(q + EPS))
                 g = q * gps
-            if q <= _EPS:
+            if q <= EPS:
                 continue
             takes.setdefault((a, sym), np.zeros(len(lb.quantity)))[i] += q
             picked.setdefault((a, sym), []).append(i)
             raised += q * price
             realized_so_far += g
         if raised < amount - max(1.0, opts.min_trade):
-            notes.append(f"{o}: could raise only {_money(raised)} of the {_money(amount)} needed "
-                         "from taxable lots (restrictions, wash guard, short-term gains or the "
-                         "gains budget)")
+            notes.append(f"{o}: could raise only {money_text(raised)} of the "
+                         f"{money_text(amount)} needed from taxable lots (restrictions, wash "
+                         "guard, short-term gains or the gains budget)")
         for (a, sym), take in takes.items():
             got = book.sell(a, sym, 0.0, take=take, order=np.asarray(picked[(a, sym)]),
                             step=step, reason=(
@@ -420,19 +420,19 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, rates
     # reinvest each account's proceeds in its own underweight classes
     for a, money in proceeds.items():
         d = deficits(book, targets)
-        wants = {u: v for u, v in d.items() if v > _EPS and u not in _SKIP}
-        order = sorted(wants, key=lambda u: (u not in need_buy, -score(u, book.treatment[a]),
-                                             -wants[u]))
+        wants = {u: v for u, v in d.items() if v > EPS and u not in _SKIP}
+        order = sorted(wants, key=lambda u: (u not in need_buy,
+                                             -placement_score(u, book.treatment[a]), -wants[u]))
         left = min(money, book.cash[a] - opts.floor(a))
         for u in order:
-            if left <= _EPS:
+            if left <= EPS:
                 break
             fund = guard.fund_for(a, u)
             if fund is None:
                 continue
             amt = min(left, wants[u])
             spent = book.buy(a, fund, amt, asset_class=u, step=step, reason=(
-                f"buy {u} (underweight by {_money(wants[u])}) with the sale proceeds in "
+                f"buy {u} (underweight by {money_text(wants[u])}) with the sale proceeds in "
                 f"{_label(book, a)}"))
             left -= spent
     return notes

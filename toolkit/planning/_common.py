@@ -8,6 +8,7 @@ from importlib import resources
 
 import pandas as pd
 
+from toolkit.accounts import keys_match
 from toolkit.errors import PlanningError
 from toolkit.household import Household, TaxProfile
 from toolkit.schema import TaxType
@@ -65,18 +66,6 @@ def rate(name: str, v, *, upper: float = 1.0) -> float:
 
 def r2(x: float) -> float:
     return round(float(x), 2) + 0.0
-
-
-def profile_of(obj) -> TaxProfile:
-    """The year-to-date profile of a Household (its exports' realised gains added), or the
-    TaxProfile itself."""
-    if isinstance(obj, TaxProfile):
-        return obj
-    if isinstance(obj, Household):
-        from toolkit.tax.gains import year_to_date_profile
-
-        return year_to_date_profile(obj)
-    raise TypeError(f"expected a Household or a TaxProfile, got {type(obj).__name__}")
 
 
 def tables_year(year: int) -> tuple[int, str]:
@@ -221,8 +210,6 @@ def account_row(household: Household, account: str) -> pd.Series:
     acc = household.accounts
     hit = acc[acc["account"] == account]
     if hit.empty:
-        from toolkit.accounts import keys_match
-
         hit = acc[[keys_match(a, str(account)) for a in acc["account"]]]
     if len(hit) != 1:
         raise PlanningError(f"account {account!r} matches "

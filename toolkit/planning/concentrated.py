@@ -41,12 +41,13 @@ from toolkit.planning._common import (
     ceiling_limit,
     future_profile,
     money,
-    profile_of,
     r2,
     rate,
 )
 from toolkit.schema import TaxType, Term
+from toolkit.tax.engine import profile_for
 from toolkit.tax.gains import capital_gains_liability, gains_tax
+from toolkit.tax.harvest import harvest as run_harvest
 from toolkit.tax.holding import terms
 
 __all__ = ["DIVERSIFY_COLUMNS", "diversify"]
@@ -190,14 +191,11 @@ def diversify(household: Household, symbol: str, *, account: str | None = None,
             raise PlanningError(f"{symbol} in {r.account} has no cost basis and no lots")
     lt_df = pd.DataFrame(lot_tab, columns=["account", "lot_id", "quantity", "bps", "start"])
     lt_df["start"] = pd.to_datetime(lt_df["start"]).astype("datetime64[us]")
-    employer = any(t in ("401k", "403b", "roth_401k", "roth_403b", "457b")
-                   for t in adv["tax_type"])
+    employer = any(TaxType(t).is_employer_plan for t in adv["tax_type"])
 
-    p0 = profile_of(household)
+    p0 = profile_for(household)
     harvest_st = harvest_lt = 0.0
     if harvest and len(lt_df):
-        from toolkit.tax.harvest import harvest as run_harvest
-
         hr = run_harvest(household).to_harvest
         hr = hr[hr["symbol"].str.upper() != sym]
         harvest_st = float(hr.loc[hr["term"] == Term.SHORT.value, "loss"].sum())

@@ -54,12 +54,13 @@ from toolkit.planning._common import (
     birth_year,
     future_profile,
     ordinary_increment,
-    profile_of,
     r2,
     rate,
     rule,
     rule_float,
 )
+from toolkit.schema import TaxType
+from toolkit.tax.engine import profile_for
 from toolkit.tax.gains import gains_tax
 
 __all__ = ["COMPARISON_COLUMNS", "nua_break_even", "nua_comparison", "nua_conditions",
@@ -108,7 +109,7 @@ def nua_inputs(household: Household, *, symbol: str = "ACME", account: str = "87
     """
     row = account_row(household, account)
     acct = str(row["account"])
-    if row["tax_type"] not in ("401k", "403b", "roth_401k", "roth_403b", "457b"):
+    if not TaxType(row["tax_type"]).is_employer_plan:
         raise PlanningError(f"account {account!r} is a {row['tax_type']} account: NUA applies "
                             "to employer securities in an employer plan")
     pos = household.positions
@@ -166,7 +167,7 @@ def _rates(household: Household, nua: float, ltcg_rate, niit_rate) -> tuple[floa
     lt = None if ltcg_rate is None else rate("ltcg_rate", ltcg_rate)
     nt = None if niit_rate is None else rate("niit_rate", niit_rate)
     if lt is None or nt is None:
-        p = profile_of(household)
+        p = profile_for(household)
         fp, _ = future_profile(p, p.year + 1, p.ordinary_income)
         g = gains_tax(fp, long_term=max(nua, 1.0))
         base = max(nua, 1.0)
@@ -294,7 +295,7 @@ def nua_comparison(household: Household, *, symbol: str = "ACME", account: str =
     f_rates = [rate("future_ordinary_rate", x) for x in
                (fr if isinstance(fr, Sequence) else [fr])]
     lt, nt = _rates(household, inp["nua"], ltcg_rate, niit_rate)
-    tax_now = ordinary_increment(profile_of(household), inp["basis"])["total"] \
+    tax_now = ordinary_increment(profile_for(household), inp["basis"])["total"] \
         + inp["early_tax_amount"]
     return _frame(inp, r2(tax_now), _years(years), g, rv, f_rates, lt, nt, nua_niit)
 

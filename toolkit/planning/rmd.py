@@ -26,7 +26,7 @@ Rules (``planning/data/rmd_rules.csv`` and ``uniform_lifetime_table.csv``, sourc
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,7 @@ import pandas as pd
 from toolkit.allocation import Band, allocation, drift, exposures
 from toolkit.errors import PlanningError
 from toolkit.household import Household
-from toolkit.planner._placement import score
+from toolkit.location import placement_score
 from toolkit.planning._common import (
     IRA_TYPES,
     PLAN_TYPES,
@@ -494,7 +494,7 @@ def rmd_plan(household: Household, year: int, *, in_kind: bool = False,
     total = float(d["market_value"].sum())
     over = (d["market_value"] - d["target"] * total)  # dollars over target per class
     if in_kind:
-        cls_score = pd.Series({c: score(c, "taxable") - score(c, "tax_deferred")
+        cls_score = pd.Series({c: placement_score(c, "taxable") - placement_score(c, "tax_deferred")
                                for c in d.index})
     else:
         cls_score = over
@@ -601,7 +601,7 @@ def _after(household: Household, trades: pd.DataFrame, in_kind: bool) -> Househo
         add.append(row)
     if add:
         pos = pd.concat([pos, pd.DataFrame(add)], ignore_index=True)
-    return replace(household, positions=pos)
+    return household.replace(positions=pos)
 
 
 def _location(before: Household, after: Household) -> pd.DataFrame:

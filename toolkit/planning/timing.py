@@ -23,7 +23,8 @@ from __future__ import annotations
 import pandas as pd
 
 from toolkit.household import TaxProfile
-from toolkit.planning._common import future_profile, money, profile_of, r2
+from toolkit.planning._common import future_profile, money, r2, tables_year
+from toolkit.tax.engine import profile_for
 from toolkit.tax.gains import Liability, capital_gains_liability
 
 __all__ = ["TIMING_COLUMNS", "december_vs_january"]
@@ -40,8 +41,6 @@ TIMING_COLUMNS = (
 def _next(base: TaxProfile, year: int, income: float | None,
           given: TaxProfile | None) -> tuple[TaxProfile, str]:
     if given is not None:
-        from toolkit.planning._common import tables_year
-
         ty, note = tables_year(given.year)
         return given.replace(year=ty), note
     inc = base.ordinary_income if income is None else money("next_year_income", income,
@@ -92,7 +91,7 @@ def december_vs_january(household, short_term: float = 0.0, long_term: float = 0
     """
     st = money("short_term", short_term, allow_negative=True)
     lt = money("long_term", long_term, allow_negative=True)
-    p1 = profile_of(household)
+    p1 = profile_for(household)
     p2_base, note = _next(p1, p1.year + 1, next_year_income, next_year_profile)
     l1_none = capital_gains_liability(p1)
     l1_dec = capital_gains_liability(p1, short_term=st, long_term=lt)

@@ -2,19 +2,26 @@
 sales across the household. Pure functions over canonical frames; no I/O, no display."""
 
 from toolkit.tax.calendar import wash_calendar
+from toolkit.tax.engine import (
+    TaxInputs,
+    liability_parts,
+    profile_for,
+    realized_this_year,
+    tax_change,
+    tax_inputs,
+    year_to_date_profile,
+)
 from toolkit.tax.gains import (
     GainsTax,
     Liability,
     capital_gains_liability,
     gains_tax,
     marginal_rates,
-    realized_this_year,
-    year_to_date_profile,
 )
 from toolkit.tax.harvest import HarvestResult, harvest, replacement_candidates
 from toolkit.tax.harvest_log import HarvestLog, read_log
 from toolkit.tax.holding import long_term_date, long_term_dates, lot_status, term, terms
-from toolkit.tax.lots import compare_methods, select_lots
+from toolkit.tax.lots import LotSelection, compare_methods, select_lots
 from toolkit.tax.tables import YearTables, available_years, ordinary_tax, year_tables
 from toolkit.tax.wash import (
     SubstantiallyIdentical,
@@ -31,7 +38,9 @@ __all__ = [
     "HarvestLog",
     "HarvestResult",
     "Liability",
+    "LotSelection",
     "SubstantiallyIdentical",
+    "TaxInputs",
     "WashResult",
     "YearTables",
     "available_years",
@@ -43,14 +52,18 @@ __all__ = [
     "identity_groups",
     "long_term_date",
     "long_term_dates",
+    "liability_parts",
     "lot_status",
     "marginal_rates",
     "match_wash_sales",
     "ordinary_tax",
+    "profile_for",
     "read_log",
     "realized_this_year",
     "replacement_candidates",
     "select_lots",
+    "tax_change",
+    "tax_inputs",
     "term",
     "terms",
     "wash_sale_result",

@@ -29,12 +29,12 @@ import pandas as pd
 
 from toolkit.household import Household
 from toolkit.schema import DATE_DTYPE, TaxType
-from toolkit.tax import _wash_household as hh
+from toolkit.tax import wash_household as hh
 from toolkit.tax.wash import (
     SubstantiallyIdentical,
-    _window,
     forward_wash_check,
     wash_sale_result,
+    wash_window,
 )
 
 __all__ = ["CALENDAR_COLUMNS", "wash_calendar"]
@@ -100,7 +100,7 @@ def wash_calendar(household: Household, *,
         - ``note``: the same in one plain sentence per block.
     """
     day0 = pd.Timestamp(as_of if as_of is not None else household.as_of).normalize()
-    before, after = _window()
+    before, after = wash_window()
     pol = SubstantiallyIdentical.coerce(policy, hh.groups_setting(household, groups))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -3,7 +3,9 @@
 :func:`gains_tax` answers "what does realising these extra short- and long-term gains (or
 losses) cost this household this year?" as the difference of two full computations by
 :func:`capital_gains_liability`, with and without the new gains, so that every rule below is
-applied once, in one place.
+applied once, in one place: :func:`toolkit.tax.engine.liability_parts`. A household is priced
+on its year-to-date profile, a :class:`~toolkit.household.TaxProfile` exactly as given
+(:func:`toolkit.tax.profile_for`).
 
 The computation follows the IRS forms line by line (sources in ``tax/data/sources.md``):
 
@@ -62,8 +64,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from toolkit.errors import PlanningError
-from toolkit.household import TaxProfile
-from toolkit.tax.tables import YearTables, year_tables
+from toolkit.tax.engine import (
+    TaxInputs,
+    liability_parts,
+    profile_for,
+    round_cents,
+    tax_inputs,
+)
 
 __all__ = [
     "GainsTax",
@@ -71,8 +78,6 @@ __all__ = [
     "capital_gains_liability",
     "gains_tax",
     "marginal_rates",
-    "realized_this_year",
-    "year_to_date_profile",
 ]
 
 #: The tentative minimum tax within this fraction of the regular tax triggers a warning.
@@ -172,43 +177,6 @@ class GainsTax:
         return self.after.carryforward_long_term
 
 
-@dataclass(frozen=True)
-class _Inputs:
-    t: YearTables
-    ordinary: float
-    qd: float
-    other_nii: float
-    deductions: float
-    state_rate: float
-    cf_st: float
-    cf_lt: float
-    real_st: float
-    real_lt: float
-
-
-def _profile(profile) -> TaxProfile:
-    p = getattr(profile, "profile", profile)
-    if not isinstance(p, TaxProfile):
-        raise TypeError(f"expected a TaxProfile or a Household, got {type(profile).__name__}")
-    return p
-
-
-def _inputs(p: TaxProfile) -> _Inputs:
-    t = year_tables(p.year, p.filing_status)
-    return _Inputs(
-        t=t,
-        ordinary=float(p.ordinary_income),
-        qd=float(p.qualified_dividends),
-        other_nii=float(p.other_investment_income),
-        deductions=t.standard_deduction if p.deductions is None else float(p.deductions),
-        state_rate=float(p.state_rate),
-        cf_st=float(p.carryforward_short_term),
-        cf_lt=float(p.carryforward_long_term),
-        real_st=float(p.realized_short_term),
-        real_lt=float(p.realized_long_term),
-    )
-
-
 def _money(name: str, v) -> float:
     try:
         x = float(v)
@@ -219,158 +187,22 @@ def _money(name: str, v) -> float:
     return x
 
 
-def _compute(inp: _Inputs, st: float, lt: float, detail: bool = False) -> dict:
-    """Unrounded liability for new short-/long-term gains; ``detail`` adds the lines."""
-    t = inp.t
-    # --- Schedule D
-    st_items = inp.real_st + st
-    l7 = st_items - inp.cf_st
-    lt_items = inp.real_lt + lt
-    l15 = lt_items - inp.cf_lt
-    l16 = l7 + l15
-    if l16 > 0:
-        l21 = 0.0
-        f1040_7 = l16
-    else:
-        l21 = min(-l16, t.capital_loss_limit)
-        f1040_7 = -l21
-    ti_raw = inp.ordinary + inp.qd + f1040_7
-    ti = max(0.0, ti_raw)
-    # --- Capital Loss Carryover Worksheet (for next year)
-    c8 = c13 = 0.0
-    if l16 < 0:
-        c3 = max(0.0, ti_raw + l21)
-        c4 = min(l21, c3)
-        c5 = -l7 if l7 < 0 else 0.0
-        c6 = max(0.0, l15)
-        c8 = max(0.0, c5 - (c4 + c6))
-        if l15 < 0:
-            c9 = -l15
-            c10 = max(0.0, l7)
-            c11 = max(0.0, c4 - c5)
-            c13 = max(0.0, c9 - (c10 + c11))
-    # --- Qualified Dividends and Capital Gain Tax Worksheet
-    w1 = ti
-    w2 = inp.qd
-    w3 = min(l15, l16) if (l15 > 0 and l16 > 0) else 0.0
-    w4 = w2 + w3
-    w5 = max(0.0, w1 - w4)
-    w6 = t.ltcg_zero_max
-    w7 = min(w1, w6)
-    w8 = min(w5, w7)
-    w9 = w7 - w8
-    w10 = min(w1, w4)
-    w11 = w9
-    w12 = w10 - w11
-    w13 = t.ltcg_fifteen_max
-    w14 = min(w1, w13)
-    w15 = w5 + w9
-    w16 = max(0.0, w14 - w15)
-    w17 = min(w12, w16)
-    w18 = 0.15 * w17
-    w19 = w9 + w17
-    w20 = w10 - w19
-    w21 = 0.20 * w20
-    w22 = t.ordinary_tax(w5)
-    w23 = w18 + w21 + w22
-    w24 = t.ordinary_tax(w1)
-    federal = min(w23, w24)
-    # --- NIIT
-    agi = inp.ordinary + inp.deductions + inp.qd + f1040_7
-    nii = max(0.0, inp.qd + inp.other_nii + f1040_7)
-    over = agi - t.niit_threshold
-    niit_base = max(0.0, min(nii, over))
-    niit = t.niit_rate * niit_base
-    # --- State
-    state = inp.state_rate * ti
-    out = {
-        "federal": federal, "niit": niit, "state": state, "ti": ti, "ti_raw": ti_raw,
-        "agi": agi, "nii": nii, "l7": l7, "l15": l15, "l16": l16, "l21": l21,
-        "cf_st": c8, "cf_lt": c13, "qdcgt_line4": w4, "qdcgt_line5": w5,
-    }
-    if not detail:
-        return out
-    lim = t.capital_loss_limit
-    lines = [
-        ("Schedule D", "1-5", "Short-term gains and losses this year (realised + new)", st_items),
-        ("Schedule D", "6", "Short-term capital loss carryover in", -inp.cf_st),
-        ("Schedule D", "7", "Net short-term capital gain or (loss)", l7),
-        ("Schedule D", "8-13", "Long-term gains and losses this year (realised + new)", lt_items),
-        ("Schedule D", "14", "Long-term capital loss carryover in", -inp.cf_lt),
-        ("Schedule D", "15", "Net long-term capital gain or (loss)", l15),
-        ("Schedule D", "16", "Net gain or (loss): line 7 + line 15", l16),
-        ("Schedule D", "21", f"Net capital loss deducted this year (limit ${lim:,.0f})", l21),
-        ("Form 1040", "7", "Capital gain or (loss) in income", f1040_7),
-        ("Form 1040", "15", "Taxable income: ordinary income + qualified dividends + line 7 "
-         "(not below 0)", ti),
-        ("Carryover worksheet", "8", "Short-term capital loss carried to next year", c8),
-        ("Carryover worksheet", "13", "Long-term capital loss carried to next year", c13),
-        ("QDCGT worksheet", "1", "Taxable income", w1),
-        ("QDCGT worksheet", "2", "Qualified dividends", w2),
-        ("QDCGT worksheet", "3", "Net capital gain: smaller of Schedule D lines 15 and 16", w3),
-        ("QDCGT worksheet", "4", "Line 2 + line 3 (taxed at capital gain rates)", w4),
-        ("QDCGT worksheet", "5", "Line 1 - line 4 (taxed at ordinary rates)", w5),
-        ("QDCGT worksheet", "6", "Maximum zero-rate amount", w6),
-        ("QDCGT worksheet", "7", "Smaller of line 1 or line 6", w7),
-        ("QDCGT worksheet", "8", "Smaller of line 5 or line 7", w8),
-        ("QDCGT worksheet", "9", "Line 7 - line 8: taxed at 0%", w9),
-        ("QDCGT worksheet", "10", "Smaller of line 1 or line 4", w10),
-        ("QDCGT worksheet", "11", "Line 9", w11),
-        ("QDCGT worksheet", "12", "Line 10 - line 11", w12),
-        ("QDCGT worksheet", "13", "Maximum 15%-rate amount", w13),
-        ("QDCGT worksheet", "14", "Smaller of line 1 or line 13", w14),
-        ("QDCGT worksheet", "15", "Line 5 + line 9", w15),
-        ("QDCGT worksheet", "16", "Line 14 - line 15 (not below 0)", w16),
-        ("QDCGT worksheet", "17", "Smaller of line 12 or line 16: taxed at 15%", w17),
-        ("QDCGT worksheet", "18", "15% of line 17", w18),
-        ("QDCGT worksheet", "19", "Line 9 + line 17", w19),
-        ("QDCGT worksheet", "20", "Line 10 - line 19: taxed at 20%", w20),
-        ("QDCGT worksheet", "21", "20% of line 20", w21),
-        ("QDCGT worksheet", "22", "Tax on line 5 at the ordinary brackets", w22),
-        ("QDCGT worksheet", "23", "Line 18 + line 21 + line 22", w23),
-        ("QDCGT worksheet", "24", "Tax on line 1 at the ordinary brackets", w24),
-        ("QDCGT worksheet", "25", "Smaller of line 23 or line 24: regular tax", federal),
-    ]
-    for lo, up, rate, amount in t.bracket_slices(w5):
-        band = f"over ${lo:,.0f}" if math.isinf(up) else f"${lo:,.0f}-${up:,.0f}"
-        lines.append(("Ordinary brackets", f"{rate:.0%}",
-                      f"Line 5 dollars in the {rate:.0%} band ({band})", amount))
-    lines += [
-        ("NIIT", "deductions", "Deductions added back to reach AGI (profile or basic standard "
-         "deduction)", inp.deductions),
-        ("NIIT", "MAGI", "Estimated MAGI: ordinary income + deductions + qualified dividends "
-         "+ Form 1040 line 7", agi),
-        ("NIIT", "threshold", "NIIT threshold", t.niit_threshold),
-        ("NIIT", "NII", "Net investment income: qualified dividends + other investment income "
-         "+ Form 1040 line 7 (not below 0)", nii),
-        ("NIIT", "base", "Smaller of NII and MAGI over the threshold (not below 0)", niit_base),
-        ("NIIT", "tax", f"{t.niit_rate:.1%} of the base", niit),
-        ("State", "base", "State taxable income (= federal taxable income)", ti),
-        ("State", "tax", f"{inp.state_rate:.2%} of the base", state),
-    ]
-    out["lines"] = lines
-    return out
-
-
-def _round(x: float) -> float:
-    return round(x, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
-
-
 def _liability(r: dict) -> Liability:
-    fed, niit, state = _round(r["federal"]), _round(r["niit"]), _round(r["state"])
+    fed, niit, state = round_cents(r["federal"]), round_cents(r["niit"]), round_cents(r["state"])
     lines = tuple(r.get("lines", ()))
-    total = _round(fed + niit + state)
+    total = round_cents(fed + niit + state)
     lines += (("Total", "federal", "Regular federal income tax", fed),
               ("Total", "niit", "Net investment income tax", niit),
               ("Total", "state", "State tax", state),
               ("Total", "total", "Federal + NIIT + state", total))
     return Liability(
         federal=fed, niit=niit, state=state, total=total,
-        taxable_income=_round(r["ti"]), agi=_round(r["agi"]),
-        net_investment_income=_round(r["nii"]), net_short_term=_round(r["l7"]),
-        net_long_term=_round(r["l15"]), net_capital=_round(r["l16"]),
-        capital_loss_deduction=_round(r["l21"]), carryforward_short_term=_round(r["cf_st"]),
-        carryforward_long_term=_round(r["cf_lt"]), lines=lines)
+        taxable_income=round_cents(r["ti"]), agi=round_cents(r["agi"]),
+        net_investment_income=round_cents(r["nii"]), net_short_term=round_cents(r["l7"]),
+        net_long_term=round_cents(r["l15"]), net_capital=round_cents(r["l16"]),
+        capital_loss_deduction=round_cents(r["l21"]),
+        carryforward_short_term=round_cents(r["cf_st"]),
+        carryforward_long_term=round_cents(r["cf_lt"]), lines=lines)
 
 
 def capital_gains_liability(profile, short_term: float = 0.0,
@@ -380,7 +212,8 @@ def capital_gains_liability(profile, short_term: float = 0.0,
     Parameters
     ----------
     profile : TaxProfile or Household
-        The household's year (a Household's ``.profile`` is used).
+        The year priced: a profile exactly as given; a household's year-to-date profile
+        (:func:`toolkit.tax.profile_for`: the file's profile plus this year's realised sales).
     short_term, long_term : float, default 0
         Extra net short- and long-term capital gains realised, dollars (negative = losses),
         on top of the profile's ``realized_short_term``/``realized_long_term``.
@@ -398,10 +231,10 @@ def capital_gains_liability(profile, short_term: float = 0.0,
     PlanningError
         If a gain is not a finite number.
     """
-    inp = _inputs(_profile(profile))
+    inp = tax_inputs(profile_for(profile))
     st = _money("short_term", short_term)
     lt = _money("long_term", long_term)
-    return _liability(_compute(inp, st, lt, detail=True))
+    return _liability(liability_parts(inp, st, lt, detail=True))
 
 
 def gains_tax(profile, short_term: float = 0.0, long_term: float = 0.0) -> GainsTax:
@@ -414,7 +247,8 @@ def gains_tax(profile, short_term: float = 0.0, long_term: float = 0.0) -> Gains
     Parameters
     ----------
     profile : TaxProfile or Household
-        The household's year (a Household's ``.profile`` is used).
+        The year priced: a profile exactly as given; a household's year-to-date profile
+        (:func:`toolkit.tax.profile_for`: the file's profile plus this year's realised sales).
     short_term, long_term : float, default 0
         Extra net short- and long-term gains, dollars; negative for losses.
 
@@ -441,17 +275,17 @@ def gains_tax(profile, short_term: float = 0.0, long_term: float = 0.0) -> Gains
     >>> g.federal, g.state, g.niit, g.total
     (1500.0, 500.0, 0.0, 2000.0)
     """
-    inp = _inputs(_profile(profile))
+    inp = tax_inputs(profile_for(profile))
     st = _money("short_term", short_term)
     lt = _money("long_term", long_term)
-    rb = _compute(inp, 0.0, 0.0, detail=True)
-    ra = _compute(inp, st, lt, detail=True)
+    rb = liability_parts(inp, 0.0, 0.0, detail=True)
+    ra = liability_parts(inp, st, lt, detail=True)
     before, after = _liability(rb), _liability(ra)
-    fed = _round(after.federal - before.federal)
-    state = _round(after.state - before.state)
-    niit = _round(after.niit - before.niit)
-    total = _round(fed + state + niit)
-    bd = pd.DataFrame([(s, ln, d, _round(b), _round(a)) for (s, ln, d, b), (_, _, _, a) in
+    fed = round_cents(after.federal - before.federal)
+    state = round_cents(after.state - before.state)
+    niit = round_cents(after.niit - before.niit)
+    total = round_cents(fed + state + niit)
+    bd = pd.DataFrame([(s, ln, d, round_cents(b), round_cents(a)) for (s, ln, d, b), (_, _, _, a) in
                        zip(before.lines, after.lines, strict=True)],
                       columns=["section", "line", "description", "before", "after"])
     bd["change"] = (bd["after"] - bd["before"]).round(2) + 0.0
@@ -460,21 +294,7 @@ def gains_tax(profile, short_term: float = 0.0, long_term: float = 0.0) -> Gains
                     warnings=_warnings(inp, rb, ra), before=before, after=after)
 
 
-def _total(inp: _Inputs, st: float, lt: float) -> float:
-    """Unrounded federal + NIIT + state (fast path for lot selection)."""
-    r = _compute(inp, st, lt)
-    return r["federal"] + r["niit"] + r["state"]
-
-
-def _change(inp: _Inputs, st: float, lt: float, base: dict | None = None) -> float:
-    """Change in total tax rounded like :func:`gains_tax`'s ``total``."""
-    rb = base if base is not None else _compute(inp, 0.0, 0.0)
-    ra = _compute(inp, st, lt)
-    parts = [_round(ra[k]) - _round(rb[k]) for k in ("federal", "state", "niit")]
-    return _round(sum(_round(x) for x in parts))
-
-
-def _amt_estimate(inp: _Inputs, r: dict) -> tuple[float, float, float] | None:
+def _amt_estimate(inp: TaxInputs, r: dict) -> tuple[float, float, float] | None:
     """(AMTI estimate, exemption left, tentative minimum tax estimate) or None."""
     a = inp.t.amt
     if a is None:
@@ -493,7 +313,7 @@ def _amt_estimate(inp: _Inputs, r: dict) -> tuple[float, float, float] | None:
     return amti, exemption, tmt
 
 
-def _warnings(inp: _Inputs, rb: dict, ra: dict) -> list[str]:
+def _warnings(inp: TaxInputs, rb: dict, ra: dict) -> list[str]:
     out: list[str] = []
     est = _amt_estimate(inp, ra)
     if est is None:
@@ -534,7 +354,8 @@ def marginal_rates(profile) -> dict[str, float]:
     Parameters
     ----------
     profile : TaxProfile or Household
-        The household's year, including gains already realised.
+        The year priced: a profile exactly as given; a household's year-to-date profile
+        (:func:`toolkit.tax.profile_for`), so the gains already realised this year count.
 
     Returns
     -------
@@ -559,15 +380,15 @@ def marginal_rates(profile) -> dict[str, float]:
     >>> r["ordinary"], r["short_term"], r["long_term"]
     (0.27, 0.27, 0.2)
     """
-    p = _profile(profile)
-    inp = _inputs(p)
+    p = profile_for(profile)
+    inp = tax_inputs(p)
     h = 1.0
-    base = _compute(inp, 0.0, 0.0)
-    bumped = _inputs(p.replace(ordinary_income=p.ordinary_income + h))
+    base = liability_parts(inp, 0.0, 0.0)
+    bumped = tax_inputs(p.replace(ordinary_income=p.ordinary_income + h))
     cases = {
-        "ordinary": _compute(bumped, 0.0, 0.0),
-        "short_term": _compute(inp, h, 0.0),
-        "long_term": _compute(inp, 0.0, h),
+        "ordinary": liability_parts(bumped, 0.0, 0.0),
+        "short_term": liability_parts(inp, h, 0.0),
+        "long_term": liability_parts(inp, 0.0, h),
     }
     out: dict[str, float] = {}
     for kind, r in cases.items():
@@ -576,99 +397,3 @@ def marginal_rates(profile) -> dict[str, float]:
         for k, v in parts.items():
             out[f"{kind}_{k}"] = v
     return out
-
-
-def realized_this_year(household, *, policy: str = "same_security",
-                       wash=None) -> tuple[float, float, list[str]]:
-    """Net short- and long-term gains realised this year in taxable accounts, after wash sales.
-
-    The closed lots in ``household.realized`` sold in the profile's tax year in taxable
-    accounts are netted by term. A loss counts only as far as it is allowed: the wash-sale
-    disallowed part is what the household-wide check finds
-    (:func:`toolkit.tax.wash.wash_sale_result`, which sees purchases in other accounts, IRAs
-    included, that the broker does not), or the broker's figure for rows it cannot check. A
-    row's term is the broker's, else it is computed from its acquisition date, else it counts
-    as short-term (with a note).
-
-    Parameters
-    ----------
-    household : Household
-    policy : str, default "same_security"
-        Substantially-identical policy for the wash-sale check.
-    wash : WashResult, optional
-        An already computed wash-sale result for this household and policy.
-
-    Returns
-    -------
-    tuple
-        ``(short_term, long_term, notes)``: dollars (negative for net losses) and notes.
-    """
-    from toolkit.schema import TaxType, Term
-    from toolkit.tax._wash_household import household_sales
-    from toolkit.tax.holding import terms
-    from toolkit.tax.wash import wash_sale_result
-
-    r = household.realized
-    notes: list[str] = []
-    if r.empty:
-        return 0.0, 0.0, notes
-    year = household.profile.year
-    if wash is None:
-        wash = wash_sale_result(household, policy=policy)
-    sales, _ = household_sales(household)
-    types = household.accounts.set_index("account")["tax_type"]
-    taxable = r["account"].map(types).fillna(TaxType.TAXABLE.value).eq(TaxType.TAXABLE.value)
-    this_year = r["sold"].dt.year.eq(year)
-    gain = (r["proceeds"] - r["cost_basis"]).fillna(r["gain"])
-    disallowed = sales["sale_id"].map(wash.rows.groupby("sale_id")["disallowed"].sum())
-    checked = sales["proceeds"].notna() & sales["cost_basis"].notna()
-    # rows the wash check could not read keep the broker's reported figure
-    disallowed = disallowed.where(checked, r["wash_sale_disallowed"]).fillna(0.0)
-    net = (gain + disallowed.to_numpy()).where(gain.notna())
-    use = taxable & this_year
-    unknown = use & net.isna()
-    if unknown.any():
-        notes.append(f"{int(unknown.sum())} realised row(s) of {year} have no gain, proceeds or "
-                     "basis: left out of this year's baseline")
-    use &= net.notna()
-    term = r["term"].copy()
-    need = use & term.isna()
-    if need.any():
-        known = need & r["acquired"].notna()
-        if known.any():
-            term.loc[known] = terms(r.loc[known, "acquired"], r.loc[known, "sold"]).to_numpy()
-        if (need & ~known).any():
-            notes.append(f"{int((need & ~known).sum())} realised row(s) have no term and no "
-                         "acquisition date: counted as short-term")
-            term.loc[need & ~known] = Term.SHORT.value
-    is_long = term.eq(Term.LONG.value).fillna(False)
-    st = float(net[use & ~is_long].sum())
-    lt = float(net[use & is_long].sum())
-    return round(st, 2) + 0.0, round(lt, 2) + 0.0, notes
-
-
-def year_to_date_profile(household, *, policy: str = "same_security", wash=None) -> TaxProfile:
-    """The household's tax profile with this year's realised gains from its exports added.
-
-    The household file's ``realized_short_term`` / ``realized_long_term`` hold gains realised
-    *outside* the loaded exports; :func:`realized_this_year` (the exports' closed lots in
-    taxable accounts, after wash sales found household-wide) is added to them.
-
-    Parameters
-    ----------
-    household : Household
-    policy : str, default "same_security"
-        Substantially-identical policy for the wash-sale check.
-    wash : WashResult, optional
-        An already computed wash-sale result.
-
-    Returns
-    -------
-    TaxProfile
-        A copy of ``household.profile`` with ``realized_short_term`` and
-        ``realized_long_term`` increased (dollars).
-    """
-    p = household.profile
-    st, lt, _ = realized_this_year(household, policy=policy, wash=wash)
-    return p.replace(realized_short_term=p.realized_short_term + st,
-                     realized_long_term=p.realized_long_term + lt)

@@ -26,10 +26,12 @@ Rules and choices (sources: IRC §1091, §1211(b), §1212(b); Reg. §1.1091-1; P
   gives no date) and an expected reinvestment dated up to 30 days after the sale (or of
   unknown date, or expected earlier but not yet recorded) are threats; an expected
   reinvestment projected more than 30 days out is not.
-- **Valuing** (what the loss saves *this year*): the baseline is the profile plus the net
-  gains of ``household.realized`` rows sold in the profile's year in taxable accounts, net of
-  the wash-sale loss disallowed by the household-wide computation
-  (:func:`~toolkit.tax.wash.wash_sale_result` under the same policy). A lot's ``tax_value`` is
+- **Valuing** (what the loss saves *this year*): the baseline is the household's
+  year-to-date profile (:func:`toolkit.tax.profile_for`, the rule every pricing function
+  follows): the file's profile plus the net gains of ``household.realized`` rows sold in the
+  profile's year in taxable accounts, net of the wash-sale loss disallowed by the
+  household-wide computation (:func:`~toolkit.tax.wash.wash_sale_result` under the same
+  policy). A lot's ``tax_value`` is
   ``-gains_tax(baseline, short_term=-st_loss, long_term=-lt_loss).total`` for that lot alone;
   ``by_symbol`` values each holding's candidate lots together; ``total_tax_value`` values all
   ``"harvest"`` lots together in one computation, which is not the sum of the parts: past the
@@ -60,12 +62,19 @@ from toolkit.errors import PlanningError
 from toolkit.household import Household
 from toolkit.schema import DATE_DTYPE, TaxType, Term
 from toolkit.securities import SecurityMaster, load_securities
-from toolkit.tax import _wash_household as hh
-from toolkit.tax._threats import threat_inputs, threats
-from toolkit.tax.gains import GainsTax, _change, _compute, _inputs, gains_tax, realized_this_year
+from toolkit.tax import wash_household as hh
+from toolkit.tax.engine import (
+    liability_parts,
+    profile_for,
+    realized_this_year,
+    tax_change,
+    tax_inputs,
+)
+from toolkit.tax.gains import GainsTax, gains_tax
 from toolkit.tax.harvest_log import LOG_COLUMNS, HarvestLog, read_log
 from toolkit.tax.holding import lot_status
-from toolkit.tax.wash import SubstantiallyIdentical, _window, wash_sale_result
+from toolkit.tax.wash import SubstantiallyIdentical, wash_sale_result, wash_window
+from toolkit.tax.wash_threats import threat_inputs, threats
 
 __all__ = [
     "BY_SYMBOL_COLUMNS",
@@ -314,13 +323,13 @@ def _threat_text(kind, account, tax_type, symbol, date, quantity, dollars, perma
 
 def _tax_values(inp, st: np.ndarray, lt: np.ndarray) -> np.ndarray:
     """-(gains_tax change) for each (short-term loss, long-term loss) pair, cached."""
-    base = _compute(inp, 0.0, 0.0)
+    base = liability_parts(inp, 0.0, 0.0)
     cache: dict[tuple[float, float], float] = {}
     out = np.empty(len(st))
     for i, k in enumerate(zip(st.tolist(), lt.tolist(), strict=True)):
         v = cache.get(k)
         if v is None:
-            v = cache[k] = -_change(inp, -k[0], -k[1], base) + 0.0
+            v = cache[k] = -tax_change(inp, -k[0], -k[1], base) + 0.0
         out[i] = v
     return out
 
@@ -341,10 +350,10 @@ def harvest(household: Household, *, min_loss: float = 500.0, min_loss_pct: floa
         shares as adjusted by :func:`~toolkit.tax.wash.wash_sale_result`) in accounts of tax
         type ``taxable``; prices from ``household.positions`` (the account's own price, else
         the symbol's, else market value / quantity); acquisitions, contributions and
-        reinvestments for the wash check; ``household.realized`` and ``household.profile``
-        for the year's baseline (the profile's ``realized_short_term`` and
-        ``realized_long_term`` are added to the realised rows, so they should hold only
-        gains realised outside the loaded exports).
+        reinvestments for the wash check; the year-to-date profile
+        (:func:`toolkit.tax.profile_for`) for the year's baseline (the file's
+        ``realized_short_term`` and ``realized_long_term`` are added to the realised rows, so
+        they should hold only gains realised outside the loaded exports).
     min_loss : float, default 500.0
         Dollars: the candidate lots of one symbol in one account must lose at least this much
         together (inclusive).
@@ -381,7 +390,7 @@ def harvest(household: Household, *, min_loss: float = 500.0, min_loss_pct: floa
     """
     include = _check_args(min_loss, min_loss_pct, include)
     day0 = pd.Timestamp(as_of if as_of is not None else household.as_of).normalize()
-    before, after = _window()
+    before, after = wash_window()
     pol = SubstantiallyIdentical.coerce(policy, hh.groups_setting(household, groups))
     master = household.securities
     profile = household.profile
@@ -437,11 +446,10 @@ def harvest(household: Household, *, min_loss: float = 500.0, min_loss_pct: floa
     c = _apply_threats(c, sale_no, threats)
 
     # --- values
-    r_st, r_lt, more = realized_this_year(household, policy=policy, wash=done)
+    r_st, r_lt, more = realized_this_year(household, policy=pol, wash=done)
     notes.extend(more)
-    base = profile.replace(realized_short_term=profile.realized_short_term + r_st,
-                           realized_long_term=profile.realized_long_term + r_lt)
-    inp = _inputs(base)
+    base = profile_for(household, policy=pol, groups=(), wash=done)  # the year-to-date profile
+    inp = tax_inputs(base)
     is_long = c["term"].eq(Term.LONG.value).to_numpy()
     lv = c["loss"].to_numpy()
     c["tax_value"] = _tax_values(inp, np.where(is_long, 0.0, lv), np.where(is_long, lv, 0.0))

@@ -22,7 +22,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
+from toolkit._xlsx import write_sheet
 from toolkit.errors import FormatError, PlanningError
 from toolkit.schema import DATE_DTYPE, Term
 
@@ -303,11 +306,6 @@ class HarvestLog:
         Path
             The file written.
         """
-        from openpyxl import Workbook
-        from openpyxl.utils import get_column_letter
-
-        from toolkit._xlsx import write_sheet
-
         path = Path(path)
         wb = Workbook()
         ws = wb.active
@@ -352,8 +350,6 @@ def read_log(path: str | Path) -> HarvestLog:
     if suffix == ".csv":
         df = pd.read_csv(path, dtype="str", keep_default_na=False, na_values=[""])
     elif suffix == ".xlsx":
-        from openpyxl import load_workbook
-
         if not path.exists():
             raise FileNotFoundError(path)
         wb = load_workbook(path, read_only=True, data_only=True)

@@ -46,6 +46,7 @@ account realise no gain: ``est_tax`` is 0 there and ``min_tax`` falls back to FI
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -53,15 +54,32 @@ import pandas as pd
 from toolkit.errors import PlanningError
 from toolkit.household import Household
 from toolkit.schema import DATE_DTYPE, TaxType, Term, validate_lots
-from toolkit.tax.gains import _change, _compute, _inputs, _total, marginal_rates
+from toolkit.tax.engine import liability_parts, profile_for, tax_change, tax_inputs, total_tax
+from toolkit.tax.gains import marginal_rates
 from toolkit.tax.holding import long_term_dates
 
-__all__ = ["METHODS", "compare_methods", "select_lots"]
+__all__ = ["LotSelection", "compare_methods", "select_lots"]
 
 #: Lot-selection methods understood by :func:`select_lots`.
-METHODS = ("fifo", "lifo", "hifo", "lofo", "average", "specific", "min_tax")
+class LotSelection(StrEnum):
+    """How :func:`select_lots` chooses the lots of one sale (its ``method``; module docstring).
+
+    Not to be confused with an account's relief method for sales that name no lots
+    (:class:`~toolkit.schema.CostBasisMethod`, what a history is replayed with).
+    """
+
+    FIFO = "fifo"
+    LIFO = "lifo"
+    HIFO = "hifo"
+    LOFO = "lofo"
+    AVERAGE = "average"
+    SPECIFIC = "specific"
+    MIN_TAX = "min_tax"
+
+
+_SELECTIONS = tuple(m.value for m in LotSelection)
 #: Methods :func:`compare_methods` runs by default (``average`` only where allowed).
-DEFAULT_COMPARE = ("fifo", "lifo", "hifo", "lofo", "average", "min_tax")
+DEFAULT_COMPARE = tuple(m.value for m in LotSelection if m is not LotSelection.SPECIFIC)
 _RIC_VEHICLES = ("etf", "mutual_fund", "money_market")
 _GRANTOR_TRUST_SUBCLASSES = ("gold", "crypto")
 _EPS = 1e-9
@@ -172,8 +190,9 @@ def _allocate(inp, gains: np.ndarray, is_long: np.ndarray, total: float) -> np.n
     """Split ``total`` (cents) over rows: by term (Shapley over the two terms), then by gain."""
     st = float(gains[~is_long].sum())
     lt = float(gains[is_long].sum())
-    t00 = _total(inp, 0.0, 0.0)
-    tax_st = 0.5 * ((_total(inp, st, 0.0) - t00) + (_total(inp, st, lt) - _total(inp, 0.0, lt)))
+    t00 = total_tax(inp, 0.0, 0.0)
+    tax_st = 0.5 * ((total_tax(inp, st, 0.0) - t00)
+                    + (total_tax(inp, st, lt) - total_tax(inp, 0.0, lt)))
     tax_lt = total - tax_st
     est = np.zeros(len(gains))
     for mask, tax in ((~is_long, tax_st), (is_long, tax_lt)):
@@ -206,13 +225,15 @@ def select_lots(household: Household, account: str, symbol: str, shares: float |
     ----------
     household : Household
         Supplies the lots, the price (positions), the sale date (``as_of``), the account's
-        tax type, the security master and the tax profile.
+        tax type and the security master. Tax is priced on the household's year-to-date
+        profile (:func:`toolkit.tax.profile_for`: the file's profile plus this year's
+        realised sales), as :func:`~toolkit.tax.gains_tax` prices a household.
     account, symbol : str
         The household account id and the symbol sold.
     shares, dollars : float, optional
         Exactly one: shares to sell, or dollars to raise (shares = dollars / price).
     method : str, default "min_tax"
-        One of :data:`METHODS` (see the module docstring).
+        One of :class:`LotSelection` (see the module docstring).
     price : float, optional
         Price per share in dollars; default the position's price in the household.
     lots : DataFrame, optional
@@ -230,7 +251,7 @@ def select_lots(household: Household, account: str, symbol: str, shares: float |
         ``symbol``, ``acquired``, ``holding_start`` (dates), ``term`` (``short``/``long`` at
         ``as_of``), ``quantity`` (shares), ``price`` (dollars/share), ``proceeds``,
         ``basis_per_share``, ``cost_basis``, ``gain`` (dollars) and ``est_tax``: the lot's
-        share of ``gains_tax(profile, short_term_gain, long_term_gain).total`` for the whole
+        share of ``gains_tax(household, short_term_gain, long_term_gain).total`` for the whole
         sale, to the cent, the rows summing exactly to it (split between the terms by the
         average of each term's incremental tax taken first and last, then within a term in
         proportion to gain). ``attrs`` holds ``method`` (the method used; for ``min_tax``
@@ -247,9 +268,9 @@ def select_lots(household: Household, account: str, symbol: str, shares: float |
     HouseholdError
         If the account is not in the household.
     """
-    if method not in METHODS:
+    if method not in _SELECTIONS:
         raise PlanningError(f"unknown lot-selection method {method!r}; use one of "
-                            f"{', '.join(METHODS)}")
+                            f"{', '.join(_SELECTIONS)}")
     if (shares is None) == (dollars is None):
         raise PlanningError("give exactly one of shares= or dollars=")
     tax_type = household.tax_type(account)
@@ -283,7 +304,8 @@ def select_lots(household: Household, account: str, symbol: str, shares: float |
         if np.isnan(basis).any() and taxable:
             _missing_basis(ids, np.isnan(basis), symbol, account)
         bps = np.full(len(qty), basis.sum() / held)
-    inp = _inputs(household.profile) if taxable else None
+    profile = profile_for(household) if taxable else None
+    inp = tax_inputs(profile) if taxable else None
     chosen = method
     if method == "specific":
         take, order = _specific(ids, qty, want, lot_ids, quantities, symbol, account)
@@ -292,18 +314,18 @@ def select_lots(household: Household, account: str, symbol: str, shares: float |
         chosen = eff
         if taxable and eff in ("hifo", "lofo", "min_tax") and np.isnan(bps).any():
             _missing_basis(ids, np.isnan(bps), symbol, account)
-        rates = marginal_rates(household.profile) if eff == "min_tax" else None
+        rates = marginal_rates(profile) if eff == "min_tax" else None
         order = _order(eff, qty, bps, acq, is_long, px, rates)
         take = _take(order, qty, want)
         if eff == "min_tax":
             gps = px - bps
-            base = _compute(inp, 0.0, 0.0)
-            best = _change(inp, *_sums(take, gps, is_long), base=base)
+            base = liability_parts(inp, 0.0, 0.0)
+            best = tax_change(inp, *_sums(take, gps, is_long), base=base)
             chosen = "greedy"
             for alt in ("fifo", "lifo", "hifo", "lofo"):
                 o = _order(alt, qty, bps, acq, is_long, px, None)
                 t = _take(o, qty, want)
-                c = _change(inp, *_sums(t, gps, is_long), base=base)
+                c = tax_change(inp, *_sums(t, gps, is_long), base=base)
                 if c < best:
                     best, take, order, chosen = c, t, o, alt
     used = order[take[order] > 0]
@@ -316,7 +338,7 @@ def select_lots(household: Household, account: str, symbol: str, shares: float |
     long_used = is_long[used]
     if taxable:
         st, lt = float(gain[~long_used].sum()), float(gain[long_used].sum())
-        total = _change(inp, st, lt)
+        total = tax_change(inp, st, lt)
         est = _allocate(inp, gain, long_used, total)
     else:
         total = 0.0
@@ -391,7 +413,8 @@ def compare_methods(household: Household, account: str, symbol: str,
     Parameters
     ----------
     household, account, symbol, shares, dollars, price, lots
-        As for :func:`select_lots`.
+        As for :func:`select_lots` (tax priced on the household's year-to-date profile,
+        :func:`toolkit.tax.profile_for`).
     methods : sequence of str, optional
         Methods to run (not ``specific``). Default: fifo, lifo, hifo, lofo, average (only
         when allowed for the security) and min_tax.

@@ -54,11 +54,11 @@ import pandas as pd
 
 from toolkit.errors import HouseholdError
 from toolkit.securities import SecurityMaster, load_securities
-from toolkit.tax import _wash_household as hh
-from toolkit.tax import _wash_match as core
-from toolkit.tax._threats import threat_inputs, threats
-from toolkit.tax._wash_household import THREAT_COLUMNS
-from toolkit.tax._wash_match import ROW_COLUMNS
+from toolkit.tax import wash_household as hh
+from toolkit.tax import wash_match as core
+from toolkit.tax.wash_household import THREAT_COLUMNS
+from toolkit.tax.wash_match import ROW_COLUMNS
+from toolkit.tax.wash_threats import threat_inputs, threats
 
 __all__ = [
     "MODES",
@@ -72,6 +72,7 @@ __all__ = [
     "wash_sale_result",
     "wash_sale_rules",
     "wash_sales",
+    "wash_window",
 ]
 
 #: Substantially-identical modes.
@@ -96,7 +97,16 @@ def wash_sale_rules() -> pd.DataFrame:
         return pd.read_csv(p, dtype=str, keep_default_na=False).set_index("parameter")
 
 
-def _window() -> tuple[int, int]:
+def wash_window() -> tuple[int, int]:
+    """The wash-sale window: calendar days before and after a sale (Reg. §1.1091-1(a)).
+
+    Returns
+    -------
+    tuple of int
+        ``(before, after)``, read from ``wash_sale_rules.csv``: 30 and 30, so the window
+        is the 61 days from 30 days before the sale to 30 days after it, the sale day
+        included.
+    """
     rules = wash_sale_rules()
     return (int(rules.loc["window_days_before_sale", "value"]),
             int(rules.loc["window_days_after_sale", "value"]))
@@ -384,7 +394,7 @@ def match_wash_sales(sales: pd.DataFrame, acquisitions: pd.DataFrame, *,
     keys = pol.keys(pd.concat(syms, ignore_index=True), master)
     s["group"] = s["symbol"].map(keys).astype("str")
     a["group"] = a["symbol"].map(keys).astype("str")
-    before, after = _window()
+    before, after = wash_window()
     ms, ma, mq = core.sweep(s, a, before, after)
     rows = core.build_rows(s, a, ms, ma, mq)
     notes: list[str] = []
@@ -528,7 +538,7 @@ def forward_wash_check(household, sales, *, as_of=None,
     the oldest lots are assumed sold, which leaves recent lots as threats (conservative).
     """
     day0 = pd.Timestamp(as_of if as_of is not None else household.as_of).normalize()
-    before, after = _window()
+    before, after = wash_window()
     pol = SubstantiallyIdentical.coerce(policy, hh.groups_setting(household, groups))
     plan = hh.planned_sales(household, sales)
     with warnings.catch_warnings():

@@ -17,6 +17,9 @@ import re
 import zipfile
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
 HERE = Path(__file__).resolve().parent
 VERSION = 1
 FIXED_TIME = dt.datetime(2026, 1, 1)
@@ -103,9 +106,6 @@ def write_xlsx(path: Path, sheet: str, comment: str, columns: list[str],
     rows : list of list
         Example rows from row 3.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     wb = Workbook()
     ws = wb.active
     ws.title = sheet

@@ -13,9 +13,9 @@ import ipywidgets as W
 from toolkit.allocation import Band
 from toolkit.errors import PlanningError
 from toolkit.household import Household
-from toolkit.planner import Plan, _contributions
+from toolkit.planner import Plan, planned_contributions
 from toolkit.planner import plan as make_plan
-from toolkit.planner.options import MODES
+from toolkit.planner.options import PlanMode
 from toolkit.plots import plot_plan, update_bars
 from toolkit.style import fmt_money, mask
 from toolkit.widgets._base import ErrorBox, FigureView, html_table
@@ -37,8 +37,7 @@ class PlanModel:
 
     def __init__(self, household: Household, contributions=None) -> None:
         self.household = household
-        given = _contributions(household, household.contributions if contributions is None
-                               else contributions)
+        given = planned_contributions(household, contributions)
         self.contributions: dict[str, float] = {a: float(given.get(a, 0.0))
                                                 for a in household.accounts["account"]}
         self.mode = "waterfall"
@@ -121,7 +120,8 @@ class PlanApp:
             w.account = a  # type: ignore[attr-defined]
             w.observe(self.errors.guard(self._on_contribution), names="value")
             self.contributions[a] = w
-        self.mode = W.ToggleButtons(options=list(MODES), value="waterfall", description="Mode")
+        self.mode = W.ToggleButtons(options=[m.value for m in PlanMode],
+                                    value=PlanMode.WATERFALL.value, description="Mode")
         self.short_term = W.Checkbox(value=False, description="Allow short-term gains",
                                      indent=False)
         self.budget = W.Text(value="", placeholder="blank = no budget",
@@ -191,13 +191,13 @@ class PlanApp:
         self.path.value = ""
         s = p.summary
         self.summary.value = (
-            f"<b>{p.mode.capitalize()} plan:</b> {s['trades']} trades; tax "
-            f"<b>{fmt_money(s['tax'])}</b> (federal {fmt_money(s['federal'])}, state "
-            f"{fmt_money(s['state'])}, NIIT {fmt_money(s['niit'])}); short-term gain "
-            f"{fmt_money(s['short_term_gain'])}, long-term gain "
-            f"{fmt_money(s['long_term_gain'])}; sold {fmt_money(s['sold'])}, bought "
-            f"{fmt_money(s['bought'])}; turnover {s['turnover']:.1%}; "
-            f"{'within' if s['within_band'] else '<b>not</b> within'} the band after the plan.")
+            f"<b>{p.mode.capitalize()} plan:</b> {s.trades} trades; tax "
+            f"<b>{fmt_money(s.tax)}</b> (federal {fmt_money(s.federal)}, state "
+            f"{fmt_money(s.state)}, NIIT {fmt_money(s.niit)}); short-term gain "
+            f"{fmt_money(s.short_term_gain)}, long-term gain "
+            f"{fmt_money(s.long_term_gain)}; sold {fmt_money(s.sold)}, bought "
+            f"{fmt_money(s.bought)}; turnover {s.turnover:.1%}; "
+            f"{'within' if s.within_band else '<b>not</b> within'} the band after the plan.")
         t = p.trades[["account", "account_name", "symbol", "side", "shares", "amount",
                       "est_tax", "reason"]].copy()
         t["account"] = t["account"].map(mask)

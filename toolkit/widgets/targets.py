@@ -199,8 +199,8 @@ class TargetsApp:
         trades = p.trades[["account", "side", "symbol", "amount", "est_tax"]].copy()
         trades["account"] = trades["account"].map(lambda a: "..." + str(a)[-3:])
         self.summary.value = (
-            f"<b>Plan:</b> {s['trades']} trades, tax {fmt_money(s['tax'])}, turnover "
-            f"{s['turnover']:.1%}; {'within' if s['within_band'] else '<b>not</b> within'} "
+            f"<b>Plan:</b> {s.trades} trades, tax {fmt_money(s.tax)}, turnover "
+            f"{s.turnover:.1%}; {'within' if s.within_band else '<b>not</b> within'} "
             f"the band after the plan. Outside the band now: "
             f"{', '.join(outside) if outside else 'nothing'}."
             + html_table(trades, money=("amount", "est_tax"), max_rows=12))

@@ -1,6 +1,6 @@
 """Wash-sale threats to many planned sales at once, vectorised.
 
-The same threats as :func:`toolkit.tax.wash.forward_wash_check` (``_wash_household.threats``):
+The same threats as :func:`toolkit.tax.wash.forward_wash_check` :
 recent purchases in the 61-day window (less the shares already used by realised losses and
 the shares being sold), planned contributions to accounts holding the group, and expected
 reinvestments; but computed with joins on the group key instead of a loop per planned sale,
@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 
 from toolkit.schema import DATE_DTYPE, Action, TaxType
-from toolkit.tax._wash_household import (
+from toolkit.tax.wash_household import (
     THREAT_COLUMNS,
     household_acquisitions,
     resolve_symbols,
 )
-from toolkit.tax._wash_match import EPS
+from toolkit.tax.wash_match import EPS
 
 _KIND_ORDER = {"recent_purchase": 0, "scheduled_contribution": 1, "expected_reinvestment": 2}
 

@@ -1,5 +1,12 @@
-"""Wash sales of a household: its loss sales, its acquisitions (transactions, else lots), the
-sales it plans and what threatens them. Used by :mod:`toolkit.tax.wash`."""
+"""A household's sales and acquisitions, as the wash-sale rule reads them.
+
+:func:`household_sales` (loss sales from ``realized``), :func:`household_acquisitions`
+(purchases from ``transactions``, else open lots), :func:`resolve_symbols` (rows without a
+symbol matched to a position by description), :func:`planned_sales` and
+:func:`groups_setting`. Used by :mod:`toolkit.tax.wash`, the wash-sale threats, the
+year-to-date profile (:func:`toolkit.tax.profile_for`), the planner's wash guard and
+:func:`toolkit.history.rebuild_lots`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import HouseholdError
+from toolkit.household import per_household
 from toolkit.schema import DATE_DTYPE, Action, TaxType
-from toolkit.tax._wash_match import EPS
+from toolkit.tax.wash_match import EPS
 
 #: Columns of :func:`toolkit.tax.wash.forward_wash_check`'s frame, in order.
 THREAT_COLUMNS = (
@@ -22,21 +30,36 @@ def _norm_symbol(s) -> str:
     return str(s).strip().upper()
 
 
-def norm_text(s: pd.Series) -> pd.Series:
+def _norm_text(s: pd.Series) -> pd.Series:
     return s.astype("str").str.casefold().str.replace(r"[^0-9a-z]+", "", regex=True)
 
 
 def resolve_symbols(tx: pd.DataFrame, positions: pd.DataFrame) -> tuple[pd.Series, list[str]]:
-    """Fill missing transaction symbols from the same account's position descriptions."""
+    """Fill missing transaction symbols from the same account's position descriptions.
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Canonical transactions (401(k) workplace rows often have no symbol).
+    positions : DataFrame
+        Canonical positions.
+
+    Returns
+    -------
+    tuple
+        ``(symbols, notes)``: the ``symbol`` column with a missing value filled where exactly
+        one position of the same account has the same description (compared without case
+        and punctuation), and notes on rows left without one.
+    """
     sym = tx["symbol"].copy()
     need = sym.isna() & tx["description"].notna()
     notes: list[str] = []
     if not need.any():
         return sym, notes
     pos = positions.dropna(subset=["description"])
-    pos = pos.assign(_d=norm_text(pos["description"]))
+    pos = pos.assign(_d=_norm_text(pos["description"]))
     lookup = pos.groupby(["account", "_d"])["symbol"].agg(lambda x: sorted(set(x)))
-    keys = list(zip(tx.loc[need, "account"], norm_text(tx.loc[need, "description"]),
+    keys = list(zip(tx.loc[need, "account"], _norm_text(tx.loc[need, "description"]),
                     strict=True))
     found = [lookup.get(k) for k in keys]
     ok = [f[0] if f is not None and len(f) == 1 else None for f in found]
@@ -54,7 +77,24 @@ def resolve_symbols(tx: pd.DataFrame, positions: pd.DataFrame) -> tuple[pd.Serie
     return sym, notes
 
 
+@per_household
 def household_acquisitions(household) -> tuple[pd.DataFrame, list[str]]:
+    """Every acquisition in the household that can be a wash-sale replacement.
+
+    Parameters
+    ----------
+    household : Household
+        ``buy``, ``reinvest`` and share-carrying ``contribution`` rows of ``transactions``
+        (``quantity > 0``; symbols resolved by :func:`resolve_symbols`) in every account; for
+        accounts without transactions, and lots older than an account's first transaction,
+        the open lots' ``acquired`` dates.
+
+    Returns
+    -------
+    tuple
+        ``(acquisitions, notes)``: ``account``, ``symbol``, ``date``, ``quantity`` (shares),
+        ``tax_type``, ids and source; notes on rows that could not be used.
+    """
     tx = household.transactions
     notes: list[str] = []
     act = tx["action"]
@@ -107,7 +147,24 @@ def household_acquisitions(household) -> tuple[pd.DataFrame, list[str]]:
     return acq, notes
 
 
+@per_household
 def household_sales(household) -> tuple[pd.DataFrame, list[str]]:
+    """Every sale of the household's realised rows, as the wash-sale rule reads them.
+
+    Parameters
+    ----------
+    household : Household
+        ``realized`` (proceeds, cost basis, sold date; ``gain`` fills a missing figure) and
+        the accounts' tax types.
+
+    Returns
+    -------
+    tuple
+        ``(sales, notes)``: one row per realised row, in its order: ``sale_id``,
+        ``account``, ``symbol``, ``sale_date``, ``quantity`` (shares), ``proceeds``,
+        ``cost_basis`` (dollars), ``acquired``, ``tax_type``, ``reported_disallowed`` (the
+        broker's wash-sale figure, 0 when none); notes on rows that could not be read.
+    """
     r = household.realized
     notes: list[str] = []
     proceeds = r["proceeds"].fillna(r["cost_basis"] + r["gain"])
@@ -136,6 +193,18 @@ def household_sales(household) -> tuple[pd.DataFrame, list[str]]:
 
 
 def groups_setting(household, groups):
+    """Declared substantially-identical groups: ``groups`` if given, else the household's.
+
+    Parameters
+    ----------
+    household : Household
+    groups : iterable of iterable of str or None
+
+    Returns
+    -------
+    iterable of iterable of str
+        ``groups``, else ``household.settings["substantially_identical"]``, else ``()``.
+    """
     if groups is not None:
         return groups
     return household.settings.get("substantially_identical") or ()

@@ -1,5 +1,12 @@
-"""Wash-sale matching on plain frames: preparing sales and acquisitions, the greedy sweep,
-the result rows and the open-lot adjustments. Used by :mod:`toolkit.tax.wash`."""
+"""Wash-sale matching on plain frames: the engine behind :mod:`toolkit.tax.wash`.
+
+Sales and acquisitions are prepared (:func:`prepare_sales`, :func:`prepare_acquisitions`),
+matched share for share by :func:`sweep` (the order of Reg. §1.1091-1(b)-(e), rules in
+:mod:`toolkit.tax.wash`), and turned into result rows (:func:`build_rows`), per-replacement
+adjustments (:func:`summarise_adjustments`) and adjusted open lots (:func:`adjust_lots`).
+:func:`toolkit.history.rebuild_lots` uses :func:`sweep` to place the wash sales a broker
+reported. Quantities are shares (below :data:`EPS` a quantity is zero), money dollars.
+"""
 
 from __future__ import annotations
 
@@ -25,11 +32,11 @@ ROW_COLUMNS = (
 EPS = 1e-9  # shares: below this a quantity is zero
 
 
-def to_dates(s: pd.Series) -> pd.Series:
+def _to_dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).astype(DATE_DTYPE).dt.normalize()
 
 
-def day_numbers(s: pd.Series) -> np.ndarray:
+def _day_numbers(s: pd.Series) -> np.ndarray:
     """Dates as int64 day numbers (NaT -> a very small number)."""
     v = s.to_numpy(dtype="datetime64[D]")
     out = v.astype(np.int64)
@@ -37,7 +44,7 @@ def day_numbers(s: pd.Series) -> np.ndarray:
     return out
 
 
-def require_columns(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+def _require_columns(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise SchemaError(f"{what}: expected a DataFrame, got {type(df).__name__}")
     missing = [c for c in cols if c not in df.columns]
@@ -45,7 +52,7 @@ def require_columns(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
         raise SchemaError(f"{what}: missing column(s) {', '.join(missing)}")
 
 
-def check_tax_types(s: pd.Series, what: str) -> pd.Series:
+def _check_tax_types(s: pd.Series, what: str) -> pd.Series:
     valid = {t.value for t in TaxType}
     bad = ~s.isin(valid)
     if bad.any():
@@ -55,9 +62,30 @@ def check_tax_types(s: pd.Series, what: str) -> pd.Series:
 
 
 def prepare_sales(sales: pd.DataFrame) -> pd.DataFrame:
+    """Sales checked and completed for :func:`sweep`.
+
+    Parameters
+    ----------
+    sales : DataFrame
+        ``account``, ``symbol``, ``sale_date``, ``quantity`` (shares), ``proceeds`` and
+        ``cost_basis`` (dollars); optionally ``sale_id``, ``owner``, ``acquired``,
+        ``holding_start``, ``tax_type`` (default taxable), ``reported_disallowed``.
+
+    Returns
+    -------
+    DataFrame
+        A copy with the optional columns filled, dates normalised, ``loss`` (basis -
+        proceeds, dollars) and ``is_loss`` (a loss in a taxable account).
+
+    Raises
+    ------
+    SchemaError
+        If a column is missing, a date or quantity is missing, a quantity is not positive, a
+        tax type is unknown, or shares were acquired after their sale date.
+    """
     what = "wash-sale sales"
-    require_columns(sales, ["account", "symbol", "sale_date", "quantity", "proceeds", "cost_basis"],
-             what)
+    _require_columns(sales, ["account", "symbol", "sale_date", "quantity", "proceeds",
+                             "cost_basis"], what)
     s = sales.reset_index(drop=True).copy()
     n = len(s)
     if "sale_id" not in s.columns:
@@ -66,15 +94,15 @@ def prepare_sales(sales: pd.DataFrame) -> pd.DataFrame:
                        ("reported_disallowed", 0.0)):
         if c not in s.columns:
             s[c] = default
-    s["sale_date"] = to_dates(s["sale_date"])
-    s["acquired"] = to_dates(s["acquired"])
+    s["sale_date"] = _to_dates(s["sale_date"])
+    s["acquired"] = _to_dates(s["acquired"])
     if "holding_start" not in s.columns:
         s["holding_start"] = s["acquired"]
-    s["holding_start"] = to_dates(s["holding_start"]).fillna(s["acquired"])
+    s["holding_start"] = _to_dates(s["holding_start"]).fillna(s["acquired"])
     for c in ("quantity", "proceeds", "cost_basis", "reported_disallowed"):
         s[c] = pd.to_numeric(s[c]).astype("float64")
     s["reported_disallowed"] = s["reported_disallowed"].fillna(0.0)
-    s["tax_type"] = check_tax_types(s["tax_type"].fillna("taxable"), what)
+    s["tax_type"] = _check_tax_types(s["tax_type"].fillna("taxable"), what)
     for c in ("sale_id", "account", "symbol"):
         s[c] = s[c].astype("str")
     if s["sale_date"].isna().any() or s["quantity"].isna().any():
@@ -95,8 +123,28 @@ def prepare_sales(sales: pd.DataFrame) -> pd.DataFrame:
 
 
 def prepare_acquisitions(acq: pd.DataFrame) -> pd.DataFrame:
+    """Acquisitions checked and completed for :func:`sweep`.
+
+    Parameters
+    ----------
+    acq : DataFrame
+        ``account``, ``symbol``, ``date``, ``quantity`` (shares); optionally ``acq_id``,
+        ``kind`` (default ``buy``), ``tax_type`` (default taxable), ``lot_id``, ``price``,
+        ``cost`` (dollars; default price x quantity).
+
+    Returns
+    -------
+    DataFrame
+        A copy with the optional columns filled and dates normalised.
+
+    Raises
+    ------
+    SchemaError
+        If a column is missing, a date or quantity is missing, a quantity is not positive or
+        a tax type is unknown.
+    """
     what = "wash-sale acquisitions"
-    require_columns(acq, ["account", "symbol", "date", "quantity"], what)
+    _require_columns(acq, ["account", "symbol", "date", "quantity"], what)
     a = acq.reset_index(drop=True).copy()
     n = len(a)
     if "acq_id" not in a.columns:
@@ -105,11 +153,11 @@ def prepare_acquisitions(acq: pd.DataFrame) -> pd.DataFrame:
                        ("price", np.nan), ("cost", np.nan)):
         if c not in a.columns:
             a[c] = default
-    a["date"] = to_dates(a["date"])
+    a["date"] = _to_dates(a["date"])
     for c in ("quantity", "price", "cost"):
         a[c] = pd.to_numeric(a[c]).astype("float64")
     a["cost"] = a["cost"].fillna(a["price"] * a["quantity"])
-    a["tax_type"] = check_tax_types(a["tax_type"].fillna("taxable"), what)
+    a["tax_type"] = _check_tax_types(a["tax_type"].fillna("taxable"), what)
     for c in ("acq_id", "account", "symbol", "kind"):
         a[c] = a[c].astype("str")
     if a["date"].isna().any() or a["quantity"].isna().any():
@@ -132,8 +180,8 @@ def sweep(s: pd.DataFrame, a: pd.DataFrame, before: int, after: int
     accounts = pd.Index(pd.unique(pd.concat([s["account"], a["account"]])))
     s_acct = accounts.get_indexer(s["account"])
     a_acct = accounts.get_indexer(a["account"])
-    s_day, s_acq_day = day_numbers(s["sale_date"]), day_numbers(s["acquired"])
-    a_day = day_numbers(a["date"])
+    s_day, s_acq_day = _day_numbers(s["sale_date"]), _day_numbers(s["acquired"])
+    a_day = _day_numbers(a["date"])
 
     # Shares sold in each sale event (group, account, day), by the day they were acquired.
     ev = pd.DataFrame({"g": s["group"], "acct": s_acct, "day": s_day, "acq": s_acq_day,
@@ -224,9 +272,9 @@ def build_rows(s: pd.DataFrame, a: pd.DataFrame, ms: np.ndarray, ma: np.ndarray,
     seq = np.concatenate([np.arange(len(ms)), np.full(len(r_idx), len(ms))])
     # Sale processing order is the order the matches were recorded; unmatched sales follow
     # the same order (sale date, acquisition, input).
-    s_day = day_numbers(s["sale_date"])
+    s_day = _day_numbers(s["sale_date"])
     acq_day = np.where(s["acquired"].isna().to_numpy(), np.iinfo(np.int64).max,
-                       day_numbers(s["acquired"]))
+                       _day_numbers(s["acquired"]))
     order_key = np.lexsort((np.arange(n), acq_day, s_day))
     rank = np.empty(n, dtype=np.int64)
     rank[order_key] = np.arange(n)
@@ -305,6 +353,22 @@ def build_rows(s: pd.DataFrame, a: pd.DataFrame, ms: np.ndarray, ma: np.ndarray,
 
 
 def summarise_adjustments(rows: pd.DataFrame, a: pd.DataFrame) -> pd.DataFrame:
+    """Per replacement acquisition: the shares washed and the basis and days it takes on.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        :func:`build_rows`'s result (:data:`ROW_COLUMNS`).
+    a : DataFrame
+        The prepared acquisitions (:func:`prepare_acquisitions`).
+
+    Returns
+    -------
+    DataFrame
+        One row per replacement: its id, account, symbol, date, shares, cost and the washed
+        shares, disallowed dollars added to basis and holding days tacked (taxable
+        replacements; permanent ones add nothing).
+    """
     m = rows[rows["replacement_id"].notna()]
     cols = ["replacement_id", "account", "symbol", "date", "quantity", "cost", "washed",
             "disallowed", "basis_added", "permanent_loss", "adjusted_cost", "holding_start"]
@@ -349,10 +413,10 @@ def adjust_lots(lots: pd.DataFrame, rows: pd.DataFrame, a: pd.DataFrame,
     lot_group = lots["symbol"].map(keys)
     by_id = {lid: [i] for i, lid in enumerate(lots["lot_id"]) if isinstance(lid, str)}
     by_key: dict[tuple, list[int]] = {}
-    for i, k in enumerate(zip(lots["account"], lot_group, day_numbers(lots["acquired"]),
+    for i, k in enumerate(zip(lots["account"], lot_group, _day_numbers(lots["acquired"]),
                               strict=True)):
         by_key.setdefault(k, []).append(i)
-    rep_day = day_numbers(m["replacement_date"])
+    rep_day = _day_numbers(m["replacement_date"])
     targets: dict[Any, list[tuple[float, float, Any]]] = {}
     target_lots: dict[Any, list[int]] = {}
     for lid, acct, grp, day, q, added, hs in zip(

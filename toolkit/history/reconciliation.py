@@ -37,10 +37,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from toolkit.history import rebuild_lots
+from toolkit.history.replay import HistoryResult, rebuild_lots
+from toolkit.history.replay import fmt_shares as _qty
 from toolkit.schema import TaxType
 
-__all__ = ["COLUMNS", "STATUSES", "reconcile", "reconciliation_summary"]
+__all__ = ["COLUMNS", "STATUSES", "reconcile", "reconcile_frames", "reconciliation_summary",
+           "replay_for"]
 
 #: Every status :func:`reconcile` gives, in the order of the module docstring.
 STATUSES = ("position_without_lots", "lots_without_position", "quantity_mismatch",
@@ -51,25 +53,35 @@ COLUMNS = ("account", "symbol", "tax_type", "position_quantity", "lots_quantity"
            "lots_source", "trusted")
 
 
-def _qty(x: float) -> str:
-    return f"{x:,.6f}".rstrip("0").rstrip(".")
-
-
 def _money(x: float) -> str:
     return f"${x:,.2f}"
 
 
-def _history(household, pairs: set[tuple[str, str]]) -> pd.Series:
+def replay_for(household) -> HistoryResult:
+    """One replay of a household's whole transaction history, with its accounts' methods.
+
+    Parameters
+    ----------
+    household : Household
+        Uses ``accounts`` (``cost_basis_method``), ``transactions``, ``realized``,
+        ``positions`` (symbols of rows without one) and ``as_of``.
+
+    Returns
+    -------
+    HistoryResult
+        :func:`~toolkit.history.rebuild_lots` over every account and symbol.
+    """
+    acc = household.accounts
+    methods = dict(zip(acc["account"], acc["cost_basis_method"].fillna("fifo"), strict=True))
+    return rebuild_lots(household.transactions, methods=methods, realized=household.realized,
+                        as_of=household.as_of, positions=household.positions)
+
+
+def _history_quantity(implied: pd.DataFrame, pairs: set[tuple[str, str]]) -> pd.Series:
     """Net shares the transactions imply per (account, symbol), for the pairs given."""
-    tx = household.transactions
-    tx = tx[tx["account"].isin({a for a, _ in pairs}) & tx["quantity"].notna()]
-    if tx.empty:
+    if implied.empty:
         return pd.Series(dtype="float64")
-    methods = dict(zip(household.accounts["account"],
-                       household.accounts["cost_basis_method"].fillna("fifo"), strict=True))
-    res = rebuild_lots(tx, methods=methods, realized=household.realized,
-                       as_of=household.as_of, positions=household.positions)
-    imp = res.implied.set_index(["account", "symbol"])["quantity"]
+    imp = implied.set_index(["account", "symbol"])["quantity"]
     return imp[np.fromiter((k in pairs for k in imp.index), dtype=bool, count=len(imp))]
 
 
@@ -77,11 +89,18 @@ def reconcile(household, *, share_tolerance: float = 1e-6,
               dollar_tolerance: float = 0.01) -> pd.DataFrame:
     """Compare each holding's position with its lots and its history (see module docstring).
 
+    A household carrying its history replay (``household.history``: every loaded household,
+    :mod:`toolkit.examples`, anything built through
+    :func:`~toolkit.history.replay_household`) is not replayed again: at the default
+    tolerances its stored report is returned, at others the report is rebuilt from the
+    stored replay. A household without one (built by :meth:`Household.from_frames` alone,
+    or changed with :meth:`Household.replace`) has its history replayed here, each call.
+
     Parameters
     ----------
     household : Household
-        Uses ``accounts`` (tax types), ``positions``, ``lots``, ``transactions``,
-        ``realized`` and ``as_of``.
+        Uses ``accounts`` (tax types), ``positions``, ``lots``, and the history replay
+        (``history``, else ``transactions``, ``realized`` and ``as_of``).
     share_tolerance : float, default 1e-6
         Shares by which lots and position may differ and still agree.
     dollar_tolerance : float, default 0.01
@@ -99,14 +118,47 @@ def reconcile(household, *, share_tolerance: float = 1e-6,
         numbers), ``lots_source`` (``"broker"``, ``"history"`` or ``"none"``) and
         ``trusted`` (bool). Rows follow the household's account order.
     """
-    acc = household.accounts
+    stored = household.history
+    if stored is not None and share_tolerance == _SHARES and dollar_tolerance == _DOLLARS:
+        return stored.reconciliation
+    implied = stored.implied if stored is not None else replay_for(household).implied
+    return reconcile_frames(household.accounts, household.positions, household.lots, implied,
+                            share_tolerance=share_tolerance,
+                            dollar_tolerance=dollar_tolerance)
+
+
+#: Default tolerances of :func:`reconcile` (the stored report uses them).
+_SHARES = 1e-6
+_DOLLARS = 0.01
+
+
+def reconcile_frames(accounts: pd.DataFrame, positions: pd.DataFrame, lots: pd.DataFrame,
+                     implied: pd.DataFrame, *, share_tolerance: float = _SHARES,
+                     dollar_tolerance: float = _DOLLARS) -> pd.DataFrame:
+    """The reconciliation report from a household's frames and its replay's implied shares.
+
+    Parameters
+    ----------
+    accounts, positions, lots : DataFrame
+        The household's canonical frames.
+    implied : DataFrame
+        :attr:`HistoryResult.implied <toolkit.history.HistoryResult>` of the household's
+        history (:func:`replay_for`).
+    share_tolerance, dollar_tolerance : float
+        As for :func:`reconcile`.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`reconcile`.
+    """
+    acc = accounts
     types = dict(zip(acc["account"], acc["tax_type"], strict=True))
-    pos = household.positions
+    pos = positions
     cash = set(zip(pos.loc[pos["asset_class"].eq("cash"), "account"],
                    pos.loc[pos["asset_class"].eq("cash"), "symbol"], strict=True))
     pos = pos[pos["asset_class"].ne("cash")]
     pos_keys = set(zip(pos["account"], pos["symbol"], strict=True))
-    lots = household.lots
     if cash:
         lots = lots[~pd.MultiIndex.from_frame(lots[["account", "symbol"]]).isin(list(cash))]
 
@@ -129,7 +181,7 @@ def reconcile(household, *, share_tolerance: float = 1e-6,
     keys = list(dict.fromkeys([*zip(pos["account"], pos["symbol"], strict=True),
                                *sorted(map(tuple, lot_keys))]))
     keys.sort(key=lambda k: order.get(k[0], len(order)))
-    hist = _history(household, set(keys))
+    hist = _history_quantity(implied, set(keys))
     idx = pd.MultiIndex.from_arrays([[a for a, _ in keys], [s for _, s in keys]], names=key)
     p = p.reindex(idx)
     lt = lt.reindex(idx)

@@ -3,8 +3,8 @@
 Many exports give positions and transaction history but no tax lots. :func:`rebuild_lots`
 replays a history per account and symbol, in date order, and returns the lots it leaves open,
 the sales it matched to lots, the shares it implies and what it could not explain.
-:func:`lots_from_history` is the household step that uses those lots where, and only where,
-the history explains the position.
+:func:`toolkit.history.lots_from_history` is the household step that uses those lots where,
+and only where, the history explains the position.
 
 The replay (per account and symbol, chronologically):
 
@@ -77,32 +77,35 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from toolkit._history_replay import EPS, Lot, Pool
 from toolkit.errors import HouseholdError
+from toolkit.history._pool import EPS, Lot, Pool
 from toolkit.schema import (
     DATE_DTYPE,
     LOTS,
     REALIZED,
     Action,
-    TaxType,
+    CostBasisMethod,
     validate_lots,
     validate_realized,
     validate_transactions,
 )
+from toolkit.tax import wash_match as core
+from toolkit.tax.holding import terms
+from toolkit.tax.wash import wash_window
+from toolkit.tax.wash_household import resolve_symbols
 
 __all__ = [
     "IMPLIED_COLUMNS",
-    "METHODS",
     "UNMATCHED_COLUMNS",
     "WASH_COLUMNS",
     "HistoryResult",
-    "HouseholdLots",
-    "lots_from_history",
+    "fmt_shares",
     "rebuild_lots",
+    "rows_among",
 ]
 
 #: Lot relief methods a history can be replayed with (``specific`` needs realised rows).
-METHODS = ("fifo", "lifo", "hifo", "average", "specific")
+_METHODS = tuple(m.value for m in CostBasisMethod)
 #: Columns of :attr:`HistoryResult.implied`.
 IMPLIED_COLUMNS = ("account", "symbol", "quantity", "lots_quantity", "lots_basis",
                    "basis_missing", "unmatched_quantity", "rows", "ignored_rows", "first_date",
@@ -201,8 +204,12 @@ def _dates(days) -> pd.Series:
     return pd.Series(v.astype("datetime64[D]")).astype(DATE_DTYPE)
 
 
-def _qty(x: float) -> str:
+def fmt_shares(x: float) -> str:
+    """Shares as text: thousands separators, up to six decimals, no trailing zeros."""
     return f"{x:,.6f}".rstrip("0").rstrip(".")
+
+
+_qty = fmt_shares
 
 
 def _where(file, line) -> str:
@@ -211,7 +218,7 @@ def _where(file, line) -> str:
     return "an unnamed source"
 
 
-def _among(df: pd.DataFrame, cols: tuple[str, ...], keys: set) -> np.ndarray:
+def rows_among(df: pd.DataFrame, cols: tuple[str, ...], keys: set) -> np.ndarray:
     """Boolean mask: rows whose values in ``cols`` form a tuple in ``keys``."""
     return np.fromiter((k in keys for k in zip(*(df[c] for c in cols), strict=True)),
                        dtype=bool, count=len(df))
@@ -220,12 +227,12 @@ def _among(df: pd.DataFrame, cols: tuple[str, ...], keys: set) -> np.ndarray:
 def _check_methods(methods: Mapping[str, str] | None, default: str) -> dict[str, str]:
     out = {}
     for acct, m in {**(methods or {})}.items():
-        if m not in METHODS:
+        if m not in _METHODS:
             raise HouseholdError(f"account {acct!r}: cost-basis method {m!r} cannot be "
-                                 f"replayed; use one of {', '.join(METHODS)}")
+                                 f"replayed; use one of {', '.join(_METHODS)}")
         out[str(acct)] = m
-    if default not in METHODS:
-        raise HouseholdError(f"default method {default!r} is not one of {', '.join(METHODS)}")
+    if default not in _METHODS:
+        raise HouseholdError(f"default method {default!r} is not one of {', '.join(_METHODS)}")
     return out
 
 
@@ -239,8 +246,6 @@ def _resolve(tx: pd.DataFrame, positions: pd.DataFrame | None) -> pd.Series:
     need = sym.isna() & tx["quantity"].notna()
     if not need.any():
         return sym
-    from toolkit.tax._wash_household import resolve_symbols
-
     found, _ = resolve_symbols(tx[need], positions)
     out = sym.astype("object")
     out.loc[need] = found.astype("object")
@@ -378,14 +383,11 @@ def _wash_pieces(rows: pd.DataFrame, rz: pd.DataFrame) -> tuple[dict, list, list
     Returns ``{row label: [(shares, dollars per share, holding-start day or None), ...]}``,
     the adjustment rows (:data:`WASH_COLUMNS` values) and warnings.
     """
-    from toolkit.tax import _wash_match as core
-    from toolkit.tax.wash import _window
-
     w = rz[(rz["wash_sale_disallowed"] > 0).fillna(False)]
     if w.empty:
         return {}, [], []
     pairs = set(map(tuple, rows[["account", "symbol"]].drop_duplicates().to_numpy().tolist()))
-    w = w[_among(w, ("account", "symbol"), pairs)]
+    w = w[rows_among(w, ("account", "symbol"), pairs)]
     if w.empty:
         return {}, [], []
     notes: list[str] = []
@@ -403,7 +405,7 @@ def _wash_pieces(rows: pd.DataFrame, rz: pd.DataFrame) -> tuple[dict, list, list
                       "group": (buys["account"] + "\x1f" + buys["symbol"]).to_numpy(),
                       "date": buys["date"].to_numpy(), "quantity": buys["quantity"].to_numpy(),
                       "label": buys.index.to_numpy()})
-    before, after = _window()
+    before, after = wash_window()
     ms, ma, mq = core.sweep(s, a, before, after)
     pieces: dict = {}
     adj: list = []
@@ -456,7 +458,7 @@ def rebuild_lots(transactions: pd.DataFrame, *, methods: Mapping[str, str] | Non
         ``quantity``, signed ``amount`` and ``fees`` in dollars, trade ``date``. Rows of any
         number of accounts and symbols; rows that move no shares are ignored.
     methods : mapping of str to str, optional
-        Account id -> relief method, one of :data:`METHODS` (a household's
+        Account id -> relief method, one of :class:`~toolkit.schema.CostBasisMethod` (a household's
         ``cost_basis_method``); accounts not listed use ``default_method``.
     realized : DataFrame, optional
         The broker's realised rows (:data:`~toolkit.schema.REALIZED`): they identify the lots
@@ -481,7 +483,7 @@ def rebuild_lots(transactions: pd.DataFrame, *, methods: Mapping[str, str] | Non
     SchemaError
         If ``transactions`` or ``realized`` is not a valid canonical frame.
     HouseholdError
-        If a method is not one of :data:`METHODS`.
+        If a method is not one of :class:`~toolkit.schema.CostBasisMethod`.
 
     Examples
     --------
@@ -764,8 +766,6 @@ def _lots_frame(rows: list[tuple]) -> pd.DataFrame:
 
 
 def _realized_frame(rows: list[tuple]) -> pd.DataFrame:
-    from toolkit.tax.holding import terms
-
     if not rows:
         return REALIZED.empty().assign(lot_id=pd.Series(dtype="str"))
     df = pd.DataFrame(rows, columns=["account", "symbol", "quantity", "acquired",
@@ -776,118 +776,3 @@ def _realized_frame(rows: list[tuple]) -> pd.DataFrame:
     df["term"] = terms(df["holding_start"], df["sold"])
     df = df.drop(columns="holding_start")
     return validate_realized(df, where="rebuilt realized")
-
-
-# --- the household step -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HouseholdLots:
-    """What :func:`lots_from_history` adds to a household.
-
-    Attributes
-    ----------
-    lots, realized : DataFrame
-        The household's lots and realised rows with the rebuilt ones added.
-    provenance : list of dict
-        Rows for ``Household.provenance`` (``frame`` ``lots``/``realized``, ``format``
-        ``history``).
-    warnings : list of str
-        Notes for ``Household.warnings``.
-    result : HistoryResult or None
-        The replay, when one ran.
-    """
-
-    lots: pd.DataFrame
-    realized: pd.DataFrame
-    provenance: list[dict]
-    warnings: list[str]
-    result: HistoryResult | None = None
-
-
-def lots_from_history(accounts: pd.DataFrame, positions: pd.DataFrame, lots: pd.DataFrame,
-                      transactions: pd.DataFrame, realized: pd.DataFrame, *, as_of=None,
-                      share_tolerance: float = 1e-6) -> HouseholdLots:
-    """Lots rebuilt from history for taxable holdings that no file gives lots for.
-
-    For every taxable account and non-cash symbol with a position and transactions but no
-    lots from any file, the account's history of that symbol is replayed with the account's
-    ``cost_basis_method`` (:func:`rebuild_lots`). The rebuilt lots are used only where they
-    hold the position's quantity (within ``share_tolerance`` shares); elsewhere no lots are
-    invented and :func:`toolkit.reconcile.reconcile` reports the holding. The rebuilt sales
-    of the symbols used are added to ``realized`` unless a broker realised row covers the same
-    sale (same account, symbol and sold date). Tax-advantaged accounts are skipped: their
-    lots carry no tax consequence.
-
-    Parameters
-    ----------
-    accounts, positions, lots, transactions, realized : DataFrame
-        The household's canonical frames (household account ids).
-    as_of : date-like, optional
-        Valuation date; later rows are not replayed.
-    share_tolerance : float, default 1e-6
-        Shares by which the lots may differ from the position.
-
-    Returns
-    -------
-    HouseholdLots
-    """
-    types = accounts.set_index("account")["tax_type"]
-    taxable = set(types[types == TaxType.TAXABLE.value].index)
-    pos = positions[positions["account"].isin(taxable) & positions["asset_class"].ne("cash")]
-    have = set(zip(lots["account"], lots["symbol"], strict=True))
-    want = {k for k in zip(pos["account"], pos["symbol"], strict=True) if k not in have}
-    tx = transactions[transactions["account"].isin({a for a, _ in want})]
-    if not want or tx.empty:
-        return HouseholdLots(lots, realized, [], [])
-    tx = tx.assign(symbol=_resolve(tx, positions))
-    tx = tx[_among(tx, ("account", "symbol"), want)]
-    if tx.empty:
-        return HouseholdLots(lots, realized, [], [])
-    methods = dict(zip(accounts["account"], accounts["cost_basis_method"].fillna("fifo"),
-                       strict=True))
-    res = rebuild_lots(tx, methods=methods, realized=realized, as_of=as_of)
-    held = pos.groupby(["account", "symbol"])["quantity"].sum()
-    prov: list[dict] = []
-    notes = [f"history: {w}" for w in res.warnings]
-    used: set[tuple[str, str]] = set()
-    for r in res.implied.itertuples(index=False):
-        k = (r.account, r.symbol)
-        p = held.get(k, np.nan)
-        files = r.files or "the transactions"
-        label = f"{r.account} {r.symbol}"
-        if pd.notna(p) and abs(r.lots_quantity - p) <= share_tolerance:
-            used.add(k)
-            n = int(((res.lots["account"] == r.account) & (res.lots["symbol"] == r.symbol))
-                    .sum())
-            prov.append({"file": files, "format": "history", "frame": "lots", "key": label,
-                         "rows": n, "used": True,
-                         "reason": f"lots rebuilt from history of {files}"})
-        else:
-            prov.append({"file": files, "format": "history", "frame": "lots", "key": label,
-                         "rows": 0, "used": False,
-                         "reason": f"history of {files} leaves {_qty(r.lots_quantity)} shares "
-                                   f"in lots but the position holds {_qty(p)}: no lots "
-                                   "rebuilt"})
-            notes.append(f"account {r.account} {r.symbol}: the history ({files}) does not "
-                         f"explain the position ({_qty(p)} shares held, "
-                         f"{_qty(r.lots_quantity)} in rebuilt lots); no lots are used (see "
-                         "toolkit.reconcile)")
-    if not used:
-        return HouseholdLots(lots, realized, prov, notes, res)
-    pick = _among(res.lots, ("account", "symbol"), used)
-    new_lots = validate_lots(pd.concat([lots, res.lots[pick]], ignore_index=True))
-    rz = res.realized[_among(res.realized, ("account", "symbol"), used)]
-    covered = set(zip(realized["account"], realized["symbol"], realized["sold"], strict=True))
-    rz = rz[~_among(rz, ("account", "symbol", "sold"), covered)]
-    new_rz = realized
-    if len(rz):
-        new_rz = validate_realized(pd.concat([realized, rz[REALIZED.names]],
-                                             ignore_index=True))
-        for (a, s), g in rz.groupby(["account", "symbol"], sort=True):
-            prov.append({"file": ", ".join(dict.fromkeys(g["source_file"].dropna())),
-                         "format": "history", "frame": "realized", "key": f"{a} {s}",
-                         "rows": len(g), "used": True,
-                         "reason": "sales rebuilt from history; no broker realised row "
-                                   "covers them"})
-    return HouseholdLots(new_lots, new_rz, prov, notes, res)

@@ -1,0 +1,434 @@
+"""The household file: reading its TOML, loading the exports it lists, matching accounts.
+
+:func:`load_household` reads a household file (format in the README), loads every export it
+lists with :func:`toolkit.io.load_export`, matches the accounts each export names to the
+household's accounts (masked ids included), types every account, builds the
+:class:`~toolkit.household.Household` with :meth:`~toolkit.household.Household.from_frames`
+(classifying every holding with the security master), and replays the transaction history
+once (:func:`toolkit.history.replay_household`: lots rebuilt where no file gives them, and
+the reconciliation kept with the household).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.accounts import account_key, infer_tax_type, keys_match
+from toolkit.errors import HouseholdError
+from toolkit.history import replay_household
+from toolkit.household import Household, TaxProfile, validate_subtargets, validate_targets
+from toolkit.io import Export, load_export
+from toolkit.model_portfolio import resolve_model
+from toolkit.schema import (
+    LOTS,
+    POSITIONS,
+    REALIZED,
+    SKIPPED,
+    TRANSACTIONS,
+    CostBasisMethod,
+    TaxType,
+    concat_frames,
+    validate_skipped,
+)
+from toolkit.securities import SecurityMaster, load_securities
+
+__all__ = ["load_household"]
+
+_HOUSEHOLD_KEYS = {
+    "name", "tax_year", "filing_status", "ordinary_income", "qualified_dividends", "state_rate",
+    "carryforward_short_term", "carryforward_long_term", "realized_short_term",
+    "realized_long_term", "as_of", "future_ordinary_rate", "deductions",
+    "other_investment_income",
+}
+_ACCOUNT_KEYS = {"id", "type", "owner", "name", "custodian", "cost_basis_method"}
+_FILE_KEYS = {"path", "account", "symbol", "format"}
+_TOP_KEYS = {"household", "targets", "subtargets", "accounts", "files", "contributions",
+             "securities", "people", "settings"}
+_COST_BASIS_METHODS = tuple(m.value for m in CostBasisMethod)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise HouseholdError(f"{path}: no such household file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise HouseholdError(f"{path}: not valid TOML ({exc})") from exc
+
+
+def _number(section: Mapping, key: str, where: str, default: float | None = None) -> float:
+    if key not in section:
+        if default is None:
+            raise HouseholdError(f"{where}: required key {key!r} is missing")
+        return default
+    v = section[key]
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise HouseholdError(f"{where}: {key} = {v!r} is not a number")
+    return float(v)
+
+
+def _profile(h: Mapping, where: str) -> TaxProfile:
+    unknown = set(h) - _HOUSEHOLD_KEYS
+    if unknown:
+        raise HouseholdError(f"{where}: unknown key(s) {sorted(unknown)} in [household]; "
+                             f"allowed: {', '.join(sorted(_HOUSEHOLD_KEYS))}")
+    if "filing_status" not in h:
+        raise HouseholdError(f"{where}: [household] needs filing_status")
+    if "tax_year" not in h:
+        raise HouseholdError(f"{where}: [household] needs tax_year")
+    fr = h.get("future_ordinary_rate")
+    ded = h.get("deductions")
+    return TaxProfile(
+        filing_status=str(h["filing_status"]),
+        year=int(h["tax_year"]),
+        ordinary_income=_number(h, "ordinary_income", where),
+        qualified_dividends=_number(h, "qualified_dividends", where, 0.0),
+        state_rate=_number(h, "state_rate", where, 0.0),
+        carryforward_short_term=_number(h, "carryforward_short_term", where, 0.0),
+        carryforward_long_term=_number(h, "carryforward_long_term", where, 0.0),
+        realized_short_term=_number(h, "realized_short_term", where, 0.0),
+        realized_long_term=_number(h, "realized_long_term", where, 0.0),
+        future_ordinary_rate=None if fr is None else float(fr),
+        deductions=None if ded is None else _number(h, "deductions", where),
+        other_investment_income=_number(h, "other_investment_income", where, 0.0),
+    )
+
+
+@dataclass
+class _Acct:
+    account: str
+    tax_type: str | None
+    owner: str | None
+    name: str | None
+    custodian: str | None
+    cost_basis_method: str
+    declared: bool
+    inferred: bool = False
+    broker_names: list[tuple[str, str]] = field(default_factory=list)  # (file, name)
+
+
+def _declared_accounts(data: Mapping, where: str) -> list[_Acct]:
+    out: list[_Acct] = []
+    for i, a in enumerate(data.get("accounts", [])):
+        ctx = f"{where}: [[accounts]] #{i + 1}"
+        unknown = set(a) - _ACCOUNT_KEYS
+        if unknown:
+            raise HouseholdError(f"{ctx}: unknown key(s) {sorted(unknown)}; allowed: "
+                                 f"{', '.join(sorted(_ACCOUNT_KEYS))}")
+        if "id" not in a:
+            raise HouseholdError(f"{ctx}: needs an id (as the broker writes it)")
+        t = a.get("type")
+        if t is not None and t not in {x.value for x in TaxType}:
+            raise HouseholdError(f"{ctx} (id {a['id']!r}): type {t!r} is not one of "
+                                 f"{', '.join(x.value for x in TaxType)}")
+        m = a.get("cost_basis_method", CostBasisMethod.FIFO.value)
+        if m not in _COST_BASIS_METHODS:
+            raise HouseholdError(f"{ctx}: cost_basis_method {m!r} is not one of "
+                                 f"{', '.join(_COST_BASIS_METHODS)}")
+        acct = _Acct(str(a["id"]), t, a.get("owner"), a.get("name"), a.get("custodian"), m,
+                     declared=True)
+        for other in out:
+            if keys_match(other.account, acct.account) and not (
+                    other.custodian and acct.custodian and other.custodian != acct.custodian):
+                raise HouseholdError(
+                    f"{ctx}: id {acct.account!r} can be confused with {other.account!r}; give "
+                    "each its custodian (custodian = \"schwab\", ...) or ids that tell them "
+                    "apart")
+        out.append(acct)
+    return out
+
+
+def _match_accounts(exports: list[Export], declared: list[_Acct], where: str
+                    ) -> tuple[list[_Acct], dict[tuple[int, str], str], list[str]]:
+    """Map each (export index, broker account id) to a household account id."""
+    accounts = list(declared)
+    mapping: dict[tuple[int, str], str] = {}
+    warnings: list[str] = []
+    for i, e in enumerate(exports):
+        ids = set(e.accounts["account"]) if len(e.accounts) else set()
+        for frame in (e.positions, e.lots, e.transactions, e.realized):
+            ids |= set(frame["account"].dropna().unique())
+        names = dict(zip(e.accounts["account"], e.accounts["name"], strict=True)) \
+            if len(e.accounts) else {}
+        for raw in sorted(ids):
+            hits = [a for a in declared if keys_match(a.account, raw)]
+            if len(hits) > 1:  # prefer an exact full id, then the same custodian
+                rk = account_key(raw)
+                exact = [a for a in hits if not rk.masked and account_key(a.account) == rk]
+                same = [a for a in hits if a.custodian == e.custodian]
+                hits = exact or same or hits
+            if len(hits) > 1:
+                raise HouseholdError(
+                    f"{where}: account {raw!r} in {e.path.name} matches several household "
+                    f"accounts ({', '.join(a.account for a in hits)}); give fuller ids")
+            if not hits:  # undeclared: same custodian and matching key, else a new account
+                hits = [a for a in accounts if not a.declared and a.custodian == e.custodian
+                        and keys_match(a.account, raw)]
+            if hits:
+                acct = hits[0]
+            else:
+                acct = _Acct(raw, None, None, None, e.custodian, "fifo", declared=False)
+                accounts.append(acct)
+            if acct.custodian is None:
+                acct.custodian = e.custodian
+            nm = names.get(raw)
+            if isinstance(nm, str) and nm.strip():
+                acct.broker_names.append((e.path.name, nm))
+                if acct.name is None:
+                    acct.name = nm
+            mapping[(i, raw)] = acct.account
+    for acct in accounts:
+        if acct.tax_type is not None:
+            continue
+        for file, nm in acct.broker_names:
+            t = infer_tax_type(nm)
+            if t is not None:
+                acct.tax_type = t.value
+                acct.inferred = True
+                warnings.append(
+                    f"account {acct.account}: tax type {t.value!r} inferred from the broker's "
+                    f"account name {nm!r} in {file}; declare `type` in [[accounts]] to confirm")
+                break
+        if acct.tax_type is None:
+            seen = "; ".join(f"{nm!r} in {f}" for f, nm in acct.broker_names) or "no name"
+            raise HouseholdError(
+                f"{where}: account {acct.account!r} has no tax type and none can be inferred "
+                f"from its broker account name ({seen}). Add it to [[accounts]] with "
+                f"type = one of {', '.join(x.value for x in TaxType)}")
+    return accounts, mapping, warnings
+
+
+def _rename(frame: pd.DataFrame, mapping: dict[tuple[int, str], str], i: int) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    out = frame.copy()
+    out["account"] = out["account"].map(lambda a: mapping.get((i, a), a)).astype("str")
+    return out
+
+
+def _order_key(e: Export, i: int) -> tuple:
+    return (e.as_of if e.as_of is not None else pd.Timestamp.min, i)
+
+
+def _choose(frames: list[tuple[int, Export, pd.DataFrame]], group_cols: list[str], what: str,
+            prov: list[dict], skipped: list[pd.DataFrame]) -> pd.DataFrame:
+    """Where several files supply the same account (and symbol), keep the newest file."""
+    if not frames:
+        return pd.DataFrame()
+    rows = [f.assign(_file=i) for i, _, f in frames if not f.empty]
+    if not rows:
+        return pd.DataFrame()
+    allf = pd.concat(rows, ignore_index=True)
+    exports = {i: e for i, e, _ in frames}
+    keep = pd.Series(True, index=allf.index)
+    for key, grp in allf.groupby(group_cols, sort=False):
+        files = grp["_file"].unique()
+        key_t = key if isinstance(key, tuple) else (key,)
+        label = " ".join(str(k) for k in key_t)
+        if len(files) == 1:
+            e = exports[files[0]]
+            prov.append({"file": e.path.name, "format": e.format, "frame": what,
+                         "key": label, "rows": len(grp), "used": True,
+                         "reason": "only file with this data"})
+            continue
+        winner = max(files, key=lambda j: _order_key(exports[j], j))
+        we = exports[winner]
+        dates = {exports[j].as_of for j in files}
+        why = (f"newest as-of date ({we.as_of.date()}) of {len(files)} files"
+               if we.as_of is not None and len(dates) > 1 else
+               f"listed last of {len(files)} files with the same (or no) as-of date")
+        for j in files:
+            e = exports[j]
+            part = grp[grp["_file"] == j]
+            used = j == winner
+            prov.append({"file": e.path.name, "format": e.format, "frame": what, "key": label,
+                         "rows": len(part), "used": used,
+                         "reason": why if used else f"superseded by {we.path.name} ({why})"})
+            if not used:
+                keep[part.index] = False
+                skipped.append(pd.DataFrame({
+                    "file": part["source_file"], "line": part["source_line"],
+                    "reason": f"{what} for {label} superseded by {we.path.name} ({why})",
+                    "text": "",
+                }))
+    return allf[keep].drop(columns="_file")
+
+
+def _dedupe_transactions(frames: list[tuple[int, Export, pd.DataFrame]], key_cols: list[str],
+                         what: str, skipped: list[pd.DataFrame]) -> pd.DataFrame:
+    """Union of transactions across files; a row repeated in a later file is a duplicate."""
+    parts = [f.assign(_file=i) for i, _, f in frames if not f.empty]
+    if not parts:
+        return pd.DataFrame()
+    allf = pd.concat(parts, ignore_index=True)
+    allf["_k"] = pd.util.hash_pandas_object(allf[key_cols], index=False).to_numpy()
+    allf["_n"] = allf.groupby(["_file", "_k"]).cumcount()
+    first_file = allf.groupby(["_k", "_n"])["_file"].transform("min")
+    dup = allf["_file"] != first_file
+    if dup.any():
+        src = allf[~dup].set_index(["_k", "_n"])
+        d = allf[dup]
+        orig = [src.loc[(a, b)] for a, b in zip(d["_k"], d["_n"], strict=True)]
+        skipped.append(pd.DataFrame({
+            "file": d["source_file"].to_numpy(), "line": d["source_line"].to_numpy(),
+            "reason": [f"duplicate of {o['source_file']} line {o['source_line']} (same {what})"
+                       for o in orig],
+            "text": "",
+        }))
+    return allf[~dup].drop(columns=["_file", "_k", "_n"])
+
+
+def load_household(path: str | Path, *, securities: SecurityMaster | None = None,
+                   model: str | Path | None = None) -> Household:
+    """Load a household file and every export it lists into one validated :class:`Household`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The household TOML file (format: README, "The household file").
+    securities : SecurityMaster, optional
+        Security master to start from (default: the bundled one).
+    model : str or Path, optional
+        A shared model file (:mod:`toolkit.model_portfolio`) assigned from outside, e.g. by a
+        book's manifest, used when the household file names none in ``[household] model``.
+        The household's own keys override the model's, key by key.
+
+    Returns
+    -------
+    Household
+
+    Raises
+    ------
+    HouseholdError
+        If the file is not valid TOML, a required key is missing, targets do not sum to 1
+        or name unknown classes, an account cannot be typed, or an id is ambiguous.
+    FormatError
+        If an export it lists cannot be loaded (the message names file, line and column).
+    """
+    path = Path(path)
+    where = str(path)
+    data = resolve_model(_read_toml(path), path, model=model)
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise HouseholdError(f"{where}: unknown section(s) {sorted(unknown)}; allowed: "
+                             f"{', '.join(sorted(_TOP_KEYS))}")
+    h = data.get("household")
+    if not isinstance(h, Mapping):
+        raise HouseholdError(f"{where}: needs a [household] table")
+    profile = _profile(h, where)
+    targets = validate_targets(data.get("targets", {}), where=f"{where}: [targets]")
+    subtargets = data.get("subtargets", {})
+    validate_subtargets(subtargets, targets, where=f"{where}: [subtargets]")
+    master = (securities or load_securities()).with_overrides(
+        data.get("securities", {}), where=where)
+
+    exports: list[Export] = []
+    seen: dict[Path, int] = {}
+    for n, entry in enumerate(data.get("files", [])):
+        ctx = f"{where}: [[files]] #{n + 1}"
+        if "path" not in entry:
+            raise HouseholdError(f"{ctx}: needs a path")
+        bad = set(entry) - _FILE_KEYS
+        if bad:
+            raise HouseholdError(f"{ctx}: unknown key(s) {sorted(bad)}; allowed: "
+                                 f"{', '.join(sorted(_FILE_KEYS))}")
+        f = (path.parent / entry["path"]).resolve()
+        if not f.exists():
+            raise HouseholdError(f"{ctx}: file {entry['path']!r} not found (looked at {f})")
+        if f in seen:
+            raise HouseholdError(f"{ctx}: file {entry['path']!r} is already listed as "
+                                 f"[[files]] #{seen[f]}")
+        seen[f] = n + 1
+        exports.append(load_export(f, format=entry.get("format"), account=entry.get("account"),
+                                   symbol=entry.get("symbol")))
+
+    declared = _declared_accounts(data, where)
+    accts, mapping, warnings = _match_accounts(exports, declared, where)
+    for e in exports:
+        warnings.extend(f"{e.path.name}: {note}" for note in e.notes)
+
+    prov: list[dict] = []
+    skipped: list[pd.DataFrame] = [e.skipped for e in exports]
+    pos_frames = [(i, e, _rename(e.positions, mapping, i)) for i, e in enumerate(exports)]
+    lot_frames = [(i, e, _rename(e.lots, mapping, i)) for i, e in enumerate(exports)]
+    txn_frames = [(i, e, _rename(e.transactions, mapping, i)) for i, e in enumerate(exports)]
+    rz_frames = [(i, e, _rename(e.realized, mapping, i)) for i, e in enumerate(exports)]
+    positions = _choose(pos_frames, ["account"], "positions", prov, skipped)
+    lots = _choose(lot_frames, ["account", "symbol"], "lots", prov, skipped)
+    transactions = _dedupe_transactions(
+        txn_frames, ["account", "date", "action", "symbol", "quantity", "amount"],
+        "account, date, action, symbol, quantity and amount", skipped)
+    realized = _dedupe_transactions(
+        rz_frames, ["account", "symbol", "quantity", "acquired", "sold", "proceeds"],
+        "account, symbol, quantity, dates and proceeds", skipped)
+    for kind, frames in (("transactions", txn_frames), ("realized", rz_frames)):
+        for _, e, f in frames:
+            if not f.empty:
+                prov.append({"file": e.path.name, "format": e.format, "frame": kind,
+                             "key": ", ".join(sorted(f["account"].unique())), "rows": len(f),
+                             "used": True, "reason": "rows from every file are combined; "
+                                                     "rows repeated across files are dropped"})
+
+    skipped_df = validate_skipped(concat_frames(
+        [validate_skipped(s) for s in skipped], SKIPPED), where=where)
+    as_of = _as_of(h, exports, transactions, where)
+    for a in accts:
+        if a.declared and not any(v == a.account for v in mapping.values()):
+            warnings.append(f"account {a.account}: declared but no export mentions it")
+    household = Household.from_frames(
+        name=str(h.get("name", path.stem)),
+        profile=profile,
+        as_of=as_of,
+        targets=targets,
+        subtargets=subtargets,
+        accounts=pd.DataFrame([{
+            "account": a.account,
+            "account_key": str(account_key(a.account)),
+            "name": a.name,
+            "owner": a.owner,
+            "custodian": a.custodian,
+            "tax_type": a.tax_type,
+            "tax_type_inferred": a.inferred,
+            "cost_basis_method": a.cost_basis_method,
+        } for a in accts]),
+        positions=positions if len(positions) else POSITIONS.empty(),
+        lots=lots if len(lots) else LOTS.empty(),
+        transactions=transactions if len(transactions) else TRANSACTIONS.empty(),
+        realized=realized if len(realized) else REALIZED.empty(),
+        skipped=skipped_df,
+        contributions=data.get("contributions", {}),
+        securities=master,
+        provenance=pd.DataFrame(prov, columns=["file", "format", "frame", "key", "rows", "used",
+                                               "reason"]),
+        warnings=warnings,
+        exports=exports,
+        path=path,
+        people={str(p.get("name")): dict(p) for p in data.get("people", [])},
+        settings=dict(data.get("settings", {})),
+        where=where,
+    )
+    # The one replay of the history: lots rebuilt for taxable holdings no file gives lots
+    # for (where the history explains the position), and the reconciliation, kept.
+    return replay_household(household)
+
+
+def _as_of(h: Mapping, exports: list[Export], transactions: pd.DataFrame,
+           where: str) -> pd.Timestamp:
+    if "as_of" in h:
+        v = h["as_of"]
+        try:
+            return pd.Timestamp(v).normalize()
+        except (TypeError, ValueError) as exc:
+            raise HouseholdError(f"{where}: as_of = {v!r} is not a date") from exc
+    dates = [e.as_of for e in exports if e.as_of is not None]
+    if dates:
+        return max(dates).normalize()
+    if len(transactions):
+        return transactions["date"].max().normalize()
+    raise HouseholdError(f"{where}: no export carries a date; set as_of = YYYY-MM-DD in "
+                         "[household]")
