@@ -84,15 +84,17 @@ class Export:
     def validated(self) -> Export:
         """Return self with every frame validated against its schema."""
         where = self.path.name
-        self.positions = validate_positions(self.positions, where=where)
-        self.lots = validate_lots(self.lots, where=where)
-        self.transactions = validate_transactions(self.transactions, where=where)
+        self.positions = _valid(self.positions, POSITIONS, validate_positions, where)
+        self.lots = _valid(self.lots, LOTS, validate_lots, where)
+        self.transactions = _valid(self.transactions, TRANSACTIONS, validate_transactions,
+                                   where)
         # one convention for every broker: a row that moves no shares has no quantity
         q = self.transactions["quantity"]
-        self.transactions["quantity"] = q.where(q != 0)
-        self.realized = validate_realized(self.realized, where=where)
-        self.pending = validate_pending(self.pending, where=where)
-        self.skipped = validate_skipped(self.skipped, where=where)
+        if (q == 0).any():
+            self.transactions["quantity"] = q.where(q != 0)
+        self.realized = _valid(self.realized, REALIZED, validate_realized, where)
+        self.pending = _valid(self.pending, PENDING, validate_pending, where)
+        self.skipped = _valid(self.skipped, SKIPPED, validate_skipped, where)
         acc = self.accounts.drop_duplicates("account").reset_index(drop=True)
         self.accounts = acc.astype({c: "str" for c in EXPORT_ACCOUNT_COLUMNS})
         return self
@@ -111,6 +113,22 @@ class Export:
             "pending": len(self.pending),
             "skipped": len(self.skipped),
         }
+
+
+#: Each schema's validated empty frame, built once (most of an export's frames are empty: a
+#: lots file has no transactions; validating them per file was most of a small file's cost).
+_EMPTY: dict[str, pd.DataFrame] = {}
+
+
+def _valid(df: pd.DataFrame, schema: FrameSchema, validate: Callable[..., pd.DataFrame],
+           where: str) -> pd.DataFrame:
+    """``validate(df)``, or a copy of the schema's validated empty frame when ``df`` has no rows
+    and no columns of its own."""
+    if len(df) or not set(df.columns) <= {c.name for c in schema.columns}:
+        return validate(df, where=where)
+    if schema.name not in _EMPTY:
+        _EMPTY[schema.name] = validate(schema.empty(), where=where)
+    return _EMPTY[schema.name].copy()
 
 
 class SkipLog:

@@ -11,6 +11,7 @@ import io
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +132,7 @@ def strip_controls(text: str) -> tuple[str, str | None]:
                                     f"({', '.join(names)}) on line(s) {shown}")
 
 
+@lru_cache(maxsize=4096)
 def norm_header(cell: str) -> str:
     """Normalise a header cell for matching: case-folded, quotes and `` ($)``/``($)`` removed,
     inner whitespace collapsed."""
