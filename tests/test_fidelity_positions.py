@@ -177,6 +177,38 @@ def test_pending_activity_row_of_any_length_loads_as_cash_in_transit(write, cell
                               "(value -250.00)", "account": "X71234567"}]
 
 
+@pytest.mark.parametrize("tail", [",,,,,,,,,", ""], ids=["17_cells_and_one", "cut_short"])
+def test_unquoted_thousands_in_a_pending_amount_is_reported_never_read_as_8(write, tail):
+    # "$8,907.73" written without quotes splits into "$8" and "907.73": the amount must not
+    # load as $8.00 (nor raise a pandas error); the row is reported and adds no cash in transit
+    rows = [*ROWS[:2], "X71234567,Joint WROS,Pending activity,,,,,$8,907.73" + tail]
+    e = load_export(write("Portfolio_Positions_Nov-20-2026.csv", content(rows=rows),
+                          bom=True, crlf=True))
+    assert e.positions["symbol"].tolist() == ["SPAXX", "VTI"]
+    assert len(e.pending) == 0
+    assert e.skipped[["line", "reason", "account"]].to_dict("records") == [
+        {"line": 4, "reason": "pending activity whose amount is cut by an unquoted thousands "
+                              "separator ($8,907.73 written without quotes): its amount cannot "
+                              "be read", "account": "X71234567"}]
+    assert e.notes == ["pending activity on line(s) 4 has no readable account or amount; it "
+                       "is not counted as cash in transit"]
+
+
+@pytest.mark.parametrize("row", [
+    # a holding's value and a money market's value, each unquoted
+    "X71234567,Joint WROS,VXUS,VANGUARD TOTAL INTL,148.5,$59.98,+$0.10,$8,907.73,+$1.00,+0.1%,"
+    "+$907.73,+11.3%,14.8%,$8000.00,$53.87,Cash,",
+    "X71234567,Joint WROS,SPAXX**,HELD IN MONEY MARKET,,,,$8,907.73,,,,,2.1%,,,Cash,",
+], ids=["holding", "money_market"])
+def test_unquoted_thousands_in_a_holding_row_is_a_skipped_row(write, row):
+    e = load_export(write("Portfolio_Positions_Nov-20-2026.csv",
+                          content(rows=[*ROWS[:2], row]), bom=True, crlf=True))
+    assert e.positions["market_value"].tolist() == [1204.17, 30050.0]
+    assert e.skipped[["line", "reason", "account"]].to_dict("records") == [
+        {"line": 4, "reason": "row has more cells than its header: its cells are shifted and "
+                              "cannot be read", "account": "X71234567"}]
+
+
 def test_short_data_row_at_the_end_means_a_cut_file(write):
     rows = [*ROWS[:2], "X71234567,Joint WROS,BND,BOND FUND,10,$70.00"]
     with pytest.raises(FormatError) as exc:

@@ -19,7 +19,7 @@ from toolkit.errors import FormatError
 from . import _build as b
 from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import Col, find_line, norm_line
+from ._text import Col, find_line, norm_line, split_csv_line
 
 FORMAT = "fidelity_positions"
 
@@ -42,6 +42,11 @@ _DOWNLOADED = re.compile(
 _FILENAME_DATE = re.compile(r"([A-Za-z]{3}-\d{2}-\d{4})")
 _CASH_SYMBOL = re.compile(r"^[A-Z0-9]+\*{2,3}$")
 _PENDING = "pending activity: a cash adjustment in transit, not a holding"
+_SPLIT = ("pending activity whose amount is cut by an unquoted thousands separator ($8,907.73 "
+          "written without quotes): its amount cannot be read")
+#: A money cell cut by an unquoted thousands comma: ``$8`` followed by a cell ``907.73``.
+_HEAD = re.compile(r"^[-+]?\(?\$?\d{1,3}$")
+_GROUP = re.compile(r"^\d{3}(?:\.\d*)?\)?$")
 
 
 def _is_header(line: str) -> bool:
@@ -95,7 +100,12 @@ def load(s: Sniff, options: dict) -> Export:
     value, _ = clean.parse_numbers(raw["market_value"])
     if pending.any():
         rows = raw[pending]
-        skip.add_frame(rows, _with_value(_PENDING, value[pending]), account=account[pending])
+        # a pending row's cell count is free (it may stop after the amount), so a cut amount
+        # shows only in the cells themselves
+        cut = _cut_amount(rows, binding.positions["market_value"])
+        value = value.mask(cut.reindex(value.index, fill_value=False))
+        reason = _with_value(_PENDING, value[pending]).mask(cut, _SPLIT)
+        skip.add_frame(rows, reason, account=account[pending])
     for mask, reason in (
         (wrapper, "BrokerageLink wrapper row: its holdings are listed under the "
                   "BrokerageLink account"),
@@ -142,6 +152,16 @@ def load(s: Sniff, options: dict) -> Export:
     return Export(path=s.path, format=FORMAT, custodian="fidelity", positions=positions,
                   pending=pend, skipped=skip.frame(), accounts=accounts,
                   as_of=_as_of(tf.lines, s.path), notes=notes)
+
+
+def _cut_amount(rows: pd.DataFrame, at: int) -> pd.Series:
+    """True for the rows whose amount cell (position ``at``) is the head of a number cut by an
+    unquoted thousands comma (``$8`` then ``907.73``)."""
+    def cut(raw: str) -> bool:
+        cells = [c.strip() for c in split_csv_line(raw)]
+        return (len(cells) > at + 1 and bool(_HEAD.match(cells[at]))
+                and bool(_GROUP.match(cells[at + 1])))
+    return rows["raw"].map(cut).astype(bool)
 
 
 def _pending(rows: pd.DataFrame, account: pd.Series, value: pd.Series, s: Sniff,
