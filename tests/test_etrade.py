@@ -152,6 +152,26 @@ def test_expanded_view_lots_under_their_positions(write):
     assert e.notes == []
 
 
+def test_four_decimal_price_paid_does_not_split_a_position_from_its_lots(write):
+    # 600 shares bought for $74,074.07 (Price Paid $ 123.456783.. shown 123.4568) and 400
+    # for $40,000.00; the position's average, $114,074.07 / 1,000 = 114.07407, shows as
+    # 114.0741. Quantity x Price Paid $ would give the position 1,000 x 114.0741 =
+    # $114,074.10 and the lots 600 x 123.4568 + 400 x 100 = $114,074.08: 2 cents apart.
+    # Value $ less Total Gain $ gives both $114,074.07 (130,000 - 15,925.93; 78,000 -
+    # 3,925.93 and 52,000 - 12,000).
+    rows = [
+        "FUND,130.00,0.00,.00,1000.0000,114.0741,.0000,15925.9300,13.9610,130000.0000",
+        "     01/03/2020,130.00,0.00,.00,600.0000,123.4568,.0000,3925.9300,5.3000,78000.0000",
+        "     06/01/2022,130.00,0.00,.00,400.0000,100.0000,.0000,12000.0000,30.0000,52000.0000",
+        "TOTAL,,,,,114074.07,.00,15925.93,13.96,130000.00",
+    ]
+    e = load_export(write("PortfolioDownload.csv", portfolio(rows=rows)))
+    assert e.positions["cost_basis"].tolist() == pytest.approx([114074.07], abs=1e-9)
+    assert e.lots["cost_basis"].tolist() == pytest.approx([74074.07, 40000.0], abs=1e-9)
+    assert e.lots["cost_basis"].sum() == pytest.approx(e.positions["cost_basis"].iloc[0],
+                                                       abs=1e-9)
+
+
 def test_lots_that_do_not_add_up_are_reported_not_loaded(write):
     # 60 of VTI's 100 shares in lots: the lots do not explain the position, so they are not
     # its lots (a lot moved under the wrong position, or one missing); the position loads
@@ -218,8 +238,11 @@ def test_options_and_bonds_read_their_price_unit(write):
     assert pos["quantity"].tolist() == [110000.0, 1.0, 965.0]
     # the CD is quoted per 100 of face: price / 100, so quantity x price = value
     assert pos["price"].tolist() == pytest.approx([0.999934, 14.16, 1.21])
-    # basis: 110000 x 100.00 / 100; 1 contract x 50.35 x 100; 965 x 1.74
-    assert pos["cost_basis"].tolist() == pytest.approx([110000.0, 5035.0, 1679.1])
+    # basis: Value $ less Total Gain $: 109,992.74 + 7.26 = 110,000 (= 110000 x 100.00 /
+    # 100); 1,407.50 + 3,628.16 = 5,035.66 (1 contract x 50.35 x 100 = 5,035 and the $0.66
+    # commission E*TRADE counts in the gain, part of the basis); 1,167.65 + 511.45 = 1,679.10
+    # (= 965 x 1.74)
+    assert pos["cost_basis"].tolist() == pytest.approx([110000.0, 5035.66, 1679.1])
 
 
 def test_cost_basis_from_total_gain_without_price_paid(write):
