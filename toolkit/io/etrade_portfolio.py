@@ -217,10 +217,13 @@ def _as_of(lines: list[str], start: int, path: str) -> pd.Timestamp | None:
 
 
 def _basis(qty, paid, unit, total_cost, value, gain) -> pd.Series:
-    """Total Cost $ where given; else Value $ less Total Gain $ (both to the cent or finer);
-    else Quantity x Price Paid $. Price Paid $ is rounded to 4 decimals, so Quantity x Price
-    Paid $ is off by up to Quantity x $0.00005: a position's average price and its lots'
-    prices round apart, and their bases would differ by more than a cent."""
+    """Cost basis: Total Cost $, else Value $ less Total Gain $, else Quantity x Price Paid $.
+
+    Price Paid $ is rounded to 4 decimals, so Quantity x Price Paid $ is off by up to
+    Quantity x $0.00005: a position's average price and its lots' prices round apart, and
+    their bases would differ by more than a cent. Value $ and Total Gain $ are to the cent or
+    finer.
+    """
     return total_cost.fillna(value - gain).fillna(qty * paid * unit)
 
 

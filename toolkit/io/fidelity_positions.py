@@ -155,8 +155,10 @@ def load(s: Sniff, options: dict) -> Export:
 
 
 def _cut_amount(rows: pd.DataFrame, at: int) -> pd.Series:
-    """True for the rows whose amount cell (position ``at``) is the head of a number cut by an
-    unquoted thousands comma (``$8`` then ``907.73``)."""
+    """Rows whose amount cell (position ``at``) is cut by an unquoted thousands comma.
+
+    ``$8,907.73`` without quotes reads as the cells ``$8`` and ``907.73``.
+    """
     def cut(raw: str) -> bool:
         cells = [c.strip() for c in split_csv_line(raw)]
         return (len(cells) > at + 1 and bool(_HEAD.match(cells[at]))
