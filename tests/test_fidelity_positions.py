@@ -204,9 +204,12 @@ def test_unquoted_thousands_in_a_holding_row_is_a_skipped_row(write, row):
     e = load_export(write("Portfolio_Positions_Nov-20-2026.csv",
                           content(rows=[*ROWS[:2], row]), bom=True, crlf=True))
     assert e.positions["market_value"].tolist() == [1204.17, 30050.0]
-    assert e.skipped[["line", "reason", "account"]].to_dict("records") == [
+    # the skipped row names its holding as the positions do (SPAXX, not SPAXX**), so the
+    # household can mark that holding unreliable
+    symbol = row.split(",")[2].rstrip("*")
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
         {"line": 4, "reason": "row has more cells than its header: its cells are shifted and "
-                              "cannot be read", "account": "X71234567"}]
+                              "cannot be read", "account": "X71234567", "symbol": symbol}]
 
 
 def test_short_data_row_at_the_end_means_a_cut_file(write):

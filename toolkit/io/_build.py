@@ -330,6 +330,8 @@ class Table:
         """``account`` or ``symbol`` of each row as far as known (column, else context)."""
         got = self.values[key] if key in self.values.columns and \
             self.values[key].dtype != DATE_DTYPE else None
+        if got is not None and key == "symbol" and pd.api.types.is_string_dtype(got):
+            got = clean.symbol(got)  # a raw symbol column (Fidelity's SPAXX**) as loaded
         out = pd.Series(self.context.get(key), index=self.index, dtype=object)
         if got is not None:
             out = got.astype(object).where(got.notna(), out)
