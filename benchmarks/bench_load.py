@@ -70,7 +70,9 @@ def fidelity_positions(path: Path, rng: np.random.Generator) -> None:
         f.write(head + "\n")
         for i in range(N):
             q, p = rng.uniform(1, 500), rng.uniform(10, 400)
-            f.write(f'X{i % ACCOUNTS:08d},Individual,{SYMBOLS[i % 50]},A FUND,{q:.3f},${p:.2f},'
+            # one holding per account and symbol (a repeated holding is reported, not loaded)
+            sym = f"{SYMBOLS[i % 50]}{i}"
+            f.write(f'X{i % ACCOUNTS:08d},Individual,{sym},A FUND,{q:.3f},${p:.2f},'
                     f'+$0.10,"${q * p:,.2f}",+$1.00,+0.10%,"+${q:,.2f}",+1.00%,0.01%,'
                     f'"${q * p * 0.9:,.2f}",${p * 0.9:.2f},Cash,\n')
         f.write('\n"Date downloaded Nov-20-2026 at 1:02 p.m ET"\n')

@@ -49,8 +49,10 @@ def repeated_positions(export: Export, s: Sniff) -> None:
     pos = export.positions
     if len(pos) < 2:
         return
-    key = pos[["account", "symbol"]].astype("str").agg("\x1f".join, axis=1) + "\x1f" + \
-        pos["security_type"].fillna("").astype("str")
+    # column-wise (a row-wise join took seconds on 100,000 positions)
+    key = (pos["account"].astype("str").fillna("") + "\x1f"
+           + pos["symbol"].astype("str").fillna("") + "\x1f"
+           + pos["security_type"].astype("str").fillna(""))
     dup = key.duplicated(keep="first")
     if not dup.any():
         return
