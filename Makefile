@@ -52,8 +52,10 @@ browser-deps:
 		fi; \
 	fi
 
+# Everything: lint, the import contracts, every test (notebooks via tests/test_notebooks.py,
+# browser tests in tests/browser/).
 test: $(STAMP) lint lint-imports browser-deps
-	$(BIN)/python -m pytest --nbmake --nbmake-timeout=300 tests notebooks $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
 # The edit loop: everything but the tests marked slow (notebooks, browser, big property runs).
 test-fast: $(STAMP) lint lint-imports
@@ -69,8 +71,8 @@ golden: $(STAMP)
 # Serve the targets-and-plan notebook as a Voila app on localhost (for a meeting screen).
 DASHBOARD_PORT ?= 8866
 dashboard: $(STAMP)
-	$(BIN)/voila --no-browser --Voila.ip=127.0.0.1 --port $(DASHBOARD_PORT) \
-		notebooks/01_targets_and_drift.ipynb
+	$(BIN)/python -m toolkit dashboard notebooks/01_targets_and_drift.ipynb \
+		--port $(DASHBOARD_PORT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

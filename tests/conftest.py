@@ -22,10 +22,9 @@ _SLOW_BY_NATURE = ("browser", "notebook")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser and notebook tests (and nbmake's notebook items) are ``slow`` too."""
+    """Browser and notebook tests are ``slow`` too."""
     for item in items:
-        if any(item.get_closest_marker(m) for m in _SLOW_BY_NATURE) or \
-                type(item).__name__ == "NotebookItem":
+        if any(item.get_closest_marker(m) for m in _SLOW_BY_NATURE):
             item.add_marker(pytest.mark.slow)
 
 

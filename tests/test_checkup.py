@@ -182,8 +182,8 @@ def test_lot_with_a_gain_turning_long_term_soon():
         "Do not sell before then: the $1,000.00 gain would be short-term, $70.00 more tax "
         "than selling on or after 2026-12-02.")
     assert f.loc[0, "evidence"] == (
-        "lot L1: 10 shares x $300.00 = $3,000.00, basis $2,000.00, holding period from "
-        "2025-12-01; tax of selling now (short-term) $270.00, on or after 2026-12-02 "
+        "lot bought 2025-12-01: 10 shares x $300.00 = $3,000.00, basis $2,000.00, holding "
+        "period from 2025-12-01; tax of selling now (short-term) $270.00, on or after 2026-12-02 "
         "(long-term) $200.00")
 
 

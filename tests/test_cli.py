@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
 from tests.conftest import ROOT, SAMPLES
+from toolkit import load_household
+from toolkit.accounts import AccountMasker
 from toolkit.cli import main
+from toolkit.planner import plan
 
 HOUSEHOLD = SAMPLES / "household" / "household.toml"
 FIDELITY = SAMPLES / "household" / "fidelity" / "Portfolio_Positions_Nov-20-2026.csv"
+FULL_IDS = ["234567891", "87654", "456789123", "X71234567", "12345678", "23456789"]
 
 
 def test_inspect_household_json(capsys):
@@ -87,15 +92,64 @@ def test_inspect_text(capsys):
     assert main(["inspect", str(HOUSEHOLD)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Household: Rivera household (sample)  (as of 2026-11-20)"
-    row = next(line for line in out if line.strip().startswith("456789123"))
-    assert row.split()[:3] == ["456789123", "hsa", "(inferred)"]
+    row = next(line for line in out if line.strip().startswith("Maya HSA"))
+    # the name, then the id; the inferred tax type marked "?"; money with cents
+    assert row == ("  Maya HSA (456789123)         HSA?                $8,066.82      $6,820.00 "
+                   "   $1,020.00       2/0/2")
     assert "  ...456: PTY PIMCO CORPORATE & INCOME OPPORTUNITY FUND $7,050.00" in out
     i = out.index("Reconciliation of lots and positions: 1 basis missing, 8 matched, "
                   "14 not needed")
-    assert out[i + 1:i + 3] == [
+    # the detail wrapped at 100 columns, the rest of it indented under the first line
+    assert out[i + 1:i + 4] == [
         "Unreconciled holdings (their lots are not trusted for tax-aware selling):",
         "  X71234567 AAPL: basis missing - 1 lot rebuilt from history holds 60 shares, as the "
-        "position does, but 1 lot (60 shares) has no cost basis."]
+        "position does,",
+        "      but 1 lot (60 shares) has no cost basis."]
+    assert max(len(line) for line in out) <= 100
+
+
+def test_inspect_text_masked_fits_and_hides_every_id(capsys):
+    assert main(["inspect", str(HOUSEHOLD), "--mask-accounts"]) == 0
+    text = capsys.readouterr().out
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    for ident in FULL_IDS:
+        assert ident not in text, ident
+    # two Roth IRAs end in 789: their names tell them apart
+    assert [line.split("  ")[1] for line in lines if "Roth IRA (" in line] == [
+        "Alex Roth IRA (...789)", "Maya Roth IRA (...789)"]
+    assert ("  account ...123: tax type 'hsa' inferred from the broker's account name 'HEALTH "
+            "SAVINGS ACCOUNT' in") in lines
+    assert main(["inspect", str(HOUSEHOLD), "--json", "--mask-accounts"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert [a["account"] for a in r["accounts"]] == [
+        "...456", "...789 (Alex Roth IRA)", "...891", "...654", "...123", "...567", "...678",
+        "...789 (Maya Roth IRA)"]
+
+
+def test_plan_text_fits_100_columns_with_whole_reasons(capsys):
+    h = load_household(HOUSEHOLD)
+    p = plan(h)
+    for flag in ([], ["--mask-accounts"]):
+        assert main(["plan", str(HOUSEHOLD), *flag]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert max(len(line) for line in lines) <= 100
+        # each trade's reason follows its line, wrapped, indented 7: joined, it is the
+        # whole reason (masked with --mask-accounts)
+        masker = AccountMasker.of(h.accounts, enabled=bool(flag))
+        starts = [i for i, line in enumerate(lines) if re.match(r"  \d +", line)]
+        assert len(starts) == len(p.trades)
+        for i, reason in zip(starts, p.trades["reason"], strict=True):
+            j = i + 1
+            while j < len(lines) and lines[j].startswith("       "):
+                j += 1
+            assert " ".join(x.strip() for x in lines[i + 1:j]) == masker.text(reason)
+        text = "\n".join(lines)
+        assert all((ident in text) != bool(flag) for ident in FULL_IDS)
+    assert main(["plan", str(HOUSEHOLD), "--json", "--mask-accounts"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["trades"][0]["reason"] == masker.text(p.trades["reason"].iloc[0])
+    assert not any(i in json.dumps(r) for i in FULL_IDS)
 
 
 def test_error_exit_status_and_message(tmp_path, capsys):

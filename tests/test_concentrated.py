@@ -80,9 +80,10 @@ def test_zero_rate_room_year_by_year():
     assert p["lots"].iloc[0] == "T:L3 x 200; T:L2 x 322"
     assert p["basis_sold"].iloc[0] == 24_000 + 322 * 60
     assert p["unrealized_gain"].iloc[3] == 200 * 80  # L1's last 200 shares
-    assert p["assumption"].iloc[1] == (  # later years use the 2026 tables
-        "no 2027 tables: the 2026 tables are used (bracket edges and thresholds not indexed "
-        "for inflation)")
+    # later years use the 2026 tables: said once, on the first of them
+    assert list(p["assumption"]) == [
+        "", "no tables after 2026: the 2026 tables are used from 2027 on (bracket edges and "
+        "thresholds not indexed for inflation)", "", "", ""]
 
 
 def test_gains_budget():

@@ -529,7 +529,7 @@ def test_workplace_rows_swap_price_and_quantity(write):
         {"line": 6, "reason": "workplace-plan transfer with no shares and no amount "
                               "(no effect on holdings or cash)"}]
     assert e.notes == ["4 workplace-plan row(s): Price and Quantity cells read swapped "
-                       "(Fidelity writes them in Quantity, Price order; reds #182)"]
+                       "(Fidelity writes them in Quantity, Price order)"]
     # cash is conserved: each contribution and its buy net to zero
     assert t.loc[t["source_line"].isin([5, 7, 8]), "amount"].sum() == pytest.approx(0.0)
 

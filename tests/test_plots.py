@@ -6,7 +6,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.colors as mc
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 
 from tests.conftest import SAMPLES
@@ -21,6 +23,7 @@ from toolkit.plots import (
     plot_plan,
     update_bars,
 )
+from toolkit.style import fmt_money_short
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +52,8 @@ def test_allocation_bars_are_current_weights(h):
     assert [t.get_text() for t in ax.get_xticklabels()] == [
         "US equity", "International equity", "Bonds", "REITs", "Unclassified", "Cash"]
     assert ax.get_title() == "Allocation against target"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["current weight (bar)",
+                                                                   "target"]
 
 
 def test_drift_bars_in_percentage_points_and_colours(h):
@@ -57,11 +62,21 @@ def test_drift_bars_in_percentage_points_and_colours(h):
     d = drift(h, band=Band("absolute", absolute=0.05))
     ax = plot_drift(d)
     assert widths(ax.containers[0]) == pytest.approx((d["drift"] * 100).tolist())
-    colours = [p.get_facecolor()[:3] for p in ax.containers[0].patches]
-    red, blue = (0xc0 / 255, 0x50 / 255, 0x4d / 255), (0x4f / 255, 0x81 / 255, 0xbd / 255)
-    # a class outside its band is red (#c0504d), inside blue (#4f81bd)
-    assert colours == [pytest.approx(red if o else blue) for o in d["outside"]]
-    assert d["outside"].any() and not d["outside"].all()
+    colours = [mc.to_hex(p.get_facecolor()) for p in ax.containers[0].patches]
+    # a class outside its band is red, inside blue; the unclassified PTY pink and cash held
+    # against a 0% target grey, whatever drift() says of their band
+    # (international equity is 9.95% against 15% +-5 pp: just outside)
+    assert d["outside"].tolist() == [True, True, True, False, False, False]
+    assert colours == ["#c0504d", "#c0504d", "#c0504d", "#4f81bd", "#e6b9b8", "#a6a6a6"]
+    # the bands sit behind the bars: lower - target .. upper - target, in points (a 0%
+    # target's band is floored at 0: 0 .. +5)
+    bands = ax.containers[1]
+    assert [p.get_x() for p in bands.patches] == pytest.approx([-5.0] * 4 + [0.0, 0.0])
+    assert widths(bands) == pytest.approx([10.0] * 4 + [5.0, 5.0])
+    assert {b.get_zorder() for b in bands.patches} == {1}
+    assert {p.get_zorder() for p in ax.containers[0].patches} == {2}
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "outside band", "within band", "no target", "unclassified", "tolerance band"]
 
 
 def test_account_map_masks_account_ids(h):
@@ -78,20 +93,38 @@ def test_account_map_masks_account_ids(h):
     assert widths(ax.containers[0])[0] == pytest.approx(114750.0)
 
 
-def test_plan_before_after(h):
+def test_plan_before_after_with_trades_and_tax(h):
     p = plan(h)
     ax = plot_plan(p)
     assert heights(ax.containers[0]) == pytest.approx((p.drift["before"] * 100).tolist())
     assert heights(ax.containers[1]) == pytest.approx((p.drift["after"] * 100).tolist())
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["before", "after"]
+    # net dollars traded per class: sells of US equity 92,840 + 11,789.32 + 24,300 + 7,046.82
+    # = 135,976.14; bonds bought 1,500 + 2,145.33 + 1,000 + 312.40 + 250 + 1,420
+    # + 92,840 + 7,351.91 = 106,819.64
+    assert [t.get_text() for t in ax.texts] == ["−$136k", "+$51k", "+$107k", "+$21.8k"]
+    assert ax.get_title() == ("Drift before and after the plan\n18 trades: bought $179,543, "
+                              "sold $135,976, estimated tax $0")
 
 
 def test_lot_gains_and_methods(h):
     s = lot_status(h.lots, h.positions[["account", "symbol", "price"]], h.as_of)
     ax = plot_lot_gains(s)
-    ordered = s.sort_values("acquired", kind="stable")
+    # grouped by account, then symbol (in order of appearance), oldest lot first
+    ordered = pd.concat([s[(s["account"] == a) & (s["symbol"] == sym)].sort_values(
+        "acquired", kind="stable") for a, sym in dict.fromkeys(zip(s["account"], s["symbol"], strict=True))])
     # a lot without a cost basis (AAPL, transferred in) has no gain to draw: a zero bar
     assert heights(ax.containers[0]) == pytest.approx(
         ordered["unrealized_gain"].fillna(0.0).tolist())
+    # one tick per holding, named by symbol and masked account; the three largest gains
+    # and the three largest losses labelled with their dollars
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "VTI\n...456", "VXUS\n...456", "BND\n...456", "VNQ\n...456", "SCHD\n...456",
+        "PTY\n...456", "AAPL\n...567", "FXAIX\n...567", "NVDA\n...567"]
+    g = ordered["unrealized_gain"].dropna()
+    top = sorted(g)[-3:] + sorted(g)[:3]
+    assert sorted(t.get_text() for t in ax.texts) == sorted(fmt_money_short(v) for v in top)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["long-term", "short-term"]
     cmp = compare_methods(h, "...456", "VTI", dollars=20000)
     ax2 = plot_method_comparison(cmp)
     assert heights(ax2.containers[0]) == pytest.approx(cmp["tax"].tolist())

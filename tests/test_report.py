@@ -16,14 +16,17 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
 
 from tests.conftest import SAMPLES
 from tests.factories import household
 from toolkit import Band, allocation, drift, load_household, lot_status
+from toolkit.accounts import AccountMasker
 from toolkit.cli import main
 from toolkit.planner import plan
-from toolkit.report import meeting_pack, pack_files
-from toolkit.style import label, mask
+from toolkit.report import NOTICE, meeting_pack, pack_files, pack_pages
+from toolkit.style import label
 
 HOUSEHOLD = SAMPLES / "household" / "household.toml"
 FILES = ["allocation.png", "drift.png", "accounts.png", "plan.png", "lot_gains.png",
@@ -45,6 +48,15 @@ def pack(h, tmp_path_factory):
     out = tmp_path_factory.mktemp("pack")
     assert meeting_pack(h, out / "meeting") == out / "meeting"
     return out / "meeting"
+
+
+def mask(account: str) -> str:
+    return AccountMasker.of(load_household(HOUSEHOLD).accounts).account(account)
+
+
+@pytest.fixture(scope="module")
+def pages(h):
+    return pack_pages(h)
 
 
 @pytest.fixture(scope="module")
@@ -119,22 +131,83 @@ def test_each_chart_is_a_png_of_a_page(pack, name):
     assert len(data) > 20_000
 
 
-def test_pdf_has_a_title_page_and_one_page_per_chart(pack):
+def test_pdf_has_a_title_page_one_page_per_chart_and_the_trade_list(pack, pages):
     data = (pack / "meeting.pdf").read_bytes()
     assert data.startswith(b"%PDF-")
     assert data.rstrip().endswith(b"%%EOF")
-    assert pdf_pages(data) == 6
+    # title, allocation, drift, accounts, plan, the trade list (18 trades with their
+    # reasons: two pages), lot gains
+    names = [n for n, _ in pages]
+    assert names == ["title", "allocation.png", "drift.png", "accounts.png", "plan.png",
+                     "trades", "trades", "lot_gains.png"]
+    assert pdf_pages(data) == len(pages) == 8
     # every page is US letter, landscape
     assert re.findall(rb"/MediaBox \[ ([\d.]+ [\d.]+ [\d.]+ [\d.]+) \]", data) == \
-        [b"0 0 792 612"] * 6
+        [b"0 0 792 612"] * 8
     text = pdf_text(data)
     assert text[:2] == ["Rivera household (sample)", "Client meeting pack, as of 2026-11-20"]
     assert text[2:6] == ["Total value", "$1,143,719", "Accounts", "8"]
     trades = str(plan(load_household(HOUSEHOLD)).summary.trades)
     for line in ("Planned trades", trades, "Estimated tax of the plan", "$0", "Accounts",
-                 "Maya Rollover IRA (...891)", "ACME 401(k) (...654)", "traditional ira",
-                 "$213,215"):
+                 "Maya Rollover IRA (...891)", "ACME 401(k) (...654)", "Traditional IRA",
+                 "$213,215", "Alex Roth IRA (...789)", "Maya Roth IRA (...789)"):
         assert line in text
+    # the educational-use notice and the page number on every page
+    assert [NOTICE in [t.get_text() for t in fig.texts] for _, fig in pages] == [True] * 8
+    assert [[t.get_text() for t in fig.texts if t.get_text().startswith("page ")]
+            for _, fig in pages] == [[f"page {i} of 8"] for i in range(1, 9)]
+
+
+def test_no_text_runs_off_a_page_or_overlaps_in_the_trade_list(pages, h, naive):
+    """Every label, tick and line of text lies inside its page (no "nternational equity"),
+    for the default pack, an unmasked pack of another plan and a one-account household."""
+    small = household(accounts={"K": "401k"},
+                      positions=[{"account": "K", "symbol": "VTI", "quantity": 10,
+                                  "price": 300.0}])
+    for named in (pages, pack_pages(h, plan=naive, mask_accounts=False), pack_pages(small)):
+        for name, fig in named:
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            r = canvas.get_renderer()
+            box = fig.bbox
+            # everything drawn (titles, tick labels, legends, annotations, page text)
+            tight = fig.get_tightbbox(r)
+            w, hgt = fig.get_size_inches()
+            assert (tight.x0 >= -0.01 and tight.y0 >= -0.01 and tight.x1 <= w + 0.01
+                    and tight.y1 <= hgt + 0.01), (name, tight)
+            texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+            assert texts, name
+            for t in fig.texts:
+                e = t.get_window_extent(r)
+                assert (e.x0 >= box.x0 - 0.5 and e.x1 <= box.x1 + 0.5 and e.y0 >= box.y0 - 0.5
+                        and e.y1 <= box.y1 + 0.5), (name, t.get_text(), e, box)
+            if name == "trades":
+                # no two cells of the trade list overlap
+                boxes = [(t.get_text(), t.get_window_extent(r)) for t in fig.texts]
+                clashes = [(a, b) for i, (a, ea) in enumerate(boxes) for b, eb in boxes[i + 1:]
+                           if ea.overlaps(eb)]
+                assert clashes == [], clashes
+
+
+def test_trade_list_pages_carry_every_trade_with_reason_amount_and_tax(pack, pages, h):
+    p = plan(h)
+    text = " ".join(pdf_text((pack / "meeting.pdf").read_bytes()))
+    assert "Trade list (waterfall plan)" in text
+    assert ("18 trades: bought $179,543.43, sold $135,976.14; estimated tax $0.00 (federal "
+            "$0.00, state $0.00, NIIT $0.00);") in text
+    assert "within the band after the plan" in text
+    # the pages as laid out: each trade's cells, its reason wrapped over the lines of its cell
+    lines = [t.get_text() for name, fig in pages if name == "trades" for t in fig.texts]
+    joined = " ".join(lines)
+    masker = AccountMasker.of(h.accounts)
+    for t in p.trades.itertuples():
+        assert masker.text(t.reason) in joined, t.reason
+        assert f"${t.amount:,.2f}" in lines
+        assert f"{t.side} {t.symbol}" in lines
+    assert "Alex Roth IRA (...789)" in lines and "Maya Roth IRA (...789)" in lines
+    # before and after for each class, in percentage points (US equity: +11.9 -> +0.0)
+    i = lines.index("US equity")
+    assert lines[i:i + 4] == ["US equity", "45.0%", "+11.9", "+0.0"]
 
 
 def test_pdf_masks_account_ids_unless_asked(pack, open_pack):
@@ -146,6 +219,7 @@ def test_pdf_masks_account_ids_unless_asked(pack, open_pack):
     assert "Maya Rollover IRA (234567891)" in shown
     # the naive plan's note names the 401(k): masked on the title page only when masking
     assert "naive: 87654 has no fund for reits" in shown
+    assert "naive: ...654 has no fund for reits" not in shown
 
 
 # --- the workbook ----------------------------------------------------------------------------
@@ -171,7 +245,7 @@ def test_workbook_sheets_and_header_rows(pack):
         "Plan": ["Step", "Account", "Account name", "Tax type", "Side", "Symbol",
                  "Asset class", "Shares", "Price", "Amount", "Short-term gain",
                  "Long-term gain", "Gain", "Estimated tax", "Reason"],
-        "Lots sold": ["Step", "Account", "Symbol", "Lot", "Acquired", "Holding period from",
+        "Lots sold": ["Step", "Account", "Symbol", "Acquired", "Holding period from",
                       "Term", "Shares", "Price", "Proceeds", "Cost basis", "Gain",
                       "Estimated tax"],
     }
@@ -221,7 +295,7 @@ def test_summary_sheet(pack, h):
         "Household", "As of", "Total value", "Accounts", "Tolerance band",
         "Classes outside the band", "Dollars outside the band", "Plan", "Planned trades",
         "Bought", "Sold", "Turnover", "Short-term gains realised", "Long-term gains realised",
-        "Estimated tax of the plan", "Within the band after the plan"]
+        "Estimated tax of the plan", "Within the band after the plan", "Notice"]
     assert rows["Household"].value == "Rivera household (sample)"
     assert rows["As of"].value.date() == pd.Timestamp("2026-11-20").date()
     assert rows["As of"].number_format == "yyyy-mm-dd"
@@ -229,10 +303,14 @@ def test_summary_sheet(pack, h):
     assert rows["Total value"].number_format == MONEY
     assert rows["Accounts"].value == 8
     assert rows["Tolerance band"].value == "±5 pp or ±25% of target, whichever is nearer"
+    # the unclassified PTY and cash held against a 0% target are not classes out of band
     assert rows["Classes outside the band"].value == (
         "US equity (+11.9 pp), International equity (-5.1 pp), Bonds (-9.3 pp), "
-        "REITs (-1.9 pp), Unclassified (+0.6 pp), Cash (+3.7 pp)")
-    assert rows["Dollars outside the band"].value == pytest.approx(d["dollars_outside"].sum())
+        "REITs (-1.9 pp)")
+    # 79,420.20 + 14,908.38 + 49,143.69 + 7,399.46
+    assert rows["Dollars outside the band"].value == pytest.approx(
+        d["dollars_outside"].iloc[:4].sum())
+    assert rows["Dollars outside the band"].value == pytest.approx(150871.73, abs=0.01)
     assert rows["Plan"].value == "waterfall"
     assert rows["Planned trades"].value == p.summary.trades == len(p.trades)
     assert rows["Bought"].value == pytest.approx(179543.44)
@@ -241,6 +319,7 @@ def test_summary_sheet(pack, h):
     assert rows["Turnover"].number_format == "0.00%"
     assert rows["Estimated tax of the plan"].value == 0
     assert rows["Within the band after the plan"].value == "yes"
+    assert rows["Notice"].value == NOTICE
 
 
 def test_no_full_account_id_anywhere_when_masked(pack, open_pack):
@@ -342,10 +421,10 @@ def test_plan_sheets_equal_the_plan(open_pack, naive):
     assert sold["Gain"].tolist() == pytest.approx(lots["gain"].tolist())
     assert [pd.Timestamp(d) for d in sold["Acquired"]] == [
         pd.Timestamp(d) for d in lots["acquired"]]
-    summary = {r[0]: r[1] for r in sheet(open_pack / "household.xlsx", "Summary").values}
-    assert summary["Plan"] == "naive"
-    assert summary["Estimated tax of the plan"] == pytest.approx(naive.summary.tax)
-    assert summary["Note"] == "naive: 87654 has no fund for reits"
+    summary_sheet = {r[0]: r[1] for r in sheet(open_pack / "household.xlsx", "Summary").values}
+    assert summary_sheet["Plan"] == "naive"
+    assert summary_sheet["Estimated tax of the plan"] == pytest.approx(naive.summary.tax)
+    assert summary_sheet["Note"] == "naive: 87654 has no fund for reits"
 
 
 # --- formula safety, band, cadence -----------------------------------------------------------
@@ -395,10 +474,10 @@ def test_band_reaches_drift_and_summary(tmp_path):
     d = drift(h, band=band)
     assert got["Band lower"].tolist() == pytest.approx(d["lower"].tolist())
     assert got["Band upper"].tolist() == pytest.approx(d["upper"].tolist())
-    summary = {r[0]: r[1] for r in sheet(out / "household.xlsx", "Summary").values}
-    assert summary["Tolerance band"] == "±2 pp"
+    summary_sheet = {r[0]: r[1] for r in sheet(out / "household.xlsx", "Summary").values}
+    assert summary_sheet["Tolerance band"] == "±2 pp"
     # the plan was made with the same band
-    assert summary["Planned trades"] == plan(h, band=band).summary.trades
+    assert summary_sheet["Planned trades"] == plan(h, band=band).summary.trades
 
 
 def test_cadence_chart_is_optional(tmp_path):
@@ -408,7 +487,8 @@ def test_cadence_chart_is_optional(tmp_path):
     w, _ = png_size((out / "cadence.png").read_bytes())
     assert w > 800
     data = (out / "meeting.pdf").read_bytes()
-    assert pdf_pages(data) == 7
+    # title, five charts, one trade-list page, the cadence chart
+    assert pdf_pages(data) == 8
     assert "Rebalancing policies compared (simulated)" in pdf_text(data)
 
 
@@ -445,8 +525,8 @@ def test_cli_no_mask_shows_ids(tmp_path, capsys):
     capsys.readouterr()
     pos = sheet(out / "household.xlsx", "Positions")
     assert "234567891" in pos["Account"].tolist()
-    summary = {r[0]: r[1] for r in sheet(out / "household.xlsx", "Summary").values}
-    assert summary["Tolerance band"] == "±5 pp"
+    summary_sheet = {r[0]: r[1] for r in sheet(out / "household.xlsx", "Summary").values}
+    assert summary_sheet["Tolerance band"] == "±5 pp"
 
 
 def test_cli_reports_a_bad_household(tmp_path, capsys):

@@ -279,7 +279,10 @@ def test_schedule_worked_example():
     assert list(s["balance_end"]) == [23_600.00, 14_560.00, 15_466.57]
     assert s["rmd"].iloc[2] == 549.43 and s["balance_start"].iloc[2] == 14_560.00
     assert list(s["tables_year"]) == [2026, 2026, 2026]
-    assert s["assumption"].iloc[0] == "" and "2027" in s["assumption"].iloc[1]
+    # each note once, on the first year it applies to
+    assert list(s["assumption"]) == [
+        "", "no tables after 2026: the 2026 tables are used from 2027 on (bracket edges and "
+        "thresholds not indexed for inflation)", "no income projected: no conversion"]
     assert list(s["balance_end_no_conversion"]) == [55_000.00, 60_500.00, 64_266.98]
     assert s["rmd_no_conversion"].iloc[2] == 2_283.02
 

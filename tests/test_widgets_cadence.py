@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import SAMPLES
 from toolkit import compare_policies, load_household, simulate
+from toolkit.style import fmt_money_short
 from toolkit.widgets import CadenceApp
 from toolkit.widgets.cadence import POLICIES
 
@@ -34,34 +35,37 @@ def test_table_is_compare_policies_on_the_same_paths(app, h):
 
 
 def test_charts_read_back(app, h):
-    drift_ax, tax_ax, wealth_ax = app.view.axes
+    drift_ax, tax_ax, wealth_ax = app.drift_ax, app.tax_ax, app.wealth_ax
     r = simulate(h, POLICIES["Threshold (5/25)"], seed=0, unclassified="bonds",
                  progress=False, **KW)
     line = drift_ax.lines[2]
     assert line.get_label() == "Threshold (5/25)"
     assert np.asarray(line.get_ydata()) == pytest.approx(r.drift["p50"].to_numpy())
     assert len(drift_ax.collections) == 6
-    assert [p.get_height() for p in tax_ax.containers[0].patches] == pytest.approx(
-        app.table["taxes_p50"].tolist())
-    assert [p.get_height() for p in wealth_ax.containers[0].patches] == pytest.approx(
-        app.table["ending_after_tax_p50"].tolist())
+    # taxes and wealth as differences from the first policy (calendar, annual), each bar
+    # labelled with the policy's own median
+    for ax, col in ((tax_ax, "taxes_p50"), (wealth_ax, "ending_after_tax_p50")):
+        v = app.table[col]
+        assert [p.get_height() for p in ax.containers[0].patches] == pytest.approx(
+            (v - v.iloc[0]).tolist())
+        assert [t.get_text() for t in ax.texts] == [fmt_money_short(x) for x in v]
+        assert ax.get_ylabel() == "difference from Calendar (annual)"
     assert [t.get_text() for t in tax_ax.get_xticklabels()] == list(POLICIES)
 
 
 def test_rerun_with_the_same_policies_moves_the_artists_in_place(h):
     app = CadenceApp(h, unclassified="bonds", **KW)
-    line = app.view.axes[0].lines[0]
-    bars = app.view.axes[1].containers[0]
+    line = app.drift_ax.lines[0]
     png = app.view.image.value
     app.seed.value = 7
     app.run_button.click()
-    assert app.view.axes[0].lines[0] is line
-    assert app.view.axes[1].containers[0] is bars
+    assert app.drift_ax.lines[0] is line
     r = simulate(h, POLICIES["Calendar (annual)"], seed=7, unclassified="bonds",
                  progress=False, **KW)
     assert np.asarray(line.get_ydata()) == pytest.approx(r.drift["p50"].to_numpy())
-    assert [p.get_height() for p in bars.patches] == pytest.approx(
-        app.table["taxes_p50"].tolist())
+    v = app.table["taxes_p50"]
+    assert [p.get_height() for p in app.tax_ax.containers[0].patches] == pytest.approx(
+        (v - v.iloc[0]).tolist())
     assert app.view.image.value != png
 
 

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 
 from tests.conftest import SAMPLES
+from tests.htmltables import header, rows
 from toolkit import HarvestLog, harvest, load_household, read_log
+from toolkit.display import no_math
 from toolkit.plots import HARVEST_COLORS
 from toolkit.tax import wash_calendar
 from toolkit.widgets import HarvestApp, HarvestModel
-from toolkit.widgets._base import html_table
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +33,23 @@ def test_defaults_match_the_core(app, h):
     pd.testing.assert_frame_equal(app.calendar, wash_calendar(h))
     assert (app.min_loss.value, app.min_loss_pct.value, app.policy.value) == (
         500.0, 5.0, "same_security")
-    assert app.summary.value == (
+    assert app.summary.value == no_math(
         "7 candidate lot(s) in 3 holding(s); harvesting the 3 lot(s) not at wash risk "
         "realises a loss of <b>$1,299</b> and saves <b>$351</b> of tax this year."
-        "<ul><li>1 taxable lot(s) have no cost basis and were skipped: AAPL</li>"
+        '<ul class="toolkit-table tex2jax_ignore mathjax_ignore">'
+        "<li>1 taxable lot(s) have no cost basis and were skipped: AAPL</li>"
         "<li>not in the security master, so no replacement is proposed (add them under "
         "[securities] with an index and replacements): PTY</li></ul>")
     assert app.choose.options[4] == ("...456 PTY 2019-09-16: loss $620 (harvest)", 4)
     assert app.log_table.value == "<i>No harvests recorded yet.</i>"
+    # the candidates as a person reads them: no lot ids, masked accounts, dollars and
+    # percents, dates without times
+    assert header(app.candidates.value)[:8] == [
+        "account", "symbol", "acquired", "quantity", "loss", "loss pct", "term", "tax value"]
+    first = rows(app.candidates.value)[0]
+    c = want.candidates.iloc[0]
+    assert first[:8] == ["...456", "BND", "2019-05-13", "60", f"${c['loss']:,.2f}",
+                         f"{c['loss_pct']:.1%}", "long", f"${c['tax_value']:,.2f}"]
     assert app.errors.last is None
 
 
@@ -79,14 +89,17 @@ def test_chart_bars_are_losses_coloured_by_status(app):
 
 
 def test_calendar_table_masks_accounts(app):
-    want = pd.DataFrame({
-        "symbols": ["VXUS", "BND"],
-        "do_not_buy_until": [pd.Timestamp("2026-11-28"), pd.NaT],
-        "buy_blocked_by": ["...456", None], "loss_at_stake": [57.0, 0.0],
-        "do_not_sell_at_loss_until": [pd.NaT, pd.NaT], "sell_blocked_by": [None, None],
-        "ongoing": ["", "reinvestment of BND in 12345678 (traditional_ira), date unknown"]})
-    assert app.cal_table.value == html_table(
-        want, money=("loss_at_stake",), dates=("do_not_buy_until", "do_not_sell_at_loss_until"))
+    # ids masked in the account columns and in the free text (12345678 -> ...678); dates
+    # without times; missing dates and accounts blank, not NaT/None
+    assert header(app.cal_table.value) == [
+        "symbols", "do not buy until", "buy blocked by", "loss at stake",
+        "do not sell at loss until", "sell blocked by", "ongoing", "note"]
+    got = rows(app.cal_table.value)
+    assert [r[:7] for r in got] == [
+        ["VXUS", "2026-11-28", "...456", "$57.00", "", "", ""],
+        ["BND", "", "", "$0.00", "", "",
+         "reinvestment of BND in ...678 (traditional_ira), date unknown"]]
+    assert not any("12345678" in c for r in got for c in r)
 
 
 def test_record_selected_harvests_appends_to_the_log(app, h, tmp_path):
@@ -107,10 +120,13 @@ def test_record_selected_harvests_appends_to_the_log(app, h, tmp_path):
     log = read_log(path).frame
     assert log["symbol"].tolist() == ["VNQ", "PTY"]
     pd.testing.assert_frame_equal(app.log.frame, log)
-    shown = log.assign(account=["...456", "...456"], replacement_account=["...456", None])
-    assert app.log_table.value == html_table(
-        shown, money=("proceeds", "cost_basis", "loss"), shares=("quantity",),
-        dates=("date_sold", "replacement_date", "first_safe_buyback"))
+    shown = dict(zip(header(app.log_table.value), zip(*rows(app.log_table.value),
+                                                          strict=True), strict=True))
+    assert shown["account"] == ("...456", "...456")
+    assert shown["replacement account"] == ("...456", "")
+    assert shown["symbol"] == ("VNQ", "PTY")
+    assert shown["loss"] == tuple(f"${v:,.2f}" for v in log["loss"])
+    assert shown["first safe buyback"][0] == "2026-12-21"
 
 
 def test_record_errors_are_visible(app, tmp_path):

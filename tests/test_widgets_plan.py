@@ -7,15 +7,16 @@ import pandas as pd
 import pytest
 
 from tests.conftest import SAMPLES
+from tests.htmltables import header, rows
 from toolkit import load_household
 from toolkit.allocation import Band
+from toolkit.display import no_math
 from toolkit.errors import PlanningError
 from toolkit.examples import example_a
 from toolkit.planner import plan
 from toolkit.planner.plan import TRADE_COLUMNS
 from toolkit.style import fmt_money
 from toolkit.widgets import PlanApp, PlanModel
-from toolkit.widgets._base import html_table
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +31,14 @@ def same_trades(got, want):
 
 def summary_text(p) -> str:
     s = p.summary
-    return (f"<b>{p.mode.capitalize()} plan:</b> {s.trades} trades; tax "
-            f"<b>{fmt_money(s.tax)}</b> (federal {fmt_money(s.federal)}, state "
-            f"{fmt_money(s.state)}, NIIT {fmt_money(s.niit)}); short-term gain "
-            f"{fmt_money(s.short_term_gain)}, long-term gain "
-            f"{fmt_money(s.long_term_gain)}; sold {fmt_money(s.sold)}, bought "
-            f"{fmt_money(s.bought)}; turnover {s.turnover:.1%}; "
-            f"{'within' if s.within_band else '<b>not</b> within'} the band after the plan.")
+    return no_math(
+        f"<b>{p.mode.capitalize()} plan:</b> {s.trades} trades; tax "
+        f"<b>{fmt_money(s.tax)}</b> (federal {fmt_money(s.federal)}, state "
+        f"{fmt_money(s.state)}, NIIT {fmt_money(s.niit)}); short-term gain "
+        f"{fmt_money(s.short_term_gain)}, long-term gain "
+        f"{fmt_money(s.long_term_gain)}; sold {fmt_money(s.sold)}, bought "
+        f"{fmt_money(s.bought)}; turnover {s.turnover:.1%}; "
+        f"{'within' if s.within_band else '<b>not</b> within'} the band after the plan.")
 
 
 def test_defaults_are_the_household_file_and_the_waterfall(h):
@@ -48,13 +50,17 @@ def test_defaults_are_the_household_file_and_the_waterfall(h):
     want = plan(h)
     same_trades(app.plan, want)
     assert app.summary.value == summary_text(want)
-    assert app.steps.value == html_table(want.steps, money=("tax",), pct=("drift_removed",))
+    # the steps as a person reads them: tax in dollars with cents, drift removed in percent
+    assert header(app.steps.value) == ["step", "name", "trades", "tax", "drift removed"]
+    assert rows(app.steps.value) == [
+        [str(r.step), r.name, str(r.trades), f"${r.tax:,.2f}", f"{r.drift_removed:.1%}"]
+        for r in want.steps.itertuples()]
     assert app.errors.last is None
 
 
 def test_example_a_summary_and_trades():
     app = PlanApp(example_a())
-    assert app.summary.value == (
+    assert app.summary.value == no_math(
         "<b>Waterfall plan:</b> 4 trades; tax <b>$0</b> (federal $0, state $0, NIIT $0); "
         "short-term gain $0, long-term gain $0; sold $49,400, bought $80,400; turnover 6.5%; "
         "within the band after the plan.")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from tests.conftest import SAMPLES
+from tests.htmltables import header, rows
 from toolkit import drift, load_household
 from toolkit.allocation import Band
 from toolkit.planner import plan
+from toolkit.style import label
 from toolkit.widgets import TargetsApp, TargetsModel
 
 
@@ -66,7 +72,7 @@ def test_app_slider_move_updates_drift_plan_and_chart(h):
     want = drift(h, t, band=Band())
     pd.testing.assert_frame_equal(app.drift_frame, want)
     # the chart's bars are the new drifts, in percentage points, in place
-    bars = app._drift_ax.containers[0]
+    bars = app.drift_ax.containers[0]
     assert [p.get_width() for p in bars.patches] == pytest.approx((want["drift"] * 100).tolist())
     assert app.view.image.value != png
     # the plan summary is the core's plan for the new target
@@ -75,8 +81,21 @@ def test_app_slider_move_updates_drift_plan_and_chart(h):
     assert app.plan.trades[["account", "symbol", "side", "amount"]].equals(
         p.trades[["account", "symbol", "side", "amount"]])
     first = app.summary.value.split(" Outside the band now:")[0]
-    assert first == (f"<b>Plan:</b> {p.summary.trades} trades, tax $0, turnover "
-                     f"{p.summary.turnover:.1%}; within the band after the plan.")
+    assert first == ('<div class="tex2jax_ignore mathjax_ignore"><b>Plan:</b> '
+                     f"{p.summary.trades} trades, tax $0, turnover {p.summary.turnover:.1%}; within the band "
+                     "after the plan.")
+    # the drift table: classes by name, weights in percent, drift in points, band status;
+    # unclassified holdings and cash held against a 0% target are not "outside band"
+    assert header(app.drift_table.value) == ["class", "current", "target", "drift (pp)",
+                                             "band"]
+    assert rows(app.drift_table.value) == [
+        [label(c), f"{r['current']:.1%}", f"{r['target']:.1%}", f"{r['drift'] * 100:+.1f} pp",
+         {"unclassified": "unclassified", "cash": "no target"}.get(
+             c, "outside band" if r["outside"] else "within band")]
+        for c, r in want.iterrows()]
+    assert rows(app.drift_table.value)[-2:] == [
+        ["Unclassified", "0.6%", "0.0%", "+0.6 pp", "unclassified"],
+        ["Cash", "3.7%", "0.0%", "+3.7 pp", "no target"]]
     assert app.errors.last is None
 
 
@@ -104,3 +123,22 @@ def test_callback_errors_are_visible(h, monkeypatch):
         '<div style="color:#9c0006;background:#ffc7ce;padding:6px;border-radius:4px">'
         "<b>Could not update:</b> RuntimeError: solver on fire</div>")
     assert app.errors.widget.layout.display == ""
+
+
+def test_slider_moves_redraw_only_the_bars_and_look_the_same(h):
+    """A slider move redraws the bars on the kept background (blitting); the picture is
+    exactly the one a full redraw of the same figure gives."""
+    app = TargetsApp(h)
+    app.sliders["us_equity"].value = 46.0
+    fast_before = app.view.fast_renders
+    app.sliders["us_equity"].value = 47.0
+    assert app.view.fast_renders == fast_before + 1
+    fast = np.asarray(Image.open(io.BytesIO(app.view.image.value)))
+    app.view.refresh(full=True)
+    full = np.asarray(Image.open(io.BytesIO(app.view.image.value)))
+    assert fast.shape == full.shape
+    assert np.array_equal(fast, full)
+    # the bars moved: the drift chart shows the new drift of US equity
+    d = app.drift_frame
+    assert app.drift_ax.containers[0].patches[0].get_width() == pytest.approx(
+        d.loc["us_equity", "drift"] * 100)

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from toolkit.accounts import mask_text
-
-__all__ = ["FORMATS", "mask_frame", "safe_frame", "safe_text", "write_items", "write_sheet"]
+__all__ = ["FORMATS", "safe_frame", "safe_text", "write_items", "write_sheet"]
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -61,19 +59,6 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     for c in out.columns:
         if pd.api.types.is_string_dtype(out[c]) or pd.api.types.is_object_dtype(out[c]):
             out[c] = out[c].map(safe_text, na_action="ignore")
-    return out
-
-
-def mask_frame(df: pd.DataFrame, accounts: Iterable[str]) -> pd.DataFrame:
-    """A copy with every account id in every text cell masked (:func:`toolkit.accounts.mask_text`).
-
-    Covers account columns and free text that names accounts (a plan's reasons) alike.
-    """
-    ids = [str(a) for a in accounts]
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_string_dtype(out[c]) or pd.api.types.is_object_dtype(out[c]):
-            out[c] = out[c].map(lambda v: mask_text(v, ids) if isinstance(v, str) else v)
     return out
 
 

@@ -13,11 +13,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import pandas as pd
+
 from toolkit.errors import HouseholdError, ToolkitError
 from toolkit.schema import TaxType
 
-__all__ = ["AccountKey", "account_key", "infer_tax_type", "keys_match", "mask_account",
-           "mask_text", "match_account", "match_contributions"]
+__all__ = ["MASK_KEEP", "MASK_KEEP_MAX", "AccountKey", "AccountMasker", "account_key",
+           "account_masks", "infer_tax_type", "keys_match", "mask_account", "mask_text",
+           "match_account", "match_contributions"]
 
 _MASKED = re.compile(r"(?:\.{2,}|\*{2,}|X{2,}|#{2,})[-\s]?([A-Z0-9]{2,})$")
 _INNER_MASK = re.compile(r"^([A-Z]+)\*{2,}([0-9]{2,})$")  # U***4567
@@ -209,6 +212,9 @@ def infer_tax_type(name: str | None) -> TaxType | None:
 def mask_account(account: str, *, keep: int = 3) -> str:
     """An account id with all but its last ``keep`` characters hidden, for reports.
 
+    The masking primitive; within a household use :class:`AccountMasker`, whose masks are
+    unique (two accounts ending in the same digits are told apart).
+
     Examples
     --------
     >>> mask_account("X71234567"), mask_account("...456"), mask_account("87")
@@ -220,32 +226,212 @@ def mask_account(account: str, *, keep: int = 3) -> str:
     return "..." + s[-keep:] if len(s) > keep else s
 
 
-def mask_text(text: str, accounts: Iterable[str], *, keep: int = 3) -> str:
-    """``text`` with every occurrence of each account id replaced by its masked form.
+#: Characters of an id a mask shows at first, and at most when two masks collide.
+MASK_KEEP, MASK_KEEP_MAX = 3, 4
 
-    For free text that names accounts (a plan's reasons and notes, a label): ids are
-    replaced wherever they occur, longest first, by :func:`mask_account`.
+
+def _conflict(a: str, b: str) -> bool:
+    """Whether two masks' visible tails cannot tell their accounts apart.
+
+    Equal tails collide, and so does a tail that ends another (``...789`` against
+    ``...6789``): a reader cannot say the two are different accounts.
+    """
+    return a.endswith(b) or b.endswith(a)
+
+
+def _limit(account: str) -> int:
+    """How many characters of ``account`` a mask may show at most."""
+    k = account_key(account)
+    hidden_at_least = 0 if k.masked else 2  # a broker's masked id shows what it shows
+    return max(MASK_KEEP, min(MASK_KEEP_MAX, len(k.key) - hidden_at_least))
+
+
+def account_masks(accounts: Iterable[str], names: Mapping[str, str] | None = None
+                  ) -> dict[str, str]:
+    """One mask per account id, unique within the set.
+
+    The rule, used by everything a person sees (screen, PDF, XLSX, CLI): show the last
+    three characters (``X71234567`` -> ``...567``); where two masks cannot be told apart
+    (equal last characters, or one ending the other, such as ``...789`` and ``...6789``),
+    show four; where that is not enough, keep three and add the account's name
+    (``...789 (Alex Roth IRA)``), or its position in ``accounts`` when it has no name or
+    shares it.
 
     Parameters
     ----------
-    text : str
     accounts : iterable of str
-        The full account ids to hide.
-    keep : int, default 3
-        Characters of each id left visible.
+        The account ids (full or as a broker masked them), in the household's order.
+    names : mapping, optional
+        Account id -> the account's name, for the last resort.
 
     Returns
     -------
-    str
+    dict
+        Account id -> its mask. Ids of three characters or fewer are shown as they are.
+
+    Examples
+    --------
+    >>> account_masks(["X71234567", "87654"])
+    {'X71234567': '...567', '87654': '...654'}
+    >>> account_masks(["23456789", "11112789"])
+    {'23456789': '...6789', '11112789': '...2789'}
+    >>> account_masks(["...789", "23456789"], {"...789": "Alex Roth", "23456789": "Maya Roth"})
+    {'...789': '...789 (Alex Roth)', '23456789': '...789 (Maya Roth)'}
+    """
+    ids = list(dict.fromkeys(str(a) for a in accounts))
+    keys = {a: account_key(a).key or a for a in ids}
+    keep = dict.fromkeys(ids, MASK_KEEP)
+
+    def clashing() -> set[str]:
+        tails = {a: keys[a][-keep[a]:] for a in ids}
+        return {x for i, a in enumerate(ids) for b in ids[i + 1:]
+                if _conflict(tails[a], tails[b]) for x in (a, b)}
+
+    stuck = clashing()
+    while stuck:
+        grow = [a for a in stuck if keep[a] < _limit(a)]
+        if not grow:
+            break
+        for a in grow:
+            keep[a] += 1
+        stuck = clashing()
+    names = names or {}
+    out = {}
+    for i, a in enumerate(ids, start=1):
+        if a not in stuck:
+            out[a] = mask_account(a, keep=keep[a])
+            continue
+        name = names.get(a)
+        unique = isinstance(name, str) and name.strip() and \
+            sum(names.get(b) == name for b in stuck) == 1
+        out[a] = f"{mask_account(a, keep=MASK_KEEP)} ({name.strip() if unique else f'#{i}'})"
+    return out
+
+
+_EDGE = r"(?<![A-Za-z0-9])({})(?![A-Za-z0-9])"
+
+
+class AccountMasker:
+    """Masks account ids wherever they are shown: cells, free text, whole frames.
+
+    One masking rule for the household (:func:`account_masks`): masks are unique, and ids
+    are replaced inside free text too (a plan's reasons, harvest threats, the wash
+    calendar, notes), only where they stand as a whole word (``87654`` is not masked inside
+    ``187654``).
+
+    Parameters
+    ----------
+    masks : mapping
+        Account id -> its mask. Empty: nothing is masked (``AccountMasker({})`` shows ids
+        as they are).
+    names : mapping, optional
+        Account id -> name: where a mask carries the account's name, a text that already
+        says ``"<name> (<id>)"`` gets the mask without the name.
+
+    Examples
+    --------
+    >>> m = AccountMasker.of(["234567891", "87654"])
+    >>> m.account("234567891"), m.text("move cash from 87654 to 234567891, not 187654")
+    ('...891', 'move cash from ...654 to ...891, not 187654')
+    """
+
+    def __init__(self, masks: Mapping[str, str], names: Mapping[str, str] | None = None
+                 ) -> None:
+        self.masks = {str(k): str(v) for k, v in masks.items() if str(k) != str(v)}
+        # "Alex Roth IRA (...789)" in a text already names the account: where the mask
+        # carries the name too, that text gets the mask without it (no name said twice)
+        self._named = {}
+        for a, m in self.masks.items():
+            name = (names or {}).get(a)
+            if isinstance(name, str) and name and m.endswith(f" ({name})"):
+                self._named[f"{name} ({a})"] = f"{name} ({m[: -len(name) - 3]})"
+        alts = sorted([*self._named, *self.masks], key=len, reverse=True)
+        self._rx = re.compile(_EDGE.format("|".join(map(re.escape, alts)))) if alts else None
+
+    @classmethod
+    def of(cls, accounts, names: Mapping[str, str] | None = None, *,
+           enabled: bool = True) -> AccountMasker:
+        """The masker of a set of accounts.
+
+        Parameters
+        ----------
+        accounts : DataFrame or iterable of str
+            A household's ``accounts`` frame (its ``account`` and ``name`` columns are
+            used) or the account ids.
+        names : mapping, optional
+            Account id -> name, when ``accounts`` is a list of ids.
+        enabled : bool, default True
+            False gives a masker that shows every id as it is (``--no-mask``).
+
+        Returns
+        -------
+        AccountMasker
+        """
+        if not enabled:
+            return cls({})
+        if hasattr(accounts, "columns"):
+            ids = [str(a) for a in accounts["account"]]
+            if names is None and "name" in accounts.columns:
+                names = {a: n for a, n in zip(ids, accounts["name"], strict=True)
+                         if isinstance(n, str)}
+        else:
+            ids = [str(a) for a in accounts]
+        return cls(account_masks(ids, names), names)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any id is masked."""
+        return bool(self.masks)
+
+    def account(self, account) -> str:
+        """The mask of one id (an id the masker does not know gets the plain rule)."""
+        a = str(account)
+        if not self.masks:
+            return a
+        return self.masks.get(a, mask_account(a))
+
+    def label(self, account, name=None) -> str:
+        """``"Name (...567)"`` for a chart tick or a menu: the account's name and its mask.
+
+        Where the mask already carries the name (two masks that collided), the name is not
+        repeated. Without a name, the mask alone.
+        """
+        shown = self.account(account)
+        if not isinstance(name, str) or not name.strip():
+            return shown
+        name = name.strip()
+        suffix = f" ({name})"
+        if shown.endswith(suffix):
+            shown = shown[: -len(suffix)]
+        return f"{name} ({shown})"
+
+    def text(self, text):
+        """``text`` with every known id replaced by its mask; non-text returned as is."""
+        if not isinstance(text, str) or self._rx is None:
+            return text
+        return self._rx.sub(lambda m: self._named.get(m.group(1)) or self.masks[m.group(1)],
+                            text)
+
+    def frame(self, df):
+        """A copy of ``df`` with every text cell masked (columns and free text alike)."""
+        out = df.copy()
+        if self._rx is None:
+            return out
+        for c in out.columns:
+            col = out[c]
+            if pd.api.types.is_string_dtype(col) or pd.api.types.is_object_dtype(col):
+                out[c] = col.map(self.text, na_action="ignore")
+        return out
+
+
+def mask_text(text: str, accounts: Iterable[str]) -> str:
+    """``text`` with every occurrence of each account id replaced by its unique mask.
+
+    Shorthand for ``AccountMasker.of(accounts).text(text)``.
 
     Examples
     --------
     >>> mask_text("sell inside Maya IRA (234567891)", ["234567891", "...456"])
     'sell inside Maya IRA (...891)'
     """
-    out = str(text)
-    for a in sorted({str(x) for x in accounts}, key=len, reverse=True):
-        masked = mask_account(a, keep=keep)
-        if masked != a and a:
-            out = out.replace(a, masked)
-    return out
+    return AccountMasker.of(accounts).text(str(text))

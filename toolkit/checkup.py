@@ -437,7 +437,8 @@ def _long_term_findings(ctx: _Context, lots: pd.DataFrame | None, soon_days: int
                f"{ctx.label(r.account)} turn{'s' if r.quantity == 1 else ''} long-term on {ltd} "
                f"(in {days} days)")
         cls = ctx.asset_class(r.account, r.symbol)
-        ev = (f"lot {r.lot_id}: {r.quantity:g} shares x {_usd(r.price)} = {_usd(r.market_value)}"
+        ev = (f"lot bought {_date(r.acquired)}: {r.quantity:g} shares x {_usd(r.price)} = "
+              f"{_usd(r.market_value)}"
               f", basis {_usd(r.cost_basis)}, holding period from {_date(r.holding_start)}; "
               f"tax of selling now (short-term) {_usd(now)}, on or after {ltd} (long-term) "
               f"{_usd(later)}")

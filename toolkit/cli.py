@@ -1,8 +1,10 @@
-"""Command line: ``inspect``, ``plan``, ``report`` and ``batch``.
+"""Command line: ``inspect``, ``plan``, ``report``, ``batch``, ``init`` and ``dashboard``.
 
-``python -m toolkit inspect PATH [--json]``, ``python -m toolkit plan HOUSEHOLD ...``,
-``python -m toolkit report HOUSEHOLD --out DIR [--no-mask]`` and
-``python -m toolkit batch BOOK --out DIR ...`` (:mod:`toolkit.batch.command`).
+``python -m toolkit inspect PATH [--json] [--mask-accounts]``,
+``python -m toolkit plan HOUSEHOLD ...``, ``python -m toolkit report HOUSEHOLD --out DIR
+[--no-mask]``, ``python -m toolkit batch BOOK --out DIR ...`` (:mod:`toolkit.batch.command`),
+``python -m toolkit init EXPORTS... --out household.toml`` and
+``python -m toolkit dashboard [NOTEBOOK] [--port N]``.
 """
 
 from __future__ import annotations
@@ -10,77 +12,141 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+from toolkit.accounts import AccountMasker
 from toolkit.allocation import Band
+from toolkit.dashboard import serve
 from toolkit.errors import ToolkitError
+from toolkit.facts import plan_facts
 from toolkit.household_file import load_household
+from toolkit.onboarding import FILL_IN, write_household_template
 from toolkit.planner import PlanMode, plan
 from toolkit.report import meeting_pack, pack_files
+from toolkit.style import label, tax_type_label
 from toolkit.summary import inspect_path
 
-__all__ = ["main"]
+__all__ = ["WIDTH", "format_inspect", "format_plan", "main", "mask_data"]
+
+
+#: Terminal width every table and line of text fits in.
+WIDTH = 100
 
 
 def _money(x: float | None) -> str:
     return "—" if x is None else f"${x:,.2f}"
 
 
-def format_inspect(report: dict) -> str:
+def _wrap(text: str, indent: int = 2, hang: int = 4, width: int = WIDTH) -> list[str]:
+    """``text`` wrapped to ``width`` columns, the first line indented ``indent``.
+
+    Later lines are indented ``indent + hang``; long words such as file names are broken
+    only when they must be.
+    """
+    return textwrap.wrap(str(text), width, initial_indent=" " * indent,
+                         subsequent_indent=" " * (indent + hang), break_on_hyphens=False) \
+        or [" " * indent]
+
+
+def _fit(text: str, n: int) -> str:
+    """``text`` cut to ``n`` characters (an ellipsis marks the cut)."""
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _label(shown_id: str, name: str | None, n: int) -> str:
+    """``"Name (id)"`` in ``n`` characters: the name is cut, never the id."""
+    if name and shown_id.endswith(f" ({name})"):  # a mask that carries the name
+        shown_id = shown_id[: -len(name) - 3]
+    if not name:
+        return _fit(shown_id, n)
+    room = n - len(shown_id) - 3
+    return f"{_fit(name, room)} ({shown_id})" if room >= 4 else _fit(shown_id, n)
+
+
+def _masker(report_or_ids, enabled: bool) -> AccountMasker:
+    if isinstance(report_or_ids, dict):
+        accounts = report_or_ids["accounts"]
+        return AccountMasker.of([a["account"] for a in accounts],
+                                {a["account"]: a["name"] for a in accounts if a["name"]},
+                                enabled=enabled)
+    return AccountMasker.of(report_or_ids, enabled=enabled)
+
+
+def mask_data(data, masker: AccountMasker):
+    """``data`` (dicts, lists, text) with every account id masked in every string."""
+    if isinstance(data, dict):
+        return {mask_data(k, masker): mask_data(v, masker) for k, v in data.items()}
+    if isinstance(data, list):
+        return [mask_data(v, masker) for v in data]
+    return masker.text(data) if isinstance(data, str) else data
+
+
+def format_inspect(report: dict, *, mask_accounts: bool = False) -> str:
     """Render an ``inspect`` report (see :mod:`toolkit.summary`) as text for a terminal.
+
+    Every line fits in :data:`WIDTH` (100) columns: long texts (skipped rows' reasons,
+    reconciliation details, warnings) are wrapped; ``--json`` has them whole.
 
     Parameters
     ----------
     report : dict
+    mask_accounts : bool, default False
+        Mask account ids (:class:`toolkit.accounts.AccountMasker`), in every line.
 
     Returns
     -------
     str
     """
+    masker = _masker(report, mask_accounts)
+    labels = [_label(masker.account(a["account"]), a["name"], 28) for a in report["accounts"]]
+    report = mask_data(report, masker) if masker.enabled else report
     out: list[str] = []
     if report["kind"] == "household":
-        out.append(f"Household: {report['name']}  (as of {report['as_of']})")
+        out.append(_fit(f"Household: {report['name']}  (as of {report['as_of']})", WIDTH))
     else:
-        out.append(f"Export: {report['path']}")
+        out += _wrap(f"Export: {report['path']}", 0)
         out.append(f"Format: {report['format']}  (as of {report['as_of'] or 'not stated'})")
     out.append("")
     out.append("Files:")
     for f in report["files"]:
-        out.append(f"  {Path(f['file']).name}: {f['format']}, {f['positions']} positions, "
-                   f"{f['lots']} lots, "
-                   f"{f['transactions']} transactions, {f['realized']} realized, "
-                   f"{f['skipped']} skipped")
+        out += _wrap(f"{Path(f['file']).name}: {f['format']}, {f['positions']} positions, "
+                     f"{f['lots']} lots, {f['transactions']} transactions, {f['realized']} "
+                     f"realized, {f['skipped']} skipped")
     out.append("")
     out.append("Accounts:")
-    head = (f"  {'account':<14} {'tax type':<16} {'name':<26} {'market value':>15} "
-            f"{'cost basis':>15} {'cash':>13} {'pos':>4} {'lots':>5} {'txns':>5}")
-    out.append(head)
-    for a in report["accounts"]:
-        tt = (a["tax_type"] or "UNKNOWN") + (" (inferred)" if a["tax_type_inferred"] else "")
+    out.append(f"  {'account':<28} {'tax type':<15} {'market value':>13} {'cost basis':>14} "
+               f"{'cash':>12} {'pos/lots/tx':>11}")
+    for a, name in zip(report["accounts"], labels, strict=True):
+        tt = tax_type_label(a["tax_type"]) if a["tax_type"] else "UNKNOWN"
+        tt += "?" if a["tax_type_inferred"] else ""
         basis = _money(a["cost_basis"]) + ("*" if a["basis_missing"] else "")
-        out.append(f"  {a['account']:<14} {tt:<16} {str(a['name'] or '')[:26]:<26} "
-                   f"{_money(a['market_value']):>15} {basis:>15} {_money(a['cash']):>13} "
-                   f"{a['positions']:>4} {a['lots']:>5} {a['transactions']:>5}")
+        counts = f"{a['positions']}/{a['lots']}/{a['transactions']}"
+        out.append(f"  {name:<28} {_fit(tt, 15):<15} {_money(a['market_value']):>13} "
+                   f"{basis:>14} {_money(a['cash']):>12} {counts:>11}")
     t = report["totals"]
-    out.append(f"  {'TOTAL':<14} {'':<16} {'':<26} {_money(t['market_value']):>15} "
-               f"{_money(t['cost_basis']):>15} {_money(t['cash']):>13} {t['positions']:>4} "
-               f"{t['lots']:>5} {t['transactions']:>5}")
+    counts = f"{t['positions']}/{t['lots']}/{t['transactions']}"
+    out.append(f"  {'TOTAL':<28} {'':<15} {_money(t['market_value']):>13} "
+               f"{_money(t['cost_basis']):>14} {_money(t['cash']):>12} {counts:>11}")
+    if any(a["tax_type_inferred"] for a in report["accounts"]):
+        out.append("  ? tax type inferred from the broker's account name: check it")
     if any(a["basis_missing"] for a in report["accounts"]):
         out.append("  * some positions have no cost basis; the total covers known bases only")
     out.append("")
     if report["unclassified"]:
         out.append("Unclassified holdings (not in the security master; add [securities.X]):")
         for u in report["unclassified"]:
-            out.append(f"  {u['account']}: {u['symbol']} {u['description'] or ''} "
-                       f"{_money(u['market_value'])}")
+            out += _wrap(f"{u['account']}: {u['symbol']} {u['description'] or ''} "
+                         f"{_money(u['market_value'])}")
     else:
         out.append("Unclassified holdings: none")
     out.append("")
     if report["skipped"]:
         out.append(f"Skipped rows ({len(report['skipped'])}):")
         for s in report["skipped"]:
-            out.append(f"  {s['file']}:{s['line']}: {s['reason']}")
+            out += _wrap(f"{s['file']}:{s['line']}: {s['reason']}")
     else:
         out.append("Skipped rows: none")
     rec = report.get("reconciliation")
@@ -88,28 +154,30 @@ def format_inspect(report: dict) -> str:
         out.append("")
         counts = ", ".join(f"{n} {status.replace('_', ' ')}"
                            for status, n in rec["counts"].items() if n)
-        out.append(f"Reconciliation of lots and positions: {counts or 'no holdings'}")
+        out += _wrap(f"Reconciliation of lots and positions: {counts or 'no holdings'}", 0)
         if rec["unreconciled"]:
             out.append("Unreconciled holdings (their lots are not trusted for tax-aware "
                        "selling):")
             for u in rec["unreconciled"]:
-                out.append(f"  {u['account']} {u['symbol']}: {u['status'].replace('_', ' ')}"
-                           f" - {u['detail']}")
+                out += _wrap(f"{u['account']} {u['symbol']}: {u['status'].replace('_', ' ')}"
+                             f" - {u['detail']}")
         else:
             out.append("  every holding is reconciled")
     if report["warnings"]:
         out.append("")
         out.append("Warnings:")
-        out.extend(f"  {w}" for w in report["warnings"])
+        for w in report["warnings"]:
+            out += _wrap(w)
     return "\n".join(out)
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
     report = inspect_path(args.path)
     if args.json:
-        print(json.dumps(report, indent=2))
+        masker = _masker(report, args.mask_accounts)
+        print(json.dumps(mask_data(report, masker), indent=2))
     else:
-        print(format_inspect(report))
+        print(format_inspect(report, mask_accounts=args.mask_accounts))
     return 0
 
 
@@ -128,34 +196,50 @@ def _parse_contributions(items: Sequence[str]) -> dict[str, float] | None:
     return out
 
 
-def format_plan(p) -> str:
+def format_plan(p, *, mask_accounts: bool = False) -> str:
     """Render a :class:`~toolkit.planner.plan.Plan` as text for a terminal.
+
+    One line per trade (step, account, side, symbol, shares, amount, estimated tax) with its
+    reason wrapped below it; every line fits in :data:`WIDTH` (100) columns (``--json``
+    has the same reasons on one line each).
 
     Parameters
     ----------
     p : Plan
+    mask_accounts : bool, default False
+        Mask account ids (:class:`toolkit.accounts.AccountMasker`), in the account column
+        and in the reasons and notes.
 
     Returns
     -------
     str
     """
-    s = p.summary
-    out = [f"Plan ({p.mode}): {s.trades} trades, tax {_money(s.tax)}, turnover "
-           f"{s.turnover:.1%}, {'within' if s.within_band else 'NOT within'} the band", ""]
+    f = plan_facts(p)
+    ids = list(p.household.accounts["account"]) if p.household is not None else \
+        list(p.trades["account"])
+    masker = AccountMasker.of(p.household.accounts if p.household is not None else ids,
+                              enabled=mask_accounts)
+    out = [f"Plan ({p.mode}): {f.trades} trades, tax {_money(f.tax)}, turnover "
+           f"{f.turnover:.1%}, {'within' if f.within_band else 'NOT within'} the band", ""]
     if len(p.trades):
-        out.append(f"  {'step':<4} {'account':<14} {'side':<4} {'symbol':<10} {'shares':>12} "
-                   f"{'amount':>14} {'est. tax':>10}  reason")
-        for t in p.trades.itertuples(index=False):
+        acct = [masker.account(a) for a in p.trades["account"]]
+        w = min(24, max(7, *map(len, acct)))
+        out.append(f"  {'step':<4} {'account':<{w}} {'side':<4} {'symbol':<10} {'shares':>12} "
+                   f"{'amount':>14} {'est. tax':>11}")
+        for t, a in zip(p.trades.itertuples(index=False), acct, strict=True):
             shares = "" if t.shares != t.shares else f"{t.shares:,.3f}"
-            out.append(f"  {t.step:<4} {t.account:<14} {t.side:<4} {t.symbol:<10} {shares:>12} "
-                       f"{_money(t.amount):>14} {_money(t.est_tax):>10}  {t.reason}")
+            out.append(f"  {t.step:<4} {_fit(a, w):<{w}} {t.side:<4} {_fit(t.symbol, 10):<10} "
+                       f"{shares:>12} {_money(t.amount):>14} {_money(t.est_tax):>11}")
+            out += _wrap(masker.text(t.reason), 7, 0)
     else:
         out.append("  no trades needed")
-    out += ["", "Drift (percentage points):", f"  {'class':<14} {'before':>8} {'after':>8}"]
+    out += ["", "Drift (percentage points):", f"  {'class':<22} {'before':>8} {'after':>8}"]
     for c, r in p.drift.iterrows():
-        out.append(f"  {c:<14} {r['before'] * 100:>8.2f} {r['after'] * 100:>8.2f}")
+        out.append(f"  {label(c):<22} {r['before'] * 100:>+8.2f} {r['after'] * 100 + 0.0:>+8.2f}")
     if p.notes:
-        out += ["", "Notes:"] + [f"  {n}" for n in p.notes]
+        out += ["", "Notes:"]
+        for n in p.notes:
+            out += _wrap(masker.text(n))
     return "\n".join(out)
 
 
@@ -168,14 +252,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if args.gains_budget is not None:
         opts["gains_budget"] = args.gains_budget
     p = plan(h, _parse_contributions(args.contribute), mode=args.mode, **opts)
+    masker = AccountMasker.of(h.accounts, enabled=args.mask_accounts)
     if args.xlsx:
         p.to_xlsx(args.xlsx, mask_accounts=args.mask_accounts)
     if args.csv:
-        p.to_csv(args.csv)
+        masker.frame(p.trades).to_csv(args.csv, index=False)
     if args.json:
-        print(json.dumps(p.to_json(), indent=2))
+        print(json.dumps(mask_data(p.to_json(), masker), indent=2))
     else:
-        print(format_plan(p))
+        print(format_plan(p, mask_accounts=args.mask_accounts))
     return 0
 
 
@@ -211,10 +296,29 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=["waterfall", "optimal", "naive"], default="waterfall",
                    help="planner mode for the plan task")
     p.add_argument("--no-mask", dest="mask", action="store_false",
-                   help="show full account ids in book.xlsx (default: last 3 characters)")
+                   help="show full account ids in book.xlsx (default: masked, unique "
+                        "within each household)")
     p.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress bar")
     p.set_defaults(func=_cmd_batch)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    r = write_household_template(args.exports, args.out, force=args.force, name=args.name)
+    fill = r.text.count(FILL_IN)
+    check = r.text.count("CHECK")
+    print(f"wrote {args.out}: {len(r.exports)} export(s) read, "
+          f"{sum(1 for line in r.text.splitlines() if line == '[[accounts]]')} account(s); "
+          f"{fill} {FILL_IN} placeholder(s) to replace and {check} CHECK line(s) to look at")
+    for f, why in r.not_loaded.items():
+        for line in _wrap(f"not loaded alone (see its commented [[files]] entry): {f}: {why}",
+                          0):
+            print(line)
+    return 0
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    return serve(args.notebook, port=args.port)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -237,6 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("inspect", help="what an export or household file holds")
     p.add_argument("path", help="a brokerage export or a household .toml file")
     p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    p.add_argument("--mask-accounts", action="store_true",
+                   help="show account ids masked (last characters only), everywhere")
     p.set_defaults(func=_cmd_inspect)
     q = sub.add_parser("plan", help="plan the trades that rebalance a household")
     q.add_argument("household", help="a household .toml file")
@@ -255,7 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     q.add_argument("--xlsx", metavar="FILE", help="write a formatted trade list workbook")
     q.add_argument("--csv", metavar="FILE", help="write the trades as CSV")
     q.add_argument("--mask-accounts", action="store_true",
-                   help="show only the last 3 characters of account ids in the XLSX")
+                   help="show account ids masked (last characters only) in the text, JSON, "
+                        "CSV and XLSX")
     q.set_defaults(func=_cmd_plan)
     r = sub.add_parser("report", help="write a client-meeting pack: charts, PDF, workbook")
     r.add_argument("household", help="a household .toml file")
@@ -268,6 +375,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.set_defaults(func=_cmd_report)
     _batch_arguments(sub.add_parser("batch", help="run checkups and plans over a book of "
                                                   "households on Dask"))
+    i = sub.add_parser("init", help="write a commented household file from brokerage exports")
+    i.add_argument("exports", nargs="+", help="the exports to read (formats are detected)")
+    i.add_argument("--out", required=True, metavar="FILE", help="the household .toml to write")
+    i.add_argument("--name", help="the household's name (default: a placeholder)")
+    i.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    i.set_defaults(func=_cmd_init)
+    d = sub.add_parser("dashboard", help="serve a notebook as a Voila dashboard on localhost "
+                                         "(offline; kernels shut down when pages close)")
+    d.add_argument("notebook", nargs="?", default="notebooks/01_targets_and_drift.ipynb")
+    d.add_argument("--port", type=int, default=8866)
+    d.set_defaults(func=_cmd_dashboard)
     args = ap.parse_args(argv)
     try:
         return args.func(args)

@@ -8,14 +8,17 @@ type, lot status, a plan) and writes what a meeting needs:
   asset-location map), ``plan.png`` (drift before and after the plan), ``lot_gains.png``
   (unrealised gain of each taxable lot by term) and, only when asked, ``cadence.png``
   (rebalancing policies compared; slow);
-* ``meeting.pdf``: a title page (household, date, a short summary, the accounts) and one
-  page per chart;
+* ``meeting.pdf``: a title page (household, date, a short summary, the accounts), one page
+  per chart and, after the plan's chart, the trade list (every trade with its account, amount,
+  estimated tax and reason, and each class's drift before and after the plan);
 * ``household.xlsx``: the sheets of :data:`SHEETS`, formatted for people and formula-safe
   (:mod:`toolkit._xlsx`).
 
-Account ids are masked to their last three characters everywhere (cells, free text such as
-a plan's reasons, chart labels, the title page) unless ``mask_accounts=False``. Nothing here
-computes what the core computes; this module only lays results out.
+Account ids are masked by the household's rule (:class:`toolkit.accounts.AccountMasker`:
+unique masks) everywhere (cells, free text such as a plan's reasons, chart labels, the title
+page) unless ``mask_accounts=False``. Every page and the Summary sheet carry :data:`NOTICE`.
+Pages are laid out so that no text runs off the page. Nothing here computes what the core
+computes; this module only lays results out.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from openpyxl import Workbook
 
-from toolkit._xlsx import mask_frame, write_items, write_sheet
-from toolkit.accounts import mask_text
+from toolkit._xlsx import write_items, write_sheet
+from toolkit.accounts import AccountMasker
 from toolkit.allocation import Band, allocation, drift
 from toolkit.cadence import (
     Calendar,
@@ -43,6 +46,7 @@ from toolkit.cadence import (
     Threshold,
     compare_policies,
 )
+from toolkit.facts import plan_facts
 from toolkit.household import Household
 from toolkit.planner import plan as make_plan
 from toolkit.plots import (
@@ -54,11 +58,24 @@ from toolkit.plots import (
     plot_plan,
 )
 from toolkit.schema import TaxType
-from toolkit.style import fmt_money, fmt_money_short, fmt_pct, label, style
+from toolkit.style import (
+    OUTSIDE,
+    band_status,
+    fmt_money,
+    fmt_money_cents,
+    fmt_money_short,
+    fmt_pct,
+    label,
+    style,
+    tax_type_label,
+)
 from toolkit.tax.holding import lot_status
 
-__all__ = ["CADENCE_FILE", "CHART_FILES", "PDF_FILE", "SHEETS", "XLSX_FILE", "meeting_pack",
-           "pack_files"]
+__all__ = ["CADENCE_FILE", "CHART_FILES", "NOTICE", "PDF_FILE", "SHEETS", "XLSX_FILE",
+           "meeting_pack", "pack_files", "pack_pages"]
+
+#: The one-line notice every page of the pack carries.
+NOTICE = "Estimates for education and planning, not tax advice: check them with a tax adviser."
 
 #: The chart files, in the order of the PDF's pages.
 CHART_FILES = ("allocation.png", "drift.png", "accounts.png", "plan.png", "lot_gains.png")
@@ -117,7 +134,7 @@ _PLAN = [
 ]
 _LOTS_SOLD = [
     ("step", "Step", "int"), ("account", "Account", None), ("symbol", "Symbol", None),
-    ("lot_id", "Lot", None), ("acquired", "Acquired", "date"),
+    ("acquired", "Acquired", "date"),
     ("holding_start", "Holding period from", "date"), ("term", "Term", None),
     ("quantity", "Shares", "shares"), ("price", "Price", "money"),
     ("proceeds", "Proceeds", "money"), ("cost_basis", "Cost basis", "money"),
@@ -153,9 +170,11 @@ class _Facts:
     by_account: pd.DataFrame
     by_tax_type: pd.DataFrame
     status: pd.DataFrame
+    masker: AccountMasker
 
     @classmethod
-    def build(cls, household: Household, plan, band: Band | None) -> _Facts:
+    def build(cls, household: Household, plan, band: Band | None, mask_accounts: bool = True
+              ) -> _Facts:
         if plan is None:
             plan = make_plan(household) if band is None else make_plan(household, band=band)
         if band is None:
@@ -168,7 +187,8 @@ class _Facts:
         return cls(household=household, plan=plan, band=band,
                    drift=drift(household, band=band),
                    by_account=allocation(household, by="account"),
-                   by_tax_type=allocation(household, by="tax_type"), status=status)
+                   by_tax_type=allocation(household, by="tax_type"), status=status,
+                   masker=AccountMasker.of(household.accounts, enabled=mask_accounts))
 
     @property
     def names(self) -> dict[str, str]:
@@ -186,9 +206,9 @@ def _frame(df: pd.DataFrame, spec: list[tuple[str, str, str | None]]
 
 def _summary_items(f: _Facts) -> list[tuple[str, Any, str | None]]:
     """(label, value, format) rows of the summary: the title page and the Summary sheet."""
-    h, s, d = f.household, f.plan.summary, f.drift
-    out = d[d["outside"]]
-    outside = ", ".join(f"{label(c)} ({r['drift'] * 100:+.1f} pp)" for c, r in out.iterrows())
+    h, s, d = f.household, plan_facts(f.plan), f.drift
+    outside = ", ".join(f"{label(c)} ({r['drift'] * 100:+.1f} pp)" for c, r in d.iterrows()
+                        if band_status(c, r) == OUTSIDE)
     items: list[tuple[str, Any, str | None]] = [
         ("Household", h.name, None),
         ("As of", pd.Timestamp(h.as_of).date(), "date"),
@@ -196,18 +216,21 @@ def _summary_items(f: _Facts) -> list[tuple[str, Any, str | None]]:
         ("Accounts", len(h.accounts), "int"),
         ("Tolerance band", f.band.label(), None),
         ("Classes outside the band", outside or "none", None),
-        ("Dollars outside the band", float(d["dollars_outside"].sum()), "money"),
+        ("Dollars outside the band", float(sum(
+            r["dollars_outside"] for c, r in d.iterrows() if band_status(c, r) == OUTSIDE)),
+         "money"),
         ("Plan", f.plan.mode, None),
-        ("Planned trades", int(s.trades), "int"),
-        ("Bought", float(s.bought), "money"),
-        ("Sold", float(s.sold), "money"),
-        ("Turnover", float(s.turnover), "pct"),
-        ("Short-term gains realised", float(s.short_term_gain), "money"),
-        ("Long-term gains realised", float(s.long_term_gain), "money"),
-        ("Estimated tax of the plan", float(s.tax), "money"),
+        ("Planned trades", s.trades, "int"),
+        ("Bought", s.bought, "money"),
+        ("Sold", s.sold, "money"),
+        ("Turnover", s.turnover, "pct"),
+        ("Short-term gains realised", s.short_term_gain, "money"),
+        ("Long-term gains realised", s.long_term_gain, "money"),
+        ("Estimated tax of the plan", s.tax, "money"),
         ("Within the band after the plan", "yes" if s.within_band else "no", None),
     ]
     items += [("Note", n, None) for n in f.plan.notes]
+    items.append(("Notice", NOTICE, None))
     return items
 
 
@@ -221,28 +244,21 @@ def _shown(value: Any, fmt: str | None) -> str:
     return str(value)
 
 
-def _masker(f: _Facts, mask_accounts: bool):
-    ids = list(f.household.accounts["account"]) if mask_accounts else []
-
-    def mask(text: str) -> str:
-        return mask_text(text, ids)
-
-    return ids, mask
-
-
 # --- charts ----------------------------------------------------------------------------------
 
 
 def _figure() -> tuple[Figure, Any]:
+    """A page: US letter, landscape, laid out so that every label stays on it."""
     with style():
-        fig = Figure(figsize=_PAGE)
+        fig = Figure(figsize=_PAGE, layout="constrained")
+        # (the bottom 4% holds the footer: the notice and the page number)
+        fig.get_layout_engine().set(h_pad=0.3, w_pad=0.3, rect=(0, 0.04, 1, 0.96))
         ax = fig.subplots()
     return fig, ax
 
 
-def _charts(f: _Facts, mask_accounts: bool, cadence: pd.DataFrame | None
-            ) -> list[tuple[str, Figure]]:
-    _, mask = _masker(f, mask_accounts)
+def _charts(f: _Facts, cadence: pd.DataFrame | None) -> list[tuple[str, Figure]]:
+    m = f.masker
     out = []
     fig, ax = _figure()
     plot_allocation(f.drift, ax)
@@ -252,22 +268,25 @@ def _charts(f: _Facts, mask_accounts: bool, cadence: pd.DataFrame | None
                                   f"{f.band.label()})")
     out.append(("drift.png", fig))
     fig, ax = _figure()
-    plot_account_allocation(f.by_account, ax, names={k: mask(v) for k, v in f.names.items()},
-                            mask_accounts=mask_accounts)
+    plot_account_allocation(f.by_account, ax, names={k: m.text(v) for k, v in f.names.items()},
+                            mask_accounts=m)
     out.append(("accounts.png", fig))
     fig, ax = _figure()
     plot_plan(f.plan, ax, title=f"Drift before and after the plan ({f.plan.mode})")
     out.append(("plan.png", fig))
     fig, ax = _figure()
     taxable = f.status[f.status["tax_type"] == TaxType.TAXABLE.value]
-    plot_lot_gains(taxable, ax, title="Unrealised gain by lot and term (taxable accounts)")
+    plot_lot_gains(taxable, ax, mask_accounts=m,
+                   title="Unrealised gain by lot, by holding (taxable accounts; largest "
+                         "gains and losses labelled)")
     if taxable.empty:
         ax.text(0.5, 0.5, "no taxable lots", transform=ax.transAxes, ha="center")
     out.append(("lot_gains.png", fig))
     if cadence is not None:
         shown = cadence.rename(index=lambda name: textwrap.fill(str(name), 20))
         with style():
-            fig = Figure(figsize=_PAGE)
+            fig = Figure(figsize=_PAGE, layout="constrained")
+            fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
             axes = fig.subplots(len(_CADENCE_METRICS), 1, sharex=True)
         for a, (metric, title) in zip(axes, _CADENCE_METRICS, strict=True):
             plot_cadence(shown, metric, a, title=title)
@@ -289,9 +308,25 @@ def _cadence(household: Household, options: Mapping[str, Any] | None) -> pd.Data
     return compare_policies(household, policies, **kw)
 
 
-def _title_page(f: _Facts, mask_accounts: bool) -> Figure:
+# --- text pages ------------------------------------------------------------------------------
+
+_LINE = 0.0215  # one 8-point line, as a fraction of the page's height
+_TOP, _BOTTOM = 0.835, 0.08
+
+
+def _page(title: str, subtitle: str = "") -> Figure:
+    with style():
+        fig = Figure(figsize=_PAGE)
+        fig.text(0.04, 0.93, title, fontsize=16, fontweight="bold")
+        if subtitle:  # at most two lines of 10 points
+            fig.text(0.04, 0.905, subtitle, fontsize=10, color="#404040", va="top",
+                     linespacing=1.3)
+    return fig
+
+
+def _title_page(f: _Facts) -> Figure:
     """The PDF's first page: household, date, the summary and the accounts."""
-    _, mask = _masker(f, mask_accounts)
+    m = f.masker
     items = _summary_items(f)
     with style():
         fig = Figure(figsize=_PAGE)
@@ -300,24 +335,24 @@ def _title_page(f: _Facts, mask_accounts: bool) -> Figure:
                  f"{pd.Timestamp(f.household.as_of):%Y-%m-%d}", fontsize=12, color="#404040")
         y = 0.82
         for lab, value, fmt in items:
-            if lab in ("Note", "Household", "As of"):
+            if lab in ("Note", "Notice", "Household", "As of"):
                 continue
             fig.text(0.06, y, lab, fontsize=10, color="#404040")
-            for line in textwrap.wrap(mask(_shown(value, fmt)), 40) or [""]:
+            for line in textwrap.wrap(m.text(_shown(value, fmt)), 40) or [""]:
                 fig.text(0.28, y, line, fontsize=10, fontweight="bold")
                 y -= 0.032
             y -= 0.006
         bottom = y
-        fig.text(0.60, 0.82, "Accounts", fontsize=11, fontweight="bold")
+        fig.text(0.58, 0.82, "Accounts", fontsize=11, fontweight="bold")
         totals = f.household.account_totals()
         y = 0.78
         for r in totals.itertuples(index=False):
-            shown = r.account if not mask_accounts else mask(r.account)
-            fig.text(0.60, y, f"{mask(str(r.name or ''))[:26]} ({shown})", fontsize=9)
-            fig.text(0.81, y, str(r.tax_type).replace("_", " "), fontsize=9, color="#404040")
+            name = m.text(str(r.name)) if isinstance(r.name, str) else None
+            fig.text(0.58, y, _fit(m.label(r.account, name), 34), fontsize=9)
+            fig.text(0.80, y, tax_type_label(r.tax_type), fontsize=9, color="#404040")
             fig.text(0.97, y, fmt_money(r.market_value), fontsize=9, ha="right")
             y -= 0.032
-        notes = [mask(v) for lab, v, _ in items if lab == "Note"]
+        notes = [m.text(v) for lab, v, _ in items if lab == "Note"]
         if notes:
             y = min(y, bottom) - 0.01
             fig.text(0.06, y, "Notes", fontsize=10, fontweight="bold")
@@ -326,6 +361,146 @@ def _title_page(f: _Facts, mask_accounts: bool) -> Figure:
                     y -= 0.028
                     fig.text(0.06, y, line, fontsize=8)
     return fig
+
+
+def _fit(text: str, n: int) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# Trade-list columns: (heading, x position, alignment, characters before cutting); each
+# trade's reason runs under its row, across the page, wrapped at _REASON_WIDTH characters
+# (8-point DejaVu Sans averages about 4.5 points a character: 150 characters fill 9.4 inches).
+_TRADE_COLUMNS = (("Account", 0.04, "left", 34), ("Trade", 0.32, "left", 22),
+                  ("Shares", 0.56, "right", 14), ("Amount", 0.68, "right", 16),
+                  ("Est. tax", 0.79, "right", 14))
+_REASON_X, _REASON_WIDTH = 0.06, 150
+
+
+def _trade_rows(f: _Facts) -> list[tuple[list[str], list[str]]]:
+    """Each trade as its cells and its reason's wrapped lines."""
+    m = f.masker
+    names = f.names
+    rows = []
+    for t in f.plan.trades.itertuples(index=False):
+        shares = "" if t.shares != t.shares else f"{t.shares:,.3f}"
+        cells = [m.label(t.account, m.text(names.get(t.account) or "") or None),
+                 f"{t.side} {t.symbol}", shares, fmt_money_cents(t.amount),
+                 fmt_money_cents(t.est_tax)]
+        cells = [_fit(c, w) for c, (_, _, _, w) in zip(cells, _TRADE_COLUMNS, strict=True)]
+        reason = textwrap.wrap(m.text(str(t.reason)), _REASON_WIDTH, break_on_hyphens=False)
+        rows.append((cells, reason))
+    return rows
+
+
+def _trade_pages(f: _Facts) -> list[Figure]:
+    """The trade list: drift before and after per class, then every trade with its reason."""
+    p, s = f.plan, plan_facts(f.plan)
+    title = f"Trade list ({p.mode} plan)"
+    sub = (f"{s.trades} trades: bought {fmt_money_cents(s.bought)}, sold "
+           f"{fmt_money_cents(s.sold)}; estimated tax {fmt_money_cents(s.tax)} (federal "
+           f"{fmt_money_cents(s.federal)}, state {fmt_money_cents(s.state)}, NIIT "
+           f"{fmt_money_cents(s.niit)});\n{'within' if s.within_band else 'not within'} the "
+           "band after the plan")
+    pages = [_page(title, sub)]
+    fig, y = pages[0], _TOP
+    with style():
+        fig.text(0.04, y, "Drift from target, percentage points", fontsize=9,
+                 fontweight="bold")
+        heads = [("Class", 0.04, "left"), ("Target", 0.26, "right"),
+                 ("Before", 0.34, "right"), ("After", 0.42, "right")]
+        y -= _LINE * 1.3
+        for h, x, ha in heads:
+            fig.text(x, y, h, fontsize=8, fontweight="bold", ha=ha, va="top")
+        targets = f.drift["target"].reindex(p.drift.index)
+        for c, r in p.drift.iterrows():
+            y -= _LINE
+            tgt = targets.get(c)
+            for v, (_, x, ha) in zip((label(c), "" if tgt != tgt else f"{tgt:.1%}",
+                                      f"{round(r['before'] * 100, 1) + 0.0:+.1f}",
+                                      f"{round(r['after'] * 100, 1) + 0.0:+.1f}"), heads,
+                                     strict=True):
+                fig.text(x, y, v, fontsize=8, ha=ha, va="top")
+        y -= _LINE * 2
+
+        def header(fig, y):
+            for h, x, ha, _ in _TRADE_COLUMNS:
+                fig.text(x, y, h, fontsize=8, fontweight="bold", ha=ha, va="top")
+            fig.text(0.81, y, "(each trade's reason below it)", fontsize=8, color="#595959",
+                     va="top")
+            return y - _LINE * 1.2
+
+        rows = _trade_rows(f)
+        if not rows:
+            fig.text(0.04, y, "No trades.", fontsize=9, va="top")
+            y -= _LINE * 2
+        else:
+            y = header(fig, y)
+        for cells, reason in rows:
+            n = 1 + len(reason)
+            if y - n * _LINE < _BOTTOM:
+                fig = _page(f"{title}, continued")
+                pages.append(fig)
+                y = header(fig, _TOP)
+            for cell, (_, x, ha, _) in zip(cells, _TRADE_COLUMNS, strict=True):
+                fig.text(x, y, cell, fontsize=8, ha=ha, va="top")
+            for i, line in enumerate(reason, start=1):
+                fig.text(_REASON_X, y - i * _LINE, line, fontsize=8, va="top",
+                         color="#404040")
+            y -= n * _LINE + _LINE * 0.5
+        notes = [f.masker.text(n) for n in p.notes]
+        if notes:
+            lines = [w for n in notes for w in textwrap.wrap(n, 170)]
+            if y - (len(lines) + 1) * _LINE < _BOTTOM:
+                fig = _page(f"{title}, continued")
+                pages.append(fig)
+                y = _TOP
+            fig.text(0.04, y, "Notes", fontsize=8, fontweight="bold", va="top")
+            for line in lines:
+                y -= _LINE
+                fig.text(0.04, y, line, fontsize=8, va="top")
+    return pages
+
+
+def _footer(fig: Figure, page: int, pages: int) -> None:
+    with style():
+        fig.text(0.04, 0.02, NOTICE, fontsize=7, color="#595959")
+        fig.text(0.97, 0.02, f"page {page} of {pages}", fontsize=7, color="#595959",
+                 ha="right")
+
+
+def pack_pages(household: Household, *, plan=None, mask_accounts: bool = True,
+               band: Band | None = None, cadence: pd.DataFrame | None = None
+               ) -> list[tuple[str, Figure]]:
+    """The pack's PDF pages, in order, as named figures (for the PDF and for checking).
+
+    Parameters
+    ----------
+    household : Household
+    plan, mask_accounts, band
+        As for :func:`meeting_pack`.
+    cadence : DataFrame, optional
+        A :func:`toolkit.compare_policies` table to chart as the last page.
+
+    Returns
+    -------
+    list of (str, Figure)
+        ``("title", ...)``, then each chart by its PNG name, with ``("trades", ...)`` pages
+        after ``plan.png``. Every page carries :data:`NOTICE` and its number.
+    """
+    facts = _Facts.build(household, plan, band, mask_accounts)
+    return _pages(facts, _charts(facts, cadence))
+
+
+def _pages(f: _Facts, charts: list[tuple[str, Figure]]) -> list[tuple[str, Figure]]:
+    pages = [("title", _title_page(f))]
+    for name, fig in charts:
+        pages.append((name, fig))
+        if name == "plan.png":
+            pages += [("trades", p) for p in _trade_pages(f)]
+    for i, (_, fig) in enumerate(pages, start=1):
+        _footer(fig, i, len(pages))
+    return pages
 
 
 # --- workbook --------------------------------------------------------------------------------
@@ -359,20 +534,18 @@ def _sheets(f: _Facts) -> dict[str, tuple[pd.DataFrame, dict[str, str]]]:
     }
 
 
-def _workbook(f: _Facts, path: Path, mask_accounts: bool) -> None:
-    ids, mask = _masker(f, mask_accounts)
+def _workbook(f: _Facts, path: Path) -> None:
+    m = f.masker
     wb = Workbook()
     ws = wb.active
     ws.title = "Summary"
-    items = [(k, mask(v) if isinstance(v, str) else v, fmt) for k, v, fmt in _summary_items(f)]
+    items = [(k, m.text(v), fmt) for k, v, fmt in _summary_items(f)]
     write_items(ws, items)
     ws.column_dimensions["B"].width = 80
     for name, (df, formats) in _sheets(f).items():
-        if ids:
-            df = mask_frame(df, ids)
-        write_sheet(wb.create_sheet(name), df, formats=formats,
+        write_sheet(wb.create_sheet(name), m.frame(df), formats=formats,
                     widths={k: v for k, v in _WIDTHS.items() if k in df.columns})
-    wb.properties.title = mask(f"{f.household.name}: meeting pack")
+    wb.properties.title = m.text(f"{f.household.name}: meeting pack")
     wb.properties.creator = "toolkit"
     wb.save(path)
 
@@ -422,19 +595,18 @@ def meeting_pack(household: Household, out_dir: str | Path, *, plan=None,
         example unclassified holdings without ``cadence_options={"unclassified": ...}``).
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    facts = _Facts.build(household, plan, band)
+    facts = _Facts.build(household, plan, band, mask_accounts)
     sims = _cadence(household, cadence_options) if cadence else None
-    charts = _charts(facts, mask_accounts, sims)
+    charts = _charts(facts, sims)
+    out.mkdir(parents=True, exist_ok=True)
     for name, fig in charts:
         with style():
             fig.savefig(out / name)
-    _, mask = _masker(facts, mask_accounts)
-    meta = {"Title": mask(f"{household.name}: meeting pack"), "Creator": "toolkit",
-            "CreationDate": None}
+    pages = _pages(facts, charts)
+    meta = {"Title": facts.masker.text(f"{household.name}: meeting pack"),
+            "Creator": "toolkit", "CreationDate": None}
     with PdfPages(out / PDF_FILE, metadata=meta) as pdf:
-        pdf.savefig(_title_page(facts, mask_accounts))
-        for _, fig in charts:
+        for _, fig in pages:
             pdf.savefig(fig)
-    _workbook(facts, out / XLSX_FILE, mask_accounts)
+    _workbook(facts, out / XLSX_FILE)
     return out

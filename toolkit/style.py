@@ -1,8 +1,8 @@
 """One clean, consistent look for every chart: class colours, fonts, number formats, masking.
 
 Charts are for a client meeting: muted colours that stay distinct in greyscale print, the
-same colour for an asset class everywhere, percentages and dollars formatted for people, and
-account numbers masked to their last three characters unless asked otherwise.
+same colour for an asset class everywhere, percentages and dollars formatted for people.
+(Account ids are masked by :class:`toolkit.accounts.AccountMasker`.)
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from contextlib import contextmanager
 
 import matplotlib as mpl
 
-from toolkit.accounts import mask_account as mask
-
-__all__ = ["CLASS_COLORS", "TERM_COLORS", "class_color", "fmt_money", "fmt_money_short",
-           "fmt_pct", "mask", "style"]
+__all__ = ["BAND_COLORS", "CLASS_COLORS", "INSIDE", "LABELS", "NO_TARGET", "OUTSIDE",
+           "UNCLASSIFIED", "TAX_TYPE_LABELS", "TERM_COLORS", "class_color",
+           "band_status", "fmt_money", "fmt_money_cents", "fmt_money_short", "fmt_pct",
+           "label", "style", "tax_type_label"]
 
 #: One colour per asset class, used by every chart.
 CLASS_COLORS = {
@@ -26,9 +26,15 @@ CLASS_COLORS = {
     "cash": "#a6a6a6",
     "other": "#8064a2",
     "multi_asset": "#4bacc6",
-    "unclassified": "#c0504d",
+    "unclassified": "#e6b9b8",
 }
 TERM_COLORS = {"long": "#1f4e79", "short": "#f79646"}
+#: Tax types as people write them.
+TAX_TYPE_LABELS = {
+    "taxable": "Taxable", "traditional_ira": "Traditional IRA", "roth_ira": "Roth IRA",
+    "401k": "401(k)", "roth_401k": "Roth 401(k)", "403b": "403(b)", "hsa": "HSA",
+    "sep_ira": "SEP IRA", "simple_ira": "SIMPLE IRA", "457b": "457(b)", "roth_403b": "Roth 403(b)",
+}
 LABELS = {
     "us_equity": "US equity", "intl_equity": "International equity", "bonds": "Bonds",
     "muni_bonds": "Municipal bonds", "reits": "REITs", "cash": "Cash", "other": "Other",
@@ -51,6 +57,7 @@ _RC = {
     "figure.dpi": 100,
     "savefig.dpi": 150,
     "savefig.bbox": "tight",
+    "text.parse_math": False,  # dollar signs in labels and reasons are money, not TeX
 }
 
 
@@ -71,6 +78,45 @@ def label(asset_class: str) -> str:
     return LABELS.get(asset_class, asset_class.replace("_", " ").capitalize())
 
 
+#: How a class stands against its band, as charts and tables say it.
+OUTSIDE, INSIDE, NO_TARGET, UNCLASSIFIED = ("outside band", "within band", "no target",
+                                            "unclassified")
+#: The colour of each band status in drift charts.
+BAND_COLORS = {OUTSIDE: "#c0504d", INSIDE: "#4f81bd", NO_TARGET: "#a6a6a6",
+               UNCLASSIFIED: "#e6b9b8"}
+
+
+def band_status(asset_class: str, row) -> str:
+    """How a class stands against its band, for people.
+
+    Holdings the security master does not know are ``"unclassified"`` (no target can name
+    them: classify them); cash held against a 0% target is ``"no target"`` (cash waiting to
+    be invested, not a class out of its band); every other class is ``"outside band"`` or
+    ``"within band"`` as :func:`toolkit.drift` says.
+
+    Parameters
+    ----------
+    asset_class : str
+    row : mapping
+        The class's row of :func:`toolkit.drift` (``target``, ``outside``).
+
+    Returns
+    -------
+    str
+        One of :data:`OUTSIDE`, :data:`INSIDE`, :data:`NO_TARGET`, :data:`UNCLASSIFIED`.
+    """
+    if asset_class == "unclassified":
+        return UNCLASSIFIED
+    if asset_class == "cash" and not row["target"] > 0:
+        return NO_TARGET
+    return OUTSIDE if bool(row["outside"]) else INSIDE
+
+
+def tax_type_label(tax_type: str) -> str:
+    """A readable tax type (``"traditional_ira"`` -> ``"Traditional IRA"``)."""
+    return TAX_TYPE_LABELS.get(str(tax_type), str(tax_type).replace("_", " "))
+
+
 def fmt_pct(x: float, digits: int = 1) -> str:
     """``0.1234`` -> ``"12.3%"``."""
     return f"{x * 100:.{digits}f}%"
@@ -79,6 +125,14 @@ def fmt_pct(x: float, digits: int = 1) -> str:
 def fmt_money(x: float) -> str:
     """``12345.6`` -> ``"$12,346"``; negatives ``"-$12,346"``."""
     return f"-${abs(x):,.0f}" if x < 0 else f"${x:,.0f}"
+
+
+def fmt_money_cents(x: float) -> str:
+    """``1234.5`` -> ``"$1,234.50"``; negatives ``"-$1,234.50"``; missing -> ``""``."""
+    if x is None or x != x:
+        return ""
+    x = round(float(x), 2) + 0.0
+    return f"-${abs(x):,.2f}" if x < 0 else f"${x:,.2f}"
 
 
 def fmt_money_short(x: float) -> str:

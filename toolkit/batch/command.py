@@ -13,7 +13,6 @@ from pathlib import Path
 
 import matplotlib
 
-from toolkit.accounts import mask_text
 from toolkit.batch.plots import plot_book_drift
 from toolkit.batch.result import BookResult
 from toolkit.batch.run import run
@@ -48,13 +47,9 @@ def format_book(result: BookResult, *, limit: int = 20) -> str:
         lines.append(f"  ... and {len(att) - limit} more (book.xlsx, sheet Attention)")
     fails = result.failures
     if len(fails):
-        ids = []
-        if "account" in result.frames["accounts"]:
-            ids = [str(a) for a in result.frames["accounts"]["account"].dropna().unique()]
         lines += ["", f"Failures ({len(fails)}):"]
-        for r in fails.itertuples(index=False):
-            lines.append(f"  {r.household} [{r.task}] {r.error_type}: "
-                         f"{mask_text(str(r.message), ids)}")
+        for r in result.masked(fails).itertuples(index=False):
+            lines.append(f"  {r.household} [{r.task}] {r.error_type}: {r.message}")
     return "\n".join(lines)
 
 
@@ -89,7 +84,6 @@ def batch_command(args: argparse.Namespace) -> int:
     png = out / "book_drift.png"
     ax = plot_book_drift(result)
     ax.figure.savefig(png, dpi=120, bbox_inches="tight")
-    matplotlib.pyplot.close(ax.figure)
     print(format_book(result))
     print("")
     print(xlsx)

@@ -5,10 +5,10 @@ Shows no account ids at all (nothing to mask) and no client names: a household i
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from toolkit.batch.tasks import NOT_BANDED
 from toolkit.style import LABELS, style
@@ -29,7 +29,8 @@ def plot_book_drift(result, ax: Axes | None = None, *,
         ``asset_class``, ``drift``, ``outside``). Cash and unclassified rows are left out
         (:data:`toolkit.batch.tasks.NOT_BANDED`).
     ax : Axes, optional
-        Where to draw (default: a new figure).
+        Where to draw (default: a new figure that pyplot does not manage, as
+        :mod:`toolkit.plots` makes).
     title : str
 
     Returns
@@ -41,9 +42,9 @@ def plot_book_drift(result, ax: Axes | None = None, *,
     """
     drift = result if isinstance(result, pd.DataFrame) else result.frames["drift"]
     d = drift[~drift["asset_class"].isin(NOT_BANDED)] if len(drift) else drift
-    if ax is None:
+    if ax is None:  # a figure pyplot never sees: shown where toolkit.display.show says
         with style():
-            _, ax = plt.subplots(figsize=(7.5, 4.0))
+            ax = Figure(figsize=(7.5, 4.0), layout="constrained").subplots()
     with style():
         classes = list(dict.fromkeys(d["asset_class"])) if len(d) else []
         row = {c: len(classes) - 1 - i for i, c in enumerate(classes)}

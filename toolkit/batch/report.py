@@ -4,8 +4,10 @@ Sheets: ``Summary`` (:meth:`BookResult.summary`), ``Attention``
 (:meth:`BookResult.attention`), then one sheet per non-empty result (``Households``,
 ``Accounts``, ``Drift``, ``Checkup``, ``Harvest``, ``RMD``, ``Plan``, ``Trades``, ``Orders``,
 ``Failures``), laid out by the project's one formula-safe sheet writer
-(:func:`toolkit._xlsx.write_sheet`). Account ids are masked to their last three characters
-by default, in account columns and in free text alike.
+(:func:`toolkit._xlsx.write_sheet`). Account ids are masked by default, in account columns
+and in free text alike, by the project's one masking rule
+(:class:`toolkit.accounts.AccountMasker`) applied household by household: masks are unique
+within each household, as on its own screens and meeting pack.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 
-from toolkit._xlsx import mask_frame, write_items, write_sheet
+from toolkit._xlsx import write_items, write_sheet
+from toolkit.accounts import AccountMasker
 
-__all__ = ["SHEETS", "write_book_xlsx"]
+__all__ = ["SHEETS", "account_maskers", "mask_book_frame", "write_book_xlsx"]
 
 #: Result frame -> sheet name, in sheet order.
 SHEETS = {"households": "Households", "accounts": "Accounts", "drift": "Drift",
@@ -52,6 +55,54 @@ def _account_ids(result) -> list[str]:
     return sorted(ids)
 
 
+def account_maskers(result) -> dict[str, AccountMasker]:
+    """Each household's account masker, from the book's ``accounts`` frame.
+
+    Parameters
+    ----------
+    result : BookResult
+
+    Returns
+    -------
+    dict
+        Household id -> its :class:`~toolkit.accounts.AccountMasker` (masks unique within
+        the household, the account's name added where two ids cannot be told apart).
+    """
+    acc = result.frames.get("accounts")
+    if acc is None or not len(acc) or not {"household", "account"} <= set(acc.columns):
+        return {}
+    return {str(h): AccountMasker.of(g) for h, g in acc.groupby("household", sort=False)}
+
+
+def mask_book_frame(df: pd.DataFrame, result,
+                    maskers: dict[str, AccountMasker] | None = None) -> pd.DataFrame:
+    """A copy of a book frame with every account id masked, household by household.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One of ``result``'s frames, or a selection of one. Rows are masked by their
+        ``household``'s masker (cells and free text alike); rows of a household without
+        accounts, and frames without a ``household`` column, by the masker of every account
+        id in the book.
+    result : BookResult
+    maskers : dict, optional
+        :func:`account_maskers` of ``result``, when already at hand.
+
+    Returns
+    -------
+    DataFrame
+        Same index, columns and row order as ``df``.
+    """
+    maskers = account_maskers(result) if maskers is None else maskers
+    book = AccountMasker.of(_account_ids(result))
+    if "household" not in df.columns or not len(df):
+        return book.frame(df)
+    parts = [maskers.get(str(h), book).frame(g)
+             for h, g in df.groupby("household", sort=False, dropna=False)]
+    return pd.concat(parts).loc[df.index]
+
+
 def write_book_xlsx(result, path: str | Path, *, mask_accounts: bool = True) -> Path:
     """Write a book's results to one workbook for people.
 
@@ -61,7 +112,7 @@ def write_book_xlsx(result, path: str | Path, *, mask_accounts: bool = True) -> 
     path : str or Path
         The ``.xlsx`` file to write (its folder is created).
     mask_accounts : bool, default True
-        Show account ids only by their last three characters (``...567``), everywhere.
+        Show account ids masked (``...567``; unique within each household), everywhere.
 
     Returns
     -------
@@ -69,7 +120,7 @@ def write_book_xlsx(result, path: str | Path, *, mask_accounts: bool = True) -> 
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    ids = _account_ids(result) if mask_accounts else []
+    maskers = account_maskers(result) if mask_accounts else {}
     wb = Workbook()
     ws = wb.active
     ws.title = "Summary"
@@ -80,7 +131,7 @@ def write_book_xlsx(result, path: str | Path, *, mask_accounts: bool = True) -> 
     sheets += [(title, result.frames[name]) for name, title in SHEETS.items()
                if name in result.frames and len(result.frames[name])]
     for title, df in sheets:
-        df = mask_frame(df, ids) if ids else df
+        df = mask_book_frame(df, result, maskers) if mask_accounts else df
         write_sheet(wb.create_sheet(title), df, formats=_formats(df))
     wb.save(path)
     return path

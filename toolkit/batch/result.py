@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from toolkit.batch.report import write_book_xlsx
+from toolkit.batch.report import mask_book_frame, write_book_xlsx
 from toolkit.batch.tasks import FAILURE_COLUMNS, FRAMES, HOUSEHOLD_COLUMNS, NOT_BANDED
 
 __all__ = ["ATTENTION_COLUMNS", "BookResult", "combine"]
@@ -191,6 +191,24 @@ class BookResult:
         ]
         return pd.DataFrame(rows, columns=["item", "value", "unit"])
 
+    def masked(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` (one of this book's frames, or a selection of one) with account ids masked.
+
+        The one masking rule (:class:`toolkit.accounts.AccountMasker`), household by
+        household: masks are unique within each household, in account columns and free
+        text (a failure's message, a trade's reason) alike.
+
+        Parameters
+        ----------
+        df : DataFrame
+
+        Returns
+        -------
+        DataFrame
+            A copy; ``df`` is left unchanged.
+        """
+        return mask_book_frame(df, self)
+
     def to_xlsx(self, path: str | Path, *, mask_accounts: bool = True) -> Path:
         """Write the book report workbook (see :func:`toolkit.batch.report.write_book_xlsx`).
 
@@ -198,7 +216,7 @@ class BookResult:
         ----------
         path : str or Path
         mask_accounts : bool, default True
-            Show account ids only by their last three characters.
+            Show account ids masked (:meth:`masked`), everywhere.
 
         Returns
         -------

@@ -462,7 +462,7 @@ def load(s: Sniff, options: dict) -> Export:
                         and binding.positions["price"] < binding.positions["quantity"])
     if swap.any():
         notes.append(f"{int(swap.sum())} workplace-plan row(s): Price and Quantity cells read "
-                     "swapped (Fidelity writes them in Quantity, Price order; reds #182)")
+                     "swapped (Fidelity writes them in Quantity, Price order)")
     qty = qty_cell.where(~swap, price_cell)
     price = price_cell.where(~swap, qty_cell)
     qty = qty.where(qty.ne(0))

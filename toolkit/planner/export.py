@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 
-from toolkit._xlsx import mask_frame, safe_frame, safe_text, write_sheet  # noqa: F401 (moved)
+from toolkit._xlsx import safe_frame, safe_text, write_sheet  # noqa: F401 (moved)
+from toolkit.accounts import AccountMasker
 
 __all__ = ["plan_to_json", "plan_to_xlsx"]
 
@@ -28,10 +29,10 @@ def plan_to_xlsx(plan, path, *, mask_accounts: bool = False) -> None:
     lots = plan.lots.copy()
     if mask_accounts:
         # every text cell: the account column and the reasons that name accounts
-        ids = {*trades["account"].dropna(), *lots["account"].dropna()}
-        if plan.household is not None:
-            ids |= set(plan.household.accounts["account"])
-        trades, lots = mask_frame(trades, ids), mask_frame(lots, ids)
+        # (the household's masks: unique, the same as on screen and in the meeting pack)
+        masker = (AccountMasker.of(plan.household.accounts) if plan.household is not None else
+                  AccountMasker.of([*trades["account"].dropna(), *lots["account"].dropna()]))
+        trades, lots = masker.frame(trades), masker.frame(lots)
     write_sheet(ws, trades, formats={"shares": "shares", "price": "money", "amount": "money",
                                      "short_term_gain": "money", "long_term_gain": "money",
                                      "gain": "money", "est_tax": "money"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from functools import cache
 from importlib import resources
 
@@ -79,6 +80,33 @@ def tables_year(year: int) -> tuple[int, str]:
                            "and thresholds not indexed for inflation)")
     raise PlanningError(f"no tax tables for {y}; available years: "
                         f"{', '.join(str(v) for v in years)}")
+
+
+_NO_TABLES = re.compile(r"^no (\d{4}) tables: the (\d{4}) tables are used (.*)$")
+
+
+def notes_once(notes) -> list[str]:
+    """A multi-year table's notes, each said once: in the first row it applies to.
+
+    ``"no 2027 tables: the 2026 tables are used (...)"`` on every later year becomes one
+    ``"no tables after 2026: the 2026 tables are used from 2027 on (...)"`` on the first;
+    any other note (``"; "``-joined parts) shows only where it first appears. Later rows
+    keep what is new to them (blank when nothing is).
+    """
+    seen: set[str] = set()
+    out = []
+    for note in notes:
+        parts = []
+        for part in [x for x in str(note or "").split("; ") if x]:
+            m = _NO_TABLES.match(part)
+            key = f"tables {m.group(2)}" if m else part
+            if key in seen:
+                continue
+            seen.add(key)
+            parts.append(f"no tables after {m.group(2)}: the {m.group(2)} tables are used from "
+                         f"{m.group(1)} on {m.group(3)}" if m else part)
+        out.append("; ".join(parts))
+    return out
 
 
 def future_profile(base: TaxProfile, year: int, ordinary_income: float) -> tuple[TaxProfile, str]:

@@ -41,6 +41,7 @@ from toolkit.planning._common import (
     ceiling_limit,
     future_profile,
     money,
+    notes_once,
     r2,
     rate,
 )
@@ -305,5 +306,7 @@ def diversify(household: Household, symbol: str, *, account: str | None = None,
             "weight": round(remaining * price / total, 6) if total else np.nan,
             "unrealized_gain": r2(unreal), "lots": "; ".join(sold_desc),
         })
-    return pd.DataFrame(rows, columns=list(DIVERSIFY_COLUMNS)).astype(
+    out = pd.DataFrame(rows, columns=list(DIVERSIFY_COLUMNS))
+    out["assumption"] = notes_once(out["assumption"])  # each note once, where it starts
+    return out.astype(
         {"year": "int64", "tables_year": "int64", "assumption": "str", "lots": "str"})

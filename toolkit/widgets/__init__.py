@@ -4,6 +4,7 @@ displays itself in its constructor. Errors raised in callbacks show in a visible
 from toolkit.widgets.cadence import CadenceApp, CadenceModel
 from toolkit.widgets.harvest import HarvestApp, HarvestModel
 from toolkit.widgets.lots import LotWhatIfApp, LotWhatIfModel
+from toolkit.widgets.onboarding import InitApp, InitModel
 from toolkit.widgets.plan import PlanApp, PlanModel
 from toolkit.widgets.targets import TargetsApp, TargetsModel
 
@@ -12,6 +13,8 @@ __all__ = [
     "CadenceModel",
     "HarvestApp",
     "HarvestModel",
+    "InitApp",
+    "InitModel",
     "LotWhatIfApp",
     "LotWhatIfModel",
     "PlanApp",

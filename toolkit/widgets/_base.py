@@ -1,5 +1,5 @@
-"""Pieces every widget app shares: a figure shown as an image widget and updated in place, a
-visible error box for callbacks, and small formatting helpers."""
+"""Pieces every widget app shares: a figure shown as an image widget and updated in place, and
+a visible error box for callbacks. Tables come from :func:`toolkit.display.table_html`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as W
-import pandas as pd
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image as PILImage
 
 from toolkit.style import style
 
@@ -22,6 +24,11 @@ class FigureView:
     The figure and its artists live for the life of the app; callbacks change artists in
     place and call :meth:`refresh`, which re-renders the same figure into the same widget (no
     new figure, no output capture: works in JupyterLab, Voilà and plain pytest).
+
+    Fast path (blitting): artists named with :meth:`set_moving` are drawn apart from the rest.
+    A full refresh draws the still part (axes, ticks, labels, titles: most of the text) once
+    and keeps it; ``refresh(full=False)`` restores that background and draws only the moving
+    artists on it, so a slider move does not re-render text that did not change.
     """
 
     def __init__(self, *, figsize=(7.5, 4.0), nrows: int = 1, ncols: int = 1, dpi: int = 80,
@@ -32,15 +39,72 @@ class FigureView:
             # fixed margins: a layout engine would re-solve the layout on every render
             self.figure.subplots_adjust(left=0.14, right=0.98, bottom=0.16, top=0.9,
                                         wspace=0.62)
+        self.canvas = FigureCanvasAgg(self.figure)
         self.axes = axes
         self.dpi = dpi
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.renders = 0
+        self.fast_renders = 0
+        self.moving: list[Artist] = []
+        self.overlays: list[Artist] = []
+        self._background = None
+        self._overlay_pixels: list = []
 
-    def refresh(self) -> None:
-        """Render the figure into the image widget."""
+    def set_moving(self, artists, overlays=()) -> None:
+        """Name the artists a fast refresh redraws (the rest is kept as a still background).
+
+        Parameters
+        ----------
+        artists : iterable of Artist
+            Drawn on every refresh, in z-order, on the still background.
+        overlays : iterable of Artist
+            Opaque artists drawn over the moving ones (legends with a filled frame): drawn
+            once per full refresh, their pixels then pasted back on every fast one (text is
+            not re-rendered).
+
+        The next :meth:`refresh` is a full one.
+        """
+        for a in (*self.moving, *self.overlays):
+            a.set_animated(False)
+        self.moving = sorted(artists, key=lambda a: a.get_zorder())
+        self.overlays = list(overlays)
+        for a in (*self.moving, *self.overlays):
+            a.set_animated(True)
+        self._background = None
+
+    def refresh(self, full: bool = True) -> None:
+        """Render the figure into the image widget.
+
+        Parameters
+        ----------
+        full : bool, default True
+            Redraw everything. False redraws only the moving artists on the kept background
+            (a full redraw happens anyway when there is no background yet).
+        """
+        with style():
+            if full or self._background is None:
+                self.canvas.draw()
+                self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+                for a in self.moving:
+                    self.figure.draw_artist(a)
+                renderer = self.canvas.get_renderer()
+                self._overlay_pixels = []
+                for a in self.overlays:
+                    self.figure.draw_artist(a)
+                    # (one pixel more all round: the frame's anti-aliased edge)
+                    self._overlay_pixels.append(
+                        self.canvas.copy_from_bbox(a.get_window_extent(renderer).padded(1)))
+            else:
+                self.canvas.restore_region(self._background)
+                for a in self.moving:
+                    self.figure.draw_artist(a)
+                for region in self._overlay_pixels:
+                    self.canvas.restore_region(region)
+                self.fast_renders += 1
+        w, h = self.canvas.get_width_height()
         buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=self.dpi, bbox_inches=None)
+        PILImage.frombuffer("RGBA", (w, h), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+                            ).save(buf, format="png", compress_level=1)
         self.image.value = buf.getvalue()
         self.renders += 1
 
@@ -83,37 +147,3 @@ class ErrorBox:
 
 def _escape(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def html_table(df, *, money: tuple[str, ...] = (), pct: tuple[str, ...] = (),
-               shares: tuple[str, ...] = (), dates: tuple[str, ...] = (),
-               max_rows: int = 40) -> str:
-    """A small HTML table for widgets (money, percent, share and date columns formatted).
-
-    Missing values (None, NaN, NaT) show as empty cells; dates as ``YYYY-MM-DD``.
-    """
-    rows = df.head(max_rows)
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{_escape(str(c))}</th>"
-                   for c in rows.columns)
-    body = []
-    for r in rows.itertuples(index=False):
-        cells = []
-        for c, v in zip(rows.columns, r, strict=True):
-            if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
-                txt = ""
-            elif c in dates:
-                txt = pd.Timestamp(v).strftime("%Y-%m-%d")
-            elif c in money:
-                txt = f"-${abs(v):,.2f}" if v < 0 else f"${v:,.2f}"
-            elif c in pct:
-                txt = f"{v * 100:.2f}%"
-            elif c in shares:
-                txt = f"{v:,.3f}"
-            else:
-                txt = _escape(str(v))
-            align = "right" if c in money + pct + shares else "left"
-            cells.append(f"<td style='text-align:{align};padding:2px 8px'>{txt}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    more = f"<div><i>{len(df) - max_rows} more rows</i></div>" if len(df) > max_rows else ""
-    return (f"<table style='border-collapse:collapse;font-size:12px'><thead><tr>{head}</tr>"
-            f"</thead><tbody>{''.join(body)}</tbody></table>{more}")

@@ -24,11 +24,12 @@ from toolkit.cadence import (
     compare_results,
     simulate,
 )
+from toolkit.display import table_html
 from toolkit.errors import PlanningError
 from toolkit.household import Household
-from toolkit.plots import plot_cadence, plot_drift_paths, update_bars
+from toolkit.plots import plot_cadence, plot_drift_paths
 from toolkit.style import label
-from toolkit.widgets._base import ErrorBox, FigureView, html_table
+from toolkit.widgets._base import ErrorBox, FigureView
 
 __all__ = ["POLICIES", "SHOWN", "CadenceApp", "CadenceModel"]
 
@@ -49,8 +50,10 @@ SHOWN = {
     "taxes_p95": "taxes p95", "ending_after_tax_p5": "after tax p5",
     "ending_after_tax_p50": "after tax p50", "ending_after_tax_p95": "after tax p95",
 }
-_MONEY = ("taxable sales", "taxes p5", "taxes p50", "taxes p95", "after tax p5",
-          "after tax p50", "after tax p95")
+_KINDS = {**dict.fromkeys(("taxable sales", "taxes p5", "taxes p50", "taxes p95",
+                            "after tax p5", "after tax p50", "after tax p95"), "money"),
+          "avg drift (pp)": "number", "worst drift (pp)": "number", "rebalances": "count",
+          "turnover %/yr": "pct_units"}
 
 
 class CadenceModel:
@@ -137,7 +140,7 @@ class CadenceApp:
                                gridspec_kw={"width_ratios": [1.5, 1.0, 1.0]})
         self.view.figure.subplots_adjust(left=0.05, right=0.99, bottom=0.3, top=0.92,
                                          wspace=0.25)
-        self._drift_ax, self._tax_ax, self._wealth_ax = self.view.axes
+        self.drift_ax, self.tax_ax, self.wealth_ax = self.view.axes
         self._shape: tuple | None = None
         boxes = list(self.checks.values())
         self.root = W.VBox([
@@ -164,32 +167,30 @@ class CadenceApp:
         shown = short[list(SHOWN)].rename(columns=SHOWN)
         shown.insert(0, "policy", list(results))
         shown.insert(1, "simulated as", list(table.index))
-        self.table_html.value = html_table(shown.round(2), money=_MONEY)
+        self.table_html.value = table_html(shown.reset_index(drop=True), False, kinds=_KINDS)
         self._draw(results, short)
 
     def _draw(self, results: dict[str, SimResult], short: pd.DataFrame) -> None:
         months = len(next(iter(results.values())).drift)
         shape = (tuple(results), months)
-        if shape == self._shape:  # same policies and months: move the artists in place
-            for line, band, r in zip(self._drift_ax.lines, self._drift_ax.collections,
+        if shape == self._shape:  # same policies and months: move the drift lines in place
+            for line, band, r in zip(self.drift_ax.lines, self.drift_ax.collections,
                                      results.values(), strict=True):
                 d = r.drift
                 line.set_data(d.index, d["p50"].to_numpy())
                 band.set_data(d.index, d["p5"].to_numpy(), d["p95"].to_numpy())
             top = max(float(np.nanmax(r.drift["p95"])) for r in results.values())
-            self._drift_ax.set_ylim(0, top * 1.05 if top > 0 else 1.0)
-            for ax, col in ((self._tax_ax, "taxes_p50"),
-                            (self._wealth_ax, "ending_after_tax_p50")):
-                update_bars(ax.containers[0], short[col].tolist())
-                ax.relim()
-                ax.autoscale_view()
+            self.drift_ax.set_ylim(0, top * 1.05 if top > 0 else 1.0)
         else:
-            for ax in self.view.axes:
-                ax.clear()
-            plot_drift_paths(results, ax=self._drift_ax, title="Worst-class drift (pp)")
-            plot_cadence(short, "taxes_p50", ax=self._tax_ax, money=True,
-                         title="Taxes over the horizon (median)")
-            plot_cadence(short, "ending_after_tax_p50", ax=self._wealth_ax, money=True,
-                         title="After-tax wealth at the end (median)")
+            self.drift_ax.clear()
+            plot_drift_paths(results, ax=self.drift_ax, title="Worst-class drift (pp)")
             self._shape = shape
+        # taxes and wealth differ by a few percent between policies: drawn as differences
+        # from the first policy, each bar labelled with its own median
+        first = short.index[0]
+        for ax, col, title in ((self.tax_ax, "taxes_p50", "Taxes over the horizon (median)"),
+                               (self.wealth_ax, "ending_after_tax_p50",
+                                "After-tax wealth at the end (median)")):
+            ax.clear()
+            plot_cadence(short, col, ax=ax, money=True, title=title, relative_to=first)
         self.view.refresh()

@@ -15,25 +15,21 @@ from pathlib import Path
 import ipywidgets as W
 import pandas as pd
 
+from toolkit.accounts import AccountMasker
+from toolkit.display import no_math, notes, table_html
 from toolkit.errors import PlanningError
 from toolkit.household import Household
 from toolkit.plots import HARVEST_COLORS, plot_harvest, update_bars
-from toolkit.style import fmt_money, mask
+from toolkit.style import fmt_money
 from toolkit.tax import HarvestLog, harvest, read_log, wash_calendar
 from toolkit.tax.harvest import STATUSES, HarvestResult
-from toolkit.widgets._base import ErrorBox, FigureView, html_table
+from toolkit.widgets._base import ErrorBox, FigureView
 
 __all__ = ["POLICIES", "HarvestApp", "HarvestModel"]
 
 #: Substantially-identical policies offered: label -> policy name.
 POLICIES = {"same security": "same_security", "same index": "same_index"}
 _LOG_SUFFIXES = (".csv", ".xlsx")
-
-
-def _mask_ids(text) -> str | None:
-    if not isinstance(text, str) or not text:
-        return None
-    return "; ".join(mask(a) for a in text.split("; "))
 
 
 class HarvestModel:
@@ -124,6 +120,7 @@ class HarvestApp:
 
     def __init__(self, household: Household, *, log_path=None) -> None:
         self.model = HarvestModel(household)
+        self.masker = AccountMasker.of(household.accounts)
         self.errors = ErrorBox()
         self.result: HarvestResult | None = None
         self.calendar: pd.DataFrame | None = None
@@ -187,13 +184,8 @@ class HarvestApp:
 
     def _show_log(self, log: HarvestLog) -> None:
         self.log = log
-        f = log.frame
-        f["account"] = f["account"].map(mask)
-        f["replacement_account"] = f["replacement_account"].map(mask, na_action="ignore")
-        self.log_table.value = html_table(
-            f, money=("proceeds", "cost_basis", "loss"), shares=("quantity",),
-            dates=("date_sold", "replacement_date", "first_safe_buyback"),
-        ) if len(f) else "<i>No harvests recorded yet.</i>"
+        self.log_table.value = table_html(log.frame, self.masker,
+                                          empty="No harvests recorded yet.")
 
     def update(self) -> None:
         """Re-run the harvest and the calendar at the current controls; redraw."""
@@ -204,33 +196,24 @@ class HarvestApp:
         c = r.candidates
         n_h = int((c["status"] == "harvest").sum())
         cf = r.carryforward["short_term"] + r.carryforward["long_term"]
-        warn = "".join(f"<li>{w}</li>" for w in r.warnings)
-        self.summary.value = (
+        self.summary.value = no_math(
             f"{len(c)} candidate lot(s) in {len(r.by_symbol)} holding(s); harvesting the "
             f"{n_h} lot(s) not at wash risk realises a loss of <b>{fmt_money(r.loss)}</b> "
             f"and saves <b>{fmt_money(r.total_tax_value)}</b> of tax this year"
             f"{f', carrying {fmt_money(cf)} forward' if cf > 0.005 else ''}."
-            + (f"<ul>{warn}</ul>" if warn else ""))
+            + (notes(r.warnings, self.masker).to_html() if r.warnings else ""))
         shown = c[["account", "symbol", "acquired", "quantity", "loss", "loss_pct", "term",
-                   "tax_value", "status", "threats", "replacements",
-                   "first_safe_buyback"]].copy()
-        shown["account"] = shown["account"].map(mask)
-        shown["replacements"] = shown["replacements"].map(
-            lambda s: ", ".join(s.split(";")[:3]) if isinstance(s, str) and s else "")
-        self.candidates.value = html_table(
-            shown, money=("loss", "tax_value"), pct=("loss_pct",), shares=("quantity",),
-            dates=("acquired", "first_safe_buyback"),
-        ) if len(c) else "<i>No lot meets both thresholds.</i>"
+                   "tax_value", "status", "threats", "replacements", "first_safe_buyback"]]
+        shown = shown.assign(replacements=shown["replacements"].map(
+            lambda s: ", ".join(s.split(";")[:3]) if isinstance(s, str) and s else ""))
+        self.candidates.value = table_html(shown, self.masker,
+                                           empty="No lot meets both thresholds.")
         cal_shown = cal[["symbols", "do_not_buy_until", "buy_blocked_by", "loss_at_stake",
-                         "do_not_sell_at_loss_until", "sell_blocked_by", "ongoing"]].copy()
-        for col in ("buy_blocked_by", "sell_blocked_by"):
-            cal_shown[col] = cal_shown[col].map(_mask_ids)
-        self.cal_table.value = html_table(
-            cal_shown, money=("loss_at_stake",),
-            dates=("do_not_buy_until", "do_not_sell_at_loss_until"),
-        ) if len(cal) else "<i>Nothing is blocked.</i>"
+                         "do_not_sell_at_loss_until", "sell_blocked_by", "ongoing", "note"]]
+        self.cal_table.value = table_html(cal_shown, self.masker, empty="Nothing is blocked.")
         self.choose.options = [
-            (f"{mask(a)} {s} {pd.Timestamp(d):%Y-%m-%d}: loss {fmt_money(x)} ({st})", i)
+            (f"{self.masker.account(a)} {s} {pd.Timestamp(d):%Y-%m-%d}: loss {fmt_money(x)} "
+             f"({st})", i)
             for i, (a, s, d, x, st) in enumerate(zip(c["account"], c["symbol"], c["acquired"],
                                                       c["loss"], c["status"], strict=True))]
         self._draw(r)
@@ -252,6 +235,6 @@ class HarvestApp:
             ax.autoscale_view()
         else:
             ax.clear()
-            plot_harvest(r, ax=ax)
+            plot_harvest(r, ax=ax, mask_accounts=self.masker)
             self._holdings = key
         self.view.refresh()

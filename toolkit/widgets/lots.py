@@ -11,13 +11,15 @@ from __future__ import annotations
 import ipywidgets as W
 import pandas as pd
 
+from toolkit.accounts import AccountMasker
+from toolkit.display import no_math, table_html
 from toolkit.errors import PlanningError
 from toolkit.household import Household
 from toolkit.plots import plot_lot_gains, plot_method_comparison, update_bars
 from toolkit.schema import TaxType
-from toolkit.style import fmt_money, mask
+from toolkit.style import fmt_money
 from toolkit.tax import compare_methods, lot_status
-from toolkit.widgets._base import ErrorBox, FigureView, html_table
+from toolkit.widgets._base import ErrorBox, FigureView
 
 __all__ = ["LotWhatIfApp", "LotWhatIfModel"]
 
@@ -88,9 +90,9 @@ class LotWhatIfApp:
         if not accounts:
             raise PlanningError(f"household {household.name!r} has no taxable account with lots")
         names = household.accounts.set_index("account")["name"]
+        self.masker = AccountMasker.of(household.accounts)
         self.account = W.Dropdown(
-            options=[(f"{names.get(a)} ({mask(a)})" if isinstance(names.get(a), str)
-                      else mask(a), a) for a in accounts],
+            options=[(self.masker.label(a, names.get(a)), a) for a in accounts],
             value=account if account is not None else accounts[0], description="Account",
             layout=W.Layout(width="380px"))
         syms = self.model.symbols(self.account.value)
@@ -107,7 +109,7 @@ class LotWhatIfApp:
         self.table = W.HTML()
         self.lots_table = W.HTML()
         self.view = FigureView(figsize=(12.0, 4.2), ncols=2)
-        self._cmp_ax, self._lots_ax = self.view.axes
+        self.methods_ax, self.lots_ax = self.view.axes
         self._methods: tuple | None = None
         self._pair: tuple | None = None
         self.comparison: pd.DataFrame | None = None
@@ -143,16 +145,14 @@ class LotWhatIfApp:
         self.summary.value = self.table.value = ""
         if (a, s) != self._pair:  # the lots first: they show even when a sale cannot
             self.status = self.model.lots(a, s)
-            self._lots_ax.clear()
-            plot_lot_gains(self.status, ax=self._lots_ax,
-                           title=f"{s} lots in {mask(a)}: unrealised gain by term")
+            self.lots_ax.clear()
+            plot_lot_gains(self.status, ax=self.lots_ax,
+                           title=f"{s} lots in {self.masker.account(a)}: unrealised gain by "
+                                 "term")
             shown = self.status.sort_values("acquired", kind="stable")[
-                ["lot_id", "acquired", "quantity", "cost_basis", "price", "market_value",
+                ["acquired", "quantity", "cost_basis", "price", "market_value",
                  "unrealized_gain", "term", "long_term_date"]]
-            self.lots_table.value = html_table(shown, money=("cost_basis", "price",
-                                                             "market_value", "unrealized_gain"),
-                                               shares=("quantity",),
-                                               dates=("acquired", "long_term_date"))
+            self.lots_table.value = table_html(shown, self.masker)
             self._pair = (a, s)
             self.view.refresh()
         cmp = self.model.compare(a, s, self.amount.value, self.unit.value)
@@ -162,18 +162,15 @@ class LotWhatIfApp:
         lo, hi = cmp["tax"].min(), cmp["tax"].max()
         least = ", ".join(cmp.loc[cmp["tax"] <= lo + 0.005, "method"])
         most = ", ".join(cmp.loc[cmp["tax"] >= hi - 0.005, "method"])
-        self.summary.value = (
+        self.summary.value = no_math(
             f"Selling {cmp['shares'].iloc[0]:,.3f} shares of {s} for "
             f"{fmt_money(cmp['proceeds'].iloc[0])}: least tax {fmt_money(lo)} "
             f"(<b>{least}</b>), most {fmt_money(hi)} ({most}); choosing the lots saves "
             f"{fmt_money(hi - lo)}.")
-        self.table.value = html_table(cmp, money=("proceeds", "short_term_gain",
-                                                  "long_term_gain", "tax",
-                                                  "after_tax_proceeds"),
-                                      pct=("tax_per_dollar",), shares=("shares",))
+        self.table.value = table_html(cmp, self.masker)
 
     def _draw_methods(self, cmp: pd.DataFrame) -> None:
-        ax = self._cmp_ax
+        ax = self.methods_ax
         if tuple(cmp["method"]) != self._methods:
             ax.clear()
             plot_method_comparison(cmp, ax=ax)

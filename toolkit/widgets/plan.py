@@ -10,15 +10,18 @@ from pathlib import Path
 
 import ipywidgets as W
 
+from toolkit.accounts import AccountMasker
 from toolkit.allocation import Band
+from toolkit.display import no_math, notes, table_html
 from toolkit.errors import PlanningError
+from toolkit.facts import plan_facts
 from toolkit.household import Household
 from toolkit.planner import Plan, planned_contributions
 from toolkit.planner import plan as make_plan
 from toolkit.planner.options import PlanMode
 from toolkit.plots import plot_plan, update_bars
-from toolkit.style import fmt_money, mask
-from toolkit.widgets._base import ErrorBox, FigureView, html_table
+from toolkit.style import fmt_money
+from toolkit.widgets._base import ErrorBox, FigureView
 from toolkit.widgets.targets import BANDS
 
 __all__ = ["PlanApp", "PlanModel"]
@@ -110,13 +113,12 @@ class PlanApp:
         self.stale = True
         self.written: Path | None = None
         acc = household.accounts.set_index("account")
+        self.masker = AccountMasker.of(household.accounts)
         style = {"description_width": "230px"}
         self.contributions: dict[str, W.FloatText] = {}
         for a, v in self.model.contributions.items():
-            name = acc.loc[a, "name"]
             w = W.FloatText(value=v, step=100.0, style=style, layout=W.Layout(width="380px"),
-                            description=f"{name} ({mask(a)})" if isinstance(name, str)
-                            else mask(a))
+                            description=self.masker.label(a, acc.loc[a, "name"]))
             w.account = a  # type: ignore[attr-defined]
             w.observe(self.errors.guard(self._on_contribution), names="value")
             self.contributions[a] = w
@@ -189,23 +191,21 @@ class PlanApp:
         p = self.model.plan()
         self.plan, self.stale = p, False
         self.path.value = ""
-        s = p.summary
-        self.summary.value = (
-            f"<b>{p.mode.capitalize()} plan:</b> {s.trades} trades; tax "
-            f"<b>{fmt_money(s.tax)}</b> (federal {fmt_money(s.federal)}, state "
-            f"{fmt_money(s.state)}, NIIT {fmt_money(s.niit)}); short-term gain "
-            f"{fmt_money(s.short_term_gain)}, long-term gain "
-            f"{fmt_money(s.long_term_gain)}; sold {fmt_money(s.sold)}, bought "
-            f"{fmt_money(s.bought)}; turnover {s.turnover:.1%}; "
-            f"{'within' if s.within_band else '<b>not</b> within'} the band after the plan.")
+        f = plan_facts(p)
+        self.summary.value = no_math(
+            f"<b>{p.mode.capitalize()} plan:</b> {f.trades} trades; tax "
+            f"<b>{fmt_money(f.tax)}</b> (federal {fmt_money(f.federal)}, state "
+            f"{fmt_money(f.state)}, NIIT {fmt_money(f.niit)}); short-term gain "
+            f"{fmt_money(f.short_term_gain)}, long-term gain "
+            f"{fmt_money(f.long_term_gain)}; sold {fmt_money(f.sold)}, bought "
+            f"{fmt_money(f.bought)}; turnover {f.turnover:.1%}; "
+            f"{'within' if f.within_band else '<b>not</b> within'} the band after the plan.")
         t = p.trades[["account", "account_name", "symbol", "side", "shares", "amount",
-                      "est_tax", "reason"]].copy()
-        t["account"] = t["account"].map(mask)
-        self.trades.value = html_table(t, money=("amount", "est_tax"), shares=("shares",),
-                                       max_rows=60) if len(t) else "<i>No trades.</i>"
-        self.steps.value = html_table(p.steps, money=("tax",), pct=("drift_removed",))
-        self.notes.value = ("<b>Notes</b><ul>" + "".join(f"<li>{n}</li>" for n in p.notes)
-                            + "</ul>") if p.notes else ""
+                      "est_tax", "reason"]]
+        self.trades.value = table_html(t, self.masker, max_rows=60, empty="No trades.")
+        self.steps.value = table_html(p.steps, self.masker)
+        self.notes.value = notes(p.notes, self.masker, title="Notes").to_html() if p.notes \
+            else ""
         self._draw(p)
 
     def _draw(self, p: Plan) -> None:

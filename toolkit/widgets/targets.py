@@ -9,16 +9,24 @@ other class is locked, the moved slider can only take the room they leave.
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
+
 import ipywidgets as W
 import numpy as np
 import pandas as pd
 
+from toolkit.accounts import AccountMasker
 from toolkit.allocation import Band, drift
+from toolkit.display import no_math, table_html
+from toolkit.errors import HouseholdError
+from toolkit.facts import plan_facts
 from toolkit.household import Household, validate_targets
+from toolkit.onboarding import save_targets
 from toolkit.planner import plan as make_plan
-from toolkit.plots import plot_account_allocation, plot_drift
-from toolkit.style import fmt_money, label
-from toolkit.widgets._base import ErrorBox, FigureView, html_table
+from toolkit.plots import update_account_allocation, update_drift
+from toolkit.style import OUTSIDE, band_status, fmt_money, label
+from toolkit.widgets._base import ErrorBox, FigureView
 
 __all__ = ["BANDS", "TargetsApp", "TargetsModel"]
 
@@ -108,10 +116,16 @@ class TargetsApp:
     ----------
     household : Household
     band : Band, optional
+    save_to : str or Path, optional
+        The household file "Save targets" rewrites (default: the file the household was
+        loaded from; the button is disabled when there is none).
     """
 
-    def __init__(self, household: Household, band: Band | None = None) -> None:
+    def __init__(self, household: Household, band: Band | None = None, *,
+                 save_to=None) -> None:
         self.model = TargetsModel(household, band)
+        self.save_to = Path(save_to) if save_to is not None else household.path
+        self.masker = AccountMasker.of(household.accounts)
         self.errors = ErrorBox()
         self._syncing = False
         self.sliders: dict[str, W.FloatSlider] = {}
@@ -136,16 +150,22 @@ class TargetsApp:
                                layout=W.Layout(width="430px"))
         self.band.observe(self.errors.guard(self._on_band), names="value")
         self.total = W.HTML()
+        self.save = W.Button(description="Save targets to the household file", icon="save",
+                             layout=W.Layout(width="300px"),
+                             disabled=self.save_to is None,
+                             tooltip=str(self.save_to or "no household file to save to"))
+        self.save.on_click(self.errors.guard(self._on_save))
+        self.saved = W.HTML()
         self.summary = W.HTML()
         self.drift_table = W.HTML()
         self.view = FigureView(figsize=(11.0, 4.2), ncols=2)
-        self._drift_ax, self._map_ax = self.view.axes
+        self.drift_ax, self.map_ax = self.view.axes
         self.drift_frame: pd.DataFrame | None = None
         self.plan = None
         help_ = W.HTML("<i>Moving a slider moves the unlocked others in proportion so the "
                        "total stays 100%; a locked slider never moves.</i>")
         controls = W.VBox([W.HTML("<b>Target allocation</b>"), help_, *rows, self.band,
-                           self.total])
+                           self.total, W.HBox([self.save, self.saved])])
         self.root = W.VBox([controls, self.errors.widget, self.view.image, self.drift_table,
                             self.summary])
         self.update()
@@ -168,6 +188,30 @@ class TargetsApp:
         self.model.band = BANDS[change["new"]]
         self.update()
 
+    def _on_save(self, _button) -> None:
+        self.save_targets()
+
+    def save_targets(self) -> Path:
+        """Write the current target into the household file (its comments kept).
+
+        Returns
+        -------
+        Path
+            The file written (``save_to``, default the household's own file).
+
+        Raises
+        ------
+        HouseholdError
+            If the household was not loaded from a file and no ``save_to`` was given.
+        """
+        if self.save_to is None:
+            raise HouseholdError("this household was not loaded from a file: nowhere to save")
+        t = self.model.validated()
+        save_targets(self.save_to, {c: float(w) for c, w in t.items()})
+        self.saved.value = (f"Saved to <code>{html.escape(str(self.save_to))}</code>; "
+                            "notebook 02 and the command line read it from there.")
+        return self.save_to
+
     def _sync_sliders(self) -> None:
         self._syncing = True
         try:
@@ -185,63 +229,45 @@ class TargetsApp:
         self.drift_frame, self.plan = d, p
         total = sum(self.model.targets.values())
         self.total.value = f"Total: <b>{total * 100:.1f}%</b>"
-        self._draw_drift(d)
-        self._draw_map(p)
-        self.view.refresh()
-        table = pd.DataFrame({"class": [label(c) for c in d.index],
+        still = self._draw_drift(d) & self._draw_map(p)
+        if not still:  # axes, labels or legends changed: a new still background
+            self.view.set_moving(*self._moving())
+        self.view.refresh(full=not still)
+        table = pd.DataFrame({"class": list(d.index),
                               "current": d["current"].to_numpy(),
                               "target": d["target"].to_numpy(),
-                              "drift (pp)": (d["drift"] * 100).round(2).to_numpy(),
-                              "outside band": ["yes" if o else "" for o in d["outside"]]})
-        self.drift_table.value = html_table(table, pct=("current", "target"))
-        s = p.summary
-        outside = [label(c) for c, r in d.iterrows() if r["outside"]]
-        trades = p.trades[["account", "side", "symbol", "amount", "est_tax"]].copy()
-        trades["account"] = trades["account"].map(lambda a: "..." + str(a)[-3:])
-        self.summary.value = (
-            f"<b>Plan:</b> {s.trades} trades, tax {fmt_money(s.tax)}, turnover "
-            f"{s.turnover:.1%}; {'within' if s.within_band else '<b>not</b> within'} "
+                              "drift (pp)": (d["drift"] * 100).to_numpy(),
+                              "band": [band_status(c, r) for c, r in d.iterrows()]})
+        self.drift_table.value = table_html(table, False)
+        f = plan_facts(p)
+        outside = [label(c) for c, r in d.iterrows() if band_status(c, r) == OUTSIDE]
+        trades = p.trades[["account", "side", "symbol", "amount", "est_tax"]]
+        self.summary.value = no_math(
+            f"<b>Plan:</b> {f.trades} trades, tax {fmt_money(f.tax)}, turnover "
+            f"{f.turnover:.1%}; {'within' if f.within_band else '<b>not</b> within'} "
             f"the band after the plan. Outside the band now: "
             f"{', '.join(outside) if outside else 'nothing'}."
-            + html_table(trades, money=("amount", "est_tax"), max_rows=12))
+            + table_html(trades, self.masker, max_rows=12, empty="No trades."))
 
-    def _draw_drift(self, d: pd.DataFrame) -> None:
-        ax = self._drift_ax
-        if not ax.containers or len(ax.containers[0].patches) != len(d):
-            ax.clear()
-            plot_drift(d, ax=ax)
-            self._shades = [c for c in ax.collections]
-            return
-        bars = ax.containers[0]
-        for patch, v, out in zip(bars.patches, d["drift"] * 100, d["outside"], strict=True):
-            patch.set_width(v)
-            patch.set_color("#c0504d" if out else "#4f81bd")
-        y = np.arange(len(d))[::-1]
-        lo = (d["lower"] - d["target"]).to_numpy() * 100
-        hi = (d["upper"] - d["target"]).to_numpy() * 100
-        for shade, yi, a, b in zip(self._shades, y, lo, hi, strict=True):
-            shade.set_verts([[(a, yi - 0.35), (b, yi - 0.35), (b, yi + 0.35), (a, yi + 0.35)]])
-        span = max(5.0, float(np.nanmax(np.abs(np.r_[d["drift"] * 100, lo, hi]))) * 1.15)
-        ax.set_xlim(-span, span)
+    def _draw_drift(self, d: pd.DataFrame) -> bool:
+        return update_drift(self.drift_ax, d)
 
-    def _draw_map(self, p) -> None:
-        ax = self._map_ax
-        wide = p.allocation_after.pivot_table(index="group", columns="asset_class",
-                                              values="market_value", aggfunc="sum",
-                                              sort=False).fillna(0.0)
-        shape = (tuple(wide.index), tuple(wide.columns))
-        if shape == getattr(self, "_map_shape", None):  # same accounts and classes: in place
-            left = np.zeros(len(wide))
-            for bars, c in zip(ax.containers, wide.columns, strict=True):
-                for patch, x0, w in zip(bars.patches, left, wide[c].to_numpy(), strict=True):
-                    patch.set_x(x0)
-                    patch.set_width(w)
-                left += wide[c].to_numpy()
-            ax.set_xlim(0, float(left.max()) * 1.05 if len(left) else 1.0)
-            return
-        ax.clear()
+    def _draw_map(self, p) -> bool:
         acc = self.model.household.accounts
         names = dict(zip(acc["account"], acc["name"], strict=True))
-        plot_account_allocation(p.allocation_after, ax=ax, names=names,
-                                title="Holdings after the plan, by account")
-        self._map_shape = shape
+        return update_account_allocation(self.map_ax, p.allocation_after, names=names,
+                                         mask_accounts=self.masker,
+                                         title="Holdings after the plan, by account")
+
+    def _moving(self) -> tuple[list, list]:
+        """What a slider move changes (bars, bands, the zero line) and the legends over it."""
+        moving, overlays = [], []
+        for ax in (self.drift_ax, self.map_ax):
+            moving += [patch for c in ax.containers for patch in c.patches]
+            moving += list(ax.lines)
+            legend = ax.get_legend()
+            if legend is not None:  # opaque, so its pixels can be pasted back as they are
+                legend.set_frame_on(True)
+                legend.get_frame().set(facecolor="white", edgecolor="none", alpha=1.0)
+                overlays.append(legend)
+        return moving, overlays

@@ -18,6 +18,7 @@ from toolkit.planning._common import (
     account_values,
     future_profile,
     money,
+    notes_once,
     ordinary_increment,
     owner_accounts,
     owners_with,
@@ -62,8 +63,10 @@ def conversion_schedule(household: Household, incomes_by_year: Mapping[int, floa
     ``ceiling`` given the year's projected income plus the RMD's taxable part, grossed up for
     the pro-rata rule, at most the balance left. Tax is the full-liability difference
     (:func:`conversion_tax`'s method) with that year's tables; years past the last table use
-    the last one (``tables_year``, ``assumption``). Conversion taxes are paid from outside
-    the IRA. A second balance column follows the same path without conversions.
+    the last one (``tables_year``; ``assumption`` says so once, on the first such year, as it
+    says "no income projected" once, on the first year without an income). Conversion taxes
+    are paid from outside the IRA. A second balance column follows the same path without
+    conversions.
 
     Parameters
     ----------
@@ -183,5 +186,6 @@ def conversion_schedule(household: Household, incomes_by_year: Mapping[int, floa
                     "balance_end_no_conversion": r2(bal_nc), "rmd_no_conversion": r_nc})
         rows.append(row)
     out = pd.DataFrame(rows, columns=list(SCHEDULE_COLUMNS))
+    out["assumption"] = notes_once(out["assumption"])  # each note once, where it starts
     return out.astype({"year": "int64", "tables_year": "int64", "assumption": "str",
                        "age": "int64", "income": "float64"})
