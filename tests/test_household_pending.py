@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import pandas as pd
 import pytest
 
 from tests.factories import household
 from toolkit.errors import HouseholdError, SchemaError
+from toolkit.household_file import load_household
 
 
 def test_pending_cash_per_account_signed_and_zero_elsewhere():
@@ -58,3 +60,17 @@ def test_a_pending_row_without_an_amount_is_a_schema_error():
     with pytest.raises(SchemaError) as exc:
         household(accounts={"A": "taxable"}, pending=[{"account": "A"}])
     assert str(exc.value) == "pending frame from test: required column 'amount' is missing"
+
+
+def test_the_sample_households_pending_activity_reaches_the_household():
+    # Fidelity's Portfolio_Positions_Nov-20-2026.csv line 6: "Pending activity" of $150.00 in
+    # the ROLLOVER IRA 234567891 (a credit in transit); no other account has any.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        h = load_household("data/samples/household/household.toml")
+    got = h.pending_cash
+    assert got[got != 0].to_dict() == {"234567891": 150.0}
+    assert (len(got), got.sum()) == (len(h.accounts), 150.0)
+    assert h.pending[["source_file", "source_line"]].values.tolist() == [
+        ["Portfolio_Positions_Nov-20-2026.csv", 6]]
+    assert h.unreliable.empty  # the pending row is not a holding's unread data

@@ -164,8 +164,6 @@ def test_a_real_basis_error_is_still_a_mismatch():
     assert reconcile(h)["status"].tolist() == ["basis_mismatch"]
 
 
-@pytest.mark.xfail(strict=True, reason="until the io branch is merged the E*TRADE loader "
-                   "refuses the whole file (FormatError) instead of skipping the row")
 def test_strict_loading_refuses_a_household_with_unread_rows(tmp_path):
     # E*TRADE: the second VTI lot's Quantity is not a number. Without strict the household
     # loads (and says so); with strict it is refused, naming the holding.
@@ -176,12 +174,18 @@ def test_strict_loading_refuses_a_household_with_unread_rows(tmp_path):
     (tmp_path / "PortfolioDownload.csv").write_text(bad)
     p = tmp_path / "household.toml"
     loose = load_household(p)
-    assert [r[:3] for r in loose.unreliable.values.tolist()] == [["...4821", "VTI", 1]]
+    # line 14 (the unreadable lot) and line 13 (its sibling lot, skipped because the lots no
+    # longer add up to the position)
+    assert loose.unreliable.values.tolist() == [[
+        "...4821", "VTI", 2,
+        "PortfolioDownload.csv line 13: lot of VTI: the position's lots do not add up to its "
+        "quantity; PortfolioDownload.csv line 14: cannot read Quantity '5x0.0000': expected a "
+        "number"]]
     with pytest.raises(HouseholdError) as exc:
         load_household(p, strict=True)
     assert str(exc.value).startswith(f"{p}: strict loading: 1 holding(s) have rows that could "
-                                     "not be read: ...4821 VTI: 1 row could not be read "
-                                     "(PortfolioDownload.csv line 14: ")
+                                     "not be read: ...4821 VTI: 2 rows could not be read "
+                                     "(PortfolioDownload.csv line 13: ")
 
 
 def test_inspect_text_says_it_first():

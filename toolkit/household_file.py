@@ -28,6 +28,7 @@ from toolkit.io import Export, load_export
 from toolkit.model_portfolio import resolve_model
 from toolkit.schema import (
     LOTS,
+    PENDING,
     POSITIONS,
     REALIZED,
     SKIPPED,
@@ -490,6 +491,14 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
                              "used": True, "reason": "rows from every file are combined; "
                                                      "rows repeated across files are dropped"})
 
+    pending = concat_frames([_rename(e.pending, mapping, i) for i, e in enumerate(exports)],
+                            PENDING)
+    stray = ~pending["account"].isin([a.account for a in accts])
+    for r in pending[stray].itertuples(index=False):
+        warnings.append(f"{r.source_file} line {r.source_line}: pending activity of account "
+                        f"{r.account} (${r.amount:,.2f}), which is not one of the household's, "
+                        "is left out")
+    pending = pending[~stray]
     skipped_df = validate_skipped(concat_frames(
         [validate_skipped(s) for s in skipped], SKIPPED), where=where)
     as_of = _as_of(h, exports, transactions, where)
@@ -517,6 +526,7 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         transactions=transactions if len(transactions) else TRANSACTIONS.empty(),
         realized=realized if len(realized) else REALIZED.empty(),
         skipped=skipped_df,
+        pending=pending,
         harvest_log=_harvest_log(settings, path, where),
         contributions=contributions,
         securities=master,
