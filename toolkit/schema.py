@@ -210,6 +210,10 @@ class Column:
     choices: tuple[str, ...] | None = None
 
 
+#: Each schema's empty frame, built once (:meth:`FrameSchema.empty` hands out copies).
+_EMPTY_FRAMES: dict[tuple, pd.DataFrame] = {}
+
+
 @dataclass(frozen=True)
 class FrameSchema:
     """An ordered set of :class:`Column` with the checks that make a frame canonical."""
@@ -230,8 +234,12 @@ class FrameSchema:
         raise KeyError(name)
 
     def empty(self) -> pd.DataFrame:
-        """Return an empty frame with the canonical columns and dtypes."""
-        return pd.DataFrame({c.name: pd.Series(dtype=c.dtype) for c in self.columns})
+        """Return an empty frame with the canonical columns and dtypes (a new copy each call)."""
+        key = (self.name, self.columns)
+        if key not in _EMPTY_FRAMES:  # built once: a frame of typed columns costs ~10 ms
+            _EMPTY_FRAMES[key] = pd.DataFrame(
+                {c.name: pd.Series(dtype=c.dtype) for c in self.columns})
+        return _EMPTY_FRAMES[key].copy()
 
     def validate(self, df: pd.DataFrame, *, where: str = "") -> pd.DataFrame:
         """Check ``df`` against the schema and return a canonical copy.
