@@ -141,3 +141,16 @@ def test_a_directory_listed_as_an_export(tmp_path):
     text = household_text(tail='[[files]]\npath = "exports"\n')
     assert refused(tmp_path, text) == (
         f"P: [[files]] #1: 'exports' is not a file (looked at {tmp_path / 'exports'})")
+
+
+def test_a_model_file_that_is_not_utf8_or_not_a_file(tmp_path):
+    # [household] model = "m.toml": a Latin-1 byte at offset 10 (after "[settings]"), then a
+    # directory
+    (tmp_path / "m.toml").write_bytes(b'[settings]\xe9\n')
+    text = household_text(household={"model": '"m.toml"'})
+    assert refused(tmp_path, text) == (f"{tmp_path / 'm.toml'}: the model file is not UTF-8 "
+                                       "(byte 0xe9 at offset 10)")
+    (tmp_path / "m.toml").unlink()
+    (tmp_path / "m.toml").mkdir()
+    assert refused(tmp_path, text).startswith(f"{tmp_path / 'm.toml'}: the model file cannot be "
+                                              "read (")
