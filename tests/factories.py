@@ -18,7 +18,7 @@ def profile(**kw) -> TaxProfile:
 def household(*, accounts: Mapping[str, str], positions=(), lots=(), transactions=(),
               realized=(), targets=None, tax_profile: TaxProfile | None = None,
               as_of="2026-11-20", contributions=None, securities=None, owners=None,
-              settings=None) -> Household:
+              settings=None, pending=(), skipped=None) -> Household:
     """accounts: id -> tax type. positions/lots/transactions: iterables of dict rows.
 
     Built like every household (:meth:`Household.from_frames`, then the history step
@@ -40,5 +40,7 @@ def household(*, accounts: Mapping[str, str], positions=(), lots=(), transaction
         contributions=contributions,
         securities=securities,
         settings=settings,
+        pending=pending,
+        skipped=skipped,
     )
     return replay_household(h, rebuild=False)

@@ -19,13 +19,13 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.io import load_export
-from toolkit.schema import DATE_DTYPE, LOTS, POSITIONS, REALIZED, SKIPPED, TRANSACTIONS
+from toolkit.schema import DATE_DTYPE, LOTS, PENDING, POSITIONS, REALIZED, SKIPPED, TRANSACTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 EXPECTED = SAMPLES / "expected"
 FRAMES = {"positions": POSITIONS, "lots": LOTS, "transactions": TRANSACTIONS,
-          "realized": REALIZED, "skipped": SKIPPED}
+          "realized": REALIZED, "pending": PENDING, "skipped": SKIPPED}
 NOT_EXPORTS = {".toml", ".md", ".py"}
 
 

@@ -134,11 +134,6 @@ def test_the_model_imports_no_loader_tax_planner_or_history(graph, forbidden):
                     "toolkit.securities", "toolkit.trading_rules"}
 
 
-#: Imports inside functions left to the loaders' rework (issue 11's typed column specs).
-PENDING = {("io/_build.py", "_text"), ("io/generic.py", "openpyxl"),
-           ("io/generic.py", "openpyxl.utils.datetime")}
-
-
 def test_no_import_inside_a_function_without_a_comment_saying_why():
     bad = []
     for p in sorted(ROOT.rglob("*.py")):
@@ -151,7 +146,7 @@ def test_no_import_inside_a_function_without_a_comment_saying_why():
                     mod = (sub.module or "") if isinstance(sub, ast.ImportFrom) else \
                         sub.names[0].name
                     rel = p.relative_to(ROOT).as_posix()
-                    if (rel, mod) in PENDING or "#" in lines[sub.lineno - 1]:
+                    if "#" in lines[sub.lineno - 1]:
                         continue
                     bad.append(f"{rel}:{sub.lineno} {mod}")
     assert bad == []

@@ -57,7 +57,7 @@ def test_inspect_household_json(capsys):
     # transferred in without basis; the 14 non-cash holdings of tax-advantaged accounts
     # need no lots
     assert r["reconciliation"] == {
-        "counts": {"position_without_lots": 0, "lots_without_position": 0,
+        "counts": {"rows_skipped": 0, "position_without_lots": 0, "lots_without_position": 0,
                    "quantity_mismatch": 0, "basis_missing": 1, "basis_mismatch": 0,
                    "matched": 8, "not_needed": 14},
         "unreconciled": [{

@@ -152,11 +152,47 @@ def test_expanded_view_lots_under_their_positions(write):
     assert e.notes == []
 
 
-def test_lots_that_do_not_add_up_are_noted(write):
+def test_four_decimal_price_paid_does_not_split_a_position_from_its_lots(write):
+    # 600 shares bought for $74,074.07 (Price Paid $ 123.456783.. shown 123.4568) and 400
+    # for $40,000.00; the position's average, $114,074.07 / 1,000 = 114.07407, shows as
+    # 114.0741. Quantity x Price Paid $ would give the position 1,000 x 114.0741 =
+    # $114,074.10 and the lots 600 x 123.4568 + 400 x 100 = $114,074.08: 2 cents apart.
+    # Value $ less Total Gain $ gives both $114,074.07 (130,000 - 15,925.93; 78,000 -
+    # 3,925.93 and 52,000 - 12,000).
+    rows = [
+        "FUND,130.00,0.00,.00,1000.0000,114.0741,.0000,15925.9300,13.9610,130000.0000",
+        "     01/03/2020,130.00,0.00,.00,600.0000,123.4568,.0000,3925.9300,5.3000,78000.0000",
+        "     06/01/2022,130.00,0.00,.00,400.0000,100.0000,.0000,12000.0000,30.0000,52000.0000",
+        "TOTAL,,,,,114074.07,.00,15925.93,13.96,130000.00",
+    ]
+    e = load_export(write("PortfolioDownload.csv", portfolio(rows=rows)))
+    assert e.positions["cost_basis"].tolist() == pytest.approx([114074.07], abs=1e-9)
+    assert e.lots["cost_basis"].tolist() == pytest.approx([74074.07, 40000.0], abs=1e-9)
+    assert e.lots["cost_basis"].sum() == pytest.approx(e.positions["cost_basis"].iloc[0],
+                                                       abs=1e-9)
+
+
+def test_lots_that_do_not_add_up_are_reported_not_loaded(write):
+    # 60 of VTI's 100 shares in lots: the lots do not explain the position, so they are not
+    # its lots (a lot moved under the wrong position, or one missing); the position loads
     rows = [ROWS[0], "     01/15/2020,200.77,-4.31,-2.1,60.0000,150.0000,,,,12046.2000"]
     e = load_export(write("p.csv", portfolio(rows)))
+    assert e.positions["symbol"].tolist() == ["VTI"]
+    assert e.lots.empty
     assert e.notes == ["the lots of VTI (line 12) add up to 60 shares, but the position "
-                       "holds 100"]
+                       "holds 100; they are not loaded"]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 13, "reason": "lot of VTI: the position's lots do not add up to its quantity",
+         "account": "...0123", "symbol": "VTI"}]
+
+
+def test_position_row_above_the_header_is_reported(write):
+    # a position row moved into the preamble (above the header) is data, not preamble
+    preamble = [*PREAMBLE[:-1], ROWS[1], PREAMBLE[-1]]
+    e = load_export(write("p.csv", portfolio([ROWS[0], *ROWS[2:]], preamble=preamble)))
+    assert e.positions["symbol"].tolist() == ["VTI", "CASH"]
+    assert e.skipped[["line", "reason"]].to_dict("records")[0] == {
+        "line": 10, "reason": "data-like line before the positions header"}
 
 
 def test_orphan_lots_and_lots_of_skipped_positions(write):
@@ -202,8 +238,11 @@ def test_options_and_bonds_read_their_price_unit(write):
     assert pos["quantity"].tolist() == [110000.0, 1.0, 965.0]
     # the CD is quoted per 100 of face: price / 100, so quantity x price = value
     assert pos["price"].tolist() == pytest.approx([0.999934, 14.16, 1.21])
-    # basis: 110000 x 100.00 / 100; 1 contract x 50.35 x 100; 965 x 1.74
-    assert pos["cost_basis"].tolist() == pytest.approx([110000.0, 5035.0, 1679.1])
+    # basis: Value $ less Total Gain $: 109,992.74 + 7.26 = 110,000 (= 110000 x 100.00 /
+    # 100); 1,407.50 + 3,628.16 = 5,035.66 (1 contract x 50.35 x 100 = 5,035 and the $0.66
+    # commission E*TRADE counts in the gain, part of the basis); 1,167.65 + 511.45 = 1,679.10
+    # (= 965 x 1.74)
+    assert pos["cost_basis"].tolist() == pytest.approx([110000.0, 5035.66, 1679.1])
 
 
 def test_cost_basis_from_total_gain_without_price_paid(write):
@@ -350,36 +389,65 @@ def test_missing_required_column(write, drop, column):
     assert (exc.value.line, exc.value.column) == (11, column)
 
 
-def test_unreadable_cell_names_line_and_column(write):
+def test_unreadable_cell_skips_the_row_and_names_the_holding(write):
     rows = [ROWS[0], "VXUS,60.00,.00,.00,lots,55.5000,.0000,839.2500,8.1081,11190.0000"]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("p.csv", portfolio(rows)))
-    assert (exc.value.path, exc.value.line, exc.value.column) == ("p.csv", 13, "Quantity")
-    assert exc.value.message == "expected a number, found 'lots'"
+    e = load_export(write("p.csv", portfolio(rows)))
+    assert e.positions["symbol"].tolist() == ["VTI"]
+    assert e.skipped[["file", "line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"file": "p.csv", "line": 13, "reason": "cannot read Quantity 'lots': expected a number",
+         "account": "...0123", "symbol": "VXUS"}]
 
 
 def test_unreadable_cell_is_named_by_the_files_own_header(write):
     header = VARIANTS["qty_hash"]
-    rows = [row_for(header, **{"Symbol": "VTI", "Qty #": "1OO", "Value $": "20077.00"})]
+    rows = [row_for(header, **{"Symbol": "VTI", "Qty #": "1OO", "Value $": "20077.00"}),
+            row_for(header, **{"Symbol": "BND", "Qty #": "10", "Value $": "700.00"})]
+    e = load_export(write("p.csv", portfolio(rows, header=header)))
+    assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 12, "reason": "cannot read Qty # '1OO': expected a number"}]
+
+
+def test_only_row_unreadable_refuses_the_file(write):
+    header = VARIANTS["qty_hash"]
+    rows = [row_for(header, **{"Symbol": "VTI", "Qty #": "1OO", "Value $": "20077.00"}),
+            row_for(header, **{"Symbol": "BND", "Qty #": "1O", "Value $": "700.00"})]
     with pytest.raises(FormatError) as exc:
         load_export(write("p.csv", portfolio(rows, header=header)))
     assert (exc.value.line, exc.value.column) == (12, "Qty #")
 
 
-def test_unreadable_lot_date_fails_the_whole_file(write):
-    # a lot row with an impossible date: the file raises, nothing is half-loaded
-    rows = [ROWS[0], "     13/45/2020,200.77,-4.31,-2.1,60.0000,150.0000,,,,12046.2000"]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("p.csv", portfolio(rows)))
-    assert (exc.value.line, exc.value.column) == (13, "Symbol")
+def test_unreadable_lot_date_skips_the_lot_not_the_file(write):
+    # a lot row with an impossible date: that lot is reported (with its position's symbol),
+    # the position and the other rows load
+    rows = [ROWS[0], "     13/45/2020,200.77,-4.31,-2.1,60.0000,150.0000,,,,12046.2000",
+            *ROWS[1:]]
+    e = load_export(write("p.csv", portfolio(rows)))
+    assert e.positions["symbol"].tolist() == ["VTI", "VXUS", "CASH"]
+    assert e.lots.empty
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records")[0] == {
+        "line": 13, "reason": "cannot read Symbol '13/45/2020': expected a date",
+        "account": "...0123", "symbol": "VTI"}
 
 
-def test_lot_date_with_a_two_digit_year_is_an_error_not_a_position(write):
-    rows = [ROWS[0], "     01/15/20,200.77,-4.31,-2.1,100.0000,180.8802,,,,20077.000"]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("p.csv", portfolio(rows)))
-    assert (exc.value.line, exc.value.column) == (13, "Symbol")
-    assert exc.value.message == "expected a date, found '01/15/20'"
+def test_lot_date_with_a_two_digit_year_is_reported_not_a_position(write):
+    rows = [ROWS[0], "     01/15/20,200.77,-4.31,-2.1,100.0000,180.8802,,,,20077.000", *ROWS[1:]]
+    e = load_export(write("p.csv", portfolio(rows)))
+    assert "01/15/20" not in e.positions["symbol"].tolist()
+    assert e.skipped[["line", "reason"]].to_dict("records")[0] == {
+        "line": 13, "reason": "cannot read Symbol '01/15/20': expected a date"}
+
+
+def test_lot_row_with_an_iso_date_is_a_lot_not_a_position(write):
+    # E*TRADE's expanded view writes MM/DD/YYYY; a re-saved file may hold 2024-03-15: still a
+    # lot of the VTI row above it, never a position called "2024-03-15" (issue 12)
+    rows = [ROWS[0], "     2024-03-15,200.77,-4.31,-2.1,100.0000,180.8802,,,,20077.000",
+            *ROWS[1:]]
+    e = load_export(write("p.csv", portfolio(rows)))
+    assert e.positions["symbol"].tolist() == ["VTI", "VXUS", "CASH"]
+    assert e.positions["market_value"].sum() == pytest.approx(20077.0 + 11190.0 + 12.2)
+    assert e.lots[["symbol", "quantity", "acquired", "cost_basis"]].to_dict("records") == [
+        {"symbol": "VTI", "quantity": 100.0, "acquired": pd.Timestamp("2024-03-15"),
+         "cost_basis": pytest.approx(18088.02)}]
 
 
 def test_no_positions_header_when_forced(write):
@@ -575,18 +643,20 @@ def test_gains_missing_required_column(tmp_path):
 
 
 @pytest.mark.parametrize(("column", "value", "message"), [
-    ("Quantity", "many", "expected a number, found 'many'"),
-    ("Date Sold", "Feb 30", "expected a date, found 'Feb 30'"),
+    ("Quantity", "many", "cannot read Quantity 'many': expected a number"),
+    ("Date Sold", "Feb 30", "cannot read Date Sold 'Feb 30': expected a date"),
     ("Date Sold", "--", "a Sell row has no sale date"),
-    ("Capital Gains Status", "Medium", "expected Long or Short, found 'medium'"),
+    ("Capital Gains Status", "Medium",
+     "cannot read Capital Gains Status 'medium': expected Long or Short"),
 ])
-def test_gains_unreadable_cells(tmp_path, column, value, message):
+def test_gains_unreadable_cells_skip_their_row(tmp_path, column, value, message):
     rows = gl_rows()
     rows[3][GL_HEADER.index(column)] = value
-    with pytest.raises(FormatError) as exc:
-        load_export(gl_workbook(tmp_path / "gl.xlsx", rows), account="1")
-    assert (exc.value.path, exc.value.line, exc.value.column) == ("gl.xlsx", 4, column)
-    assert exc.value.message == message
+    e = load_export(gl_workbook(tmp_path / "gl.xlsx", rows), account="1")
+    assert e.realized["source_line"].tolist() == [3, 6]
+    assert e.skipped[["file", "line", "reason", "account", "symbol"]].to_dict(
+        "records")[1:] == [{"file": "gl.xlsx", "line": 4, "reason": message, "account": "1",
+                            "symbol": "ACME"}]
 
 
 def test_gains_classic_layout_errors_name_its_own_headers(tmp_path):
@@ -594,9 +664,8 @@ def test_gains_classic_layout_errors_name_its_own_headers(tmp_path):
               for h in GL_HEADER]
     rows = gl_rows(header)
     rows[3][header.index("Qty.")] = "1O"
-    with pytest.raises(FormatError) as exc:
-        load_export(gl_workbook(tmp_path / "gl.xlsx", rows), account="1")
-    assert (exc.value.line, exc.value.column) == (4, "Qty.")
+    e = load_export(gl_workbook(tmp_path / "gl.xlsx", rows), account="1")
+    assert e.skipped["reason"].tolist()[1:] == ["cannot read Qty. '1O': expected a number"]
 
 
 def test_workbook_without_the_sheet(tmp_path):
@@ -638,7 +707,8 @@ def test_corrupt_workbook(tmp_path):
         load_export(p, account="1")
     with pytest.raises(FormatError) as exc:
         load_export(p, format="etrade_gains_xlsx", account="1")
-    assert exc.value.message.startswith("cannot open as an Excel workbook (BadZipFile: ")
+    assert exc.value.message == ("cannot open as a zip/xlsx archive (File is not a zip file); "
+                                 "is the file a damaged or password-protected .xlsx?")
     assert exc.value.path == "corrupt.xlsx"
 
 
@@ -690,3 +760,14 @@ def test_gains_golden_sample_totals(samples):
     assert e.realized["wash_sale_disallowed"].sum() == 187.5
     assert np.isclose(e.realized.loc[e.realized["term"] == "long", "gain"].sum(),
                       1200 - 150 + 1100)
+
+
+def test_cash_row_given_twice_is_counted_once(write):
+    # E*TRADE's CASH row repeated: the cash is 12.20, not 24.40
+    rows = [ROWS[0], ROWS[2], ROWS[2], ROWS[3]]
+    e = load_export(write("p.csv", portfolio(rows)))
+    assert e.positions[["symbol", "market_value"]].to_dict("records") == [
+        {"symbol": "VTI", "market_value": 20077.0}, {"symbol": "CASH", "market_value": 12.2}]
+    assert e.skipped[["line", "reason", "symbol"]].to_dict("records")[0] == {
+        "line": 14, "reason": "position repeated in this file (...0123 CASH, same quantity "
+                              "and value as line 13): counted once", "symbol": "CASH"}

@@ -235,8 +235,9 @@ def test_non_usd_currency_is_noted(write):
                 amount="-1050.00")]
     e = load_export(write("History_for_Account_Z12345678.csv", history(H2025_FX, rows)))
     assert e.transactions["amount"].tolist() == [-1050.0]
-    assert e.notes == ["1 row(s) in a currency other than USD (e.g. CAD on line 4); amounts are "
-                       "kept as written", "account Z12345678 taken from the file name"]
+    assert e.notes == ["account Z12345678 taken from the file name",
+                       "1 row(s) in a currency other than USD (e.g. CAD on line 4); amounts are "
+                       "kept as written"]
 
 
 # --- as-of dates, leading spaces, signs -----------------------------------------------------
@@ -272,12 +273,16 @@ def test_as_of_in_unknown_form_falls_back_to_run_date(write):
                        "the Run Date is used"]
 
 
-def test_bad_as_of_date_is_an_error(write):
+def test_impossible_as_of_date_skips_the_row(write):
     rows = [row(H2021, run_date="02/05/2024", account="Acct X12345678",
-                action="DIVIDEND RECEIVED as of 13/45/2024 (Cash)", amount="5")]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("Accounts_History.csv", history(H2021, rows)))
-    assert (exc.value.line, exc.value.column) == (4, "Action")
+                action="DIVIDEND RECEIVED as of 13/45/2024 (Cash)", symbol="VTI", amount="5"),
+            row(H2021, run_date="02/06/2024", account="Acct X12345678",
+                action="DIVIDEND RECEIVED (Cash)", symbol="VTI", amount="6")]
+    e = load_export(write("Accounts_History.csv", history(H2021, rows)))
+    assert e.transactions["amount"].tolist() == [6.0]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 4, "reason": "cannot read the 'as of' date '13/45/2024' in Action: expected a "
+                              "date", "account": "X12345678", "symbol": "VTI"}]
 
 
 def test_unsigned_sell_quantity_made_negative_and_bonds_kept_as_face_value(write):
@@ -465,12 +470,16 @@ def test_single_account_without_account_is_an_error(write):
     assert exc.value.path == "history.csv"
 
 
-def test_all_accounts_row_without_account_is_an_error(write):
+def test_all_accounts_row_without_account_is_skipped(write):
     rows = [row(H2026_ALL, run_date="12/31/2025", action="INTEREST EARNED (Cash)",
-                type="Cash", amount="1.00")]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("Accounts_History.csv", history(H2026_ALL, rows)))
-    assert (exc.value.line, exc.value.column) == (4, "Account")
+                type="Cash", amount="1.00"),
+            row(H2026_ALL, run_date="12/31/2025", account="Joint", account_number="X12345678",
+                action="INTEREST EARNED (Cash)", type="Cash", amount="2.00")]
+    e = load_export(write("Accounts_History.csv", history(H2026_ALL, rows)))
+    assert e.transactions["amount"].tolist() == [2.0]
+    assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 4, "reason": "row names no account (Account and Account Number are empty)"}]
+    assert e.skipped["account"].isna().all()
 
 
 # --- workplace (401(k)) rows: Price and Quantity swapped (reds #182) ------------------------
@@ -599,21 +608,29 @@ def test_missing_required_column(write):
 
 def test_unreadable_quantity(write):
     rows = [_buy(H2026_ALL), _buy(H2026_ALL).replace(",10,", ",ten,")]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("Accounts_History.csv", history(H2026_ALL, rows)))
-    assert (exc.value.line, exc.value.column) == (5, "Quantity")
-    assert exc.value.message == "expected a number, found 'ten'"
+    e = load_export(write("Accounts_History.csv", history(H2026_ALL, rows)))
+    assert e.transactions["source_line"].tolist() == [4]
+    assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 5, "reason": "cannot read Quantity 'ten': expected a number"}]
 
 
 def test_unreadable_amount_names_header_spelling(write):
-    rows = [_buy(H2026_ALL).replace("-1814.50", "12abc")]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("Accounts_History.csv", history(H2026_ALL, rows)))
-    assert (exc.value.line, exc.value.column) == (4, "Amount ($)")
+    rows = [_buy(H2026_ALL).replace("-1814.50", "12abc"), _buy(H2026_ALL)]
+    e = load_export(write("Accounts_History.csv", history(H2026_ALL, rows)))
+    assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 4, "reason": "cannot read Amount ($) '12abc': expected a number"}]
 
 
 def test_bad_run_date(write):
-    rows = [_buy(H2021).replace("03/01/2021", "13/45/2021")]
+    rows = [_buy(H2021).replace("03/01/2021", "13/45/2021"), _buy(H2021)]
+    e = load_export(write("Accounts_History.csv", history(H2021, rows)))
+    assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 4, "reason": "cannot read Run Date '13/45/2021': expected a date"}]
+
+
+def test_only_row_with_a_bad_run_date_refuses_the_file(write):
+    rows = [_buy(H2021).replace("03/01/2021", "13/45/2021"),
+            _buy(H2021).replace("03/01/2021", "13/46/2021")]
     with pytest.raises(FormatError) as exc:
         load_export(write("Accounts_History.csv", history(H2021, rows)))
     assert (exc.value.line, exc.value.column) == (4, "Run Date")
@@ -621,10 +638,9 @@ def test_bad_run_date(write):
 
 def test_empty_run_date(write):
     rows = [_buy(H2021), _buy(H2021).replace("03/01/2021", "")]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("Accounts_History.csv", history(H2021, rows)))
-    assert (exc.value.line, exc.value.column, exc.value.message) == (5, "Run Date",
-                                                                    "Run Date is empty")
+    e = load_export(write("Accounts_History.csv", history(H2021, rows)))
+    assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 5, "reason": "Run Date is empty"}]
 
 
 def test_truncated_mid_quoted_cell(write):

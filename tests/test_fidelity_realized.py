@@ -120,12 +120,13 @@ def test_missing_column(write):
     assert (exc.value.line, exc.value.column) == (1, "Date Sold")
 
 
-def test_bad_date(write):
+def test_bad_date_skips_the_closed_lot(write):
     rows = [ROWS[0], ROWS[1].replace("04/21/2026", "04/31/2026")]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("r.csv", content(rows)), account="Z1")
-    assert (exc.value.line, exc.value.column, exc.value.message) == (
-        3, "Date Sold", "expected a date, found '04/31/2026'")
+    e = load_export(write("r.csv", content(rows)), account="Z1")
+    assert e.realized["symbol"].tolist() == ["VTI"]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 3, "reason": "cannot read Date Sold '04/31/2026': expected a date",
+         "account": "Z1", "symbol": "VXUS"}]
 
 
 def test_truncated_inside_quotes(write):

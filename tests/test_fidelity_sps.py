@@ -100,23 +100,29 @@ def test_cut_off_mid_row(write):
     assert exc.value.line == 4
 
 
-def test_short_row_before_the_footer(write):
-    with pytest.raises(FormatError) as exc:
-        load_export(write("l.csv", content([*ROWS[:2], "Dec-15-2024,0.55"])), **OPTS)
-    assert (exc.value.line, exc.value.message) == (
-        4, "row has 2 cells but the header needs 11; the file looks truncated or the row is "
-           "malformed")
+def test_short_row_before_the_footer_is_skipped(write):
+    # the footer follows, so the file is whole: the short row is one unreadable row
+    e = load_export(write("l.csv", content([*ROWS[:2], "Dec-15-2024,0.55"])), **OPTS)
+    assert e.lots["source_line"].tolist() == [2, 3]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 4, "reason": "row has 2 cells but the header needs 11: it cannot be read",
+         "account": "I87654321", "symbol": "MSFT"}]
 
 
 def test_bad_date_and_number(write):
-    with pytest.raises(FormatError) as exc:
-        load_export(write("l.csv", content([ROWS[0].replace("Jun-30-2024", "Jun-31-2024")])),
+    e = load_export(write("l.csv", content([ROWS[0].replace("Jun-30-2024", "Jun-31-2024"),
+                                            ROWS[1].replace("25.0000", "fifty"), ROWS[2]])),
                     **OPTS)
+    assert e.lots["source_line"].tolist() == [4]
+    assert e.skipped["reason"].tolist()[:2] == [
+        "cannot read Date acquired 'Jun-31-2024': expected a date",
+        "cannot read Quantity 'fifty': expected a number"]
+    with pytest.raises(FormatError) as exc:  # no row of the table can be read
+        load_export(write("l.csv", content([ROWS[0].replace("Jun-30-2024", "Jun-31-2024"),
+                                            ROWS[1].replace("25.0000", "fifty")])), **OPTS)
     assert (exc.value.line, exc.value.column, exc.value.message) == (
-        2, "Date acquired", "expected a date, found 'Jun-31-2024'")
-    with pytest.raises(FormatError) as exc:
-        load_export(write("l.csv", content([ROWS[0].replace("50.0000", "fifty")])), **OPTS)
-    assert (exc.value.line, exc.value.column) == (2, "Quantity")
+        2, "Date acquired", "no row of this table can be read; first: expected a date, found "
+                            "'Jun-31-2024'")
 
 
 def test_no_cost_basis_column(write):

@@ -196,10 +196,11 @@ def test_missing_column(write):
 def test_unreadable_number(write):
     lines = list(LAYOUT_2025)
     lines[11] = "VTI,VANGUARD INDEX FDS TOTAL STK MKT ETF ,two,300.00000,740.00,750.00,600.00"
-    with pytest.raises(FormatError) as exc:
-        load_export(write("Statement11302026.csv", text(lines)))
-    assert (exc.value.line, exc.value.column, exc.value.message) == (
-        12, "Quantity", "expected a number, found 'two'")
+    e = load_export(write("Statement11302026.csv", text(lines)))
+    assert "VTI" not in e.positions["symbol"].tolist()
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records")[0] == {
+        "line": 12, "reason": "cannot read Quantity 'two': expected a number",
+        "account": "Z23456789", "symbol": "VTI"}
 
 
 def test_holding_before_any_account_line_with_two_accounts(write):

@@ -172,6 +172,7 @@ def test_a_sell_with_no_lots_is_unmatched():
     assert u[["account", "symbol", "date", "action", "quantity", "requested", "held",
               "source_line"]].values.tolist() == [
         ["A", "X", T("2024-06-03"), "sell", 2.0, 5.0, 3.0, 2]]
+    assert u["proceeds"].iloc[0] == 240.0  # 2/5 of $600
     assert u["reason"].iloc[0] == ("sold 5 shares but the history held 3: 2 shares were "
                                    "acquired before the history starts or in rows it could not "
                                    "replay")
@@ -460,7 +461,14 @@ def test_sample_individual_account_sale_and_provenance(h):
          "lots rebuilt from history of Accounts_History.csv"],
         ["lots", "X71234567 NVDA", 3, True, "lots rebuilt from history of Accounts_History.csv"],
         ["realized", "X71234567 NVDA", 1, True,
-         "sales rebuilt from history; no broker realised row covers them"]]
+         "sales rebuilt from history; no broker realised row covers them"],
+        # The joint account's history sells VTI and VXUS on the days Schwab's realised file
+        # reports: Schwab's rows are used, the replayed ones recorded as not used.
+        *(["realized", f"...456 {s}", 1, False,
+           "the same sales are in the broker's realised rows "
+           "(All_Accounts_GainLoss_Realized_Details_20261120-101500.csv), which are used: they "
+           "carry the broker's lot identification, basis and wash-sale figures"]
+          for s in ("VTI", "VXUS"))]
     assert ("history: X71234567 AAPL: 60 shares transferred in on 2021-04-19 "
             "(Accounts_History.csv line 39) carry no cost basis in the history: basis missing"
             ) in h.warnings

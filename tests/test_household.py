@@ -236,8 +236,10 @@ def test_invalid_toml(tmp_path):
 
 
 def test_export_errors_propagate_with_location(tmp_path):
+    # every row unreadable: the file is refused (one bad row would only be skipped)
     (tmp_path / "p.csv").write_text(positions_csv(
-        ["X71234567,Joint WROS,VTI,TOTAL STOCK,lots,$300.00,$300.00,$200.00,Cash"]))
+        ["X71234567,Joint WROS,VTI,TOTAL STOCK,lots,$300.00,$300.00,$200.00,Cash",
+         "X71234567,Joint WROS,BND,TOTAL BOND,some,$70.00,$70.00,$60.00,Cash"]))
     p = write_toml(tmp_path, '[[files]]\npath = "p.csv"\n')
     with pytest.raises(FormatError) as exc:
         load_household(p, securities=MASTER)

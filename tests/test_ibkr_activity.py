@@ -63,10 +63,6 @@ def test_positions_and_lots(write):
         {"account": "U7654321", "symbol": "VTI", "quantity": 60.0, "price": 300.0,
          "market_value": 18000.0, "cost_basis": 15030.0, "security_type": "stock",
          "source_line": 12},
-        # IBKR has no Summary row here: summed from its one lot
-        {"account": "U7654321", "symbol": "IBKR", "quantity": 5.0, "price": 56.32,
-         "market_value": 281.6, "cost_basis": 244.55, "security_type": "stock",
-         "source_line": 15},
     ]
     assert e.lots[["symbol", "quantity", "cost_basis", "acquired", "holding_start", "term",
                    "lot_id", "source_line"]].to_dict("records") == [
@@ -76,15 +72,28 @@ def test_positions_and_lots(write):
         {"symbol": "VTI", "quantity": 20.0, "cost_basis": 5430.0,
          "acquired": pd.Timestamp("2025-09-02"), "holding_start": pd.Timestamp("2025-09-02"),
          "term": "short", "lot_id": "U7654321_2025.csv:14", "source_line": 14},
-        {"symbol": "IBKR", "quantity": 5.0, "cost_basis": 244.55,
-         "acquired": pd.Timestamp("2024-11-28"), "holding_start": pd.Timestamp("2024-11-28"),
-         "term": "short", "lot_id": "U7654321_2025.csv:15", "source_line": 15},
     ]
+    # IBKR's lot has no Summary row although the statement writes them: a damaged symbol
+    # must not make up a holding, so the lot is reported and no position is derived
     assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 15, "reason": "Lot row with no Summary row for its holding, in a statement "
+                               "that has Summary rows: not loaded"},
         {"line": 16, "reason": "Open Positions total row"},
         {"line": 17, "reason": "Open Positions notes row"},
     ]
-    assert ("1 position(s) (IBKR) were summed from their Lot rows: the statement has no "
+    assert e.skipped[["account", "symbol"]].iloc[0].tolist() == ["U7654321", "IBKR"]
+
+
+def test_statement_of_lots_only_sums_positions_from_them(write):
+    rows = [r for r in LOT_ROWS if ",Summary," not in r]
+    e = load(write, csv(*STATEMENT, LOTS_HEADER, *rows))
+    assert e.positions[["symbol", "quantity", "market_value", "cost_basis",
+                        "source_line"]].to_dict("records") == [
+        {"symbol": "VTI", "quantity": 60.0, "market_value": 18000.0, "cost_basis": 15030.0,
+         "source_line": 12},
+        {"symbol": "IBKR", "quantity": 5.0, "market_value": 281.6, "cost_basis": 244.55,
+         "source_line": 14}]
+    assert ("2 position(s) (VTI, IBKR) were summed from their Lot rows: the statement has no "
             "Summary row for them") in e.notes
 
 
@@ -193,11 +202,17 @@ def test_trades(write):
          "symbol": "VXUS", "quantity": -30.0, "price": 65.2, "amount": 1955.0, "fees": 1.0,
          "source_line": 16},
     ]
+    # the VXUS sale's closed lot is its realised sale: 30 shares bought 2022-01-10, basis
+    # 1,800.00, realised P/L 155.00, so net proceeds 1,955.00 (1,956.00 - 1.00 commission)
+    assert e.realized[["account", "symbol", "quantity", "acquired", "sold", "proceeds",
+                       "cost_basis", "gain", "term", "source_line"]].to_dict("records") == [
+        {"account": "U7654321", "symbol": "VXUS", "quantity": 30.0,
+         "acquired": pd.Timestamp("2022-01-10"), "sold": pd.Timestamp("2025-10-06"),
+         "proceeds": 1955.0, "cost_basis": 1800.0, "gain": 155.0, "term": "long",
+         "source_line": 17}]
     assert e.skipped[["line", "reason"]].to_dict("records") == [
         {"line": 14, "reason": "execution detail of an order row (the order is loaded)"},
         {"line": 15, "reason": "Trades subtotal row"},
-        {"line": 17, "reason": "closed-lot detail: realized lots are not read from activity "
-                               "statements"},
         {"line": 18, "reason": "trade in CAD: the toolkit works in US dollars and an activity "
                                "statement gives no exchange rate for the transaction's date"},
         {"line": 19, "reason": "Trades total row"},
@@ -287,16 +302,97 @@ def test_cash_report_ending_cash(write):
     assert "Cash Report: only the Ending Cash rows are read" in e.notes
 
 
+def test_cash_report_given_twice_is_counted_once(write):
+    header = ("Cash Report,Header,Currency Summary,Currency,Total,Securities,Futures,"
+              "Month to Date,Year to Date")
+    usd = "Cash Report,Data,Ending Cash,USD,4512.37,4512.37,0,,"
+    e = load(write, csv(*STATEMENT, header, usd, header, usd))
+    assert e.positions[["symbol", "market_value", "source_line"]].to_dict("records") == [
+        {"symbol": "CASH", "market_value": 4512.37, "source_line": 12}]
+    assert e.skipped[["line", "reason", "account"]].to_dict("records") == [
+        {"line": 14, "reason": "cash balance repeated (the Cash Report given twice): counted "
+                               "once", "account": "U7654321"}]
+    e = load(write, csv(*STATEMENT, header, usd, header, usd.replace("4512.37,", "12.00,")),
+             name="b.csv")
+    assert e.positions["market_value"].tolist() == [4512.37]
+    assert e.skipped["reason"].tolist() == [
+        "cash balance given again with a different amount (12.00 here); only line 12 is "
+        "loaded"]
+
+
+def test_sale_without_closed_lots_is_one_realised_sale(write):
+    # Order row: proceeds 1,956.00, Comm/Fee -1.00 (net 1,955.00), Basis -1,800.00 and
+    # Realized P/L 155.00 = 1,955.00 - 1,800.00
+    rows = [TRADES_HEADER,
+            'Trades,Data,Order,Stocks,USD,VXUS,"2025-10-06, 10:15:30",-30,65.20,65.10,1956.00,'
+            "-1.00,-1800.00,155.00,-3.00,C"]
+    e = load(write, csv(*STATEMENT, *rows))
+    assert e.realized[["symbol", "quantity", "sold", "proceeds", "cost_basis", "gain",
+                       "source_line"]].to_dict("records") == [
+        {"symbol": "VXUS", "quantity": 30.0, "sold": pd.Timestamp("2025-10-06"),
+         "proceeds": 1955.0, "cost_basis": 1800.0, "gain": 155.0, "source_line": 12}]
+    assert e.realized["acquired"].isna().all()
+
+
+def test_closed_lots_of_a_sale_split_its_realised_gain(write):
+    # a sale of 50 VXUS closing two lots: 30 from 2022-01-10 (basis 1,800.00, P/L 155.00)
+    # and 20 from 2025-06-02 (basis 1,320.00, P/L -16.00); net proceeds 3,259.00
+    rows = [TRADES_HEADER,
+            'Trades,Data,Order,Stocks,USD,VXUS,"2025-10-06, 10:15:30",-50,65.20,65.10,3260.00,'
+            "-1.00,-3120.00,139.00,-3.00,C",
+            "Trades,Data,ClosedLot,Stocks,USD,VXUS,2022-01-10,30,60.00,,,,1800.00,155.00,,LT",
+            "Trades,Data,ClosedLot,Stocks,USD,VXUS,2025-06-02,20,66.00,,,,1320.00,-16.00,,ST"]
+    e = load(write, csv(*STATEMENT, *rows))
+    assert e.realized[["quantity", "acquired", "sold", "proceeds", "cost_basis", "gain",
+                       "term", "source_line"]].to_dict("records") == [
+        {"quantity": 30.0, "acquired": pd.Timestamp("2022-01-10"),
+         "sold": pd.Timestamp("2025-10-06"), "proceeds": 1955.0, "cost_basis": 1800.0,
+         "gain": 155.0, "term": "long", "source_line": 13},
+        {"quantity": 20.0, "acquired": pd.Timestamp("2025-06-02"),
+         "sold": pd.Timestamp("2025-10-06"), "proceeds": 1304.0, "cost_basis": 1320.0,
+         "gain": -16.0, "term": "short", "source_line": 14}]
+    assert e.realized["proceeds"].sum() == pytest.approx(3259.0)
+    assert e.transactions["quantity"].tolist() == [-50.0]
+
+
+def test_closed_lot_of_a_short_cover_is_reported(write):
+    rows = [TRADES_HEADER,
+            'Trades,Data,Order,Stocks,USD,TSLA,"2025-10-06, 10:15:30",5,200.00,200.00,-1000.00,'
+            "-1.00,1000.00,-20.00,0,C",
+            "Trades,Data,ClosedLot,Stocks,USD,TSLA,2025-09-01,-5,196.00,,,,-980.00,-20.00,,ST"]
+    e = load(write, csv(*STATEMENT, *rows))
+    assert e.realized.empty
+    assert e.skipped[["line", "reason", "symbol"]].to_dict("records") == [
+        {"line": 13, "reason": "closed short lot: short positions are not supported",
+         "symbol": "TSLA"}]
+
+
 def test_unread_sections_are_noted_and_trailing_junk_reported(write):
     rows = ["Net Asset Value,Header,Asset Class,Prior Total,Current Total",
             "Net Asset Value,Data,Stock,100,200",
             "Codes,Header,Code,Meaning", "Codes,Data,O,Opening Trade",
-            "a stray line,with,cells"]
+            "Interest,Header,Currency,Date,Description,Amount",
+            "Interest,Data,USD,2025-11-04,USD Credit Interest for Oct-2025,18.42",
+            "a stray line,with,cells",
+            "Interet,Data,USD,2025-11-04,a damaged section name,1.00"]
     e = load(write, csv(*STATEMENT, *rows))
     assert ("sections not read (structure for this toolkit): Codes (1), Net Asset Value (1)"
             in e.notes)
     assert e.skipped[["line", "reason"]].to_dict("records") == [
-        {"line": 15, "reason": "row is not in the Section,RowType,... layout"}]
+        {"line": 17, "reason": "row is not in the Section,RowType,... layout"},
+        {"line": 18, "reason": "row of a section 'Interet' that has no header: it cannot be "
+                               "read"}]
+
+
+def test_file_without_any_section_the_loader_reads_is_refused(write):
+    rows = ["Net Asset Value,Header,Asset Class,Prior Total,Current Total",
+            "Net Asset Value,Data,Stock,100,200"]
+    with pytest.raises(FormatError) as exc:
+        load(write, csv(*STATEMENT, *rows))
+    assert (exc.value.line, exc.value.message) == (
+        1, "no Open Positions, Trades, cash or Cash Report section (found Account Information, "
+           "Net Asset Value, Statement); the file is not this report or has lost its section "
+           "headers")
 
 
 def test_sample_file_totals(samples):
@@ -369,14 +465,17 @@ def test_missing_required_column(write):
     assert (exc.value.line, exc.value.column) == (11, "Quantity")
 
 
-def test_bad_cell_names_line_and_column(write):
+def test_bad_cell_skips_its_row(write):
     rows = [TRADES_HEADER,
             'Trades,Data,Order,Stocks,USD,VTI,"2025-09-02, 14:30:00",twenty,271.50,272.00,'
-            "-5430.00,-1.00,5431.00,0,10.00,O"]
-    with pytest.raises(FormatError) as exc:
-        load(write, csv(*STATEMENT, *rows))
-    assert (exc.value.message, exc.value.line, exc.value.column) == (
-        "expected a number, found 'twenty'", 12, "Quantity")
+            "-5430.00,-1.00,5431.00,0,10.00,O",
+            'Trades,Data,Order,Stocks,USD,BND,"2025-09-02, 14:30:00",10,70.00,70.00,'
+            "-700.00,-1.00,701.00,0,0,O"]
+    e = load(write, csv(*STATEMENT, *rows))
+    assert e.transactions["symbol"].tolist() == ["BND"]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 12, "reason": "cannot read Quantity 'twenty': expected a number",
+         "account": "U7654321", "symbol": "VTI"}]
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -436,7 +535,8 @@ def test_transaction_history(write):
     assert tx["symbol"].tolist()[:4] == ["VT", "VT", "VT", "SAP"]
     assert tx["symbol"].iloc[4:7].isna().all()
     assert tx["source_line"].tolist() == list(range(8, 16))
-    assert "unknown transaction types kept as 'other': 'Mystery' (1)" in e.notes
+    assert ("unknown transaction types kept as 'other' without a quantity (what the shares did "
+            "is not known): 'Mystery' (1)") in e.notes
     assert e.accounts["account"].tolist() == ["U***00001"]
     assert e.accounts["name"].isna().all()
 
@@ -459,6 +559,25 @@ def test_transaction_history_without_base_currency(write):
             "were taken as US dollars") in e.notes
 
 
+def test_transaction_history_without_a_quantity_column_loads_no_trade(write):
+    # a buy or sell with no shares would move cash and no shares: each is reported, and the
+    # cash rows of the file load
+    header = HISTORY[6].replace(",Quantity,", ",")
+    rows = [line.replace(",-,-,-,", ",-,-,", 1) if "Dividend" in line or "Interest" in line
+            or "Deposit" in line or "Mystery" in line else line for line in HISTORY[7:]]
+    rows = [r.replace(",VT,-2.0,120.00,", ",VT,120.00,").replace(",SAP,4,180.0,", ",SAP,180.0,")
+            .replace(",EUR.USD,0.8,1.10,", ",EUR.USD,1.10,") for r in rows]
+    e = load(write, csv(*HISTORY[:6], header, *rows), name="noqty.csv")
+    assert e.transactions["action"].tolist() == ["dividend", "tax_withheld", "interest",
+                                                 "contribution", "other", "other"]
+    assert e.transactions["quantity"].isna().all()
+    assert e.skipped[["line", "reason", "symbol"]].to_dict("records") == [
+        {"line": 10, "reason": "a sell without a quantity: the file has no Quantity column",
+         "symbol": "VT"},
+        {"line": 11, "reason": "a buy without a quantity: the file has no Quantity column",
+         "symbol": "SAP"}]
+
+
 def test_consolidated_statement_with_an_account_column(write):
     rows = ["Open Positions,Header,DataDiscriminator,Asset Category,Currency,Account,Symbol,"
             "Quantity,Mult,Cost Price,Cost Basis,Close Price,Value,Unrealized P/L,Code",
@@ -471,3 +590,32 @@ def test_consolidated_statement_with_an_account_column(write):
     assert e.accounts["account"].tolist() == ["U7654321", "U7654322"]
     assert e.accounts["name"].tolist()[0] == "Individual"
     assert pd.isna(e.accounts["name"].iloc[1])
+
+
+def test_shifted_stray_and_headerless_rows_are_reported(write):
+    rows = [
+        # line 11: a Trades row above any Trades header
+        'Trades,Data,Order,Stocks,USD,VTI,"2025-04-15, 09:30:00",40,300,300,-12000,-1,12001,0,'
+        "0,O",
+        LOTS_HEADER,                                                  # line 12
+        # line 13: the Summary row with one cell more than its header (IBKR writes every row
+        # with its header's cell count, so even an empty extra cell means a shifted row)
+        LOT_ROWS[0] + ",",
+        *LOT_ROWS[1:3],                                               # lines 14-15
+        "junk",                                                       # line 16: one cell
+    ]
+    e = load(write, csv(*STATEMENT, *rows))
+    assert e.skipped[["line", "reason", "account", "symbol"]].fillna("").to_dict(
+        "records") == [
+        {"line": 11, "reason": "Trades row before any Trades header", "account": "",
+         "symbol": ""},
+        {"line": 13, "reason": "row has more cells than its header: its cells are shifted and "
+                               "cannot be read", "account": "U7654321", "symbol": "VTI"},
+        {"line": 16, "reason": "row is not in the Section,RowType,... layout", "account": "",
+         "symbol": ""}]
+    # the lots still load, and the position comes from them (60 = 40 + 20 shares, $15,030 =
+    # 9,600 + 5,430 of basis), the skipped Summary row marking the holding
+    assert e.lots["quantity"].tolist() == [40.0, 20.0]
+    assert e.positions[["symbol", "quantity", "cost_basis", "source_line"]].to_dict(
+        "records") == [{"symbol": "VTI", "quantity": 60.0, "cost_basis": 15030.0,
+                        "source_line": 14}]

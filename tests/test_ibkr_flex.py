@@ -306,6 +306,116 @@ def test_closed_lots_are_realized(write):
     assert e.transactions.empty
 
 
+# --- realised sales from executions (issue 12) --------------------------------------------------
+
+LOSS_SALE = dict(symbol="VXUS", quantity="-50", buySell="SELL", tradePrice="58.40",
+                 proceeds="2920", ibCommission="-1.00", taxes="-0.05", netCash="2918.95",
+                 cost="-3250.00", fifoPnlRealized="-331.05", openCloseIndicator="C",
+                 tradeDate="20250612", dateTime="20250612;101500", settleDateTarget="20250613")
+
+
+def test_execution_with_a_realised_loss_is_a_realised_sale(write):
+    # IBKR writes a closing sell with its FIFO cost (negative) and realised P/L. By hand:
+    # net proceeds 50 x 58.40 = 2,920.00 - 1.00 commission - 0.05 taxes = 2,918.95;
+    # basis 3,250.00; loss 2,918.95 - 3,250.00 = -331.05 (fifoPnlRealized says the same)
+    e = load(write, flex(section("Trades", trade(), trade(**LOSS_SALE))))
+    assert e.realized[["account", "symbol", "quantity", "sold", "proceeds", "cost_basis",
+                       "gain", "source_line"]].to_dict("records") == [
+        {"account": "U1111111", "symbol": "VXUS", "quantity": 50.0,
+         "sold": pd.Timestamp("2025-06-12"), "proceeds": 2918.95, "cost_basis": 3250.0,
+         "gain": -331.05, "source_line": 8}]
+    assert e.realized["acquired"].isna().all() and e.realized["term"].isna().all()
+    # the buy states no realised P/L: no realised row; both are transactions
+    assert e.transactions["action"].tolist() == ["buy", "sell"]
+
+
+def test_closed_lots_replace_the_sale_row_never_add_to_it(write):
+    # the same sale with its two closed lots: 30 bought 2024-01-10 for 1,950.00 and 20
+    # bought 2025-03-01 for 1,300.00; their P/L -198.63 and -132.42 add up to -331.05
+    lots = [trade(tag="Lot", symbol="VXUS", quantity="30", buySell="SELL", cost="1950.00",
+                  fifoPnlRealized="-198.63", openDateTime="20240110;100000",
+                  tradeDate="20250612", dateTime="20250612;101500", notes="LT",
+                  levelOfDetail="CLOSED_LOT"),
+            trade(tag="Lot", symbol="VXUS", quantity="20", buySell="SELL", cost="1300.00",
+                  fifoPnlRealized="-132.42", openDateTime="20250301;100000",
+                  tradeDate="20250612", dateTime="20250612;101500", notes="ST",
+                  levelOfDetail="CLOSED_LOT")]
+    e = load(write, flex(section("Trades", trade(**LOSS_SALE), *lots)))
+    assert e.realized[["quantity", "acquired", "cost_basis", "gain", "proceeds",
+                       "term"]].to_dict("records") == [
+        {"quantity": 30.0, "acquired": pd.Timestamp("2024-01-10"), "cost_basis": 1950.0,
+         "gain": -198.63, "proceeds": 1751.37, "term": "long"},
+        {"quantity": 20.0, "acquired": pd.Timestamp("2025-03-01"), "cost_basis": 1300.0,
+         "gain": -132.42, "proceeds": 1167.58, "term": "short"}]
+    assert e.realized["gain"].sum() == pytest.approx(-331.05)
+
+
+def test_opening_sell_and_cover_are_not_realised_sales(write):
+    short_open = {**LOSS_SALE, "openCloseIndicator": "O", "cost": "0", "fifoPnlRealized": "0"}
+    cover = trade(symbol="VXUS", quantity="50", buySell="BUY", cost="2920",
+                  fifoPnlRealized="-80", openCloseIndicator="C")
+    e = load(write, flex(section("Trades", trade(**short_open), cover)))
+    assert e.realized.empty
+    assert len(e.transactions) == 2
+
+
+@pytest.mark.parametrize(("drop", "extra", "note"), [
+    (("netCash",), {}, "1 trade(s) have no netCash; their amount is proceeds (else "
+                       "-tradeMoney, else -quantity x tradePrice x multiplier) + ibCommission "
+                       "+ taxes"),
+    (("netCash", "proceeds"), {"tradeMoney": "12000"}, None),
+    (("netCash", "proceeds"), {"multiplier": "1"}, None),
+])
+def test_trade_without_net_cash_derives_it(write, drop, extra, note):
+    # a buy of 40 at 300.00 with 1.00 commission: -12,000.00 - 1.00 = -12,001.00 whichever
+    # of proceeds, tradeMoney or quantity x tradePrice gives the gross
+    attrs = {k: None for k in drop}
+    e = load(write, flex(section("Trades", trade(**attrs, **extra))))
+    assert e.transactions[["action", "quantity", "amount", "fees"]].to_dict("records") == [
+        {"action": "buy", "quantity": 40.0, "amount": -12001.0, "fees": 1.0}]
+    if note:
+        assert note in e.notes
+
+
+def test_trade_with_no_amount_at_all_is_refused_for_that_layout(write):
+    with pytest.raises(MissingColumnError) as exc:
+        load(write, flex(section("Trades", trade(netCash=None, proceeds=None,
+                                                 tradePrice=None))))
+    assert (exc.value.line, exc.value.column) == (7, "netCash")
+
+
+# --- cash balances given twice (issue 12) ------------------------------------------------------
+
+def test_cash_report_given_twice_is_counted_once(write):
+    usd = '<CashReportCurrency accountId="U1111111" currency="USD" endingCash="3080.90" />'
+    e = load(write, flex(section("CashReport", usd), section("CashReport", usd)))
+    assert e.positions[["symbol", "market_value", "source_line"]].to_dict("records") == [
+        {"symbol": "CASH", "market_value": 3080.9, "source_line": 7}]
+    assert e.skipped[["line", "reason", "account"]].to_dict("records") == [
+        {"line": 10, "reason": "cash balance repeated in this statement (a CashReport given "
+                               "twice): counted once", "account": "U1111111"}]
+    other = usd.replace("3080.90", "2000.00")
+    e = load(write, flex(section("CashReport", usd), section("CashReport", other)), name="b.xml")
+    assert e.positions["market_value"].tolist() == [3080.9]
+    assert e.skipped["reason"].tolist() == [
+        "cash balance given again in this statement with a different amount (2,000.00 here); "
+        "only line 7 is loaded"]
+
+
+def test_two_statements_of_one_account_give_the_latest_cash(write):
+    one = flex(section("CashReport", '<CashReportCurrency currency="USD" endingCash="500" />'),
+               dates=("20250101", "20250630", "20250701;081244"))
+    stmt = one.split('<FlexStatements count="1">\n', 1)[1].rsplit("</FlexStatements>", 1)[0]
+    later = stmt.replace('toDate="20250630"', 'toDate="20251231"').replace(
+        'endingCash="500"', 'endingCash="750"')
+    e = load(write, one.replace("</FlexStatements>", later + "</FlexStatements>"))
+    assert e.positions[["account", "market_value"]].to_dict("records") == [
+        {"account": "U1111111", "market_value": 750.0}]
+    assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 7, "reason": "cash balance of an earlier statement of U1111111 (to 20250630): "
+                              "the latest statement's balance is used"}]
+
+
 # --- cash transactions, corporate actions, cash balances ---------------------------------------
 
 @pytest.mark.parametrize(("type_", "amount", "description", "action"), [
@@ -484,10 +594,13 @@ def test_date_format_errors(write):
     assert exc.value.message == ("dates in more than one format (first '20250101', then "
                                  "'2025-04-15'); a Flex query writes one")
     assert exc.value.line == 7
-    junk = flex(section("Trades", trade(tradeDate="April 15")))
-    with pytest.raises(FormatError) as exc:
-        load(write, junk, name="j.xml")
-    assert (exc.value.message, exc.value.line) == ("expected a Flex date, found 'April 15'", 7)
+    # a value of no date form among the file's dates is a damaged cell: its row is reported
+    junk = flex(section("Trades", trade(tradeDate="April 15"), trade(symbol="BND")))
+    e = load(write, junk, name="j.xml")
+    assert e.transactions["symbol"].tolist() == ["BND"]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 7, "reason": "cannot read tradeDate 'April 15': expected a date",
+         "account": "U1111111", "symbol": "VTI"}]
 
 
 # --- currency ----------------------------------------------------------------------------------
@@ -668,15 +781,16 @@ def test_missing_required_attribute_message(write):
                                  "add it to the Flex query")
 
 
-def test_empty_or_unreadable_values(write):
-    with pytest.raises(FormatError) as exc:
-        load(write, flex(section("OpenPositions", op(), op(lod="LOT", openDateTime=""))))
-    assert (exc.value.message, exc.value.line, exc.value.column) == (
-        "<OpenPosition> has no openDateTime (acquired date)", 8, "openDateTime")
-    with pytest.raises(FormatError) as exc:
-        load(write, flex(section("Trades", trade(), trade(quantity="ten"))), name="b.xml")
-    assert (exc.value.message, exc.value.line, exc.value.column) == (
-        "expected a number, found 'ten'", 8, "quantity")
+def test_empty_or_unreadable_values_skip_their_row(write):
+    e = load(write, flex(section("OpenPositions", op(), op(lod="LOT", openDateTime=""))))
+    assert e.positions["symbol"].tolist() == ["VTI"] and e.lots.empty
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 8, "reason": "<OpenPosition> has no openDateTime (acquired date)",
+         "account": "U1111111", "symbol": "VTI"}]
+    e = load(write, flex(section("Trades", trade(), trade(quantity="ten"))), name="b.xml")
+    assert e.transactions["source_line"].tolist() == [7]
+    assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 8, "reason": "cannot read quantity 'ten': expected a number"}]
 
 
 def test_empty_and_binary_files(write):
@@ -690,3 +804,40 @@ def test_empty_and_binary_files(write):
         load_export(binary, format="ibkr_flex_xml")
     assert exc.value.message == ("format 'ibkr_flex_xml' reads xml or text files, but this "
                                  "file is binary data")
+
+
+def test_repeated_and_orphan_lot_rows_are_reported_not_added(write):
+    text = flex(section(
+        "OpenPositions",
+        op(position="60", positionValue="18000", costBasisMoney="15000"),             # line 7
+        op(position="40", lod="LOT", positionValue="12000", costBasisMoney="9600",
+           openDateTime="20230315;100102", originatingTransactionID="9100001"),     # line 8
+        op(position="20", lod="LOT", positionValue="6000", costBasisMoney="5400",
+           openDateTime="20250902;143000", originatingTransactionID="9100002"),     # line 9
+        # line 10: line 8 again; line 11: the transaction of line 9 with another quantity
+        op(position="40", lod="LOT", positionValue="12000", costBasisMoney="9600",
+           openDateTime="20230315;100102", originatingTransactionID="9100001"),
+        op(position="30", lod="LOT", positionValue="12000", costBasisMoney="9600",
+           openDateTime="20230315;100102", originatingTransactionID="9100002"),
+        # line 12: a lot of a holding with no SUMMARY row, where the others have one
+        op(symbol="BND", position="10", lod="LOT", positionValue="720", costBasisMoney="700",
+           openDateTime="20240105", originatingTransactionID="9100003"),
+    ))
+    e = load(write, text)
+    assert e.positions[["symbol", "quantity"]].to_dict("records") == [
+        {"symbol": "VTI", "quantity": 60.0}]
+    # the loaded lots add up to the SUMMARY row's 60 shares: no note of a mismatch
+    assert e.lots[["symbol", "quantity", "source_line"]].to_dict("records") == [
+        {"symbol": "VTI", "quantity": 40.0, "source_line": 8},
+        {"symbol": "VTI", "quantity": 20.0, "source_line": 9}]
+    assert e.notes == ["dates read as yyyyMMdd"]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 10, "reason": "lot repeated in this file (same originating transaction and "
+                               "quantity as line 8): counted once",
+         "account": "U1111111", "symbol": "VTI"},
+        {"line": 11, "reason": "lot listed again with a different quantity (same originating "
+                               "transaction as line 9); only that line is loaded",
+         "account": "U1111111", "symbol": "VTI"},
+        {"line": 12, "reason": "LOT row with no SUMMARY row for its holding, in a statement "
+                               "that has SUMMARY rows: not loaded",
+         "account": "U1111111", "symbol": "BND"}]

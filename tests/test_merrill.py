@@ -137,19 +137,23 @@ def test_holdings_missing_required_column(write):
     assert (exc.value.line, exc.value.column) == (1, "Value ($)")
 
 
-def test_holdings_unreadable_cell(write):
+def test_holdings_unreadable_cell_skips_its_row_with_the_holding(write):
     rows = [H_ROWS[0], H_ROWS[1].replace('"10,000"', '"ten thousand"')]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("h.csv", holdings(rows)))
-    assert (exc.value.line, exc.value.column) == (3, "Quantity")
-    assert exc.value.message == "expected a number, found 'ten thousand'"
+    e = load_export(write("h.csv", holdings(rows)))
+    assert e.positions["symbol"].tolist() == ["ADBE"]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 3, "reason": "cannot read Quantity 'ten thousand': expected a number",
+         "account": "27Z-41K08", "symbol": "AMD"}]
 
 
-def test_holdings_unreadable_cob_date(write):
-    rows = [H_ROWS[0].replace('"2/17/2023"', '"2/30/2023"')]
+def test_holdings_every_row_unreadable_refuses_the_file(write):
+    rows = [H_ROWS[0].replace('"2/17/2023"', '"2/30/2023"'),
+            H_ROWS[1].replace('"2/17/2023"', '"2/31/2023"')]
     with pytest.raises(FormatError) as exc:
         load_export(write("h.csv", holdings(rows)))
     assert (exc.value.line, exc.value.column) == (2, "COB Date")
+    assert exc.value.message == ("no row of this table can be read; first: expected a date, "
+                                 "found '2/30/2023'")
 
 
 def test_holdings_truncated_mid_row(write):
@@ -255,9 +259,14 @@ def test_activity(write):
     # the sweep reinvestment moves cash into cash: amount 0
     assert t["amount"].tolist() == [-2500.0, 4049.95, 724.34, 61.2, -61.2, 0.43, 0.0, 7000.0]
     assert t["fees"].isna().all()
-    assert e.skipped[["line", "reason"]].to_dict(orient="records") == [
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict(orient="records") == [
         {"line": 5, "reason": "pending activity: not yet settled (it appears as settled in a "
-                              "later download)"}]
+                              "later download)", "account": "27Z-41K08", "symbol": "VTI"}]
+    # the pending purchase is cash in transit: a debit of 251.00 from the CMA
+    assert e.pending[["account", "amount", "date", "symbol", "description",
+                      "source_line"]].to_dict("records") == [
+        {"account": "27Z-41K08", "amount": -251.0, "date": pd.Timestamp("2026-03-20"),
+         "symbol": "VTI", "description": "Purchase VANGUARD", "source_line": 5}]
     assert e.notes == [
         "1 purchase/sale/reinvestment row(s) of a cash sweep (IIAXX) moved $0.43 between core "
         "cash and the sweep; both are cash, so they are action 'other' with amount 0"]
@@ -372,17 +381,20 @@ def test_activity_missing_required_column(write):
 
 def test_activity_unreadable_date(write):
     rows = [A_ROWS[0], A_ROWS[1].replace('"3/17/2026"', '"yesterday"')]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("a.csv", activity(rows)))
-    assert (exc.value.line, exc.value.column) == (3, "Trade Date")
-    assert exc.value.message == "expected a date, found 'yesterday'"
+    e = load_export(write("a.csv", activity(rows)))
+    assert e.transactions["source_line"].tolist() == [2]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 3, "reason": "cannot read Trade Date 'yesterday': expected a date",
+         "account": "27Z-41K08", "symbol": "AMD"}]
 
 
-def test_activity_unreadable_amount(write):
-    rows = [A_ROWS[0], A_ROWS[1].replace('"4,049.95"', '"4.049,95 EUR"')]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("a.csv", activity(rows)))
-    assert (exc.value.line, exc.value.column) == (3, "Amount ($)")
+def test_activity_comma_decimal_amount_is_refused_not_misread(write):
+    # "4.049,95" is never read as 4.04995: Merrill writes US numbers
+    rows = [A_ROWS[0], A_ROWS[1].replace('"4,049.95"', '"4.049,95"')]
+    e = load_export(write("a.csv", activity(rows)))
+    assert e.transactions["amount"].tolist() == [-2500.0]
+    assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 3, "reason": "cannot read Amount ($) '4.049,95': expected a number"}]
 
 
 def test_activity_truncated_mid_row(write):
@@ -421,3 +433,25 @@ def test_activity_golden_sample(samples):
     flows = t[t["action"].isin(["contribution", "withdrawal"])]
     assert flows["amount"].tolist() == [10000.0, -1200.0, 7000.0]
     assert t.loc[t["symbol"].eq("IIAXX") & t["action"].eq("other"), "amount"].tolist() == [0.0]
+
+
+# --- a holding listed twice (issue 12) ---------------------------------------------------------
+
+def test_repeated_holdings_row_is_counted_once(write):
+    e = load_export(write("h.csv", holdings([H_ROWS[0], H_ROWS[1], H_ROWS[1]])))
+    assert e.positions["symbol"].tolist() == ["ADBE", "AMD"]
+    assert e.positions["market_value"].sum() == pytest.approx(61135.26 + 15500.00)
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records") == [
+        {"line": 4, "reason": "position repeated in this file (27Z-41K08 AMD, same quantity "
+                              "and value as line 3): counted once", "account": "27Z-41K08",
+         "symbol": "AMD"}]
+
+
+def test_holding_listed_again_with_other_figures_is_reported(write):
+    other = H_ROWS[1].replace('"10,000"', '"9,000"').replace('"15,500.00"', '"13,950.00"')
+    e = load_export(write("h.csv", holdings([H_ROWS[1], other])))
+    assert e.positions["market_value"].tolist() == [15500.0]
+    assert e.skipped[["line", "reason"]].to_dict("records") == [
+        {"line": 3, "reason": "position listed again with different figures (27Z-41K08 AMD: "
+                              "value 13,950.00 here, 15,500.00 on line 2); only line 2 is "
+                              "loaded, check the export"}]

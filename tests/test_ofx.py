@@ -393,7 +393,7 @@ def test_missing_total_is_computed_and_noted(write):
     e = load_export(write("m.ofx", sgml(transactions=[row], availcash="")))
     # 10 x 301.25 + 4.95 commission, paid out
     assert e.transactions["amount"].tolist() == [pytest.approx(-3017.45)]
-    assert "TOTAL missing on line(s) 17; computed as units x price and fees" in e.notes
+    assert "TOTAL missing on line(s) 17; computed as units x price (x shares per contract) and fees" in e.notes
 
 
 def test_headerless_ofx(write):
@@ -529,16 +529,24 @@ def test_text_after_an_end_tag(write):
     assert exc.value.message.startswith("malformed OFX markup: Tail text 'stray'")
 
 
-@pytest.mark.parametrize(("old", "new", "line", "column", "found"), [
-    ("<UNITS>10<UNITPRICE>301.25", "<UNITS>ten<UNITPRICE>301.25", 18, "UNITS", "'ten'"),
-    ("<DTTRADE>20261012", "<DTTRADE>20261312", 19, "DTTRADE", "'20261312'"),
-    ("<MKTVAL>750.00", "<MKTVAL>n/a!", 38, "MKTVAL", "'n/a!'"),
+@pytest.mark.parametrize(("old", "new", "line", "reason", "symbol"), [
+    ("<UNITS>10<UNITPRICE>301.25", "<UNITS>ten<UNITPRICE>301.25", 18,
+     "cannot read UNITS 'ten': expected a number", "VTI"),
+    ("<DTTRADE>20261012", "<DTTRADE>20261312", 19,
+     "cannot read DTTRADE '20261312': expected a date", "VBTLX"),
+    ("<MKTVAL>750.00", "<MKTVAL>n/a!", 38, "cannot read MKTVAL 'n/a!': expected a number",
+     "88160R101"),
 ])
-def test_unreadable_value_names_line_and_element(write, old, new, line, column, found):
-    with pytest.raises(FormatError) as exc:
-        load_export(write("v.ofx", sgml().replace(old, new)))
-    assert (exc.value.line, exc.value.column) == (line, column)
-    assert exc.value.message.endswith(f"found {found}")
+def test_unreadable_value_skips_its_aggregate(write, old, new, line, reason, symbol):
+    clean = load_export(write("c.ofx", sgml()))
+    e = load_export(write("v.ofx", sgml().replace(old, new)))
+    got = e.skipped[e.skipped["line"] == line]
+    assert got[["reason", "account", "symbol"]].to_dict("records") == [
+        {"reason": reason, "account": "88776655", "symbol": symbol}]
+    # everything else loads as before
+    lost = len(clean.transactions) + len(clean.positions) - len(e.transactions) - len(
+        e.positions)
+    assert lost == 1
 
 
 def test_malformed_header(write):
@@ -590,3 +598,200 @@ def test_empty_and_binary_files(write, data, message):
     with pytest.raises(FormatError) as exc:
         load_export(write("f.dat", data), format="ofx_investment", account="A1", symbol="S")
     assert exc.value.message == message
+
+
+# --- fields that carry meaning, realised sales, damage (issue 12) ------------------------------
+
+def test_transfer_without_tferaction_is_reported_not_guessed(write):
+    undirected = TRANSACTIONS[6].replace("<TFERACTION>IN", "")  # line 23
+    e = load_export(write("t.ofx", sgml(transactions=[*TRANSACTIONS[:6], undirected])))
+    assert 23 not in e.transactions["source_line"].tolist()
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records")[0] == {
+        "line": 23, "reason": "TRANSFER without TFERACTION IN or OUT (found 'none'): the "
+                              "direction of the shares is not stated, so the row is not "
+                              "guessed", "account": "88776655", "symbol": "AAPL"}
+
+
+OPTION_BUY = ("<BUYOPT><INVBUY><INVTRAN><FITID>O1<DTTRADE>20261015<MEMO>BUY TO OPEN</INVTRAN>"
+              "<SECID><UNIQUEID>AAPL270115C250<UNIQUEIDTYPE>OTHER</SECID><UNITS>2"
+              "<UNITPRICE>12.50<COMMISSION>1.30{total}<SUBACCTSEC>CASH<SUBACCTFUND>CASH</INVBUY>"
+              "<OPTBUYTYPE>BUYTOOPEN{per}</BUYOPT>")
+
+
+@pytest.mark.parametrize(("per", "shares"), [("<SHPERCTRCT>100", 100), ("", 100),
+                                             ("<SHPERCTRCT>10", 10)],
+                         ids=["in_the_transaction", "from_the_seclist", "mini_contract"])
+def test_option_amount_without_total_counts_shares_per_contract(write, per, shares):
+    # 2 contracts at 12.50 per share: 2 x 12.50 x 100 = 2,500.00 + 1.30 commission, paid out
+    # (the SECLIST's OPTINFO says 100 shares per contract when the transaction does not)
+    row = OPTION_BUY.format(total="", per=per)
+    e = load_export(write("o.ofx", sgml(transactions=[row])))
+    assert e.transactions[["action", "quantity", "price", "amount"]].to_dict("records") == [
+        {"action": "buy", "quantity": 2.0, "price": 12.5, "amount": -(2 * 12.5 * shares + 1.3)}]
+
+
+def test_option_without_shares_per_contract_anywhere_assumes_100_with_a_note(write):
+    seclist_without = SECLIST.replace("<SHPERCTRCT>100", "")
+    text = sgml(transactions=[OPTION_BUY.format(total="", per="")]).replace(
+        SECLIST.rstrip("\n"), seclist_without.rstrip("\n"))
+    e = load_export(write("o.ofx", text))
+    assert e.transactions["amount"].tolist() == [pytest.approx(-2501.3)]
+    assert "no SHPERCTRCT for the option(s) on line(s) 17; 100 shares per contract assumed" \
+        in e.notes
+
+
+def test_deposit_whose_memo_says_interest_or_dividend_is_income(write):
+    rows = [TRANSACTIONS[0].replace("<NAME>ACH DEPOSIT", "<NAME>INTEREST EARNED"),
+            TRANSACTIONS[0].replace("<NAME>ACH DEPOSIT", "<NAME>DIVIDEND RECEIVED")
+            .replace("<FITID>T01", "<FITID>T01B"),
+            TRANSACTIONS[0]]
+    e = load_export(write("d.ofx", sgml(transactions=rows)))
+    assert e.transactions["action"].tolist() == ["interest", "dividend", "contribution"]
+    assert e.transactions["amount"].tolist() == [5000.0, 5000.0, 5000.0]
+
+
+def test_sale_with_a_stated_gain_is_a_realised_sale(write):
+    # SELLMF of 50.125 shares for a net 489.475 with GAIN -12.03: cost 501.505
+    row = TRANSACTIONS[2].replace("<TOTAL>489.475", "<TOTAL>489.475<GAIN>-12.03")
+    e = load_export(write("g.ofx", sgml(transactions=[row])))
+    assert e.realized[["account", "symbol", "quantity", "sold", "proceeds", "cost_basis",
+                       "gain", "source_line"]].to_dict("records") == [
+        {"account": "88776655", "symbol": "VBTLX", "quantity": 50.125,
+         "sold": pd.Timestamp("2026-10-12"), "proceeds": 489.475, "cost_basis": 501.505,
+         "gain": -12.03, "source_line": 17}]
+    # a sale that states no gain gives no realised row
+    assert load_export(write("n.ofx", sgml(transactions=[TRANSACTIONS[2]]))).realized.empty
+
+
+def test_missing_uniqueidtype_is_read_not_a_crash(write):
+    row = TRANSACTIONS[1].replace("<UNIQUEIDTYPE>CUSIP", "")
+    position = POSITIONS[0].replace("<UNIQUEIDTYPE>CUSIP", "")
+    e = load_export(write("u.ofx", sgml(transactions=[row], positions=[position])))
+    # the SECID's UNIQUEID alone finds the security in the SECLIST
+    assert e.transactions["symbol"].tolist() == ["VTI"]
+    assert e.positions["symbol"].tolist()[0] == "VTI"
+
+
+def test_unclosed_aggregate_in_ofx2_names_its_line(write):
+    # </BUYSTOCK> is missing: the sale after it must not be read as part of the purchase
+    buy = ("<BUYSTOCK><INVBUY><INVTRAN><FITID>1</FITID><DTTRADE>20261002</DTTRADE></INVTRAN>"
+           "<SECID><UNIQUEID>922908769</UNIQUEID><UNIQUEIDTYPE>CUSIP</UNIQUEIDTYPE></SECID>"
+           "<UNITS>10</UNITS><UNITPRICE>300</UNITPRICE><TOTAL>-3000</TOTAL></INVBUY>"
+           "<BUYTYPE>BUY</BUYTYPE>\n")
+    sell = ("<SELLSTOCK><INVSELL><INVTRAN><FITID>2</FITID><DTTRADE>20261003</DTTRADE>"
+            "</INVTRAN><SECID><UNIQUEID>922908769</UNIQUEID><UNIQUEIDTYPE>CUSIP</UNIQUEIDTYPE>"
+            "</SECID><UNITS>4</UNITS><UNITPRICE>301</UNITPRICE><TOTAL>1204</TOTAL></INVSELL>"
+            "<SELLTYPE>SELL</SELLTYPE></SELLSTOCK>\n")
+    with pytest.raises(FormatError) as exc:
+        load_export(write("x.ofx", _xml_ofx(buy + sell)))
+    assert (exc.value.line, exc.value.message) == (
+        3, "<BUYSTOCK> is never closed (</BUYSTOCK> missing before </INVTRANLIST> on line 5; "
+           "OFX 2 (XML) needs every end tag)")
+
+
+def test_unclosed_aggregate_in_ofx1_names_its_line(write):
+    # in SGML an empty element may stay open, but an aggregate holding others may not
+    unclosed = TRANSACTIONS[1].replace("</BUYSTOCK>", "")  # line 18
+    with pytest.raises(FormatError) as exc:
+        load_export(write("s.ofx", sgml(transactions=[TRANSACTIONS[0], unclosed,
+                                                      TRANSACTIONS[2]])))
+    assert (exc.value.line, exc.value.message) == (
+        18, "<BUYSTOCK> is never closed (</BUYSTOCK> missing before </INVTRANLIST> on line 20; "
+            "it holds other elements, which would be read as part of it)")
+
+
+def test_comma_decimal_numbers_are_read_as_ofx_allows(write):
+    row = TRANSACTIONS[1].replace("<UNITPRICE>301.25", "<UNITPRICE>301,25").replace(
+        "<COMMISSION>4.95", "<COMMISSION>4,95").replace("<TOTAL>-3017.45", "<TOTAL>-3017,45")
+    e = load_export(write("c.ofx", sgml(transactions=[row])))
+    assert e.transactions[["price", "fees", "amount"]].to_dict("records") == [
+        {"price": 301.25, "fees": 4.95, "amount": -3017.45}]
+
+
+def test_aggregates_with_missing_or_misplaced_values_are_reported(write):
+    no_trnamt = TRANSACTIONS[0].replace("<TRNAMT>5000.00", "")                   # line 17
+    no_units = TRANSACTIONS[1].replace("<UNITS>10", "")                          # line 18
+    no_cursym = TRANSACTIONS[1].replace("<TOTAL>-3017.45", "<TOTAL>-3017.45<CURRENCY>"
+                                        "<CURRATE>1.08</CURRENCY>")              # line 19
+    position = POSITIONS[0].replace("<UNITS>10", "")                             # line 22
+    e = load_export(write("m.ofx", sgml(transactions=[no_trnamt, no_units, no_cursym],
+                                        positions=[position, POSITIONS[1]])))
+    assert e.transactions.empty
+    assert e.positions["symbol"].tolist() == ["VMFXX"]
+    assert e.skipped[["line", "reason", "symbol"]].fillna({"symbol": ""}).to_dict(
+        "records")[:4] == [
+        {"line": 17, "reason": "<INVBANKTRAN> has no amount (TRNAMT)", "symbol": ""},
+        {"line": 18, "reason": "<BUYSTOCK> has no UNITS: the shares it moves are unknown",
+         "symbol": "VTI"},
+        {"line": 19, "reason": "CURRENCY without CURSYM: the currency of the amounts is not "
+                               "stated", "symbol": "VTI"},
+        {"line": 22, "reason": "<POSSTOCK> has no UNITS: the shares held are unknown",
+         "symbol": "VTI"}]
+
+
+def test_aggregate_nested_in_another_is_reported_not_merged(write):
+    # </POSSTOCK> moved below the next <POSSTOCK>: the first holds two INVPOS; reading the
+    # first of each would silently drop the second holding
+    nested = POSITIONS[0].replace("</POSSTOCK>", "") + POSITIONS[2].replace(
+        "<POSSTOCK>", "", 1)
+    e = load_export(write("n.ofx", sgml(positions=[nested, POSITIONS[1]])))
+    # AVAILCASH (1486.11) equals the VMFXX sweep, so it is skipped as in the full sample
+    assert e.positions["symbol"].tolist() == ["VMFXX"]
+    assert e.skipped[["line", "reason"]].to_dict("records")[1] == {
+        "line": 36, "reason": "<POSSTOCK> holds UNIQUEID, UNIQUEIDTYPE, HELDINACCT, POSTYPE, "
+                              "UNITS, UNITPRICE, MKTVAL more than once (an aggregate nested in "
+                              "another): it cannot be read"}
+
+
+def test_value_outside_its_aggregate_is_reported(write):
+    text = sgml().replace("<INVBAL><AVAILCASH>1486.11", "<AVAILCASH>1486.11<INVBAL>")
+    e = load_export(write("a.ofx", text))
+    assert "CASH" not in e.positions["symbol"].tolist()
+    got = e.skipped[e.skipped["reason"].str.contains("directly under")]
+    assert got[["reason", "account"]].to_dict("records") == [
+        {"reason": "<AVAILCASH> is directly under <INVSTMTRS>, outside the aggregate OFX "
+                   "puts it in: not read", "account": "88776655"}]
+
+
+def test_xml_empty_element_tag_is_an_element_without_a_value(write):
+    # ofxstatement writes <BANKID/>; XML allows <MEMO/> for an empty element
+    buy = ("<BUYSTOCK><INVBUY><INVTRAN><FITID>1</FITID><DTTRADE>20261002</DTTRADE><MEMO/>"
+           "</INVTRAN><SECID><UNIQUEID>922908769</UNIQUEID><UNIQUEIDTYPE>CUSIP</UNIQUEIDTYPE>"
+           "</SECID><UNITS>10</UNITS><UNITPRICE>300</UNITPRICE><TOTAL>-3000</TOTAL></INVBUY>"
+           "<BUYTYPE>BUY</BUYTYPE></BUYSTOCK>\n")
+    e = load_export(write("x.ofx", _xml_ofx(buy)))
+    assert e.transactions[["source_line", "action", "quantity", "amount"]].to_dict(
+        "records") == [{"source_line": 3, "action": "buy", "quantity": 10.0, "amount": -3000.0}]
+    assert e.skipped.empty
+
+
+def test_broken_bank_statement_is_refused_as_a_bank_statement(write):
+    # a bank download with its </BANKTRANLIST> given twice (as in a public importer's test
+    # file): what matters to the user is that it is no investment statement
+    text = HEADER_V1 + (
+        "<OFX><BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STMTRS><CURDEF>USD<BANKTRANLIST>\n"
+        "<STMTTRN><TRNTYPE>XFER<TRNAMT>-55.00<FITID>1</STMTTRN></BANKTRANLIST>\n"
+        "<STMTTRN><TRNTYPE>XFER<TRNAMT>-1000<FITID>2</STMTTRN></BANKTRANLIST>\n"
+        "</STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n")
+    with pytest.raises(FormatError) as exc:
+        load_export(write("transactions.qfx", text))
+    assert (exc.value.line, exc.value.message) == (
+        1, "no investment statement (INVSTMTRS) in this OFX file (it holds a bank or "
+           "credit-card statement)")
+
+
+def test_position_missing_from_the_seclist_is_noted_and_its_sweep_counted_once(write):
+    # the settlement fund's SECINFO is absent: its CUSIP is the symbol and its name unknown;
+    # AVAILCASH (1486.11) equals that $1.00 fund, so it is the sweep, not more cash
+    seclist = "\n".join(ln for ln in SECLIST.split("\n") if "922906300" not in ln)
+    text = sgml(positions=POSITIONS[:2]).replace(SECLIST.rstrip("\n"), seclist.rstrip("\n"))
+    e = load_export(write("o.qfx", text))
+    assert e.positions[["symbol", "market_value", "source_line"]].to_dict("records") == [
+        {"symbol": "VTI", "market_value": 3050.0, "source_line": 36},
+        {"symbol": "922906300", "market_value": 1486.11, "source_line": 37}]
+    assert e.notes[-1] == ("security not in the SECLIST for the position(s) on line(s) 37: no "
+                           "ticker or name, so the UNIQUEID is the symbol")
+    assert e.skipped[["line", "reason", "symbol"]].to_dict("records")[-1] == {
+        "line": 39, "reason": "AVAILCASH equals the $1.00 fund 922906300 (line 37), which the "
+                              "SECLIST does not name: taken to be the sweep fund, counted once",
+        "symbol": "CASH"}

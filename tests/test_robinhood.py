@@ -152,16 +152,17 @@ def test_cut_off_between_cells(write):
            "malformed")
 
 
-def test_bad_amount_and_date(write):
-    rows = [row("1/5/2026", "1/5/2026", "1/5/2026", "", "ACH Deposit", "ACH", "", "", "$5,0O0")]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("r.csv", content(rows)), account="RH-1")
-    assert (exc.value.line, exc.value.column, exc.value.message) == (
-        2, "Amount", "expected a number, found '$5,0O0'")
-    rows = [row("13/5/2026", "1/5/2026", "1/5/2026", "", "ACH Deposit", "ACH", "", "", "$5")]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("r.csv", content(rows)), account="RH-1")
-    assert (exc.value.line, exc.value.column) == (2, "Activity Date")
+def test_bad_amount_and_date_skip_their_rows(write):
+    rows = [row("1/5/2026", "1/5/2026", "1/5/2026", "", "ACH Deposit", "ACH", "", "", "$5,0O0"),
+            row("13/5/2026", "1/5/2026", "1/5/2026", "", "ACH Deposit", "ACH", "", "", "$5"),
+            row("1/6/2026", "1/6/2026", "1/6/2026", "", "ACH Deposit", "ACH", "", "", "$7")]
+    e = load_export(write("r.csv", content(rows)), account="RH-1")
+    assert e.transactions["amount"].tolist() == [7.0]
+    assert e.skipped[["line", "reason", "account"]].to_dict("records")[:2] == [
+        {"line": 2, "reason": "cannot read Amount '$5,0O0': expected a number",
+         "account": "RH-1"},
+        {"line": 3, "reason": "cannot read Activity Date '13/5/2026': expected a date",
+         "account": "RH-1"}]
 
 
 def test_missing_column(write):

@@ -97,11 +97,13 @@ def test_missing_cost_basis_column(write):
     assert (exc.value.line, exc.value.column) == (3, "Cost Basis")
 
 
-def test_bad_open_date(write):
+def test_bad_open_date_skips_the_lot(write):
     rows = [ROWS[0], ROWS[1].replace("08/30/2019 13:42:07", "sometime")]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("HYLB.csv", content(rows=rows)))
-    assert (exc.value.line, exc.value.column) == (5, "Open Date")
+    e = load_export(write("HYLB.csv", content(rows=rows)))
+    assert e.lots["source_line"].tolist() == [4]
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records")[0] == {
+        "line": 5, "reason": "cannot read Open Date 'sometime': expected a date",
+        "account": "XXXX-4321", "symbol": "HYLB"}
 
 
 def test_truncated_mid_row(write):

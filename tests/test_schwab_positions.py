@@ -263,12 +263,12 @@ def test_missing_market_value_column(write):
     assert (exc.value.line, exc.value.column) == (3, "Market Value")
 
 
-def test_bad_cell_names_line_and_column(write):
+def test_bad_cell_skips_its_row(write):
     bad = [ROWS[0], {**ROWS[1], "Price": "ninety"}]
-    with pytest.raises(FormatError) as exc:
-        load_export(write("p.csv", single_account(H2022, rows=bad)))
-    assert (exc.value.line, exc.value.column) == (5, "Price")
-    assert exc.value.message == "expected a number, found 'ninety'"
+    e = load_export(write("p.csv", single_account(H2022, rows=bad)))
+    assert e.skipped[["line", "reason", "account", "symbol"]].to_dict("records")[0] == {
+        "line": 5, "reason": "cannot read Price 'ninety': expected a number",
+        "account": "...234", "symbol": ROWS[1]["Symbol"]}
 
 
 def test_truncated_mid_row(write):

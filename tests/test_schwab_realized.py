@@ -176,11 +176,12 @@ def test_missing_closed_date_column(write):
     assert (exc.value.line, exc.value.column) == (2, "Closed Date")
 
 
-def test_bad_proceeds_cell(write):
-    text = lot_details_single().replace('"$1,400.00"', '"lots"')
-    with pytest.raises(FormatError) as exc:
-        load_export(write("r.csv", text))
-    assert (exc.value.line, exc.value.column) == (4, "Proceeds")
+def test_bad_proceeds_cell_skips_the_closed_lot(write):
+    clean = load_export(write("c.csv", lot_details_single()))
+    e = load_export(write("r.csv", lot_details_single().replace('"$1,400.00"', '"lots"')))
+    assert len(e.realized) == len(clean.realized) - 1
+    assert e.skipped[["line", "reason"]].to_dict("records")[0] == {
+        "line": 4, "reason": "cannot read Proceeds 'lots': expected a number"}
 
 
 def test_truncated_mid_row(write):

@@ -106,6 +106,16 @@ def format_inspect(report: dict, *, mask_accounts: bool = False) -> str:
     out: list[str] = []
     if report["kind"] == "household":
         out.append(_fit(f"Household: {report['name']}  (as of {report['as_of']})", WIDTH))
+        if report.get("not_loaded"):
+            out.append("")
+            out.append("Not fully loaded (rows that could not be read; these holdings are not "
+                       "traded unless allowed):")
+            for line in report["not_loaded"]:
+                out += _wrap(line)
+        pending = report.get("pending_cash") or {}
+        if pending:
+            out.append("Pending cash (in transit, not yet in the cash below): " + ", ".join(
+                f"{a} {'-' if v < 0 else '+'}{_money(abs(v))}" for a, v in pending.items()))
     else:
         out += _wrap(f"Export: {report['path']}", 0)
         out.append(f"Format: {report['format']}  (as of {report['as_of'] or 'not stated'})")

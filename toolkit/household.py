@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
+import re
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from toolkit.accounts import account_key, match_account, match_contributions
@@ -30,6 +33,7 @@ from toolkit.errors import HouseholdError
 from toolkit.schema import (
     ASSET_CLASSES,
     LOTS,
+    PENDING,
     POSITIONS,
     REALIZED,
     SKIPPED,
@@ -38,6 +42,7 @@ from toolkit.schema import (
     TaxType,
     validate_accounts,
     validate_lots,
+    validate_pending,
     validate_positions,
     validate_realized,
     validate_skipped,
@@ -50,6 +55,7 @@ __all__ = [
     "FILING_STATUSES",
     "Household",
     "LotHistory",
+    "NOT_HOLDING_DATA",
     "TaxProfile",
     "classify_positions",
     "per_household",
@@ -57,6 +63,13 @@ __all__ = [
     "validate_subtargets",
     "validate_targets",
 ]
+
+#: Reasons of skipped rows that are not a holding's data (matched anywhere in the reason,
+#: case-insensitive): such rows do not make a holding unreliable (:attr:`Household.unreliable`).
+NOT_HOLDING_DATA = re.compile(
+    r"(?i)\b(?:sub)?total row\b|\bsummary\b|\b(?:are|is) (?:loaded|used)\b|"
+    r"pending activity|currency conversion|not a holding|superseded|duplicate of|"
+    r"counted once|journal between|open order")
 
 FILING_STATUSES = (
     "single",
@@ -243,6 +256,16 @@ class Household(_ReadOnlyFrames):
         account ids.
     skipped : DataFrame
         Every input row not used, with its file, line and reason.
+    pending : DataFrame
+        Cash in transit (:data:`~toolkit.schema.PENDING`): one row per pending debit or
+        credit the exports list, ``account`` a household account id, ``amount`` signed
+        dollars (+ a credit the account will receive, - a debit it will pay), not yet in the
+        positions' cash. Per account: :attr:`pending_cash`.
+    harvest_log : DataFrame
+        Entries of the harvest log the household file names (``[settings] harvest_log``;
+        columns :data:`toolkit.tax.harvest_log.LOG_COLUMNS`; empty without one): harvests a
+        person did, read back as recent trades by the wash-sale rule
+        (:func:`toolkit.tax.wash_household.household_sales` and ``household_acquisitions``).
     contributions : mapping
         Planned new money per account id, dollars.
     securities : SecurityMaster
@@ -270,7 +293,7 @@ class Household(_ReadOnlyFrames):
     """
 
     _FRAMES = frozenset({"accounts", "positions", "lots", "transactions", "realized",
-                         "skipped", "provenance", "targets"})
+                         "skipped", "pending", "harvest_log", "provenance", "targets"})
 
     name: str
     profile: TaxProfile
@@ -282,6 +305,8 @@ class Household(_ReadOnlyFrames):
     transactions: pd.DataFrame
     realized: pd.DataFrame = field(default_factory=REALIZED.empty)
     skipped: pd.DataFrame = field(default_factory=SKIPPED.empty)
+    pending: pd.DataFrame = field(default_factory=PENDING.empty)
+    harvest_log: pd.DataFrame = field(default_factory=pd.DataFrame)
     contributions: Mapping[str, float] = field(default_factory=dict)
     securities: SecurityMaster = field(default_factory=load_securities)
     provenance: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -335,6 +360,8 @@ class Household(_ReadOnlyFrames):
                     transactions: pd.DataFrame | Iterable[Mapping[str, Any]] = (),
                     realized: pd.DataFrame | Iterable[Mapping[str, Any]] = (),
                     skipped: pd.DataFrame | None = None,
+                    pending: pd.DataFrame | Iterable[Mapping[str, Any]] = (),
+                    harvest_log: pd.DataFrame | None = None,
                     subtargets: Mapping[str, Mapping[str, float]] | None = None,
                     contributions: Mapping[str, float] | None = None,
                     securities: SecurityMaster | None = None,
@@ -363,6 +390,11 @@ class Household(_ReadOnlyFrames):
             ``market_value`` gets ``quantity x price``; positions without an
             ``asset_class`` are classified by ``securities`` (:func:`classify_positions`).
         skipped, provenance : DataFrame, optional
+        harvest_log : DataFrame, optional
+            A harvest log's entries (:attr:`harvest_log`).
+        pending : DataFrame or iterable of mappings, optional
+            Pending cash rows (:data:`~toolkit.schema.PENDING`; ``account`` and a finite
+            ``amount`` required, the account one of ``accounts``).
         subtargets : mapping, optional
             Class -> {sub_class: weight within the class} (:func:`validate_subtargets`).
         contributions : mapping, optional
@@ -419,8 +451,10 @@ class Household(_ReadOnlyFrames):
             realized=_validated(realized, REALIZED, validate_realized, where),
             skipped=(validate_skipped(skipped, where=where) if skipped is not None
                      else SKIPPED.empty()),
-            contributions=match_contributions(ids, contributions or {},
-                                              where=f"{where}: [contributions]:"),
+            pending=_pending(pending, ids, where),
+            harvest_log=pd.DataFrame() if harvest_log is None else harvest_log,
+            contributions=_finite_contributions(match_contributions(
+                ids, contributions or {}, where=f"{where}: [contributions]:"), where),
             securities=master,
             provenance=(provenance if provenance is not None else pd.DataFrame(
                 columns=["file", "format", "frame", "key", "rows", "used", "reason"])),
@@ -444,6 +478,84 @@ class Household(_ReadOnlyFrames):
         return dataclasses.replace(self, **changes)
 
     # --- reading ------------------------------------------------------------------------
+
+    @property
+    def unreliable(self) -> pd.DataFrame:
+        """Holdings with a data row the loaders could not read: not fully known.
+
+        A skipped row that carries an account or a symbol (:data:`~toolkit.schema.SKIPPED`) is
+        a row of that holding's data (a position, a lot, a trade) that was not loaded, unless
+        its reason says it is not a holding's data (:data:`NOT_HOLDING_DATA`: total,
+        subtotal and summary rows, rows whose detail is loaded instead, pending activity,
+        currency conversions, superseded or duplicate rows) or it is a row of
+        :attr:`pending`. Such a holding may be missing shares, lots or basis:
+        :func:`toolkit.reconcile` reports it (``rows_skipped``, not trusted) and ``inspect``
+        lists it first.
+
+        Returns
+        -------
+        DataFrame
+            One row per (account, symbol), household account ids, in skipped order:
+            ``account`` and ``symbol`` (either may be missing when the row did not say),
+            ``rows`` (count) and ``detail`` (``"<file> line <n>: <reason>"`` per row,
+            ``"; "``-joined).
+        """
+        cols = ["account", "symbol", "rows", "detail"]
+        sk = self.skipped
+        sk = sk[(sk["account"].notna() | sk["symbol"].notna())
+                & ~sk["reason"].str.contains(NOT_HOLDING_DATA, na=False)]
+        p = self.pending
+        if len(sk) and len(p):
+            pend = set(zip(p["source_file"], p["source_line"], strict=True))
+            sk = sk[[k not in pend for k in zip(sk["file"], sk["line"], strict=True)]]
+        if sk.empty:
+            return pd.DataFrame({"account": pd.Series(dtype="str"),
+                                 "symbol": pd.Series(dtype="str"),
+                                 "rows": pd.Series(dtype="int64"),
+                                 "detail": pd.Series(dtype="str")})[cols]
+        where = [f"{f} line {int(n)}: {r}" if pd.notna(n) else f"{f}: {r}"
+                 for f, n, r in zip(sk["file"], sk["line"], sk["reason"], strict=True)]
+        g = sk.assign(_w=where).groupby(["account", "symbol"], sort=False, dropna=False)
+        out = pd.DataFrame({"rows": g.size(), "detail": g["_w"].agg("; ".join)}).reset_index()
+        out["rows"] = out["rows"].astype("int64")
+        for c in ("account", "symbol", "detail"):
+            out[c] = out[c].astype("str")
+        return out[cols]
+
+    def not_loaded(self) -> list[str]:
+        """What the household could not load, one sentence per holding (for the top of a report).
+
+        Returns
+        -------
+        list of str
+            For each holding of :attr:`unreliable`: its account and symbol, the rows not
+            read with their reasons, and what follows (empty when every data row loaded).
+        """
+        out = []
+        for r in self.unreliable.itertuples(index=False):
+            who = " ".join(str(x) for x in (r.account, r.symbol) if pd.notna(x))
+            rows = f"{r.rows} row{'s' if r.rows != 1 else ''}"
+            out.append(f"{who or 'unknown holding'}: {rows} could not be read ({r.detail}); "
+                       "its shares, lots or basis may be incomplete, and it is not traded "
+                       "unless allowed")
+        return out
+
+    @property
+    def pending_cash(self) -> pd.Series:
+        """Pending cash per account: what :attr:`pending` will add to or take from its cash.
+
+        Returns
+        -------
+        Series
+            float64, indexed by every account id of :attr:`accounts` (in order; 0.0 where
+            nothing is pending), named ``pending_cash``: signed dollars, + a credit the
+            account will receive, - a debit it will pay. Spendable cash of an account is its
+            cash positions plus this figure.
+        """
+        ids = pd.Index(self.accounts["account"], name="account")
+        p = self.pending
+        by = p.groupby("account")["amount"].sum() if len(p) else pd.Series(dtype="float64")
+        return by.reindex(ids, fill_value=0.0).astype("float64").rename("pending_cash")
 
     def tax_type(self, account: str) -> TaxType:
         """The tax type of a household account id."""
@@ -594,6 +706,39 @@ def per_household(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _finite_contributions(amounts: dict[str, float], where: str) -> dict[str, float]:
+    for k, v in amounts.items():
+        if not math.isfinite(v):
+            raise HouseholdError(f"{where}: [contributions]: account {k!r} = {v!r} is not a "
+                                 "finite number of dollars")
+    return amounts
+
+
+def _pending(rows: pd.DataFrame | Iterable[Mapping[str, Any]], accounts: Iterable[str],
+             where: str) -> pd.DataFrame:
+    """Pending rows validated (:data:`~toolkit.schema.PENDING`), amounts finite, accounts known."""
+    df = _rows_frame(rows)
+    if df.empty:
+        return PENDING.empty()
+    if "amount" in df.columns:
+        raw = df["amount"]
+        amt = pd.to_numeric(raw, errors="coerce").astype("float64")
+        bad = ~np.isfinite(amt.to_numpy())
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            v = raw.iloc[i]
+            v = v.item() if hasattr(v, "item") else v
+            raise HouseholdError(f"{where}: pending row {i + 1}: amount {v!r} is not a finite "
+                                 "number of dollars")
+        df["amount"] = amt
+    out = validate_pending(df, where=where)
+    unknown = sorted(set(out["account"]) - set(accounts))
+    if unknown:
+        raise HouseholdError(f"{where}: pending rows name account(s) {unknown} that are not "
+                             "the household's")
+    return out
+
+
 def _rows_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]], *,
                 market_value: bool = False) -> pd.DataFrame:
     """A frame from a frame or from plain rows (positions: ``market_value`` from q x p)."""
@@ -706,6 +851,8 @@ def validate_targets(targets: Mapping[str, float], *, where: str = "targets") ->
                                  f"{', '.join(ASSET_CLASSES)}")
         if isinstance(v, bool) or not isinstance(v, int | float):
             raise HouseholdError(f"{where}: weight of {k!r} is {v!r}, not a number")
+        if not math.isfinite(v):
+            raise HouseholdError(f"{where}: weight of {k!r} is {v!r}, not a finite number")
         if v < 0:
             raise HouseholdError(f"{where}: weight of {k!r} is negative ({v})")
         clean[k] = float(v)
@@ -746,8 +893,10 @@ def validate_subtargets(subtargets: Mapping[str, Mapping[str, float]], targets: 
         if not isinstance(split, Mapping) or not split:
             raise HouseholdError(f"{where}: [subtargets.{cls}] needs sub_class = weight pairs")
         for k, v in split.items():
-            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-                raise HouseholdError(f"{where}: {cls}.{k} = {v!r} is not a non-negative number")
+            if (isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
+                    or v < 0):
+                raise HouseholdError(f"{where}: {cls}.{k} = {v!r} is not a finite "
+                                     "non-negative number")
         total = float(sum(split.values()))
         if abs(total - 1.0) > 1e-6:
             raise HouseholdError(f"{where}: the sub-weights of {cls!r} sum to {total:.6g}, not 1 "

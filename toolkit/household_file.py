@@ -11,6 +11,8 @@ the reconciliation kept with the household).
 
 from __future__ import annotations
 
+import datetime
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from toolkit.io import Export, load_export
 from toolkit.model_portfolio import resolve_model
 from toolkit.schema import (
     LOTS,
+    PENDING,
     POSITIONS,
     REALIZED,
     SKIPPED,
@@ -36,6 +39,7 @@ from toolkit.schema import (
     validate_skipped,
 )
 from toolkit.securities import SecurityMaster, load_securities
+from toolkit.tax.harvest_log import log_sales, read_log
 from toolkit.trading_rules import take_trading_rules
 
 __all__ = ["load_household"]
@@ -54,12 +58,33 @@ _COST_BASIS_METHODS = tuple(m.value for m in CostBasisMethod)
 
 
 def _read_toml(path: Path) -> dict:
+    if path.is_dir():
+        raise HouseholdError(f"{path}: is a directory; give the household file (a .toml file) "
+                             "inside it")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise HouseholdError(f"{path}: no such household file") from exc
+    except OSError as exc:
+        raise HouseholdError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise HouseholdError(f"{path}: line {line}, column {col}: byte 0x{raw[exc.start]:02x} "
+                             "is not UTF-8; save the household file as UTF-8") from exc
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise HouseholdError(f"{path}: not valid TOML ({exc})") from exc
+
+
+# --- typed keys: every value checked, the key named ------------------------------------------
+
+
+def _is_number(v) -> bool:
+    return not isinstance(v, bool) and isinstance(v, int | float)
 
 
 def _number(section: Mapping, key: str, where: str, default: float | None = None) -> float:
@@ -68,9 +93,62 @@ def _number(section: Mapping, key: str, where: str, default: float | None = None
             raise HouseholdError(f"{where}: required key {key!r} is missing")
         return default
     v = section[key]
-    if isinstance(v, bool) or not isinstance(v, int | float):
+    if not _is_number(v):
         raise HouseholdError(f"{where}: {key} = {v!r} is not a number")
+    if not math.isfinite(v):
+        raise HouseholdError(f"{where}: {key} = {v!r} is not a finite number")
     return float(v)
+
+
+def _text(section: Mapping, key: str, where: str, *, numbers: bool = False) -> str | None:
+    """A string value (None when absent); ``numbers`` lets a TOML integer stand for it."""
+    if key not in section:
+        return None
+    v = section[key]
+    if isinstance(v, str):
+        return v
+    if numbers and isinstance(v, int) and not isinstance(v, bool):
+        return str(v)
+    raise HouseholdError(f"{where}: {key} = {v!r} is not a string (write it in quotes)")
+
+
+def _table(data: Mapping, key: str, where: str) -> Mapping:
+    """A table (``[key]``), empty when absent."""
+    v = data.get(key, {})
+    if not isinstance(v, Mapping):
+        raise HouseholdError(f"{where}: {key} = {v!r} is not a table; write it as [{key}] "
+                             "with key = value lines")
+    return v
+
+
+def _tables(data: Mapping, key: str, where: str) -> list[Mapping]:
+    """An array of tables (``[[key]]``), empty when absent."""
+    v = data.get(key, [])
+    if not isinstance(v, list) or not all(isinstance(x, Mapping) for x in v):
+        raise HouseholdError(f"{where}: {key} = {v!r} is not an array of tables; write each "
+                             f"entry as [[{key}]] with key = value lines")
+    return v
+
+
+def _settings(data: Mapping, where: str) -> dict:
+    """The ``[settings]`` table with the keys the toolkit reads checked."""
+    s = dict(_table(data, "settings", where))
+    ctx = f"{where}: [settings]"
+    groups = s.get("substantially_identical")
+    if groups is not None and not (
+            isinstance(groups, list)
+            and all(isinstance(g, list) and all(isinstance(x, str) for x in g)
+                    for g in groups)):
+        raise HouseholdError(f"{ctx}: substantially_identical = {groups!r} is not a list of "
+                             'lists of symbols (write [["VOO", "IVV"], ["VTI", "ITOT"]])')
+    floor = s.get("cash_floor")
+    if floor is not None:
+        values = floor.values() if isinstance(floor, Mapping) else [floor]
+        if not all(_is_number(v) and math.isfinite(v) and v >= 0 for v in values):
+            raise HouseholdError(f"{ctx}: cash_floor = {floor!r} is not a non-negative number "
+                                 "of dollars (or a table of account id = dollars)")
+    _text(s, "harvest_log", ctx)
+    return s
 
 
 def _profile(h: Mapping, where: str) -> TaxProfile:
@@ -82,21 +160,29 @@ def _profile(h: Mapping, where: str) -> TaxProfile:
         raise HouseholdError(f"{where}: [household] needs filing_status")
     if "tax_year" not in h:
         raise HouseholdError(f"{where}: [household] needs tax_year")
-    fr = h.get("future_ordinary_rate")
-    ded = h.get("deductions")
+    ctx = f"{where}: [household]"
+    _text(h, "name", ctx)
+    status = _text(h, "filing_status", ctx)
+    year = h["tax_year"]
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise HouseholdError(f"{ctx}: tax_year = {year!r} is not a year (a whole number such as "
+                             "2026)")
+    fr = None if h.get("future_ordinary_rate") is None else _number(
+        h, "future_ordinary_rate", ctx)
+    ded = None if h.get("deductions") is None else _number(h, "deductions", ctx)
     return TaxProfile(
-        filing_status=str(h["filing_status"]),
-        year=int(h["tax_year"]),
-        ordinary_income=_number(h, "ordinary_income", where),
-        qualified_dividends=_number(h, "qualified_dividends", where, 0.0),
-        state_rate=_number(h, "state_rate", where, 0.0),
-        carryforward_short_term=_number(h, "carryforward_short_term", where, 0.0),
-        carryforward_long_term=_number(h, "carryforward_long_term", where, 0.0),
-        realized_short_term=_number(h, "realized_short_term", where, 0.0),
-        realized_long_term=_number(h, "realized_long_term", where, 0.0),
-        future_ordinary_rate=None if fr is None else float(fr),
-        deductions=None if ded is None else _number(h, "deductions", where),
-        other_investment_income=_number(h, "other_investment_income", where, 0.0),
+        filing_status=status,
+        year=year,
+        ordinary_income=_number(h, "ordinary_income", ctx),
+        qualified_dividends=_number(h, "qualified_dividends", ctx, 0.0),
+        state_rate=_number(h, "state_rate", ctx, 0.0),
+        carryforward_short_term=_number(h, "carryforward_short_term", ctx, 0.0),
+        carryforward_long_term=_number(h, "carryforward_long_term", ctx, 0.0),
+        realized_short_term=_number(h, "realized_short_term", ctx, 0.0),
+        realized_long_term=_number(h, "realized_long_term", ctx, 0.0),
+        future_ordinary_rate=fr,
+        deductions=ded,
+        other_investment_income=_number(h, "other_investment_income", ctx, 0.0),
     )
 
 
@@ -115,7 +201,7 @@ class _Acct:
 
 def _declared_accounts(data: Mapping, where: str) -> list[_Acct]:
     out: list[_Acct] = []
-    for i, a in enumerate(data.get("accounts", [])):
+    for i, a in enumerate(_tables(data, "accounts", where)):
         ctx = f"{where}: [[accounts]] #{i + 1}"
         unknown = set(a) - _ACCOUNT_KEYS
         if unknown:
@@ -123,6 +209,9 @@ def _declared_accounts(data: Mapping, where: str) -> list[_Acct]:
                                  f"{', '.join(sorted(_ACCOUNT_KEYS))}")
         if "id" not in a:
             raise HouseholdError(f"{ctx}: needs an id (as the broker writes it)")
+        _text(a, "id", ctx, numbers=True)
+        for key in ("type", "owner", "name", "custodian", "cost_basis_method"):
+            _text(a, key, ctx)
         t = a.get("type")
         if t is not None and t not in {x.value for x in TaxType}:
             raise HouseholdError(f"{ctx} (id {a['id']!r}): type {t!r} is not one of "
@@ -285,8 +374,12 @@ def _dedupe_transactions(frames: list[tuple[int, Export, pd.DataFrame]], key_col
 
 
 def load_household(path: str | Path, *, securities: SecurityMaster | None = None,
-                   model: str | Path | None = None) -> Household:
+                   model: str | Path | None = None, strict: bool = False) -> Household:
     """Load a household file and every export it lists into one validated :class:`Household`.
+
+    A data row an export's loader could not read is skipped with its reason
+    (``Household.skipped``) and its holding marked unreliable (``Household.unreliable``,
+    ``Household.not_loaded()``): the household loads what it can.
 
     Parameters
     ----------
@@ -298,6 +391,8 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         A shared model file (:mod:`toolkit.model_portfolio`) assigned from outside, e.g. by a
         book's manifest, used when the household file names none in ``[household] model``.
         The household's own keys override the model's, key by key.
+    strict : bool, default False
+        Raise instead when any holding has a data row that could not be read.
 
     Returns
     -------
@@ -306,8 +401,9 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
     Raises
     ------
     HouseholdError
-        If the file is not valid TOML, a required key is missing, targets do not sum to 1
-        or name unknown classes, an account cannot be typed, or an id is ambiguous.
+        If the file is not valid TOML, a value has the wrong type, a required key is
+        missing, targets do not sum to 1 or name unknown classes, an account cannot be
+        typed, or an id is ambiguous; with ``strict``, if a holding's row could not be read.
     FormatError
         If an export it lists cannot be loaded (the message names file, line and column).
     """
@@ -323,15 +419,30 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
     if not isinstance(h, Mapping):
         raise HouseholdError(f"{where}: needs a [household] table")
     profile = _profile(h, where)
-    targets = validate_targets(data.get("targets", {}), where=f"{where}: [targets]")
-    subtargets = data.get("subtargets", {})
+    targets = validate_targets(_table(data, "targets", where), where=f"{where}: [targets]")
+    subtargets = _table(data, "subtargets", where)
     validate_subtargets(subtargets, targets, where=f"{where}: [subtargets]")
-    master = (securities or load_securities()).with_overrides(
-        data.get("securities", {}), where=where)
+    overrides = _table(data, "securities", where)
+    for sym, fields in overrides.items():
+        if not isinstance(fields, Mapping):
+            raise HouseholdError(f"{where}: securities.{sym} = {fields!r} is not a table; write "
+                                 f"[securities.{sym}] with asset_class = \"...\"")
+    master = (securities or load_securities()).with_overrides(overrides, where=where)
+    contributions = _table(data, "contributions", where)
+    for k, v in contributions.items():
+        if _is_number(v) and not math.isfinite(v):
+            raise HouseholdError(f"{where}: [contributions]: {k!r} = {v!r} is not a finite "
+                                 "number of dollars")
+    people = _tables(data, "people", where)
+    for n, p in enumerate(people):
+        if not isinstance(p.get("name"), str):
+            raise HouseholdError(f"{where}: [[people]] #{n + 1}: name = {p.get('name')!r} is not "
+                                 "a string (each person needs a name, as the accounts' owner)")
+    settings = _settings(data, where)
 
     exports: list[Export] = []
     seen: dict[Path, int] = {}
-    for n, entry in enumerate(data.get("files", [])):
+    for n, entry in enumerate(_tables(data, "files", where)):
         ctx = f"{where}: [[files]] #{n + 1}"
         if "path" not in entry:
             raise HouseholdError(f"{ctx}: needs a path")
@@ -339,14 +450,19 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         if bad:
             raise HouseholdError(f"{ctx}: unknown key(s) {sorted(bad)}; allowed: "
                                  f"{', '.join(sorted(_FILE_KEYS))}")
+        for key in _FILE_KEYS:
+            _text(entry, key, ctx, numbers=key == "account")
         f = (path.parent / entry["path"]).resolve()
         if not f.exists():
             raise HouseholdError(f"{ctx}: file {entry['path']!r} not found (looked at {f})")
+        if not f.is_file():
+            raise HouseholdError(f"{ctx}: {entry['path']!r} is not a file (looked at {f})")
         if f in seen:
             raise HouseholdError(f"{ctx}: file {entry['path']!r} is already listed as "
                                  f"[[files]] #{seen[f]}")
         seen[f] = n + 1
-        exports.append(load_export(f, format=entry.get("format"), account=entry.get("account"),
+        exports.append(load_export(f, format=entry.get("format"),
+                                   account=_text(entry, "account", ctx, numbers=True),
                                    symbol=entry.get("symbol")))
 
     declared = _declared_accounts(data, where)
@@ -355,7 +471,8 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         warnings.extend(f"{e.path.name}: {note}" for note in e.notes)
 
     prov: list[dict] = []
-    skipped: list[pd.DataFrame] = [e.skipped for e in exports]
+    skipped: list[pd.DataFrame] = [_rename(e.skipped, mapping, i)
+                                   for i, e in enumerate(exports)]
     pos_frames = [(i, e, _rename(e.positions, mapping, i)) for i, e in enumerate(exports)]
     lot_frames = [(i, e, _rename(e.lots, mapping, i)) for i, e in enumerate(exports)]
     txn_frames = [(i, e, _rename(e.transactions, mapping, i)) for i, e in enumerate(exports)]
@@ -376,6 +493,14 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
                              "used": True, "reason": "rows from every file are combined; "
                                                      "rows repeated across files are dropped"})
 
+    pending = concat_frames([_rename(e.pending, mapping, i) for i, e in enumerate(exports)],
+                            PENDING)
+    stray = ~pending["account"].isin([a.account for a in accts])
+    for r in pending[stray].itertuples(index=False):
+        warnings.append(f"{r.source_file} line {r.source_line}: pending activity of account "
+                        f"{r.account} (${r.amount:,.2f}), which is not one of the household's, "
+                        "is left out")
+    pending = pending[~stray]
     skipped_df = validate_skipped(concat_frames(
         [validate_skipped(s) for s in skipped], SKIPPED), where=where)
     as_of = _as_of(h, exports, transactions, where)
@@ -403,27 +528,75 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         transactions=transactions if len(transactions) else TRANSACTIONS.empty(),
         realized=realized if len(realized) else REALIZED.empty(),
         skipped=skipped_df,
-        contributions=data.get("contributions", {}),
+        pending=pending,
+        harvest_log=_harvest_log(settings, path, where),
+        contributions=contributions,
         securities=master,
         provenance=pd.DataFrame(prov, columns=["file", "format", "frame", "key", "rows", "used",
                                                "reason"]),
         warnings=warnings,
         exports=exports,
         path=path,
-        people={str(p.get("name")): dict(p) for p in data.get("people", [])},
-        settings=dict(data.get("settings", {})),
+        people={p["name"]: dict(p) for p in people},
+        settings=settings,
         rules=rules,
         where=where,
     )
     # The one replay of the history: lots rebuilt for taxable holdings no file gives lots
     # for (where the history explains the position), and the reconciliation, kept.
-    return replay_household(household)
+    household = replay_household(household)
+    household = _with_log_sales(household)
+    if strict:
+        gaps = household.not_loaded()
+        if gaps:
+            raise HouseholdError(f"{where}: strict loading: {len(gaps)} holding(s) have rows "
+                                 "that could not be read: " + " | ".join(gaps))
+    return household
+
+
+def _with_log_sales(h: Household) -> Household:
+    """The household with the harvest log's sales that no realised row shows yet added."""
+    if h.harvest_log.empty:
+        return h
+    name = Path(str(h.settings["harvest_log"])).name
+    add = log_sales(h.harvest_log, h.realized, source=name)
+    if add.empty:
+        return h
+    prov = pd.concat([h.provenance, pd.DataFrame([{
+        "file": name, "format": "harvest_log", "frame": "realized", "key": f"{a} {s}",
+        "rows": len(g), "used": True,
+        "reason": "harvests in the log that no broker file or history shows yet"}
+        for (a, s), g in add.groupby(["account", "symbol"], sort=True)])], ignore_index=True)
+    notes = [f"account {r.account} {r.symbol}: the harvest log's sale of {r.quantity:g} "
+             f"share(s) on {r.sold.date()} ({name} line {r.source_line}) is in no broker file "
+             "or history yet: counted from the log (acquisition date unknown)"
+             for r in add.itertuples(index=False)]
+    return h.replace(realized=concat_frames([h.realized, add], REALIZED), provenance=prov,
+                     warnings=(*h.warnings, *notes), history=h.history)
+
+
+def _harvest_log(settings: Mapping, path: Path, where: str) -> pd.DataFrame | None:
+    """The harvest log ``[settings] harvest_log`` names (relative to the file), or None."""
+    name = settings.get("harvest_log")
+    if name is None:
+        return None
+    f = (path.parent / name).resolve()
+    ctx = f"{where}: [settings]: harvest_log = {name!r}"
+    if not f.is_file():
+        raise HouseholdError(f"{ctx}: no such file (looked at {f})")
+    try:
+        return read_log(f).frame
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise HouseholdError(f"{ctx}: cannot be read as a harvest log ({exc})") from exc
 
 
 def _as_of(h: Mapping, exports: list[Export], transactions: pd.DataFrame,
            where: str) -> pd.Timestamp:
     if "as_of" in h:
         v = h["as_of"]
+        if not isinstance(v, str | datetime.date):
+            raise HouseholdError(f"{where}: [household]: as_of = {v!r} is not a date (write "
+                                 "as_of = 2026-11-20)")
         try:
             return pd.Timestamp(v).normalize()
         except (TypeError, ValueError) as exc:

@@ -50,6 +50,12 @@ def read_model(path: str | Path) -> dict:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise HouseholdError(f"{path}: no such model file") from exc
+    except UnicodeDecodeError as exc:
+        raise HouseholdError(f"{path}: the model file is not UTF-8 (byte 0x"
+                             f"{exc.object[exc.start]:02x} at offset {exc.start})") from exc
+    except OSError as exc:  # a directory, no permission
+        raise HouseholdError(f"{path}: the model file cannot be read "
+                             f"({exc.strerror or exc})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise HouseholdError(f"{path}: model file is not valid TOML ({exc})") from exc
     bad = sorted(set(data) - set(MODEL_SECTIONS))

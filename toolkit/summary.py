@@ -133,17 +133,28 @@ def inspect_household(h: Household) -> dict:
     Returns
     -------
     dict
-        The ``inspect`` report (see README, "inspect --json").
+        The ``inspect`` report (see README, "inspect --json"); after the name and date,
+        what could not be loaded: ``not_loaded`` (sentences, :meth:`Household.not_loaded
+        <toolkit.household.Household.not_loaded>`), ``unreliable`` (the holdings, as
+        records) and ``pending_cash`` (account -> signed dollars in transit, accounts with
+        none left out).
     """
     totals = h.account_totals()
     inferred = dict(zip(h.accounts["account"], h.accounts["tax_type_inferred"], strict=True))
     totals["tax_type_inferred"] = totals["account"].map(inferred)
     accounts = _account_rows(totals)
+    pending = h.pending_cash
     return {
         "kind": "household",
         "path": None if h.path is None else str(h.path),
         "name": h.name,
         "as_of": h.as_of.date().isoformat(),
+        "not_loaded": h.not_loaded(),
+        "unreliable": [{"account": None if pd.isna(r.account) else r.account,
+                        "symbol": None if pd.isna(r.symbol) else r.symbol,
+                        "rows": int(r.rows), "detail": r.detail}
+                       for r in h.unreliable.itertuples(index=False)],
+        "pending_cash": {a: round(float(v), 2) for a, v in pending.items() if v != 0.0},
         "files": _files(h.exports),
         "accounts": accounts,
         "totals": _totals(accounts),

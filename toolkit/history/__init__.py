@@ -21,7 +21,13 @@ from toolkit.history.replay import (
     HistoryResult,
     rebuild_lots,
 )
-from toolkit.history.trusted import HouseholdLots, lots_from_history, replay_household
+from toolkit.history.trusted import (
+    HouseholdLots,
+    HouseholdSales,
+    lots_from_history,
+    replay_household,
+    sales_from_history,
+)
 
 __all__ = [
     "COLUMNS",
@@ -31,6 +37,7 @@ __all__ = [
     "WASH_COLUMNS",
     "HistoryResult",
     "HouseholdLots",
+    "HouseholdSales",
     "lots_from_history",
     "rebuild_lots",
     "reconcile",
@@ -38,4 +45,5 @@ __all__ = [
     "reconciliation_summary",
     "replay_for",
     "replay_household",
+    "sales_from_history",
 ]

@@ -7,6 +7,11 @@ transaction history implies, and says which holdings are trusted.
 
 Statuses (:data:`STATUSES`), checked in this order:
 
+``rows_skipped``
+    A data row of the holding (a position, lot or trade row naming its account and symbol)
+    could not be read by its loader (:attr:`Household.unreliable
+    <toolkit.household.Household.unreliable>`): what is known of the holding may be
+    incomplete, whatever the other figures say. Never trusted, in any account type.
 ``position_without_lots``
     A taxable position no lots cover (no lot file, and a history that does not explain it).
 ``lots_without_position``
@@ -18,7 +23,12 @@ Statuses (:data:`STATUSES`), checked in this order:
     without basis, a lot file with blank cost).
 ``basis_mismatch``
     Quantities agree but the lots' total basis differs from the basis the position reports
-    by more than ``dollar_tolerance`` (a wrong ``cost_basis_method``, a missed adjustment).
+    by more than ``dollar_tolerance`` plus ``price_rounding`` a share (a wrong
+    ``cost_basis_method``, a missed adjustment). The per-share part is there because some
+    brokers give basis only as a price per share rounded to 4 decimals (E*TRADE's
+    ``Price Paid $``, for the position and for each lot): each figure is then off by up to
+    $0.00005 a share, so the lots' total and the position's can differ by up to $0.0001 a
+    share held (1,000 shares: $0.10) with nothing wrong.
 ``matched``
     Quantities agree (and bases, where the position gives one).
 ``not_needed``
@@ -45,7 +55,7 @@ __all__ = ["COLUMNS", "STATUSES", "reconcile", "reconcile_frames", "reconciliati
            "replay_for"]
 
 #: Every status :func:`reconcile` gives, in the order of the module docstring.
-STATUSES = ("position_without_lots", "lots_without_position", "quantity_mismatch",
+STATUSES = ("rows_skipped", "position_without_lots", "lots_without_position", "quantity_mismatch",
             "basis_missing", "basis_mismatch", "matched", "not_needed")
 #: Columns of the report, in order.
 COLUMNS = ("account", "symbol", "tax_type", "position_quantity", "lots_quantity",
@@ -85,8 +95,8 @@ def _history_quantity(implied: pd.DataFrame, pairs: set[tuple[str, str]]) -> pd.
     return imp[np.fromiter((k in pairs for k in imp.index), dtype=bool, count=len(imp))]
 
 
-def reconcile(household, *, share_tolerance: float = 1e-6,
-              dollar_tolerance: float = 0.01) -> pd.DataFrame:
+def reconcile(household, *, share_tolerance: float = 1e-6, dollar_tolerance: float = 0.01,
+              price_rounding: float = 0.0001) -> pd.DataFrame:
     """Compare each holding's position with its lots and its history (see module docstring).
 
     A household carrying its history replay (``household.history``: every loaded household,
@@ -104,7 +114,11 @@ def reconcile(household, *, share_tolerance: float = 1e-6,
     share_tolerance : float, default 1e-6
         Shares by which lots and position may differ and still agree.
     dollar_tolerance : float, default 0.01
-        Dollars by which the lots' basis and the position's basis may differ.
+        Dollars by which the lots' basis and the position's basis may differ, plus
+        ``price_rounding`` per share held.
+    price_rounding : float, default 0.0001
+        Dollars a share by which the two bases may also differ: the rounding of a basis
+        given as a 4-decimal price per share (see the module docstring).
 
     Returns
     -------
@@ -119,22 +133,26 @@ def reconcile(household, *, share_tolerance: float = 1e-6,
         ``trusted`` (bool). Rows follow the household's account order.
     """
     stored = household.history
-    if stored is not None and share_tolerance == _SHARES and dollar_tolerance == _DOLLARS:
+    if stored is not None and (share_tolerance, dollar_tolerance, price_rounding) == (
+            _SHARES, _DOLLARS, _PRICE):
         return stored.reconciliation
     implied = stored.implied if stored is not None else replay_for(household).implied
     return reconcile_frames(household.accounts, household.positions, household.lots, implied,
                             share_tolerance=share_tolerance,
-                            dollar_tolerance=dollar_tolerance)
+                            dollar_tolerance=dollar_tolerance, price_rounding=price_rounding,
+                            unreliable=household.unreliable)
 
 
 #: Default tolerances of :func:`reconcile` (the stored report uses them).
 _SHARES = 1e-6
 _DOLLARS = 0.01
+_PRICE = 0.0001
 
 
 def reconcile_frames(accounts: pd.DataFrame, positions: pd.DataFrame, lots: pd.DataFrame,
                      implied: pd.DataFrame, *, share_tolerance: float = _SHARES,
-                     dollar_tolerance: float = _DOLLARS) -> pd.DataFrame:
+                     dollar_tolerance: float = _DOLLARS, price_rounding: float = _PRICE,
+                     unreliable: pd.DataFrame | None = None) -> pd.DataFrame:
     """The reconciliation report from a household's frames and its replay's implied shares.
 
     Parameters
@@ -144,8 +162,11 @@ def reconcile_frames(accounts: pd.DataFrame, positions: pd.DataFrame, lots: pd.D
     implied : DataFrame
         :attr:`HistoryResult.implied <toolkit.history.HistoryResult>` of the household's
         history (:func:`replay_for`).
-    share_tolerance, dollar_tolerance : float
+    share_tolerance, dollar_tolerance, price_rounding : float
         As for :func:`reconcile`.
+    unreliable : DataFrame, optional
+        :attr:`Household.unreliable <toolkit.household.Household.unreliable>`: holdings with
+        rows the loaders could not read (``rows_skipped``).
 
     Returns
     -------
@@ -178,8 +199,14 @@ def reconcile_frames(accounts: pd.DataFrame, positions: pd.DataFrame, lots: pd.D
 
     order = {a: i for i, a in enumerate(acc["account"])}
     lot_keys = lots[["account", "symbol"]].drop_duplicates().to_numpy().tolist()
+    unread: dict[tuple[str, str], tuple[int, str]] = {}
+    if unreliable is not None and len(unreliable):
+        u = unreliable[unreliable["account"].notna() & unreliable["symbol"].notna()]
+        unread = {(a, s): (int(n), d) for a, s, n, d in zip(
+            u["account"], u["symbol"], u["rows"], u["detail"], strict=True)
+            if (a, s) not in cash}
     keys = list(dict.fromkeys([*zip(pos["account"], pos["symbol"], strict=True),
-                               *sorted(map(tuple, lot_keys))]))
+                               *sorted(map(tuple, lot_keys)), *unread]))
     keys.sort(key=lambda k: order.get(k[0], len(order)))
     hist = _history_quantity(implied, set(keys))
     idx = pd.MultiIndex.from_arrays([[a for a, _ in keys], [s for _, s in keys]], names=key)
@@ -206,7 +233,15 @@ def reconcile_frames(accounts: pd.DataFrame, positions: pd.DataFrame, lots: pd.D
         lot_words = (f"{n} lot{plural} rebuilt from history" if source == "history" else
                      f"{n} broker lot{plural}")
         hold = "holds" if n == 1 else "hold"
-        if has_lots and not has_pos:
+        if k in unread:
+            status = "rows_skipped"
+            nr, why = unread[k]
+            held = (f"the position holds {_qty(P)} shares" if has_pos and not math.isnan(P)
+                    else "no position was loaded")
+            detail = (f"{nr} row{'s' if nr != 1 else ''} of this holding could not be read "
+                      f"({why}): {held} and {_qty(L)} shares in lots, which may be incomplete; "
+                      "not traded unless allowed.")
+        elif has_lots and not has_pos:
             status = "lots_without_position"
             detail = (f"{lot_words} {hold} {_qty(L)} shares but the account has no position in "
                       f"{s}{hist_note}.")
@@ -237,7 +272,7 @@ def reconcile_frames(accounts: pd.DataFrame, positions: pd.DataFrame, lots: pd.D
             detail = (f"{lot_words} {hold} {_qty(L)} shares, as the position does, but {m} "
                       f"lot{'s' if m != 1 else ''} ({_qty(float(miss_q))} shares) "
                       f"{'have' if m != 1 else 'has'} no cost basis.")
-        elif not math.isnan(pb) and abs(lb - pb) > dollar_tolerance:
+        elif not math.isnan(pb) and abs(lb - pb) > dollar_tolerance + price_rounding * L:
             status = "basis_mismatch"
             detail = (f"{lot_words} {hold} {_qty(L)} shares, as the position does, but their "
                       f"basis {_money(lb)} differs from the position's {_money(pb)} by "

@@ -112,7 +112,7 @@ IMPLIED_COLUMNS = ("account", "symbol", "quantity", "lots_quantity", "lots_basis
                    "last_date", "method", "files")
 #: Columns of :attr:`HistoryResult.unmatched`.
 UNMATCHED_COLUMNS = ("account", "symbol", "date", "action", "quantity", "requested", "held",
-                     "source_file", "source_line", "reason")
+                     "proceeds", "source_file", "source_line", "reason")
 #: Columns of :attr:`HistoryResult.wash_adjustments`.
 WASH_COLUMNS = ("account", "symbol", "sale_date", "date", "quantity", "basis_added",
                 "holding_start", "source_file", "source_line")
@@ -154,7 +154,8 @@ class HistoryResult:
     unmatched : DataFrame
         Disposals that found no (or too few) lots (:data:`UNMATCHED_COLUMNS`): ``quantity``
         the shares not found, ``requested`` the row's shares, ``held`` the shares the history
-        held then: what the history cannot explain.
+        held then, ``proceeds`` the sale's proceeds of the shares not found (dollars, pro rata;
+        NaN for a transfer out): what the history cannot explain.
     wash_adjustments : DataFrame
         Broker-reported disallowed losses placed on replacement shares
         (:data:`WASH_COLUMNS`): the sale date, the replacement's ``date``, shares,
@@ -412,13 +413,12 @@ def _wash_pieces(rows: pd.DataFrame, rz: pd.DataFrame) -> tuple[dict, list, list
     placed = np.bincount(ms, weights=mq, minlength=len(s)) if len(ms) else np.zeros(len(s))
     for i, j, x in zip(ms.tolist(), ma.tolist(), mq.tolist(), strict=True):
         per = s["disallowed"].iat[i] / s["quantity"].iat[i]
-        acq_day = int(np.datetime64(a["date"].iat[j], "D").astype(np.int64))
         sold = s["sale_date"].iat[i]
         got = s["acquired"].iat[i]
         hs = None
-        if pd.notna(got):
-            held = (pd.Timestamp(sold) - pd.Timestamp(got)).days
-            hs = min(acq_day, acq_day - held)
+        if pd.notna(got):  # IRC 1223(3): the union of the two periods (wash_match)
+            start = core.tacked_start([a["date"].iat[j]], [sold], [got]).iat[0]
+            hs = int(np.datetime64(start, "D").astype(np.int64))
         label = a["label"].iat[j]
         pieces.setdefault(label, []).append((x, per, hs))
         r = rows.loc[label]
@@ -681,7 +681,8 @@ class _Replay:
             st = self.stats[(acct, sym)]
             st["unmatched"] += left
             self.unmatched.append((
-                acct, sym, _day_ts(day), action, left, need, max(held, 0.0), file, line,
+                acct, sym, _day_ts(day), action, left, need, max(held, 0.0),
+                proceeds * left / need if kind == _SELL else math.nan, file, line,
                 f"{'sold' if kind == _SELL else 'moved out'} {_qty(need)} shares but the "
                 f"history held {_qty(max(held, 0.0))}: {_qty(left)} shares were acquired "
                 "before the history starts or in rows it could not replay"))

@@ -13,14 +13,17 @@ import pkgutil
 from functools import cache
 from pathlib import Path
 
-from toolkit.errors import FormatError, UnknownFormatError
+from toolkit.errors import FormatError, ToolkitError, UnknownFormatError
 
-from ._export import Export, FormatSpec, Sniff
-from ._text import decode, file_kind, norm_line, sniff_path
+from ._export import HEAD_BYTES, Export, FormatSpec, Sniff, head_lines, sniff_lines
+from ._finish import finish
+from ._text import file_kind, sniff_path
+from ._xlsx import check_zip
 
-__all__ = ["Export", "FormatSpec", "available_formats", "load_export"]
+__all__ = ["MAX_FILE_BYTES", "Export", "FormatSpec", "available_formats", "load_export"]
 
-_HEAD_BYTES = 65536
+#: Largest export read, bytes: 100,000 lots of IBKR Flex XML are about 60 MB.
+MAX_FILE_BYTES = 1024 * 2**20
 _KIND_WORDS = {"zip": "a zip/xlsx archive", "ole": "a legacy Excel (.xls) file",
                "binary": "binary data", "xml": "XML", "json": "JSON", "ofx": "OFX",
                "text": "text"}
@@ -53,24 +56,30 @@ def available_formats() -> list[FormatSpec]:
 
 
 def sniff(path: str | Path) -> Sniff:
-    """Read enough of ``path`` to detect its format.
+    """Read ``path`` and prepare the bounded prefix detection looks at.
 
     Raises
     ------
     FormatError
-        If the file is missing, empty or a folder.
+        If the file is missing, empty, a folder or larger than :data:`MAX_FILE_BYTES`.
     """
     p = sniff_path(path)
+    size = p.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FormatError(f"the file is {size:,} bytes; exports are far smaller (limit "
+                          f"{MAX_FILE_BYTES:,})", path=p)
     data = p.read_bytes()
-    kind = file_kind(data)
+    head = data[:HEAD_BYTES]
+    kind = file_kind(head)
+    if kind == "empty" and data.strip():
+        kind = "text"  # only blank space in the first bytes
     if kind == "empty":
         raise FormatError("the file is empty; expected a brokerage export", path=p)
-    tf = None
-    first: tuple[str, ...] = ()
+    lines: tuple[str, ...] = ()
     if kind in ("text", "json"):
-        tf = decode(p, data)
-        first = tuple(norm_line(ln) for ln in tf.lines[:60])
-    return Sniff(path=p, head=data[:_HEAD_BYTES], kind=kind, text=tf, first_lines_norm=first)
+        lines = head_lines(head, complete=len(data) <= HEAD_BYTES)
+    return Sniff(path=p, head=head, kind=kind, data=data, head_lines=lines,
+                 first_lines_norm=sniff_lines(lines))
 
 
 def detect(s: Sniff) -> FormatSpec:
@@ -80,18 +89,22 @@ def detect(s: Sniff) -> FormatSpec:
     ------
     UnknownFormatError
         When no known format matches, naming the first line seen.
+    FormatError
+        For a zip archive that would inflate too far (checked before any detector opens it).
     """
+    if s.kind == "zip":
+        check_zip(s.path, s.data, readable_only=True)
     for spec in _registry():
         if s.kind in spec.kinds and spec.detect(s):
             return spec
     known = ", ".join(f.name for f in _registry())
-    if s.kind == "text" and s.text is not None:
-        first = next((ln for ln in s.text.lines if ln.strip()), "")
+    if s.kind == "text":
+        first = next((ln for ln in s.head_lines if ln.strip()), "")
         raise UnknownFormatError(
             f"not a recognised brokerage export; first non-empty line is {first[:120]!r}. "
             f"Known formats: {known}. For other brokers, use the generic lots/positions "
             "template (see README).",
-            path=s.path, line=s.text.lines.index(first) + 1 if first else None,
+            path=s.path, line=s.head_lines.index(first) + 1 if first else None,
         )
     what = {"zip": "a spreadsheet or zip archive", "ole": "a legacy .xls file",
             "binary": "binary data", "xml": "an XML file", "json": "a JSON file",
@@ -138,22 +151,49 @@ def load_export(path: str | Path, *, format: str | None = None, account: str | N
         If the file is not an export the toolkit knows.
     """
     s = sniff(path)
-    if format is not None:
-        spec = next((f for f in _registry() if f.name == format), None)
-        if spec is None:
-            raise UnknownFormatError(
-                f"unknown format {format!r}; known: {', '.join(f.name for f in _registry())}",
-                path=s.path)
-        if s.kind not in spec.kinds:
-            raise FormatError(
-                f"format {format!r} reads {' or '.join(spec.kinds)} files, but this file is "
-                f"{_KIND_WORDS.get(s.kind, s.kind)}", path=s.path)
-    else:
-        spec = detect(s)
-    opts = dict(options)
-    if account is not None:
-        opts["account"] = account
-    if symbol is not None:
-        opts["symbol"] = symbol
-    export = spec.load(s, opts)
-    return export.validated()
+    _registry()  # outside the boundary below: a broken format module is a bug, not a file error
+    try:
+        spec = _spec(s, format)
+        opts = dict(options)
+        if account is not None:
+            opts["account"] = account
+        if symbol is not None:
+            opts["symbol"] = symbol
+        export = spec.load(s, opts)
+        return finish(export, s)
+    except ToolkitError:
+        raise
+    except MemoryError:
+        raise
+    except Exception as exc:  # the one boundary: every other parsing failure names the file
+        raise FormatError(f"could not read the file ({type(exc).__name__}: {exc}); it is "
+                          "damaged or in a layout the loader does not handle",
+                          path=s.path.name, line=_line_of(exc)) from exc
+    finally:
+        s.close()
+
+
+def _spec(s: Sniff, format: str | None) -> FormatSpec:
+    if format is None:
+        return detect(s)
+    spec = next((f for f in _registry() if f.name == format), None)
+    if spec is None:
+        raise UnknownFormatError(
+            f"unknown format {format!r}; known: {', '.join(f.name for f in _registry())}",
+            path=s.path)
+    if s.kind not in spec.kinds:
+        raise FormatError(
+            f"format {format!r} reads {' or '.join(spec.kinds)} files, but this file is "
+            f"{_KIND_WORDS.get(s.kind, s.kind)}", path=s.path)
+    return spec
+
+
+def _line_of(exc: BaseException) -> int | None:
+    """The line a parser's exception names, if it carries one (``lineno``, ``position``)."""
+    line = getattr(exc, "lineno", None)
+    if isinstance(line, int):
+        return line
+    pos = getattr(exc, "position", None)
+    if isinstance(pos, tuple) and pos and isinstance(pos[0], int):
+        return pos[0]
+    return None

@@ -7,6 +7,7 @@ cannot read. ``lines`` is a Series aligned with the cells holding each row's 1-b
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -17,8 +18,9 @@ from toolkit.errors import FormatError
 from toolkit.schema import DATE_DTYPE
 
 #: Cell texts that mean "no value" (compared case-insensitively after stripping).
+#: Not ``nan``: a ticker (NAN, a Nuveen fund) and a number that is not one look alike.
 NULL_TOKENS = frozenset(
-    {"", "--", "-", "n/a", "na", "nan", "none", "incomplete", "not applicable", '""', "null"}
+    {"", "--", "-", "n/a", "na", "none", "incomplete", "not applicable", '""', "null"}
 )
 
 
@@ -78,12 +80,129 @@ def text(s: pd.Series) -> pd.Series:
 
 _PLAIN = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
 
+#: Largest magnitude a money or quantity cell may hold (a quadrillion dollars or shares): a
+#: bigger number is a damaged cell, not a holding.
+MAX_ABS = 1e15
 
-def number(s: pd.Series, *, column: str, where: Where, percent: bool = False) -> pd.Series:
-    """Parse money, quantities or percents into float64.
+#: Decimal conventions a layout may declare: ``"."`` (US: ``1,234.56``, the default), ``","``
+#: (``1.234,56``) and ``"ofx"`` (no thousands separators; either ``.`` or ``,`` as the decimal
+#: point, OFX spec 3.2.9.1).
+DECIMALS = (".", ",", "ofx")
+_DIGITS = {
+    ".": r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+",
+    ",": r"(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d*)?|,\d+",
+    "ofx": r"\d+(?:[.,]\d*)?|[.,]\d+",
+}
+_GRAMMAR = {
+    dec: re.compile(r"(?P<s1>[+-])?\$?(?P<open>\()?(?P<s2>[+-])?\$?"
+                    rf"(?P<num>{digits})(?P<exp>[eE][+-]?\d{{1,3}})?"
+                    r"(?P<close>\))?(?P<pct>%)?(?P<s3>-)?", re.ASCII)
+    for dec, digits in _DIGITS.items()
+}
+_SPACES = re.compile(r"\s+")
+
+
+def _number_cell(cell: str, decimal: str, percent: bool) -> float | str:
+    """One cell's value, or the reason it is not a number (a str)."""
+    t = _SPACES.sub("", cell)
+    m = _GRAMMAR[decimal].fullmatch(t)
+    if m is None or t.count("$") > 1:
+        return "expected a number"
+    if (m["open"] is None) != (m["close"] is None):
+        return "unbalanced parentheses"
+    signs = [x for x in (m["s1"], m["s2"], m["s3"]) if x]
+    if len(signs) > 1 or (m["open"] and "-" in signs):
+        return "more than one sign"
+    if m["pct"] and not percent:
+        return "a percent where an amount is expected"
+    num = m["num"]
+    if decimal == ".":
+        num = num.replace(",", "")
+    elif decimal == ",":
+        num = num.replace(".", "").replace(",", ".")
+    else:
+        num = num.replace(",", ".")
+    value = float(num + (m["exp"] or ""))
+    if not math.isfinite(value) or abs(value) >= MAX_ABS:
+        return "a number out of range"
+    return -value if (m["open"] or "-" in signs) else value
+
+
+def parse_numbers(s: pd.Series, *, percent: bool = False,
+                  decimal: str = ".") -> tuple[pd.Series, pd.Series]:
+    """Parse money, quantities or percents leniently: values and the cells that failed.
 
     Accepts ``$1,234.56``, ``-$1,234.56``, ``+$150.25``, ``($1,234.56)``, ``1,259.59``,
-    ``.00``, ``1234.5``, ``-2.9%``, ``5.00-`` and surrounding spaces; null tokens become NaN.
+    ``.00``, ``1234.5``, ``5.00-``, ``1.5e-4`` and surrounding or inner spaces; ``-2.9%`` only
+    when ``percent``. Thousands separators must group by three (``10,00`` is refused, so is
+    ``1.234,56`` unless ``decimal=","``). Null tokens become NaN. Refused: anything else,
+    including ``inf``, ``nan``, a stray quote and any magnitude of :data:`MAX_ABS` or more.
+
+    Parameters
+    ----------
+    s : Series of str (or float)
+        Raw cells; a float column (from the fast CSV reader) is only range-checked.
+    percent : bool, default False
+        If True, ``%`` is allowed and the result is a fraction (``+2.68%`` -> 0.0268).
+    decimal : {".", ",", "ofx"}, default "."
+        The layout's decimal convention (see :data:`DECIMALS`).
+
+    Returns
+    -------
+    values : Series of float64
+        NaN for nulls and for cells that failed.
+    failed : Series of str
+        Missing where the cell was read; otherwise why it was not (``"expected a number"``).
+    """
+    none = pd.Series(None, index=s.index, dtype="str")
+    if pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
+        out = s.astype("float64")
+        bad = ~np.isfinite(out) & out.notna() | out.abs().ge(MAX_ABS)
+        failed = none.mask(bad, "a number out of range")
+        out = out.mask(bad)
+        return (out / 100.0 if percent else out), failed
+    raw = s.astype("str")
+    present = raw.notna() & (raw != "")  # empty cells are the commonest null: skip them early
+    if not present.any():
+        return pd.Series(np.nan, index=s.index, dtype="float64"), none
+    first = raw[present].iloc[0]
+    if decimal == "." and _PLAIN.match(first):
+        # Fast path: plain numbers parse directly; only the rest goes through the grammar.
+        vals = pd.to_numeric(raw, errors="coerce").astype("float64")
+        need = (vals.isna() | ~np.isfinite(vals) | vals.abs().ge(MAX_ABS)) & present
+        vals = vals.mask(need)
+    else:
+        vals = pd.Series(np.nan, index=s.index, dtype="float64")
+        need = present
+    failed = none
+    if need.any():
+        sub = raw[need]
+        nulls = _null_cells(sub)
+        sub = sub[~nulls]
+        if len(sub):
+            distinct = pd.unique(sub.to_numpy(dtype=object))
+            got = {c: _number_cell(c, decimal, percent) for c in distinct}
+            parsed = sub.map(got)
+            is_bad = parsed.map(lambda v: isinstance(v, str)).astype(bool)
+            if is_bad.any():
+                failed = failed.mask(is_bad.reindex(s.index, fill_value=False),
+                                     parsed[is_bad].astype("str").reindex(s.index))
+            vals.loc[parsed.index[~is_bad]] = parsed[~is_bad].astype("float64")
+    if percent:
+        vals = vals / 100.0
+    return vals, failed
+
+
+def _null_cells(s: pd.Series) -> pd.Series:
+    """True for cells that are a null token once stripped of spaces and quote marks."""
+    return s.str.strip().str.strip('"').str.strip().str.casefold().isin(NULL_TOKENS)
+
+
+def number(s: pd.Series, *, column: str, where: Where, percent: bool = False,
+           decimal: str = ".") -> pd.Series:
+    """Parse money, quantities or percents into float64, raising at the first bad cell.
+
+    The forms are those of :func:`parse_numbers`; null tokens become NaN.
 
     Parameters
     ----------
@@ -95,6 +214,8 @@ def number(s: pd.Series, *, column: str, where: Where, percent: bool = False) ->
         File and line of each row.
     percent : bool, default False
         If True, the result is a fraction (``+2.68%`` -> 0.0268).
+    decimal : {".", ",", "ofx"}, default "."
+        The layout's decimal convention.
 
     Returns
     -------
@@ -105,43 +226,10 @@ def number(s: pd.Series, *, column: str, where: Where, percent: bool = False) ->
     FormatError
         At the first cell that is neither a number nor a null token.
     """
-    if pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
-        out = s.astype("float64")
-        return out / 100.0 if percent else out
-    raw = s.astype("str")
-    present = raw.notna() & (raw != "")  # empty cells are the commonest null: skip them early
-    if not present.any():
-        return pd.Series(np.nan, index=s.index, dtype="float64")
-    first = raw[present].iloc[0]
-    if _PLAIN.match(first):
-        # Fast path: plain numbers parse directly; only the rest goes through the cleanup.
-        vals = pd.to_numeric(raw, errors="coerce").astype("float64")
-        need = (vals.isna() | np.isinf(vals)) & present
-    else:
-        vals = pd.Series(np.nan, index=s.index, dtype="float64")
-        need = present
-    if need.any():
-        sub = raw[need]
-        t = sub.str.replace(r'[$,\s%()+"]', "", regex=True)
-        parsed = pd.to_numeric(t, errors="coerce").astype("float64")
-        failed = parsed.isna() | np.isinf(parsed)
-        if failed.any():
-            f = sub[failed].str.strip().str.strip('"').str.strip()
-            nulls = f.str.lower().isin(NULL_TOKENS)
-            rest = t[failed][~nulls]
-            trailing = rest.str.endswith("-") & (rest.str.len() > 1)
-            fixed = pd.to_numeric(("-" + rest.str.slice(0, -1)).where(trailing), errors="coerce")
-            bad = fixed.isna()
-            if bad.any():
-                idx = bad[bad].index[0]
-                raise where.error(idx, column, f"expected a number, found {raw[idx].strip()!r}")
-            parsed.loc[fixed.index] = fixed.astype("float64")
-        paren = sub.str.contains("(", regex=False)
-        if paren.any():
-            parsed = parsed.where(~paren, -parsed.abs())
-        vals.loc[parsed.index] = parsed
-    if percent:
-        vals = vals / 100.0
+    vals, failed = parse_numbers(s, percent=percent, decimal=decimal)
+    if failed.notna().any():
+        idx = failed.index[failed.notna()][0]
+        raise where.error(idx, column, f"{failed[idx]}, found {str(s[idx]).strip()!r}")
     return vals
 
 
@@ -174,42 +262,25 @@ def _parse_form(t: pd.Series, rx: re.Pattern, fmt: str) -> pd.Series:
     return pd.to_datetime(core, format=fmt, errors="coerce")
 
 
-def date(s: pd.Series, *, column: str, where: Where, prefer_as_of: bool = True,
-         dayfirst_form: str | None = None) -> pd.Series:
-    """Parse dates in any of the forms brokers write into ``datetime64`` at midnight.
+#: Dates outside these years are damaged cells, not trade or acquisition dates.
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
-    Forms: ``MM/DD/YYYY``, ``M/D/YYYY`` (optionally with a time), ``YYYY/MM/DD``,
-    ``YYYY-MM-DD`` (optionally with a time), ``Mon-DD-YYYY``, ``MM-DD-YYYY``, ``yyyyMMdd``
-    and ``yyyyMMdd;HHmmss`` (IBKR Flex), ``Mon DD YYYY``, ``Month DD, YYYY`` (IBKR statement
-    periods) and ``<date> as of <date>``.
 
-    Parameters
-    ----------
-    s : Series of str
-        Raw cells.
-    column : str
-        Column name, for the error message.
-    where : Where
-        File and line of each row.
-    prefer_as_of : bool, default True
-        For ``<posted> as of <effective>``, return the effective date (the trade date);
-        otherwise the posting date.
-    dayfirst_form : str, optional
-        A strftime format to try first (for sources configured with day-first dates,
-        e.g. ``"%d/%m/%Y"``).
+def parse_dates(s: pd.Series, *, prefer_as_of: bool = True,
+                dayfirst_form: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Parse dates leniently (forms as in :func:`date`): values and the cells that failed.
 
     Returns
     -------
-    Series of datetime64
-        Missing where the cell is a null token.
-
-    Raises
-    ------
-    FormatError
-        At the first cell that is not a date in a known form.
+    values : Series of datetime64
+        At midnight; missing for null tokens and for cells that failed.
+    failed : Series of str
+        Missing where the cell was read; otherwise why not (``"expected a date"``, or
+        ``"a date out of range"`` outside :data:`MIN_YEAR`..:data:`MAX_YEAR`).
     """
+    failed = pd.Series(None, index=s.index, dtype="str")
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return s.astype(DATE_DTYPE).dt.normalize()
+        return s.astype(DATE_DTYPE).dt.normalize(), failed
     raw = s.astype("str")
     out = pd.Series(pd.NaT, index=s.index, dtype=DATE_DTYPE)
     todo = raw.notna() & (raw != "")
@@ -252,9 +323,55 @@ def date(s: pd.Series, *, column: str, where: Where, prefer_as_of: bool = True,
                 out.loc[got[got].index] = parsed[got].astype(DATE_DTYPE)
                 left.loc[got[got].index] = False
         if left.any():
-            idx = left[left].index[0]
-            raise where.error(idx, column, f"expected a date, found {raw[idx].strip()!r}")
-    return out.dt.normalize()
+            failed.loc[left.index[left]] = "expected a date"
+    out = out.dt.normalize()
+    years = out.dt.year
+    far = out.notna() & ((years < MIN_YEAR) | (years > MAX_YEAR))
+    if far.any():
+        failed = failed.mask(far, "a date out of range")
+        out = out.mask(far)
+    return out, failed
+
+
+def date(s: pd.Series, *, column: str, where: Where, prefer_as_of: bool = True,
+         dayfirst_form: str | None = None) -> pd.Series:
+    """Parse dates in any of the forms brokers write into ``datetime64`` at midnight.
+
+    Forms: ``MM/DD/YYYY``, ``M/D/YYYY`` (optionally with a time), ``YYYY/MM/DD``,
+    ``YYYY-MM-DD`` (optionally with a time), ``Mon-DD-YYYY``, ``MM-DD-YYYY``, ``yyyyMMdd``
+    and ``yyyyMMdd;HHmmss`` (IBKR Flex), ``Mon DD YYYY``, ``Month DD, YYYY`` (IBKR statement
+    periods) and ``<date> as of <date>``, in the years :data:`MIN_YEAR` to :data:`MAX_YEAR`.
+
+    Parameters
+    ----------
+    s : Series of str
+        Raw cells.
+    column : str
+        Column name, for the error message.
+    where : Where
+        File and line of each row.
+    prefer_as_of : bool, default True
+        For ``<posted> as of <effective>``, return the effective date (the trade date);
+        otherwise the posting date.
+    dayfirst_form : str, optional
+        A strftime format to try first (for sources configured with day-first dates,
+        e.g. ``"%d/%m/%Y"``).
+
+    Returns
+    -------
+    Series of datetime64
+        Missing where the cell is a null token.
+
+    Raises
+    ------
+    FormatError
+        At the first cell that is not a date in a known form.
+    """
+    out, failed = parse_dates(s, prefer_as_of=prefer_as_of, dayfirst_form=dayfirst_form)
+    if failed.notna().any():
+        idx = failed.index[failed.notna()][0]
+        raise where.error(idx, column, f"{failed[idx]}, found {str(s[idx]).strip()!r}")
+    return out
 
 
 def date_value(value: str, *, column: str = "date", path: str = "", line: int | None = None):

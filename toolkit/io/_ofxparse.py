@@ -27,17 +27,20 @@ _DANGER = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.I)
 #: Markup the OFX tag pattern does not read but that is harmless: comments, processing
 #: instructions (``<?xml-stylesheet ...?>``) and whitespace.
 _IGNORABLE = re.compile(r"(?:<!--.*?-->|<\?.*?\?>|\s)*", re.S)
+#: An XML empty-element tag (``<BANKID/>``), which the OFX tag pattern does not read.
+_EMPTY_ELEMENT = re.compile(r"<([A-Z0-9._]+)[ \t]*/>")
 _ENTITIES = {"&quot;": '"', "&apos;": "'", "&nbsp;": " "}
 
 
 class _Builder(TreeBuilder):
     """ofxtools' tree builder, fed through :class:`_Tracker`."""
 
-    def __init__(self, path: str, body: str, first_line: int) -> None:
+    def __init__(self, path: str, body: str, first_line: int, *, xml: bool = False) -> None:
         super().__init__()
         self.path = path
         self.body = body
         self.first_line = first_line
+        self.xml = xml  # OFX 2: every element has its end tag
         self.regex = _Tracker(self)  # ofxtools' feed() iterates self.regex.finditer
 
     def line_at(self, pos: int) -> int:
@@ -55,12 +58,17 @@ class _Tracker:
     ofxtools' rule for a start tag: with a value (or CDATA) it is a data element, closed at
     once; followed directly by its own end tag it is an empty aggregate; otherwise it opens
     an aggregate. The same rule is applied here to keep the stack of open aggregates.
+
+    An end tag that closes other open elements on its way is allowed only in OFX 1 (SGML)
+    and only for elements that hold nothing (``<MEMO>`` without a value): an aggregate left
+    open (an unclosed ``<BUYSTOCK>``) would swallow the transactions after it, so it is a
+    FormatError naming its line, as is any unclosed element in OFX 2 (XML).
     """
 
     def __init__(self, builder: _Builder) -> None:
         self.b = builder
         self.starts: list[int] = []  # offset of every start tag, in document order
-        self.stack: list[tuple[str, int]] = []  # open aggregates: tag, offset
+        self.stack: list[list] = []  # open aggregates: [tag, offset, has children]
         self.implicit: list[str] = []
         self.pos = 0
 
@@ -78,15 +86,20 @@ class _Tracker:
 
     def _close(self, tag: str, pos: int) -> None:
         stack = self.stack
-        if not any(t == tag for t, _ in stack):
+        if not any(entry[0] == tag for entry in stack):
             if not stack:
                 raise self.b.error(f"closing tag </{tag}> has no opening tag", pos)
-            open_tag, opened = stack[-1]
+            open_tag, opened, _ = stack[-1]
             raise self.b.error(f"closing tag </{tag}> does not match the open <{open_tag}> "
                                f"(opened on line {self.b.line_at(opened)})", pos)
         # SGML: an element left open without a value is closed by the enclosing end tag
         while stack[-1][0] != tag:
-            t, opened = stack.pop()
+            t, opened, children = stack.pop()
+            if self.b.xml or children:
+                what = "OFX 2 (XML) needs every end tag" if self.b.xml else \
+                    "it holds other elements, which would be read as part of it"
+                raise self.b.error(f"<{t}> is never closed (</{t}> missing before </{tag}> "
+                                   f"on line {self.b.line_at(pos)}; {what})", opened)
             self.implicit.append(f"<{t}> on line {self.b.line_at(opened)}")
             TreeBuilder.end(self.b, t)
 
@@ -105,15 +118,17 @@ class _Tracker:
                 stack.pop()
             else:
                 starts.append(pos)
+                if stack:
+                    stack[-1][2] = True
                 value = m.group("text")
                 if not (m.group("cdata") or m.group("closetag") or (value and value.strip())):
-                    stack.append((tag, pos))
+                    stack.append([tag, pos, False])
             yield m
             last = m.end()
         if last < len(data):
             self._gap(data, last, len(data), last=True)
         if stack:
-            tag, opened = stack[-1]
+            tag, opened, _ = stack[-1]
             raise self.b.error(f"the file ends inside <{tag}> (opened on line "
                                f"{self.b.line_at(opened)}); it looks truncated", len(data))
 
@@ -127,6 +142,7 @@ class Doc:
     where: dict[Element, tuple[int, int]]
     body: str
     notes: list[str] = field(default_factory=list)
+    stray: list[tuple[int, str, str]] = field(default_factory=list)  # line, tag, account
 
     def line(self, elem: Element) -> int:
         """1-based line of the element's start tag."""
@@ -169,8 +185,9 @@ def parse(path: Path, data: bytes) -> Doc:
     text = decode(data)
     notes: list[str] = []
     lead = text.lstrip()
+    xml = bool(XML_REGEX.match(lead))
     try:
-        if XML_REGEX.match(lead):
+        if xml:
             if "<?OFX" in text[:4096].upper():
                 _, end = OFXHeaderV2.parse(text)
             else:
@@ -194,8 +211,9 @@ def parse(path: Path, data: bytes) -> Doc:
                           path=name, line=text.count("\n") + 1)
     if end < 0:
         raise FormatError("no <OFX> element found", path=name, line=1)
-    body = text[end:]
-    builder = _Builder(name, body, text.count("\n", 0, end) + 1)
+    # <TAG/> is <TAG></TAG> (an element without a value); no newline is added or removed
+    body = _EMPTY_ELEMENT.sub(r"<\1></\1>", text[end:])
+    builder = _Builder(name, body, text.count("\n", 0, end) + 1, xml=xml)
     tracker = builder.regex
     try:
         builder.feed(body)

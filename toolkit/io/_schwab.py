@@ -22,6 +22,7 @@ from . import _build as b
 from . import _clean as clean
 from ._export import SkipLog
 from ._text import (
+    Binding,
     ColumnSpec,
     Row,
     TextFile,
@@ -196,21 +197,25 @@ _SUMMARY = re.compile(r"^\s*\"?\s*(account total|positions total|total|totals|fu
 
 
 def read_block(tf: TextFile, block: Block, spec: dict[str, ColumnSpec], *, path: str,
-               summary: re.Pattern = _SUMMARY) -> tuple[pd.DataFrame, list[Row]]:
+               skip: SkipLog | None = None,
+               summary: re.Pattern = _SUMMARY) -> tuple[pd.DataFrame, list[Row], Binding]:
     """Read a block's rows, setting summary rows (``Account Total``, ``Total``, ...) apart.
 
-    Returns the raw frame (one column per bound name, plus ``line`` and ``raw``) and the
-    summary rows. Summary rows often have fewer cells than the header, so they are read
-    apart; when they all come last (the usual case) the rows above are read in one go.
+    Returns the raw frame (one column per bound name, plus ``line``, ``raw``, ``cells`` and
+    ``over``), the summary rows and the header binding. Summary rows often have fewer cells
+    than the header, so they are read apart; when they all come last (the usual case) the
+    rows above are read in one go.
     """
     summ = [i for i in range(block.header + 1, block.end) if summary.match(tf.lines[i])]
     if not summ or summ == list(range(summ[0], block.end)):
         stop = summ[0] if summ else block.end
-        raw, _ = b.read_table(tf, block.header, stop, spec, path=path)
-        return raw, list(iter_rows(tf, stop, block.end))
+        raw, binding = b.read_table(tf, block.header, stop, spec, path=path, skip=skip)
+        return raw, list(iter_rows(tf, stop, block.end)), binding
     header = next(iter_rows(tf, block.header, block.header + 1)).cells
     binding = bind(header, spec, path=path, line=block.header + 1)
     lines = {i + 1 for i in summ}
-    rows = list(iter_rows(tf, block.header + 1, block.end))
+    rows = list(iter_rows(tf, block.header + 1, block.end, lenient=True))
     raw = frame_from_rows([r for r in rows if r.line not in lines], binding, path=path)
-    return raw, [r for r in rows if r.line in lines]
+    b.check_cut(tf, raw)
+    raw = b.report_unreadable(raw, skip)
+    return raw, [r for r in rows if r.line in lines], binding

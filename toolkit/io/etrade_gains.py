@@ -55,19 +55,17 @@ file. Cell errors name the Excel row number and the column.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from toolkit.errors import FormatError
-from toolkit.schema import REALIZED
 
 from . import _build as b
 from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, bind, norm_header
-from .generic import _blank_row, _cell_text, _open_workbook, _sheet_rows
+from ._text import Col, norm_header
+from ._xlsx import blank_row, sheet_rows
+from .generic import sheet_frame
 
 FORMAT = "etrade_gains_xlsx"
 CUSTODIAN = "etrade"
@@ -76,18 +74,18 @@ SHEET = "G&L_Expanded"
 HEADER_SEARCH = 10
 
 SPEC = {
-    "record_type": ColumnSpec(["Record Type"]),
-    "symbol": ColumnSpec(["Symbol"]),
-    "quantity": ColumnSpec(["Quantity", "Qty.", "Qty"]),
-    "acquired": ColumnSpec(["Date Acquired"], required=False),
-    "sold": ColumnSpec(["Date Sold"]),
-    "proceeds": ColumnSpec(["Total Proceeds"]),
-    "cost_basis": ColumnSpec(["Adjusted Cost Basis"]),
-    "adjusted_gain": ColumnSpec(["Adjusted Gain/Loss"], required=False),
-    "term": ColumnSpec(["Capital Gains Status", "Term"], required=False),
-    "wash": ColumnSpec(["Total Wash Sale Adjustment Amount"], required=False),
+    "record_type": Col.text("Record Type"),
+    "symbol": Col.symbol("Symbol", need=True, missing="Sell row has no symbol"),
+    "quantity": Col.quantity("Quantity", "Qty.", "Qty", need=True,
+                             missing="Sell row has no quantity"),
+    "acquired": Col.date("Date Acquired", required=False),
+    "sold": Col.date("Date Sold", need=True, missing="a Sell row has no sale date"),
+    "proceeds": Col.money("Total Proceeds"),
+    "cost_basis": Col.money("Adjusted Cost Basis"),
+    "adjusted_gain": Col.money("Adjusted Gain/Loss", required=False),
+    "term": Col.text("Capital Gains Status", "Term", required=False),
+    "wash": Col.money("Total Wash Sale Adjustment Amount", required=False),
 }
-_DATES = {"acquired", "sold"}
 _TERMS = {"long": "long", "short": "short", "long term": "long", "short term": "short",
           "long-term": "long", "short-term": "short", "lt": "long", "st": "short"}
 
@@ -102,7 +100,7 @@ def _header(rows) -> tuple[int, list[str]] | None:
     for n, row in rows:
         if n > HEADER_SEARCH:
             return None
-        if _blank_row(row):
+        if blank_row(row):
             continue
         cells = ["" if v is None else str(v) for v in row]
         if norm_header(cells[0]) == "record type":
@@ -114,67 +112,27 @@ def _header(rows) -> tuple[int, list[str]] | None:
 def detect(s: Sniff) -> bool:
     """An .xlsx with a ``G&L_Expanded`` sheet whose header row starts with Record Type."""
     try:
-        wb = _open_workbook(s.path)
-    except FormatError:
+        ws = _sheet(s.workbook())
+        return ws is not None and _header(sheet_rows(ws, path=s.path.name)) is not None
+    except Exception:  # not a workbook, or a damaged sheet: not ours to claim
         return False
-    try:
-        ws = _sheet(wb)
-        return ws is not None and _header(_sheet_rows(ws)) is not None
-    except Exception:  # a damaged sheet: not ours to claim
-        return False
-    finally:
-        wb.close()
-
-
-def _read(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The sheet's rows as raw strings, and each bound column's header text.
-
-    The frame has one column per bound name plus ``line`` (Excel row) and ``raw``; the header
-    texts are for messages.
-    """
-    wb = _open_workbook(path)
-    try:
-        ws = _sheet(wb)
-        if ws is None:
-            raise FormatError(f"no sheet named {SHEET!r} (sheets: "
-                              f"{[w.title for w in wb.worksheets]}); is this the E*TRADE "
-                              "Gains & Losses 'Download Expanded' workbook?", path=path.name)
-        rows = _sheet_rows(ws)
-        found = _header(rows)
-        if found is None:
-            raise FormatError(f"sheet {SHEET!r} has no header row starting with 'Record "
-                              f"Type' in its first {HEADER_SEARCH} rows", path=path.name)
-        header_row, header = found
-        binding = bind(header, SPEC, path=path.name, line=header_row)
-        data: dict[str, list[str]] = {name: [] for name in binding.positions}
-        lines: list[int] = []
-        raws: list[str] = []
-        for n, row in rows:
-            if _blank_row(row):
-                continue
-            for name, pos in binding.positions.items():
-                value = row[pos] if pos < len(row) else None
-                data[name].append(_cell_text(value, date=name in _DATES))
-            lines.append(n)
-            raws.append(",".join(_cell_text(v, date=False) for v in row).rstrip(","))
-    except FormatError:
-        raise
-    except Exception as exc:  # openpyxl's XML and zip errors while streaming rows
-        raise FormatError(f"cannot read the workbook ({type(exc).__name__}: {exc})",
-                          path=path.name) from exc
-    finally:
-        wb.close()
-    raw = pd.DataFrame({k: pd.Series(v, dtype="str") for k, v in data.items()})
-    raw["line"] = np.asarray(lines, dtype="int64")
-    raw["raw"] = pd.Series(raws, dtype="str")
-    names = {k: str(header[pos]).strip() for k, pos in binding.positions.items()}
-    return raw, names
 
 
 def load(s: Sniff, options: dict) -> Export:
     """Load an E*TRADE G&L_Expanded workbook (see module docstring)."""
     path = s.path.name
-    raw, names = _read(s.path)
+    wb = s.workbook()
+    ws = _sheet(wb)
+    if ws is None:
+        raise FormatError(f"no sheet named {SHEET!r} (sheets: "
+                          f"{[w.title for w in wb.worksheets]}); is this the E*TRADE "
+                          "Gains & Losses 'Download Expanded' workbook?", path=path)
+    rows = sheet_rows(ws, path=path)
+    found = _header(rows)
+    if found is None:
+        raise FormatError(f"sheet {SHEET!r} has no header row starting with 'Record "
+                          f"Type' in its first {HEADER_SEARCH} rows", path=path)
+    raw, binding = sheet_frame(ws, SPEC, path, header_row=found[0], header=found[1], rows=rows)
     account = options.get("account")
     if not account:
         raise FormatError("the E*TRADE Gains & Losses workbook does not name its account; "
@@ -186,72 +144,39 @@ def load(s: Sniff, options: dict) -> Export:
     summary = kind.eq("summary").fillna(False).astype(bool)
     sell = kind.eq("sell").fillna(False).astype(bool)
     if summary.any():
-        skip.add_frame(raw[summary], "summary row: totals of the Sell rows below")
+        skip.add_frame(raw[summary], "summary row: totals of the Sell rows below",
+                       account=account)
     other = ~(summary | sell)
     if other.any():
-        reasons = "record type " + clean.text(raw["record_type"][other]).fillna("(empty)").map(
-            repr) + " is not a closed lot (only Sell rows are loaded)"
-        skip.add_frame(raw[other], reasons)
-    raw = raw[sell]
-    realized = _realized(raw, names, account, s, skip) if len(raw) else REALIZED.empty()
+        reasons = "record type " + clean.text(raw["record_type"][other]).fillna(
+            "(empty)").map(repr) + " is not a closed lot (only Sell rows are loaded)"
+        skip.add_frame(raw[other], reasons, account=account)
+    notes: list[str] = []
+    t = b.convert(raw[sell], SPEC, path=path, skip=skip, binding=binding,
+                  context={"account": account})
+    realized = _realized(t, account, s, notes)
     accounts = pd.DataFrame({"account": [account], "name": [pd.NA], "custodian": [CUSTODIAN]})
     return Export(path=s.path, format=FORMAT, custodian=CUSTODIAN, realized=realized,
-                  skipped=skip.frame(), accounts=accounts)
+                  skipped=skip.frame(), accounts=accounts, notes=notes)
 
 
-def _realized(raw: pd.DataFrame, names: dict[str, str], account: str, s: Sniff,
-              skip: SkipLog) -> pd.DataFrame:
-    path = s.path.name
-    w = b.where(path, raw)
-    sym = clean.symbol(raw["symbol"])
-    nosym = sym.isna()
-    if nosym.any():
-        skip.add_frame(raw[nosym], "Sell row has no symbol")
-    qty = clean.number(raw["quantity"], column=names["quantity"], where=w)
-    noqty = ~nosym & qty.isna()
-    if noqty.any():
-        skip.add_frame(raw[noqty], "Sell row has no quantity")
-    bad = ~nosym & ~noqty & qty.le(0).fillna(False)
-    if bad.any():
-        skip.add_frame(raw[bad], "quantity is not positive: closed short positions are not "
-                                 "supported")
-    keep = ~(nosym | noqty | bad)
-    raw = raw[keep]
-    w = b.where(path, raw)
-    sold = clean.date(raw["sold"], column=names["sold"], where=w)
-    if sold.isna().any():
-        raise w.error(sold.index[sold.isna()][0], names["sold"], "a Sell row has no sale date")
-    acquired = clean.date(b.col(raw, "acquired"), column=names.get("acquired", "acquired"),
-                          where=w)
-    proceeds = clean.number(raw["proceeds"], column=names["proceeds"], where=w)
-    basis = clean.number(raw["cost_basis"], column=names["cost_basis"], where=w)
-    gain = clean.number(b.col(raw, "adjusted_gain"),
-                        column=names.get("adjusted_gain", "adjusted_gain"), where=w)
-    gain = gain.fillna(proceeds - basis)
-    term_text = clean.text(b.col(raw, "term")).str.casefold()
+def _realized(t: b.Table, account: str, s: Sniff, notes: list[str]) -> pd.DataFrame:
+    t = t.drop(t["quantity"].le(0), "quantity is not positive: closed short positions are not "
+                                    "supported")
+    term_text = t["term"].str.casefold()
     term = term_text.map(_TERMS).astype("str")
-    unknown = term_text.notna() & term.isna()
-    if unknown.any():
-        raise w.error(unknown.index[unknown][0], names["term"],
-                      f"expected Long or Short, found {term_text[unknown].iloc[0]!r}")
-    if "wash" in raw.columns:
-        wash = clean.number(raw["wash"], column=names["wash"],
-                            where=w).abs().fillna(0.0)
+    t = t.drop(term_text.notna() & term.isna(),
+               "cannot read " + t.header("term") + " " + term_text.map(repr) +
+               ": expected Long or Short")
+    if t.has("wash"):
+        wash = t["wash"].abs().fillna(0.0)
     else:
-        wash = pd.Series(np.nan, index=raw.index)
-    return pd.DataFrame({
-        "account": pd.Series(account, index=raw.index, dtype="str"),
-        "symbol": sym[keep],
-        "quantity": qty[keep],
-        "acquired": acquired,
-        "sold": sold,
-        "proceeds": proceeds,
-        "cost_basis": basis,
-        "gain": gain,
-        "term": term,
-        "wash_sale_disallowed": wash,
-        **b.source_columns(raw, s.path),
-    })
+        wash = pd.Series(np.nan, index=t.index)
+    return b.realized_frame(
+        t.index, account=account, symbol=t["symbol"], quantity=t["quantity"], sold=t["sold"],
+        acquired=t["acquired"], proceeds=t["proceeds"], cost_basis=t["cost_basis"],
+        gain=t["adjusted_gain"], term=term[t.index], wash_sale_disallowed=wash[t.index],
+        source=t.source(s.path), notes=notes)
 
 
 FORMATS = [

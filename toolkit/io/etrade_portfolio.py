@@ -52,8 +52,15 @@ Quirks handled
   quantity x price = value, basis = Quantity x Price Paid / 100). Such rows keep E*TRADE's
   description-like symbol (``QQQ Dec 31 '26 $600 Put``, ``KEY BANK CD ... 08/24/2026``).
 - **Short positions** (negative quantity) are not supported: skipped with a reason.
+- A row whose cells cannot be read (a number that is not one, a date that is not one, cells
+  shifted by a stray comma) is skipped with the reason, the account and the symbol; the
+  position's lots with it.
+- A position or ``CASH`` row repeated in the file is counted once (see
+  :func:`toolkit.io._finish.repeated_positions`).
 - **Lots** (expanded view, [L] in FORMATS.md; gmadrid/etrade-csv-tool reads them): rows
-  whose Symbol cell is a date (``MM/DD/YYYY``, often indented) under a position row are
+  whose Symbol cell is a date (``MM/DD/YYYY``, often indented; ``YYYY-MM-DD`` and the other
+  date forms brokers write count too, so a lot is never read as a position) under a
+  position row are
   that position's open lots: ``acquired`` = that date, quantity, and a basis computed as for
   positions (Total Cost, else Quantity x Price Paid in the position's price unit, else
   Value - Total Gain). E*TRADE reports no term or wash-sale figure for them, so those stay
@@ -77,7 +84,7 @@ from . import _build as b
 from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
 from ._text import (
-    ColumnSpec,
+    Col,
     TextFile,
     decode,
     find_line,
@@ -91,14 +98,15 @@ FORMAT = "etrade_portfolio_csv"
 CUSTODIAN = "etrade"
 
 SPEC = {
-    "symbol": ColumnSpec(["Symbol"]),
-    "last_price": ColumnSpec(["Last Price $", "Last Price"], required=False, numeric=True),
-    "quantity": ColumnSpec(["Quantity", "Qty #", "Qty"], numeric=True),
-    "price_paid": ColumnSpec(["Price Paid $", "Price Paid"], required=False, numeric=True),
-    "total_cost": ColumnSpec(["Total Cost", "Total Cost $", "Cost Basis", "Cost Basis $"],
-                             required=False, numeric=True),
-    "total_gain": ColumnSpec(["Total Gain $", "Total Gain"], required=False, numeric=True),
-    "value": ColumnSpec(["Value $", "Value", "Market Value"], numeric=True),
+    "symbol": Col.raw("Symbol"),  # a ticker, CASH, TOTAL or a lot's date: read by the loader
+    "last_price": Col.money("Last Price $", "Last Price", required=False),
+    "quantity": Col.quantity("Quantity", "Qty #", "Qty"),
+    "price_paid": Col.money("Price Paid $", "Price Paid", required=False),
+    "total_cost": Col.money("Total Cost", "Total Cost $", "Cost Basis", "Cost Basis $",
+                            required=False),
+    "total_gain": Col.money("Total Gain $", "Total Gain", required=False),
+    "value": Col.money("Value $", "Value", "Market Value"),
+    "lot_date": Col.date("lot_date", required=False),  # made by the loader from a lot's Symbol
 }
 #: Column names only E*TRADE's positions view uses; a ``Symbol`` row with two of them is the
 #: positions header (the filters block's ``Symbol,Security type(s),...`` row has none).
@@ -111,9 +119,11 @@ HEADER_SEARCH = 80
 FOOTER = re.compile(r"^\s*\"?\s*Generated at\b", re.I)
 _GENERATED = re.compile(r"Generated at\s+([A-Za-z]{3}\s+\d{1,2},?\s+\d{4})", re.I)
 _ACCOUNT_LABEL = re.compile(r"^(?P<name>.*?)\s+-\s*(?P<id>\d{3,})\s*$")
-#: A lot row's Symbol cell: a date (two-digit years are taken as lots too, so that the date
-#: cleanup reports them rather than loading a position called "01/15/20").
-_LOT_DATE = re.compile(r"^\d{1,2}/\d{1,2}/(\d{2}|\d{4})$")
+#: A lot row's Symbol cell: a date in any form brokers write, or anything shaped like one
+#: (digits and date separators, eight digits): two-digit years, ISO ``2024-03-15`` and a
+#: damaged ``13/45/2026`` are lots, which the date cleanup reads or reports, and never a
+#: position called "01/15/20".
+_LOT_DATE = re.compile(r"^(\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{8}|[A-Za-z]{3}-\d{1,2}-\d{4})$")
 #: Zero-width characters and BOMs seen inside symbol cells of re-saved files.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
@@ -178,6 +188,26 @@ def _account(tf: TextFile, stop: int, options: dict) -> tuple[str, str | None]:
                       path=tf.name, line=labels[0][1] if labels else None)
 
 
+#: First cells of the preamble's own rows (the account summary and the filters block).
+_PREAMBLE_ROWS = frozenset({"account summary", "account", "view summary - all positions",
+                            "filters applied:", "symbol", ""})
+
+
+def _report_preamble(tf: TextFile, header: int, skip: SkipLog) -> None:
+    """Report data-like lines in the preamble that are not its own rows.
+
+    A position row moved above the header is such a line; the account summary's rows are
+    the account lines.
+    """
+    accounts = {line for _, line in _summary_accounts(tf, header)}
+    for i in range(header):
+        cells = split_csv_line(tf.lines[i])
+        if i + 1 in accounts or len([c for c in cells if c.strip()]) < 2:
+            continue
+        if norm_header(cells[0]) not in _PREAMBLE_ROWS:
+            skip.add(i + 1, "data-like line before the positions header", tf.lines[i])
+
+
 def _as_of(lines: list[str], start: int, path: str) -> pd.Timestamp | None:
     for i in range(len(lines) - 1, start - 1, -1):
         m = _GENERATED.search(lines[i])
@@ -187,12 +217,19 @@ def _as_of(lines: list[str], start: int, path: str) -> pd.Timestamp | None:
 
 
 def _basis(qty, paid, unit, total_cost, value, gain) -> pd.Series:
-    return total_cost.fillna(qty * paid * unit).fillna(value - gain)
+    """Cost basis: Total Cost $, else Value $ less Total Gain $, else Quantity x Price Paid $.
+
+    Price Paid $ is rounded to 4 decimals, so Quantity x Price Paid $ is off by up to
+    Quantity x $0.00005: a position's average price and its lots' prices round apart, and
+    their bases would differ by more than a cent. Value $ and Total Gain $ are to the cent or
+    finer.
+    """
+    return total_cost.fillna(value - gain).fillna(qty * paid * unit)
 
 
 def load(s: Sniff, options: dict) -> Export:
     """Load an E*TRADE PortfolioDownload.csv (see module docstring)."""
-    tf = s.text if s.text is not None else decode(s.path, s.path.read_bytes())
+    tf = s.text if s.text is not None else decode(s.path, s.data)
     path = tf.name
     skip = SkipLog(s.path)
     notes: list[str] = []
@@ -202,80 +239,87 @@ def load(s: Sniff, options: dict) -> Export:
                           "columns such as Last Price $, Quantity, Price Paid $ and Value $) "
                           f"in the first {HEADER_SEARCH} lines", path=path)
     account, name = _account(tf, h, options)
+    _report_preamble(tf, h, skip)
     end = b.table_end(tf, h + 1, FOOTER)
-    raw, binding = b.read_table(tf, h, end, SPEC, path=path)
+    raw, binding = b.read_table(tf, h, end, SPEC, path=path, skip=skip)
     raw = raw.reset_index(drop=True)
     b.require_rows(raw, path=path, line=h + 1, what="positions")
-    w = b.where(path, raw)
 
+    # kinds of rows, on their text
     sym_text = clean.text(raw["symbol"].astype("str").str.replace(_INVISIBLE, "", regex=True))
     upper = sym_text.str.upper()
     total = upper.eq("TOTAL").fillna(False).astype(bool)
     cash = upper.eq("CASH").fillna(False).astype(bool)
-    lot = sym_text.str.match(_LOT_DATE).fillna(False).astype(bool)
+    # a lot row's Symbol is a date, indented under its position: an indented cell starting
+    # with a digit is a lot row too, whose date the cleanup reads or reports
+    indented = raw["symbol"].astype("str").str.match(r"^\s{2,}\d").fillna(False).astype(bool)
+    lot = sym_text.str.match(_LOT_DATE).fillna(False).astype(bool) | indented
     nosym = sym_text.isna()
-    position = ~(total | cash | lot | nosym)
+    # the row each lot belongs to: the last row above it that is not a lot row
+    rows = np.arange(len(raw), dtype="float64")
+    owner = pd.Series(np.where(lot.to_numpy(), np.nan, rows), index=raw.index).ffill()
+    o = owner.fillna(-1).astype("int64")
+    is_position = ~(total | cash | lot | nosym)
+    owner_is_position = lot & o.ge(0) & pd.Series(
+        is_position.to_numpy()[o.clip(lower=0).to_numpy()], index=raw.index)
+    raw["lot_date"] = sym_text.where(lot, "")
+    raw["symbol"] = sym_text.where(~lot, pd.Series(sym_text.to_numpy()[o.clip(lower=0)],
+                                                   index=raw.index).where(owner_is_position))
+    raw["symbol"] = raw["symbol"].where(~cash, "CASH").fillna("")
 
-    def header(key: str) -> str:  # the column's header text, for messages
-        pos = binding.positions.get(key)
-        return binding.header[pos].strip() if pos is not None else key
-
-    qty = clean.number(raw["quantity"], column=header("quantity"), where=w)
-    last = clean.number(b.col(raw, "last_price"), column=header("last_price"), where=w)
-    paid = clean.number(b.col(raw, "price_paid"), column=header("price_paid"), where=w)
-    total_cost = clean.number(b.col(raw, "total_cost"), column=header("total_cost"), where=w)
-    gain = clean.number(b.col(raw, "total_gain"), column=header("total_gain"), where=w)
-    value = clean.number(raw["value"], column=header("value"), where=w)
-
+    ctx = {"account": account}
     if total.any():
-        skip.add_frame(raw[total], "total row: the sum of the positions above, not a holding")
+        skip.add_frame(raw[total], "total row: the sum of the positions above, not a holding",
+                       account=account)
     if nosym.any():
-        skip.add_frame(raw[nosym], "row has no symbol")
-    novalue = (position | cash) & value.isna()
-    if novalue.any():
-        skip.add_frame(raw[novalue], "row has no value")
-    noqty = position & ~novalue & qty.isna()
-    if noqty.any():
-        skip.add_frame(raw[noqty], "row has no quantity")
-    short = position & ~novalue & ~noqty & qty.lt(0).fillna(False)
-    if short.any():
-        skip.add_frame(raw[short], "short position (negative quantity): short positions are "
-                                   "not supported")
-    kept_pos = position & ~(novalue | noqty | short)
-    kept_cash = cash & ~novalue
-    unit = b.price_unit(qty, last, value)
+        skip.add_frame(raw[nosym], "row has no symbol", account=account)
+    orphan = lot & ~owner_is_position
+    if orphan.any():
+        skip.add_frame(raw[orphan], "lot row with no position row above it", account=account)
+    t = b.convert(raw[~(total | nosym | orphan)], SPEC, path=path, skip=skip, binding=binding,
+                  headers={"lot_date": binding.header[binding.positions["symbol"]].strip()},
+                  context=ctx)
+    t.values["symbol"] = clean.text(t["symbol"])
+    lot, cash, o = lot[t.index], cash[t.index], o[t.index]
+    position = ~(lot | cash)
+    t = t.drop((position | cash) & t["value"].isna(), "row has no value")
+    lot, cash, o, position = lot[t.index], cash[t.index], o[t.index], position[t.index]
+    t = t.drop(position & t["quantity"].isna(), "row has no quantity")
+    lot, cash, o, position = lot[t.index], cash[t.index], o[t.index], position[t.index]
+    t = t.drop(position & t["quantity"].lt(0), "short position (negative quantity): short "
+                                               "positions are not supported")
+    lot, cash, o, position = lot[t.index], cash[t.index], o[t.index], position[t.index]
+    unit = b.price_unit(t["quantity"], t["last_price"], t["value"])
 
     # --- positions ------------------------------------------------------------------------
-    keep = kept_pos | kept_cash
+    keep = position | cash
+    pt = t.take(keep)
+    c = cash[keep]
     p_unit = unit[keep]
-    c = kept_cash[keep]
-    p_value = value[keep]
-    p_qty = qty[keep].where(~c, p_value)
-    p_price = (last[keep] * p_unit.where(p_unit.eq(0.01), 1.0)).where(~c, 1.0)
-    p_basis = _basis(qty[keep], paid[keep], p_unit, total_cost[keep], p_value,
-                     gain[keep]).where(~c, p_value)
-    security_type = pd.Series(pd.NA, index=p_unit.index, dtype="str")
+    p_value = pt["value"]
+    p_qty = pt["quantity"].where(~c, p_value)
+    p_price = (pt["last_price"] * p_unit.where(p_unit.eq(0.01), 1.0)).where(~c, 1.0)
+    p_basis = _basis(pt["quantity"], pt["price_paid"], p_unit, pt["total_cost"], p_value,
+                     pt["total_gain"]).where(~c, p_value)
+    security_type = pd.Series(pd.NA, index=pt.index, dtype="str")
     security_type = security_type.mask(p_unit.eq(100.0) & ~c, "option")
     security_type = security_type.mask(p_unit.eq(0.01) & ~c, "bond")
-    symbol = sym_text[keep].where(~c, "CASH")
-    pos_raw = raw[keep]
     positions = pd.DataFrame({
-        "account": pd.Series(account, index=pos_raw.index, dtype="str"),
-        "symbol": symbol,
-        "cusip": clean.cusips(symbol),
-        "description": pd.Series(pd.NA, index=pos_raw.index, dtype="str"),
+        "account": pd.Series(account, index=pt.index, dtype="str"),
+        "symbol": pt["symbol"],
+        "cusip": clean.cusips(pt["symbol"]),
+        "description": pd.Series(pd.NA, index=pt.index, dtype="str"),
         "quantity": p_qty,
         "price": p_price,
         "market_value": p_value,
         "cost_basis": p_basis,
-        "asset_class": pd.Series(pd.NA, index=pos_raw.index, dtype="str").mask(c, "cash"),
+        "asset_class": pd.Series(pd.NA, index=pt.index, dtype="str").mask(c, "cash"),
         "security_type": security_type,
-        **b.source_columns(pos_raw, s.path),
+        **pt.source(s.path),
     })
 
     # --- lots (expanded view) -------------------------------------------------------------
-    lots = _lots(raw, lot, position, kept_pos, sym_text, qty, paid, unit, total_cost, value,
-                 gain, account, skip, s, notes)
+    lots = _lots(t.take(lot), o[lot], pt, unit, account, s, notes)
     accounts = pd.DataFrame({"account": [account], "name": [name], "custodian": [CUSTODIAN]})
     b.report_trailing(tf, end, skip, "positions")
     return Export(path=s.path, format=FORMAT, custodian=CUSTODIAN, positions=positions,
@@ -283,61 +327,52 @@ def load(s: Sniff, options: dict) -> Export:
                   as_of=_as_of(tf.lines, end, path), notes=notes)
 
 
-def _lots(raw, lot, position, kept_pos, sym_text, qty, paid, unit, total_cost, value, gain,
-          account, skip: SkipLog, s: Sniff, notes: list[str]) -> pd.DataFrame:
+def _lots(lt: b.Table, owner: pd.Series, pt: b.Table, unit: pd.Series, account: str,
+          s: Sniff, notes: list[str]) -> pd.DataFrame:
     """Lot rows (a date in the Symbol column) under their position row.
 
-    ``raw`` has a RangeIndex; every Series passed is aligned with it.
+    ``owner`` is, for each lot row, the index of its position row; ``pt`` holds the position
+    rows that were loaded; ``unit`` the price unit of every row.
     """
-    if not lot.any():
+    if lt.empty:
         return LOTS.empty()
-    # the row each lot belongs to: the last row above it that is not a lot row
-    rows = np.arange(len(raw), dtype="float64")
-    owner = pd.Series(np.where(lot.to_numpy(), np.nan, rows), index=raw.index).ffill()
-    known = owner.notna()
-    o = owner.fillna(0).astype("int64").to_numpy()
-    owner_is_position = known & pd.Series(position.to_numpy()[o], index=raw.index)
-    owner_kept = known & pd.Series(kept_pos.to_numpy()[o], index=raw.index)
-    orphan = lot & ~owner_is_position
-    under_skipped = lot & owner_is_position & ~owner_kept
-    if orphan.any():
-        skip.add_frame(raw[orphan], "lot row with no position row above it")
-    if under_skipped.any():
-        skip.add_frame(raw[under_skipped], "lot of a position that was not loaded (see the "
-                                           "position's own row)")
-    live = lot & owner_kept
-    noqty = live & qty.isna()
-    if noqty.any():
-        skip.add_frame(raw[noqty], "lot row has no quantity")
-    bad = live & ~noqty & qty.le(0).fillna(False)
-    if bad.any():
-        skip.add_frame(raw[bad], "lot with a non-positive quantity: short lots are not "
-                                 "supported")
-    live = live & ~noqty & ~bad
-    if not live.any():
+    lt = lt.drop(~owner.isin(pt.index), "lot of a position that was not loaded (see the "
+                                        "position's own row)")
+    lt = lt.drop(lt["quantity"].isna(), "lot row has no quantity")
+    lt = lt.drop(lt["quantity"].le(0), "lot with a non-positive quantity: short lots are not "
+                                       "supported")
+    lt = lt.drop(lt["lot_date"].isna(), "lot row has no date")
+    if lt.empty:
         return LOTS.empty()
-    lr = raw[live]
-    parent = o[live.to_numpy()]
-    acquired = clean.date(sym_text[live], column="Symbol", where=b.where(s.path.name, lr))
-    parent_unit = pd.Series(unit.to_numpy()[parent], index=lr.index)
-    basis = _basis(qty[live], paid[live], parent_unit, total_cost[live], value[live],
-                   gain[live])
+    parent = owner[lt.index]
+    parent_unit = pd.Series(unit.reindex(parent.to_numpy()).to_numpy(), index=lt.index)
+    basis = _basis(lt["quantity"], lt["price_paid"], parent_unit, lt["total_cost"],
+                   lt["value"], lt["total_gain"])
     lots = pd.DataFrame({
-        "account": pd.Series(account, index=lr.index, dtype="str"),
-        "symbol": pd.Series(sym_text.to_numpy()[parent], index=lr.index, dtype="str"),
-        "quantity": qty[live],
+        "account": pd.Series(account, index=lt.index, dtype="str"),
+        "symbol": lt["symbol"],
+        "quantity": lt["quantity"],
         "cost_basis": basis,
-        "acquired": acquired,
-        "lot_id": s.path.name + ":" + lr["line"].astype("str"),
-        **b.source_columns(lr, s.path),
+        "acquired": lt["lot_date"],
+        "lot_id": s.path.name + ":" + lt.line.astype("str"),
+        **lt.source(s.path),
     })
-    # the lots of a position should add up to its quantity
-    sums = lots["quantity"].groupby(parent).sum()
+    # the lots of a position must add up to its quantity: lots that do not explain their
+    # position (a lot moved under another position, one missing) are reported, not loaded
+    sums = lots["quantity"].groupby(parent.to_numpy()).sum()
+    wrong = []
     for i, got in sums.items():
-        held = qty.iat[i]
+        held = pt["quantity"][i]
         if abs(got - held) > 1e-6 * max(1.0, abs(held)):
-            notes.append(f"the lots of {sym_text.iat[i]} (line {int(raw['line'].iat[i])}) add "
-                         f"up to {got:g} shares, but the position holds {held:g}")
+            wrong.append(i)
+            notes.append(f"the lots of {pt['symbol'][i]} (line {int(pt.line[i])}) add "
+                         f"up to {got:g} shares, but the position holds {held:g}; they are "
+                         "not loaded")
+    if wrong:
+        bad = parent.isin(wrong)
+        lt.report(bad, "lot of " + lt["symbol"] + ": the position's lots do not add up to its "
+                       "quantity")
+        lots = lots[~bad.to_numpy()]
     return lots
 
 

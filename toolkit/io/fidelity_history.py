@@ -85,7 +85,7 @@ from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
 from ._text import (
     Binding,
-    ColumnSpec,
+    Col,
     TextFile,
     bind,
     fast_table,
@@ -102,20 +102,20 @@ __all__ = ["FORMATS", "RULES", "Rule", "classify", "detect", "load"]
 FORMAT = "fidelity_history"
 
 SPEC = {
-    "run_date": ColumnSpec(["Run Date"]),
-    "account": ColumnSpec(["Account"], required=False),
-    "account_number": ColumnSpec(["Account Number"], required=False),
-    "action": ColumnSpec(["Action"]),
-    "symbol": ColumnSpec(["Symbol"]),
-    "description": ColumnSpec(["Description", "Security Description"], required=False),
-    "type": ColumnSpec(["Type", "Security Type"], required=False),
-    "quantity": ColumnSpec(["Quantity"]),
-    "price": ColumnSpec(["Price ($)", "Price"], required=False),
-    "commission": ColumnSpec(["Commission ($)", "Commission"], required=False),
-    "fees": ColumnSpec(["Fees ($)", "Fees"], required=False),
-    "amount": ColumnSpec(["Amount ($)", "Amount"]),
-    "settle_date": ColumnSpec(["Settlement Date"], required=False),
-    "currency": ColumnSpec(["Currency"], required=False),
+    "run_date": Col.date("Run Date", need=True, missing="Run Date is empty"),
+    "account": Col.text("Account", required=False),
+    "account_number": Col.text("Account Number", required=False),
+    "action": Col.text("Action", need=True, missing="Action is empty"),
+    "symbol": Col.symbol("Symbol"),
+    "description": Col.text("Description", "Security Description", required=False),
+    "type": Col.text("Type", "Security Type", required=False),
+    "quantity": Col.quantity("Quantity"),
+    "price": Col.money("Price ($)", "Price", required=False),
+    "commission": Col.money("Commission ($)", "Commission", required=False),
+    "fees": Col.money("Fees ($)", "Fees", required=False),
+    "amount": Col.money("Amount ($)", "Amount"),
+    "settle_date": Col.date("Settlement Date", required=False),
+    "currency": Col.text("Currency", required=False),
 }
 
 #: First words of lines that end the table (disclaimer and download lines).
@@ -269,7 +269,9 @@ def _read(tf: TextFile, h: int, start: int, end: int) -> tuple[pd.DataFrame, Bin
     binding = bind(header, SPEC, path=tf.name, line=h + 1)
     raw = fast_table(tf, start - 1, end, binding) if end > start else None
     if raw is None:
-        raw = frame_from_rows(list(iter_rows(tf, start, end)), binding, path=tf.name)
+        raw = frame_from_rows(list(iter_rows(tf, start, end, lenient=True)), binding,
+                              path=tf.name)
+        b.check_cut(tf, raw)
     return raw, binding
 
 
@@ -290,18 +292,18 @@ def _extract_distinct(s: pd.Series, rx: re.Pattern) -> pd.DataFrame:
                         index=s.index)
 
 
-def _accounts(raw: pd.DataFrame, binding: Binding, s: Sniff, options: dict,
-              notes: list[str]) -> tuple[pd.Series, pd.Series]:
-    """Account id and account name of every row (see module docstring)."""
-    idx = raw.index
+def _accounts(t: b.Table, binding: Binding, s: Sniff, options: dict,
+              notes: list[str]) -> tuple[b.Table, pd.Series, pd.Series]:
+    """Rows that name their account, with the account id and name (see module docstring)."""
+    idx = t.index
     number = pd.Series(pd.NA, index=idx, dtype="str")
     name = pd.Series(pd.NA, index=idx, dtype="str")
     all_accounts = binding.has("account") or binding.has("account_number")
     if binding.has("account"):
-        cell = clean.text(raw["account"])
+        cell = t["account"]
         parts = _extract_distinct(cell, _ACCOUNT_IN_CELL)
         if binding.has("account_number"):
-            number = clean.text(raw["account_number"])
+            number = t["account_number"]
             # the Account cell is the name; drop a trailing copy of the number if present
             same = parts["num"].notna() & parts["num"].eq(number).fillna(False)
             name = cell.where(~same, parts["name"])
@@ -318,16 +320,15 @@ def _accounts(raw: pd.DataFrame, binding: Binding, s: Sniff, options: dict,
                 notes.append(
                     "no account number in the Account cell of "
                     f"{int(missing.sum())} row(s) (e.g. {cell[missing].iloc[0]!r}, line "
-                    f"{int(raw['line'][missing].iloc[0])}); the cell text is used as the "
+                    f"{int(t.line[missing].iloc[0])}); the cell text is used as the "
                     "account id")
     elif binding.has("account_number"):
-        number = clean.text(raw["account_number"])
+        number = t["account_number"]
     if all_accounts:
-        if number.isna().any():
-            i = number[number.isna()].index[0]
-            raise FormatError("row names no account (Account and Account Number are empty)",
-                              path=s.path.name, line=int(raw["line"][i]), column="Account")
-        return number, name
+        t.values["account"] = number
+        nothing = number.isna()
+        t = t.drop(nothing, "row names no account (Account and Account Number are empty)")
+        return t, number[~nothing], name[~nothing]
     # single-account file: the file does not name its account
     acct = options.get("account")
     if not acct:
@@ -340,13 +341,8 @@ def _accounts(raw: pd.DataFrame, binding: Binding, s: Sniff, options: dict,
             "this single-account history has no Account column and its file name is not "
             "History_for_Account_<account>.csv; pass account= to load_export",
             path=s.path.name)
-    return pd.Series(str(acct), index=idx, dtype="str"), name
-
-
-def _column(binding: Binding, name: str) -> str:
-    if binding.has(name):
-        return binding.header[binding.positions[name]].strip().lstrip("\ufeff")
-    return SPEC[name].names[0]
+    t.context["account"] = str(acct)
+    return t, pd.Series(str(acct), index=idx, dtype="str"), name
 
 
 def _actions(text: pd.Series, qty: pd.Series, amount: pd.Series) -> pd.Series:
@@ -406,6 +402,7 @@ def load(s: Sniff, options: dict) -> Export:
     if h is None:
         raise FormatError("no Fidelity history header (Run Date, Action, Symbol, ...) in the "
                           "first 20 lines", path=path)
+    b.report_leading(tf, h, skip, "history")
     start = h + 1
     if (start + 1 < len(tf.lines) and is_blank(tf.lines[start])
             and not is_blank(tf.lines[start + 1])
@@ -422,45 +419,40 @@ def load(s: Sniff, options: dict) -> Export:
     if as_of is None:
         notes.append("no 'Date downloaded' footer; the file may be incomplete")
 
-    w = b.where(path, raw)
-    cols = {name: _column(binding, name) for name in SPEC}
-    run = clean.date(raw["run_date"], column=cols["run_date"], where=w)
-    if run.isna().any():
-        raise w.error(run[run.isna()].index[0], cols["run_date"], "Run Date is empty")
-    action_text = clean.text(raw["action"])
-    if action_text.isna().any():
-        raise w.error(action_text[action_text.isna()].index[0], cols["action"],
-                      "Action is empty")
-    token = action_text.str.extract(_AS_OF, expand=False)
-    effective = clean.date(token, column=cols["action"], where=w)
+    t = b.convert(raw, SPEC, path=path, skip=skip, binding=binding)
+    t, account, account_name = _accounts(t, binding, s, options, notes)
+    all_accounts = binding.has("account") or binding.has("account_number")
+    token = t["action"].str.extract(_AS_OF, expand=False)
+    effective, bad = clean.parse_dates(token)
+    t = t.drop(bad.notna(), "cannot read the 'as of' date " + token.map(repr) + " in Action: "
+               + bad)
+    account, account_name = account[t.index], account_name[t.index]
+    token, effective = token[t.index], effective[t.index]
+    run = t["run_date"]
+    action_text = t["action"]
     lost = action_text.str.contains(_AS_OF_WORDS) & token.isna()
     if lost.any():
         notes.append("Action text with an 'as of' date in an unknown form on line(s) "
-                     f"{', '.join(str(int(x)) for x in raw['line'][lost][:20])}; the Run Date "
+                     f"{', '.join(str(int(x)) for x in t.line[lost][:20])}; the Run Date "
                      "is used")
     date = effective.where(effective.notna(), run)
-    settle = clean.date(b.col(raw, "settle_date"), column=cols["settle_date"], where=w)
+    settle = t["settle_date"]
 
-    symbol = clean.symbol(raw["symbol"])
-    desc = clean.text(b.col(raw, "description"))
+    symbol = t["symbol"]
+    desc = t["description"]
     desc = desc.mask(desc.str.casefold().eq("no description").fillna(False))
-    type_ = clean.text(b.col(raw, "type"))
-    qty_cell = clean.number(raw["quantity"], column=cols["quantity"], where=w)
-    price_cell = clean.number(b.col(raw, "price"), column=cols["price"], where=w)
-    amount = clean.number(raw["amount"], column=cols["amount"], where=w)
-    commission = clean.number(b.col(raw, "commission"), column=cols["commission"], where=w)
-    fee_cell = clean.number(b.col(raw, "fees"), column=cols["fees"], where=w)
-    fees = pd.concat([commission.abs(), fee_cell.abs()], axis=1).sum(axis=1, min_count=1)
+    type_ = t["type"]
+    qty_cell = t["quantity"]
+    price_cell = t["price"]
+    amount = t["amount"]
+    fees = pd.concat([t["commission"].abs(), t["fees"].abs()], axis=1).sum(axis=1, min_count=1)
 
-    currency = clean.text(b.col(raw, "currency")).str.upper()
+    currency = t["currency"].str.upper()
     foreign = currency.notna() & currency.ne("USD")
     if foreign.any():
         notes.append(f"{int(foreign.sum())} row(s) in a currency other than USD (e.g. "
-                     f"{currency[foreign].iloc[0]} on line {int(raw['line'][foreign].iloc[0])});"
+                     f"{currency[foreign].iloc[0]} on line {int(t.line[foreign].iloc[0])});"
                      " amounts are kept as written")
-
-    account, account_name = _accounts(raw, binding, s, options, notes)
-    all_accounts = binding.has("account") or binding.has("account_number")
 
     # Workplace (401(k)) rows: no Type, no Symbol, no sub-account suffix on the Action.
     workplace = (type_.isna() & symbol.isna()
@@ -496,15 +488,14 @@ def load(s: Sniff, options: dict) -> Export:
         "price": price,
         "amount": amount,
         "fees": fees,
-        **b.source_columns(raw, s.path),
+        **t.source(s.path),
     })
 
     # Workplace rows that change nothing: skipped, with a reason.
     nothing = (workplace & action.isin([A.TRANSFER_IN.value, A.TRANSFER_OUT.value])
                & qty.isna() & (amount.isna() | amount.eq(0)))
-    if nothing.any():
-        skip.add_frame(raw[nothing], "workplace-plan transfer with no shares and no amount "
-                                     "(no effect on holdings or cash)")
+    t.report(nothing, "workplace-plan transfer with no shares and no amount (no effect on "
+                      "holdings or cash)")
     frame = frame[~nothing]
     workplace = workplace[~nothing]
 

@@ -40,24 +40,23 @@ from toolkit.errors import FormatError
 from . import _build as b
 from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, find_line, norm_line
+from ._text import Col, find_line, norm_line
 
 __all__ = ["FORMATS", "detect", "load"]
 
 FORMAT = "fidelity_realized"
 
 SPEC = {
-    "symbol": ColumnSpec(["Symbol(CUSIP)", "Symbol (CUSIP)"]),
-    "description": ColumnSpec(["Security Description", "Description"], required=False),
-    "quantity": ColumnSpec(["Quantity"], numeric=True),
-    "acquired": ColumnSpec(["Date Acquired"], required=False),
-    "sold": ColumnSpec(["Date Sold"]),
-    "proceeds": ColumnSpec(["Proceeds"], numeric=True),
-    "cost_basis": ColumnSpec(["Cost Basis"], numeric=True),
-    "st_gain": ColumnSpec(["Short Term Gain/Loss"], required=False, numeric=True),
-    "lt_gain": ColumnSpec(["Long Term Gain/Loss"], required=False, numeric=True),
-    "disallowed": ColumnSpec(["Wash Sale Loss Disallowed", "Disallowed Loss"], required=False,
-                             numeric=True),
+    "symbol": Col.text("Symbol(CUSIP)", "Symbol (CUSIP)"),  # VEA(100000000): split below
+    "description": Col.text("Security Description", "Description", required=False),
+    "quantity": Col.quantity("Quantity"),
+    "acquired": Col.raw("Date Acquired", required=False),  # a date, or VARIOUS
+    "sold": Col.date("Date Sold", need=True, missing="Date Sold is empty"),
+    "proceeds": Col.money("Proceeds"),
+    "cost_basis": Col.money("Cost Basis"),
+    "st_gain": Col.money("Short Term Gain/Loss", required=False),
+    "lt_gain": Col.money("Long Term Gain/Loss", required=False),
+    "disallowed": Col.money("Wash Sale Loss Disallowed", "Disallowed Loss", required=False),
 }
 
 FOOTER = re.compile(r"^\"?\s*(Date downloaded|The data and information|Brokerage services|"
@@ -125,71 +124,54 @@ def load(s: Sniff, options: dict) -> Export:
     if h is None:
         raise FormatError("no realized gain/loss header (Symbol(CUSIP),...,Quantity,...) in "
                           "the first 10 lines", path=path)
+    b.report_leading(tf, h, skip, "realized gain/loss")
     end = b.table_end(tf, h + 1, FOOTER)
-    raw, _ = b.read_table(tf, h, end, SPEC, path=path)
+    raw, binding = b.read_table(tf, h, end, SPEC, path=path, skip=skip)
 
     cell = clean.text(raw["symbol"])
     total = cell.str.match(r"(?i)^total\b").fillna(False)
     if total.any():
-        skip.add_frame(raw[total], "total row: a sum of the lots above")
+        skip.add_frame(raw[total], "total row: a sum of the lots above", account=account)
     nosym = cell.isna() & ~total
     if nosym.any():
-        skip.add_frame(raw[nosym], "row has no symbol or CUSIP")
+        skip.add_frame(raw[nosym], "row has no symbol or CUSIP", account=account)
     keep = ~(total | nosym)
-    raw, cell = raw[keep], cell[keep]
-    w = b.where(path, raw)
-    qty = clean.number(raw["quantity"], column="Quantity", where=w)
-    bad = ~(qty > 0)
-    if bad.any():
-        skip.add_frame(raw[bad], "quantity is not positive (a short sale or an adjustment): "
-                                 "not a closed long lot")
-        raw, cell, qty = raw[~bad], cell[~bad], qty[~bad]
-        w = b.where(path, raw)
-
-    parts = cell.str.extract(_SYMBOL)
+    parts = cell[keep].str.extract(_SYMBOL)
     symbol = parts["symbol"].str.strip().replace("", None)
-    symbol = symbol.fillna(parts["cusip"].str.strip().replace("", None)).fillna(cell)
-    acquired_cell = b.col(raw, "acquired")
+    symbol = symbol.fillna(parts["cusip"].str.strip().replace("", None)).fillna(cell[keep])
+    rows = raw[keep].assign(symbol=symbol.astype("str"))
+    t = b.convert(rows, SPEC, path=path, skip=skip, binding=binding,
+                  context={"account": account})
+    t = t.drop(~(t["quantity"] > 0), "quantity is not positive (a short sale or an "
+                                     "adjustment): not a closed long lot")
+
+    acquired_cell = t["acquired"]
     various = acquired_cell.str.match(_VARIOUS).fillna(False)
     if various.any():
         notes.append("Date Acquired 'VARIOUS' (several lots) on line(s) "
-                     f"{', '.join(str(x) for x in raw['line'][various])}; acquired left missing")
-    acquired = clean.date(acquired_cell.mask(various), column="Date Acquired", where=w)
-    sold = clean.date(raw["sold"], column="Date Sold", where=w)
-    if sold.isna().any():
-        raise w.error(sold[sold.isna()].index[0], "Date Sold", "Date Sold is empty")
-    proceeds = clean.number(raw["proceeds"], column="Proceeds", where=w)
-    basis = clean.number(raw["cost_basis"], column="Cost Basis", where=w)
-    st = clean.number(b.col(raw, "st_gain"), column="Short Term Gain/Loss", where=w)
-    lt = clean.number(b.col(raw, "lt_gain"), column="Long Term Gain/Loss", where=w)
-    wash = clean.number(b.col(raw, "disallowed"), column="Disallowed Loss", where=w).abs()
-
-    gain = st.fillna(0) + lt.fillna(0)
-    gain = gain.where(st.notna() | lt.notna(), proceeds - basis)
+                     f"{', '.join(str(x) for x in t.line[various])}; acquired left missing")
+    acquired, bad = clean.parse_dates(acquired_cell.mask(various))
+    t = t.drop(bad.notna(), "cannot read " + t.header("acquired") + " " +
+               acquired_cell.str.strip().map(repr) + ": " + bad)
+    acquired = acquired[t.index]
+    st, lt = t["st_gain"], t["lt_gain"]
+    gain = (st.fillna(0) + lt.fillna(0)).where(st.notna() | lt.notna())
     st_on = st.notna() & st.ne(0)
     lt_on = lt.notna() & lt.ne(0)
-    term = pd.Series(None, index=raw.index, dtype="str")
+    term = pd.Series(None, index=t.index, dtype="str")
     term = term.mask(st_on & ~lt_on, "short").mask(lt_on & ~st_on, "long")
     term = term.mask(~st_on & ~lt_on & st.notna() & lt.isna(), "short")
     term = term.mask(~st_on & ~lt_on & lt.notna() & st.isna(), "long")
     mixed = st_on & lt_on
     if mixed.any():
         notes.append("both a short- and a long-term gain on line(s) "
-                     f"{', '.join(str(x) for x in raw['line'][mixed])}; term left missing")
+                     f"{', '.join(str(x) for x in t.line[mixed])}; term left missing")
 
-    realized = pd.DataFrame({
-        "account": account,
-        "symbol": symbol.astype("str"),
-        "quantity": qty,
-        "acquired": acquired,
-        "sold": sold,
-        "proceeds": proceeds,
-        "cost_basis": basis,
-        "gain": gain,
-        "term": term,
-        "wash_sale_disallowed": wash,
-        **b.source_columns(raw, s.path),
-    }, index=raw.index)
+    realized = b.realized_frame(
+        t.index, account=account, symbol=t["symbol"], quantity=t["quantity"], sold=t["sold"],
+        acquired=acquired, proceeds=t["proceeds"], cost_basis=t["cost_basis"], gain=gain,
+        term=term, wash_sale_disallowed=t["disallowed"].abs(), source=t.source(s.path),
+        notes=notes)
     b.report_trailing(tf, end, skip, "realized gain/loss")
     as_of = None
     for line in tf.lines[end:]:

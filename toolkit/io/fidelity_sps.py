@@ -39,18 +39,18 @@ from toolkit.errors import FormatError, MissingColumnError
 from . import _build as b
 from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, find_line, norm_line
+from ._text import Col, find_line, norm_line
 
 __all__ = ["FORMATS", "detect", "load"]
 
 FORMAT = "fidelity_sps_open_lots"
 
 SPEC = {
-    "acquired": ColumnSpec(["Date acquired"]),
-    "quantity": ColumnSpec(["Quantity"], numeric=True),
-    "cost_basis": ColumnSpec(["Cost basis"], required=False, numeric=True),
-    "cost_per_share": ColumnSpec(["Cost basis/share"], required=False, numeric=True),
-    "holding": ColumnSpec(["Holding period"], required=False),
+    "acquired": Col.date("Date acquired", need=True, missing="Date acquired is empty"),
+    "quantity": Col.quantity("Quantity"),
+    "cost_basis": Col.money("Cost basis", required=False),
+    "cost_per_share": Col.money("Cost basis/share", required=False),
+    "holding": Col.text("Holding period", required=False),
 }
 
 FOOTER = re.compile(r"^\"?\s*The values are displayed in\s+(?P<currency>[A-Za-z]{3})\b", re.I)
@@ -108,6 +108,7 @@ def load(s: Sniff, options: dict) -> Export:
     if h is None:
         raise FormatError("no open-lots header (Date acquired,Quantity,...) in the first 5 "
                           "lines", path=path)
+    b.report_leading(tf, h, skip, "open lots")
     end = b.table_end(tf, h + 1, FOOTER)
     footer = find_line(tf, lambda ln: bool(FOOTER.match(ln.lstrip("\ufeff"))), start=end)
     if footer is None:
@@ -119,47 +120,38 @@ def load(s: Sniff, options: dict) -> Export:
         raise FormatError(f"the values are displayed in {currency}, not US dollars; the "
                           "toolkit needs dollar cost bases (switch the display currency to USD "
                           "and export again)", path=path, line=footer + 1)
-    raw, binding = b.read_table(tf, h, end, SPEC, path=path)
+    raw, binding = b.read_table(tf, h, end, SPEC, path=path, skip=skip)
     if not (binding.has("cost_basis") or binding.has("cost_per_share")):
         raise MissingColumnError("required column missing: expected 'Cost basis' or 'Cost "
                                  "basis/share'", path=path, line=h + 1, column="Cost basis")
 
     first = clean.text(raw["acquired"])
     total = first.str.match(r"(?i)^total\b").fillna(False)
+    ctx = {"account": account, "symbol": symbol}
     if total.any():
-        skip.add_frame(raw[total], "total row: a sum of the lots above")
-    totals, raw = raw[total], raw[~total]
-    w = b.where(path, raw)
-    qty = clean.number(raw["quantity"], column="Quantity", where=w)
+        skip.add_frame(raw[total], "total row: a sum of the lots above", account=account,
+                       symbol=symbol)
+    totals = raw[total]
+    t = b.convert(raw[~total], SPEC, path=path, skip=skip, binding=binding, context=ctx)
+    qty = t["quantity"]
     if len(totals):
-        written = clean.number(totals["quantity"], column="Quantity", where=b.where(path, totals))
+        written, _ = clean.parse_numbers(totals["quantity"])
         if written.notna().any() and abs(written.dropna().iloc[-1] - qty[qty > 0].sum()) > 1e-6:
             notes.append(f"the Total row says {written.dropna().iloc[-1]:g} shares but the lots "
                          f"add up to {qty[qty > 0].sum():g}")
-    bad = ~(qty > 0)
-    if bad.any():
-        skip.add_frame(raw[bad], "quantity is not positive: not an open lot")
-        raw, qty = raw[~bad], qty[~bad]
-        w = b.where(path, raw)
-    acquired = clean.date(raw["acquired"], column="Date acquired", where=w)
-    if acquired.isna().any():
-        raise w.error(acquired[acquired.isna()].index[0], "Date acquired",
-                      "Date acquired is empty")
-    basis = clean.number(b.col(raw, "cost_basis"), column="Cost basis", where=w)
-    per_share = clean.number(b.col(raw, "cost_per_share"), column="Cost basis/share", where=w)
-    basis = basis.fillna(qty * per_share)
-    holding = clean.text(b.col(raw, "holding")).str.casefold()
-    term = holding.map(_TERMS).astype("str")
+    t = t.drop(~(qty > 0), "quantity is not positive: not an open lot")
+    basis = t["cost_basis"].fillna(t["quantity"] * t["cost_per_share"])
+    term = t["holding"].str.casefold().map(_TERMS).astype("str")
     lots = pd.DataFrame({
         "account": account,
         "symbol": symbol,
-        "quantity": qty,
+        "quantity": t["quantity"],
         "cost_basis": basis,
-        "acquired": acquired,
+        "acquired": t["acquired"],
         "term": term,
-        "lot_id": (s.path.name + ":" + raw["line"].astype("str")).astype("str"),
-        **b.source_columns(raw, s.path),
-    }, index=raw.index)
+        "lot_id": (s.path.name + ":" + t.line.astype("str")).astype("str"),
+        **t.source(s.path),
+    }, index=t.index)
     b.report_trailing(tf, end, skip, "open lots")  # the footer is one cell: not reported
     accounts = pd.DataFrame({"account": [account], "name": [None], "custodian": ["fidelity"]})
     return Export(path=s.path, format=FORMAT, custodian="fidelity", lots=lots,

@@ -52,27 +52,30 @@ from toolkit.errors import FormatError
 from . import _build as b
 from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, Row, bind, find_line, frame_from_rows, iter_rows, norm_line
+from ._text import Col, Row, bind, find_line, frame_from_rows, iter_rows, norm_line
 
 __all__ = ["FORMATS", "detect", "load"]
 
 FORMAT = "fidelity_statement"
 
 SUMMARY = {
-    "name": ColumnSpec(["Account Type"]),
-    "account": ColumnSpec(["Account", "Account #", "Account Number"]),
+    "name": Col.text("Account Type"),
+    "account": Col.text("Account", "Account #", "Account Number"),
 }
 SPEC = {
-    "symbol": ColumnSpec(["Symbol/CUSIP", "Symbol"]),
-    "description": ColumnSpec(["Description"]),
-    "quantity": ColumnSpec(["Quantity"], numeric=True),
-    "price": ColumnSpec(["Price"], required=False, numeric=True),
-    "beginning": ColumnSpec(["Beginning Value"], required=False, numeric=True),
-    "ending": ColumnSpec(["Ending Value"], numeric=True),
-    "cost_basis": ColumnSpec(["Cost Basis"], required=False, numeric=True),
+    "symbol": Col.raw("Symbol/CUSIP", "Symbol"),  # HTML entities (S&amp;P) undone first
+    "description": Col.raw("Description"),
+    "quantity": Col.quantity("Quantity"),
+    "price": Col.money("Price", required=False),
+    "beginning": Col.money("Beginning Value", required=False),
+    "ending": Col.money("Ending Value"),
+    "cost_basis": Col.money("Cost Basis", required=False),
+    # made by the loader from the account-number and section lines above each holding
+    "account": Col.text("(account line)", required=False),
+    "section": Col.text("(section line)", required=False),
 }
 
-_SUBTOTAL = re.compile(r"^sub\s*total of\s+(?P<section>.+?)\s*$", re.I)
+_SUBTOTAL = re.compile(r"sub\s*total of\s+(?P<section>.+?)\s*$", re.I)
 _TOTAL = re.compile(r"^total\b", re.I)
 _ACCOUNT = re.compile(r"^[A-Z]{0,3}\d[0-9A-Z-]{4,}$")
 _NUMBER = re.compile(r"^\s*-?\$?[\d,]*\.?\d+\s*$")
@@ -183,13 +186,17 @@ def load(s: Sniff, options: dict) -> Export:
     subtotals: list[tuple[Row, str | None, str]] = []
     account: str | None = summary["account"].iloc[0] if len(summary) == 1 else None
     section: str | None = None
-    for row in iter_rows(tf, hh + 1):
+    for row in iter_rows(tf, hh + 1, lenient=True):
+        if row.error is not None:  # a line the csv module cannot read: reported by convert
+            rows.append(row)
+            groups.append((account, section))
+            continue
         cells = [c.strip() for c in row.cells]
         filled = [c for c in cells if c]
         if not filled:
             continue
         first = cells[0]
-        m = _SUBTOTAL.match(first)
+        m = _SUBTOTAL.search(first)
         if m:
             subtotals.append((row, account, m["section"]))
             skip.add(row.line, f"subtotal row: the sum of the {m['section']} holdings above",
@@ -209,7 +216,9 @@ def load(s: Sniff, options: dict) -> Export:
                           row.raw)
             rows.append(row)
             groups.append((account, section))
-    raw = frame_from_rows(rows, binding, path=path)  # a short row: cut off mid-row
+    raw = frame_from_rows(rows, binding, path=path)
+    b.check_cut(tf, raw)
+    b.refuse_cut(raw, max(binding.positions.values()) + 1, path=path)
     if rows and (not subtotals or subtotals[-1][0].line < rows[-1].line):
         acct, sect = groups[-1]
         raise FormatError(f"the file ends in the {sect or 'holdings'} section"
@@ -222,7 +231,7 @@ def load(s: Sniff, options: dict) -> Export:
         i = raw.index[raw["account"].isna()][0]
         raise FormatError("holding before any account-number line, and the summary lists "
                           f"{len(summary)} accounts", path=path, line=int(raw["line"][i]))
-    positions = _positions(raw, s, skip)
+    positions = _positions(raw, binding, s, skip)
     _check_subtotals(positions, subtotals, binding.positions["ending"], path, notes)
 
     accounts = pd.concat([summary, pd.DataFrame({
@@ -240,40 +249,36 @@ def _unescape(cell):
     return html.unescape(cell) if isinstance(cell, str) and "&" in cell else cell
 
 
-def _positions(raw: pd.DataFrame, s: Sniff, skip: SkipLog) -> pd.DataFrame:
+def _positions(raw: pd.DataFrame, binding, s: Sniff, skip: SkipLog) -> pd.DataFrame:
     path = s.path.name
-    w = b.where(path, raw)
-    symbol = clean.symbol(raw["symbol"].map(_unescape).astype("str"))
-    desc = clean.text(raw["description"].map(_unescape).astype("str"))
-    section = raw["section"]
-    core = section.str.contains(_CORE).fillna(False)
+    raw = raw.assign(symbol=raw["symbol"].map(_unescape).astype("str"),
+                     description=raw["description"].map(_unescape).astype("str"))
+    t = b.convert(raw, SPEC, path=path, skip=skip, binding=binding)
+    symbol = clean.symbol(t["symbol"])
+    desc = clean.text(t["description"])
+    core = t["section"].str.contains(_CORE).fillna(False)
     option = symbol.isna() & ~core
     built = desc.where(option).map(_option_symbol, na_action="ignore").astype("str")
     symbol = symbol.fillna(built)
-    symbol = symbol.mask(core & symbol.isna(), "CASH")
-    value = clean.number(raw["ending"], column="Ending Value", where=w)
-    for mask, reason in ((symbol.isna(), "row has no symbol or CUSIP"),
-                         (symbol.notna() & value.isna(), "row has no ending value")):
-        if mask.any():
-            skip.add_frame(raw[mask], reason)
-    keep = symbol.notna() & value.notna()
-    raw, symbol, desc, value, core = raw[keep], symbol[keep], desc[keep], value[keep], core[keep]
-    w = b.where(path, raw)
-    qty = clean.number(raw["quantity"], column="Quantity", where=w)
-    price = clean.number(b.col(raw, "price"), column="Price", where=w)
-    basis = clean.number(b.col(raw, "cost_basis"), column="Cost Basis", where=w)
+    t.values["symbol"] = symbol.mask(core & symbol.isna(), "CASH")
+    t = t.drop(t["symbol"].isna(), "row has no symbol or CUSIP")
+    t = t.drop(t["symbol"].str.contains(r"\s").fillna(False),
+               "cannot read Symbol/CUSIP " + t["symbol"].map(repr) + ": a symbol has no spaces")
+    t = t.drop(t["ending"].isna(), "row has no ending value")
+    core, desc = core[t.index], desc[t.index]
+    value = t["ending"]
     return pd.DataFrame({
-        "account": raw["account"],
-        "symbol": symbol,
-        "cusip": clean.cusips(symbol),
+        "account": t["account"],
+        "symbol": t["symbol"],
+        "cusip": clean.cusips(t["symbol"]),
         "description": desc,
-        "quantity": qty.mask(core, value),
-        "price": price.mask(core, 1.0),
+        "quantity": t["quantity"].mask(core, value),
+        "price": t["price"].mask(core, 1.0),
         "market_value": value,
-        "cost_basis": basis.mask(core, value),
-        "asset_class": pd.Series(None, index=raw.index, dtype="str").mask(core, "cash"),
-        "security_type": raw["section"],
-        **b.source_columns(raw, s.path),
+        "cost_basis": t["cost_basis"].mask(core, value),
+        "asset_class": pd.Series(None, index=t.index, dtype="str").mask(core, "cash"),
+        "security_type": t["section"],
+        **t.source(s.path),
     })
 
 
@@ -285,8 +290,7 @@ def _check_subtotals(positions: pd.DataFrame, subtotals: list, ending: int, path
         since, previous = previous, row.line
         if len(row.cells) <= ending:
             continue
-        total = clean.number(pd.Series([row.cells[ending]], dtype="str"), column="Ending Value",
-                             where=clean.Where(path, pd.Series([row.line]))).iloc[0]
+        total = clean.parse_numbers(pd.Series([row.cells[ending]], dtype="str"))[0].iloc[0]
         if pd.isna(total):
             continue
         lines = positions["source_line"]

@@ -41,14 +41,17 @@ Cells: money and quantities in any form :func:`toolkit.io._clean.number` reads (
 ``account`` may be left out (column or cell) when ``load_export(..., account=...)`` names it.
 
 Rows: a lot with zero or negative quantity is reported in ``skipped`` (short lots are not
-supported). A missing symbol, quantity (lots), acquired date or value, a negative basis, or
-a cell that cannot be read raises :class:`~toolkit.errors.FormatError` naming the line (CSV)
-or the Excel row number, and the column.
+supported). A row with a missing symbol, quantity (lots), acquired date or value, a negative
+basis, an unknown term or asset class, or a cell that cannot be read is reported in
+``skipped`` with the line (CSV) or the Excel row number, the column and the value, and the
+rest load; when no row can be read the file raises :class:`~toolkit.errors.FormatError`.
+
+Workbooks are checked before openpyxl opens them (:mod:`toolkit.io._xlsx`: member sizes and
+compression ratios, Excel's row limit, runs of empty rows) and opened once per load.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,41 +65,45 @@ from toolkit.schema import ASSET_CLASSES, MULTI_ASSET
 from . import _build as b
 from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import Binding, ColumnSpec, bind, decode, is_blank, norm_header
+from ._text import Binding, Col, bind, decode, is_blank, norm_header
+from ._xlsx import blank_row, cell_text, sheet_rows
 
 CUSTODIAN = "generic"
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 #: Leading lines (``#`` comments, blanks and the header) searched for the header.
 HEADER_SEARCH = 50
-#: Largest Excel serial date (9999-12-31); a bigger number in a date cell is ``yyyymmdd``.
-_MAX_SERIAL = 2958465
 
 ALLOWED_ASSET_CLASSES = (*ASSET_CLASSES, MULTI_ASSET)
 _TERMS = {"short": "short", "short-term": "short", "short term": "short", "st": "short",
           "long": "long", "long-term": "long", "long term": "long", "lt": "long"}
 
 
-def _names(name: str) -> list[str]:
-    return [name, name.replace("_", " ")]
+def _names(name: str) -> tuple[str, str]:
+    return name, name.replace("_", " ")
 
 
-_NUMERIC = {"quantity", "cost_basis", "cost_per_share", "wash_sale_disallowed", "price",
-            "market_value"}
-
-
-def _spec(required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, ColumnSpec]:
-    spec = {n: ColumnSpec(_names(n), numeric=n in _NUMERIC) for n in required}
-    spec.update({n: ColumnSpec(_names(n), required=False, numeric=n in _NUMERIC)
-                 for n in optional})
-    return spec
-
-
-LOTS_SPEC = _spec(("symbol", "quantity", "acquired"),
-                  ("account", "cost_basis", "cost_per_share", "term", "wash_sale_disallowed",
-                   "lot_id", "description"))
-POSITIONS_SPEC = _spec(("symbol",),
-                       ("account", "quantity", "price", "market_value", "cost_basis",
-                        "description", "asset_class"))
+LOTS_SPEC = {
+    "account": Col.text(*_names("account"), required=False),
+    "symbol": Col.symbol("symbol", need=True, missing="the symbol is empty"),
+    "quantity": Col.quantity("quantity", need=True, missing="the quantity is empty"),
+    "cost_basis": Col.money(*_names("cost_basis"), required=False),
+    "cost_per_share": Col.money(*_names("cost_per_share"), required=False),
+    "acquired": Col.date("acquired", need=True, missing="the acquired date is empty"),
+    "term": Col.text("term", required=False),
+    "wash_sale_disallowed": Col.money(*_names("wash_sale_disallowed"), required=False),
+    "lot_id": Col.text(*_names("lot_id"), required=False),
+    "description": Col.text("description", required=False),
+}
+POSITIONS_SPEC = {
+    "account": Col.text(*_names("account"), required=False),
+    "symbol": Col.symbol("symbol"),
+    "quantity": Col.quantity("quantity", required=False),
+    "price": Col.money("price", required=False),
+    "market_value": Col.money(*_names("market_value"), required=False),
+    "cost_basis": Col.money(*_names("cost_basis"), required=False),
+    "description": Col.text("description", required=False),
+    "asset_class": Col.text(*_names("asset_class"), required=False),
+}
 SPECS = {"lots": LOTS_SPEC, "positions": POSITIONS_SPEC}
 
 
@@ -177,7 +184,7 @@ def _detect_csv(kind: str):
 def _load_csv(kind: str):
     def load(s: Sniff, options: dict) -> Export:
         # s.text is None when the format was forced on a binary/zip file: decode() says so
-        tf = s.text if s.text is not None else decode(s.path, s.path.read_bytes())
+        tf = s.text if s.text is not None else decode(s.path, s.data)
         h = _csv_header(tf.lines)
         if h is None:
             raise FormatError(f"no {kind} template header found; the file has only comments "
@@ -191,32 +198,11 @@ def _load_csv(kind: str):
 # --- XLSX --------------------------------------------------------------------------------------
 
 
-def _open_workbook(path: Path):
-    import openpyxl
-
-    try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError, XML and its own errors
-        raise FormatError(f"cannot open as an Excel workbook ({type(exc).__name__}: {exc}); "
-                          "is the file a corrupt or password-protected .xlsx?",
-                          path=path.name) from exc
-
-
-def _sheet_rows(ws) -> Iterator[tuple[int, tuple]]:
-    """(Excel row number, cell values) for every row from row 1, gaps included."""
-    ws.reset_dimensions()  # read-only sheets trust a stored dimension that may be wrong
-    yield from enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)
-
-
-def _blank_row(row: tuple) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
-
-
 def _sheet_header(rows: Iterator[tuple[int, tuple]]) -> tuple[int, list[str]] | None:
     for n, row in rows:
         if n > HEADER_SEARCH:
             return None
-        if _blank_row(row) or _is_comment(row[0] if row else None):
+        if blank_row(row) or _is_comment(row[0] if row else None):
             continue
         return n, ["" if v is None else str(v) for v in row]
     return None
@@ -226,11 +212,11 @@ def _named_sheet(wb, kind: str):
     return next((ws for ws in wb.worksheets if ws.title.strip().casefold() == kind), None)
 
 
-def _pick_sheet(wb, kind: str):
+def _pick_sheet(wb, kind: str, path: str):
     """The sheet named ``kind``, else the first one, if it holds the ``kind`` template header."""
     named = _named_sheet(wb, kind)
     for ws in [named] if named is not None else wb.worksheets[:1]:
-        found = _sheet_header(_sheet_rows(ws))
+        found = _sheet_header(sheet_rows(ws, path=path))
         if found is not None and header_kind(found[1]) == kind:
             return ws
     return None
@@ -239,60 +225,33 @@ def _pick_sheet(wb, kind: str):
 def _detect_xlsx(kind: str):
     def detect(s: Sniff) -> bool:
         try:
-            wb = _open_workbook(s.path)
-        except FormatError:
+            return _pick_sheet(s.workbook(), kind, s.path.name) is not None
+        except Exception:  # not a workbook, or a damaged sheet: not ours to claim
             return False
-        try:
-            return _pick_sheet(wb, kind) is not None
-        except Exception:  # a damaged sheet: not ours to claim
-            return False
-        finally:
-            wb.close()
     detect.__doc__ = f"An .xlsx with a {kind!r} sheet (or first sheet) holding the template header."
     return detect
 
 
-def _cell_text(value: Any, *, date: bool) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, int | float):
-        if date and 0 < value <= _MAX_SERIAL:
-            from openpyxl.utils.datetime import from_excel
+def sheet_frame(ws, spec, path: str, *, header_row: int, header: list[str],
+                rows: Iterator[tuple[int, tuple]]) -> tuple[pd.DataFrame, Binding]:
+    """The rows of a sheet after its header as raw cell texts (as a CSV reader gives them).
 
-            return from_excel(value).strftime("%Y-%m-%d")
-        if isinstance(value, float):
-            return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-        return str(value)
-    return str(value)
-
-
-def _sheet_frame(ws, kind: str, path: str) -> tuple[pd.DataFrame, Binding]:
-    rows = _sheet_rows(ws)
-    found = _sheet_header(rows)
-    if found is None:
-        raise FormatError(f"no {kind} template header in sheet {ws.title!r}", path=path)
-    header_row, header = found
-    binding = bind(header, SPECS[kind], path=path, line=header_row)
+    Cells of ``date`` columns that hold numbers are read as Excel serial dates. Columns:
+    one per bound key of ``spec``, ``line`` (the Excel row), ``raw``, ``cells``, ``over``.
+    """
+    binding = bind(header, spec, path=path, line=header_row)
+    dates = {k for k in binding.positions if spec[k].kind == "date"}
     data: dict[str, list[str]] = {name: [] for name in binding.positions}
     lines: list[int] = []
     raws: list[str] = []
     for n, row in rows:
-        if _blank_row(row):
+        if blank_row(row):
             continue
-        texts = []
         for name, pos in binding.positions.items():
             value = row[pos] if pos < len(row) else None
-            data[name].append(_cell_text(value, date=name == "acquired"))
-        for v in row:
-            texts.append(_cell_text(v, date=False))
+            data[name].append(cell_text(value, date=name in dates))
         lines.append(n)
-        raws.append(",".join(texts).rstrip(","))
+        raws.append(",".join(cell_text(v, date=False) for v in row).rstrip(","))
     raw = pd.DataFrame({k: pd.Series(v, dtype="str") for k, v in data.items()})
     raw["line"] = np.asarray(lines, dtype="int64")
     raw["raw"] = pd.Series(raws, dtype="str")
@@ -301,26 +260,23 @@ def _sheet_frame(ws, kind: str, path: str) -> tuple[pd.DataFrame, Binding]:
 
 def _load_xlsx(kind: str):
     def load(s: Sniff, options: dict) -> Export:
-        wb = _open_workbook(s.path)
-        try:
-            # a sheet named like the template is read even with an incomplete header, so
-            # that the missing column is named
-            ws = _pick_sheet(wb, kind) or _named_sheet(wb, kind)
-            if ws is None:
-                raise FormatError(
-                    f"no sheet holds the {kind} template header (a sheet named {kind!r}, or "
-                    f"the first sheet, starting with {_example_header(kind)!r})",
-                    path=s.path.name)
-            raw, binding = _sheet_frame(ws, kind, s.path.name)
-            others = [w.title for w in wb.worksheets
-                      if w.title.strip().casefold() in SPECS and w is not ws]
-        except FormatError:
-            raise
-        except Exception as exc:
-            raise FormatError(f"cannot read the workbook ({type(exc).__name__}: {exc})",
-                              path=s.path.name) from exc
-        finally:
-            wb.close()
+        wb = s.workbook()
+        path = s.path.name
+        # a sheet named like the template is read even with an incomplete header, so
+        # that the missing column is named
+        ws = _pick_sheet(wb, kind, path) or _named_sheet(wb, kind)
+        if ws is None:
+            raise FormatError(
+                f"no sheet holds the {kind} template header (a sheet named {kind!r}, or "
+                f"the first sheet, starting with {_example_header(kind)!r})", path=path)
+        rows = sheet_rows(ws, path=path)
+        found = _sheet_header(rows)
+        if found is None:
+            raise FormatError(f"no {kind} template header in sheet {ws.title!r}", path=path)
+        raw, binding = sheet_frame(ws, SPECS[kind], path, header_row=found[0],
+                                   header=found[1], rows=rows)
+        others = [w.title for w in wb.worksheets
+                  if w.title.strip().casefold() in SPECS and w is not ws]
         export = _export(s.path, kind, f"generic_{kind}_xlsx", raw, binding, options)
         for title in others:
             other = "positions" if kind == "lots" else "lots"
@@ -340,110 +296,83 @@ def _example_header(kind: str) -> str:
 # --- rows to frames ----------------------------------------------------------------------------
 
 
-def _first_missing(mask: pd.Series, w: clean.Where, column: str, message: str) -> None:
-    if mask.any():
-        raise w.error(mask.index[mask.to_numpy()][0], column, message)
-
-
-def _accounts(raw: pd.DataFrame, binding: Binding, options: dict, path: str,
-              w: clean.Where) -> pd.Series:
+def _accounts(t: b.Table, binding: Binding, options: dict, path: str) -> b.Table:
+    """The table with every row's account filled (the column, else ``account=``)."""
     fallback = options.get("account")
     if not binding.has("account") and fallback is None:
         raise MissingColumnError(
             "required column missing: expected 'account' (or pass account= to load_export); "
             f"header has {[h for h in binding.header if h.strip()]!r}",
             path=path, line=binding.line, column="account")
-    account = clean.text(b.col(raw, "account"))
     if fallback is not None:
-        account = account.fillna(str(fallback))
-    _first_missing(account.isna(), w, "account",
-                   "the account is empty (fill it, or pass account= to load_export)")
-    return account
+        t.values["account"] = t["account"].fillna(str(fallback))
+        t.context["account"] = str(fallback)
+    return t.drop(t["account"].isna(),
+                  "the account is empty (fill it, or pass account= to load_export)")
 
 
-def _lots(raw: pd.DataFrame, binding: Binding, options: dict, path: str,
-          skip: SkipLog) -> pd.DataFrame:
+def _lots(t: b.Table, binding: Binding, options: dict, path: str) -> pd.DataFrame:
     if not (binding.has("cost_basis") or binding.has("cost_per_share")):
         raise MissingColumnError(
             "required column missing: expected 'cost_basis' (total dollars) or "
             f"'cost_per_share'; header has {[h for h in binding.header if h.strip()]!r}",
             path=path, line=binding.line, column="cost_basis")
-    w = b.where(path, raw)
-    account = _accounts(raw, binding, options, path, w)
-    symbol = clean.symbol(raw["symbol"])
-    _first_missing(symbol.isna(), w, "symbol", "the symbol is empty")
-    qty = clean.number(raw["quantity"], column="quantity", where=w)
-    _first_missing(qty.isna(), w, "quantity", "the quantity is empty")
-    basis = clean.number(b.col(raw, "cost_basis"), column="cost_basis", where=w)
-    per_share = clean.number(b.col(raw, "cost_per_share"), column="cost_per_share", where=w)
-    basis = basis.fillna(per_share * qty)
-    _first_missing(basis < 0, w, "cost_basis" if binding.has("cost_basis") else "cost_per_share",
-                   "the cost basis is negative")
-    acquired = clean.date(raw["acquired"], column="acquired", where=w)
-    _first_missing(acquired.isna(), w, "acquired", "the acquired date is empty")
-    term_text = clean.text(b.col(raw, "term")).str.casefold()
-    term = term_text.map(_TERMS).astype("str")
-    _first_missing(term_text.notna() & term.isna(), w, "term",
-                   "expected short or long (also short-term/long-term, ST/LT)")
-    wash = clean.number(b.col(raw, "wash_sale_disallowed"), column="wash_sale_disallowed",
-                        where=w)
-    lot_id = clean.text(b.col(raw, "lot_id"))
-    no_id = lot_id.isna()
-    if no_id.any():
-        lot_id = lot_id.mask(no_id, Path(path).name + ":" + raw["line"].astype("str"))
-
-    short = qty < 0
-    zero = qty == 0
-    if short.any():
-        skip.add_frame(raw[short], "short lot (negative quantity): short positions are not "
-                                   "supported")
-    if zero.any():
-        skip.add_frame(raw[zero], "lot with zero quantity")
-    keep = ~(short | zero)
+    t = _accounts(t, binding, options, path)
+    t.values["cost_basis"] = t["cost_basis"].fillna(t["cost_per_share"] * t["quantity"])
+    t = t.drop(t["cost_basis"].lt(0), "the cost basis is negative")
+    term_text = t["term"].str.casefold()
+    t.values["term"] = term_text.map(_TERMS).astype("str")
+    t = t.drop(term_text.notna() & t["term"].isna(),
+               "cannot read term " + term_text.map(repr) + ": expected short or long (also "
+               "short-term/long-term, ST/LT)")
+    t = t.drop(t["quantity"].lt(0), "short lot (negative quantity): short positions are not "
+                                    "supported")
+    t = t.drop(t["quantity"].eq(0), "lot with zero quantity")
+    lot_id = t["lot_id"].mask(t["lot_id"].isna(), Path(path).name + ":" +
+                              t.line.astype("str"))
     return pd.DataFrame({
-        "account": account, "symbol": symbol, "quantity": qty, "cost_basis": basis,
-        "acquired": acquired, "term": term, "wash_sale_disallowed": wash, "lot_id": lot_id,
-        **b.source_columns(raw, path),
-    })[keep]
+        "account": t["account"], "symbol": t["symbol"], "quantity": t["quantity"],
+        "cost_basis": t["cost_basis"], "acquired": t["acquired"], "term": t["term"],
+        "wash_sale_disallowed": t["wash_sale_disallowed"], "lot_id": lot_id.astype("str"),
+        **t.source(path),
+    })
 
 
-def _positions(raw: pd.DataFrame, binding: Binding, options: dict,
-               path: str) -> pd.DataFrame:
+def _positions(t: b.Table, binding: Binding, options: dict, path: str) -> pd.DataFrame:
     if not (binding.has("market_value") or (binding.has("price") and binding.has("quantity"))):
         raise MissingColumnError(
             "required column missing: expected 'market_value', or 'price' and 'quantity'; "
             f"header has {[h for h in binding.header if h.strip()]!r}",
             path=path, line=binding.line, column="market_value")
-    w = b.where(path, raw)
-    account = _accounts(raw, binding, options, path, w)
-    asset_text = clean.text(b.col(raw, "asset_class"))
-    asset = asset_text.str.casefold().str.replace(r"[\s\-]+", "_", regex=True)
-    bad = asset.notna() & ~asset.isin(ALLOWED_ASSET_CLASSES)
-    _first_missing(bad, w, "asset_class",
-                   f"unknown asset class; expected one of {', '.join(ALLOWED_ASSET_CLASSES)}")
+    t = _accounts(t, binding, options, path)
+    asset = t["asset_class"].str.casefold().str.replace(r"[\s\-]+", "_", regex=True)
+    t = t.drop(asset.notna() & ~asset.isin(ALLOWED_ASSET_CLASSES),
+               "cannot read asset_class " + t["asset_class"].map(repr) + ": expected one of "
+               + ", ".join(ALLOWED_ASSET_CLASSES))
+    asset = asset[t.index]
     cash = asset.eq("cash").fillna(False).astype(bool)
-    symbol = clean.symbol(raw["symbol"])
-    symbol = symbol.mask(cash & symbol.isna(), "CASH")
-    _first_missing(symbol.isna(), w, "symbol", "the symbol is empty")
-    qty = clean.number(b.col(raw, "quantity"), column="quantity", where=w)
-    price = clean.number(b.col(raw, "price"), column="price", where=w)
-    value = clean.number(b.col(raw, "market_value"), column="market_value", where=w)
-    basis = clean.number(b.col(raw, "cost_basis"), column="cost_basis", where=w)
+    symbol = t["symbol"].mask(cash & t["symbol"].isna(), "CASH")
+    t.values["symbol"] = symbol
+    t = t.drop(symbol.isna(), "the symbol is empty")
+    cash, asset = cash[t.index], asset[t.index]
+    qty, price, value, basis = t["quantity"], t["price"], t["market_value"], t["cost_basis"]
     price = price.mask(cash & price.isna(), 1.0)
     value = value.fillna(qty * price)
     qty = qty.mask(cash & qty.isna(), value)
     value = value.fillna(qty * price)
     basis = basis.mask(cash & basis.isna(), value)
-    _first_missing(value.isna(), w, "market_value",
-                   "no market value: fill market_value, or price and quantity")
-    _first_missing(basis < 0, w, "cost_basis", "the cost basis is negative")
+    t.values["market_value"], t.values["cost_basis"] = value, basis
+    t.values["quantity"], t.values["price"] = qty, price
+    t = t.drop(value.isna(), "no market value: fill market_value, or price and quantity")
+    t = t.drop(t["cost_basis"].lt(0), "the cost basis is negative")
+    cash, asset = cash[t.index], asset[t.index]
     return pd.DataFrame({
-        "account": account, "symbol": symbol, "cusip": clean.cusips(symbol),
-        "description": clean.text(b.col(raw, "description")), "quantity": qty,
-        "price": price, "market_value": value, "cost_basis": basis,
+        "account": t["account"], "symbol": t["symbol"], "cusip": clean.cusips(t["symbol"]),
+        "description": t["description"], "quantity": t["quantity"],
+        "price": t["price"], "market_value": t["market_value"], "cost_basis": t["cost_basis"],
         "asset_class": asset.astype("str"),
-        "security_type": pd.Series(pd.NA, index=raw.index, dtype="str"),
-        **b.source_columns(raw, path),
+        "security_type": pd.Series(pd.NA, index=t.index, dtype="str"),
+        **t.source(path),
     })
 
 
@@ -452,11 +381,12 @@ def _export(path: Path, kind: str, fmt: str, raw: pd.DataFrame, binding: Binding
     name = path.name
     b.require_rows(raw, path=name, line=binding.line, what=kind)
     skip = SkipLog(path)
+    t = b.convert(raw, SPECS[kind], path=name, skip=skip, binding=binding)
     if kind == "lots":
-        frame = _lots(raw, binding, options, name, skip)
+        frame = _lots(t, binding, options, name)
         frames = {"lots": frame}
     else:
-        frame = _positions(raw, binding, options, name)
+        frame = _positions(t, binding, options, name)
         frames = {"positions": frame}
     accounts = pd.DataFrame({"account": frame["account"].drop_duplicates(),
                              "name": pd.NA, "custodian": CUSTODIAN})

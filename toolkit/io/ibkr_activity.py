@@ -57,12 +57,13 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import FormatError
-from toolkit.schema import DATE_DTYPE, LOTS, POSITIONS, TRANSACTIONS, Action
+from toolkit.schema import DATE_DTYPE, LOTS, POSITIONS, REALIZED, TRANSACTIONS, Action
 
+from . import _build as b
 from . import _clean as clean
 from . import _ibkr as ib
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, Row, TextFile, bind, iter_rows, norm_header
+from ._text import Col, Row, TextFile, bind, iter_rows, norm_header
 
 FORMAT = "ibkr_activity_csv"
 FORMAT_HISTORY = "ibkr_transaction_history_csv"
@@ -86,74 +87,78 @@ _VESTING = re.compile(r"^\s*(\S.*?)\s*\(Vesting:.*\)\s*$", re.I)
 _TZ = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 
 POSITION_SPEC = {
-    "disc": ColumnSpec(["DataDiscriminator"]),
-    "asset": ColumnSpec(["Asset Category"], required=False),
-    "currency": ColumnSpec(["Currency"]),
-    "account": ColumnSpec(["Account"], required=False),
-    "symbol": ColumnSpec(["Symbol"]),
-    "open": ColumnSpec(["Open"], required=False),
-    "quantity": ColumnSpec(["Quantity"]),
-    "mult": ColumnSpec(["Mult"], required=False),
-    "cost_basis": ColumnSpec(["Cost Basis"], required=False),
-    "close_price": ColumnSpec(["Close Price"], required=False),
-    "value": ColumnSpec(["Value"]),
-    "code": ColumnSpec(["Code"], required=False),
-    "description": ColumnSpec(["Description"], required=False),
+    "disc": Col.text("DataDiscriminator"),
+    "asset": Col.text("Asset Category", required=False),
+    "currency": Col.text("Currency"),
+    "account": Col.text("Account", required=False),
+    "symbol": Col.symbol("Symbol", need=True, missing="a position has no symbol"),
+    "open": Col.raw("Open", required=False),  # "2024-11-28 (Vesting: ...)": read below
+    "quantity": Col.quantity("Quantity", need=True, missing="a position has no quantity"),
+    "mult": Col.quantity("Mult", required=False),
+    "cost_basis": Col.money("Cost Basis", required=False),
+    "close_price": Col.money("Close Price", required=False),
+    "value": Col.money("Value"),
+    "code": Col.text("Code", required=False),
+    "description": Col.text("Description", required=False),
 }
 TRADE_SPEC = {
-    "disc": ColumnSpec(["DataDiscriminator"]),
-    "asset": ColumnSpec(["Asset Category"], required=False),
-    "currency": ColumnSpec(["Currency"]),
-    "account": ColumnSpec(["Account"], required=False),
-    "symbol": ColumnSpec(["Symbol"]),
-    "datetime": ColumnSpec(["Date/Time", "Date", "TradeDate"]),
-    "quantity": ColumnSpec(["Quantity"]),
-    "price": ColumnSpec(["T. Price", "Price", "TradePrice"], required=False),
-    "proceeds": ColumnSpec(["Proceeds"]),
-    "comm": ColumnSpec(["Comm/Fee", "Comm in USD", "Commission", "Comm"], required=False),
-    "code": ColumnSpec(["Code"], required=False),
+    "disc": Col.text("DataDiscriminator"),
+    "asset": Col.text("Asset Category", required=False),
+    "currency": Col.text("Currency"),
+    "account": Col.text("Account", required=False),
+    "symbol": Col.symbol("Symbol"),
+    "datetime": Col.date("Date/Time", "Date", "TradeDate", need=True,
+                         missing="a trade has no date"),
+    "quantity": Col.quantity("Quantity", need=True, missing="a trade has no quantity"),
+    "price": Col.money("T. Price", "Price", "TradePrice", required=False),
+    "proceeds": Col.money("Proceeds"),
+    "comm": Col.money("Comm/Fee", "Comm in USD", "Commission", "Comm", required=False),
+    "basis": Col.money("Basis", required=False),
+    "realized": Col.money("Realized P/L", required=False),
+    "code": Col.text("Code", required=False),
 }
 CASH_SPEC = {
-    "subtitle": ColumnSpec(["Subtitle"], required=False),
-    "currency": ColumnSpec(["Currency"]),
-    "account": ColumnSpec(["Account"], required=False),
-    "date": ColumnSpec(["Date", "Settle Date"]),
-    "description": ColumnSpec(["Description"]),
-    "amount": ColumnSpec(["Amount"]),
+    "subtitle": Col.text("Subtitle", required=False),
+    "currency": Col.text("Currency"),
+    "account": Col.text("Account", required=False),
+    "date": Col.date("Date", "Settle Date", need=True, missing="a row has no date"),
+    "description": Col.text("Description"),
+    "amount": Col.money("Amount", need=True, missing="a row has no amount"),
 }
 CORPORATE_SPEC = {
-    "asset": ColumnSpec(["Asset Category"], required=False),
-    "currency": ColumnSpec(["Currency"]),
-    "account": ColumnSpec(["Account"], required=False),
-    "report_date": ColumnSpec(["Report Date"], required=False),
-    "datetime": ColumnSpec(["Date/Time", "Date"]),
-    "description": ColumnSpec(["Description"]),
-    "quantity": ColumnSpec(["Quantity"]),
-    "proceeds": ColumnSpec(["Proceeds"], required=False),
+    "asset": Col.text("Asset Category", required=False),
+    "currency": Col.text("Currency"),
+    "account": Col.text("Account", required=False),
+    "report_date": Col.date("Report Date", required=False),
+    "datetime": Col.date("Date/Time", "Date"),
+    "description": Col.text("Description"),
+    "quantity": Col.quantity("Quantity"),
+    "proceeds": Col.money("Proceeds", required=False),
 }
 CASH_REPORT_SPEC = {
-    "line_item": ColumnSpec(["Currency Summary"]),
-    "currency": ColumnSpec(["Currency"]),
-    "total": ColumnSpec(["Total"]),
+    "line_item": Col.text("Currency Summary"),
+    "currency": Col.text("Currency"),
+    "account": Col.text("Account", required=False),
+    "total": Col.money("Total"),
 }
-RATE_SPEC = {"currency": ColumnSpec(["Currency"]), "rate": ColumnSpec(["Rate"])}
+RATE_SPEC = {"currency": Col.text("Currency"), "rate": Col.quantity("Rate")}
 INSTRUMENT_SPEC = {
-    "symbol": ColumnSpec(["Symbol"]),
-    "description": ColumnSpec(["Description"], required=False),
-    "security_id": ColumnSpec(["Security ID", "ISIN"], required=False),
+    "symbol": Col.symbol("Symbol"),
+    "description": Col.text("Description", required=False),
+    "security_id": Col.text("Security ID", "ISIN", required=False),
 }
 HISTORY_SPEC = {
-    "date": ColumnSpec(["Date"]),
-    "account": ColumnSpec(["Account"], required=False),
-    "description": ColumnSpec(["Description"], required=False),
-    "type": ColumnSpec(["Transaction Type"]),
-    "symbol": ColumnSpec(["Symbol"], required=False),
-    "quantity": ColumnSpec(["Quantity"], required=False),
-    "price": ColumnSpec(["Price"], required=False),
-    "price_currency": ColumnSpec(["Price Currency"], required=False),
-    "commission": ColumnSpec(["Commission"], required=False),
-    "net": ColumnSpec(["Net Amount"]),
-    "rate": ColumnSpec(["Exchange Rate"], required=False),
+    "date": Col.date("Date", need=True, missing="a transaction has no date"),
+    "account": Col.text("Account", required=False),
+    "description": Col.text("Description", required=False),
+    "type": Col.text("Transaction Type"),
+    "symbol": Col.symbol("Symbol", required=False),
+    "quantity": Col.quantity("Quantity", required=False),
+    "price": Col.money("Price", required=False),
+    "price_currency": Col.text("Price Currency", required=False),
+    "commission": Col.money("Commission", required=False),
+    "net": Col.money("Net Amount", need=True, missing="a transaction has no amount"),
+    "rate": Col.quantity("Exchange Rate", required=False),
 }
 _HISTORY_ACTIONS = {"buy": Action.BUY, "sell": Action.SELL}
 
@@ -185,6 +190,8 @@ class _Statement:
     fields: dict[str, dict[str, tuple[str, int]]]  # key-value sections: field -> (value, line)
     skip: SkipLog
     notes: list[str] = field(default_factory=list)
+    last_line: int = 0  # 1-based line of the file's last non-blank line
+    account: str | None = None  # the statement's account, for rows reported before binding
 
     @property
     def name(self) -> str:
@@ -203,15 +210,19 @@ def _read(tf: TextFile, skip: SkipLog) -> _Statement:
     blocks: list[_Block] = []
     fields: dict[str, dict[str, tuple[str, int]]] = {}
     current: dict[str, _Block] = {}
-    for row in iter_rows(tf, 0):
+    for row in iter_rows(tf, 0, lenient=True):
+        if row.error is not None:
+            skip.add(row.line, f"cannot read this row as CSV ({row.error})", row.raw)
+            continue
         cells = row.cells
         if not any(c.strip() for c in cells):
             continue
         section = _section(cells)
         rtype = cells[1].strip() if len(cells) > 1 else ""
         if rtype not in ROW_TYPES:
-            if sum(1 for c in cells if c.strip()) > 1:
-                skip.add(row.line, "row is not in the Section,RowType,... layout", row.raw)
+            # every line of the file is Section,RowType,...: any other is damage, even one
+            # cell (the end of a row split by a line break)
+            skip.add(row.line, "row is not in the Section,RowType,... layout", row.raw)
             continue
         key = section.casefold()
         if rtype == "Header":
@@ -228,7 +239,9 @@ def _read(tf: TextFile, skip: SkipLog) -> _Statement:
         if rtype == "Data" and block.fields and len(cells) >= 4:
             fields.setdefault(key, {}).setdefault(cells[2].strip().casefold(),
                                                   (cells[3], row.line))
-    return _Statement(path=tf.path, blocks=blocks, fields=fields, skip=skip)
+    last = next((i for i in range(len(tf.lines) - 1, -1, -1) if tf.lines[i].strip()), -1)
+    return _Statement(path=tf.path, blocks=blocks, fields=fields, skip=skip,
+                      last_line=last + 1)
 
 
 # --- detection ---------------------------------------------------------------------------------
@@ -258,33 +271,40 @@ def detect(s: Sniff) -> bool:
 
 # --- tables ------------------------------------------------------------------------------------
 
-def _table(st: _Statement, block: _Block, spec: dict, rows: list[Row]) -> pd.DataFrame:
-    """Raw cells of ``rows`` bound by ``block``'s header; short rows raise (a truncated file)."""
+def _table(st: _Statement, block: _Block, spec: dict, rows: list[Row], *,
+           context: dict | None = None) -> b.Table:
+    """``rows`` bound by ``block``'s header and converted by ``spec``.
+
+    Rows with fewer cells than the header's last required column, or with a cell that cannot
+    be read, are reported in ``skipped``; a short row that ends the file means it was cut off
+    (FormatError).
+    """
     binding = bind(block.header.cells, spec, path=st.name, line=block.header.line)
     required = [binding.positions[k] for k, cs in spec.items() if cs.required]
     need = max(required, default=-1) + 1
     data: dict[str, list[str]] = {k: [] for k in binding.positions}
     for r in rows:
-        if len(r.cells) < need:
-            raise FormatError(
-                f"row has {len(r.cells)} cells but the {block.section} header needs {need}; "
-                "the file looks truncated or the row is malformed", path=st.name, line=r.line)
         for k, pos in binding.positions.items():
             data[k].append(r.cells[pos] if pos < len(r.cells) else "")
-    df = pd.DataFrame({k: pd.Series(v, dtype="str") for k, v in data.items()})
-    df["line"] = np.fromiter((r.line for r in rows), dtype="int64", count=len(rows))
-    df["raw"] = pd.Series([r.raw for r in rows], dtype="str")
-    return df
+    raw = pd.DataFrame({k: pd.Series(v, dtype="str") for k, v in data.items()})
+    raw["line"] = np.fromiter((r.line for r in rows), dtype="int64", count=len(rows))
+    raw["raw"] = pd.Series([r.raw for r in rows], dtype="str")
+    raw["cells"] = np.fromiter((len(r.cells) for r in rows), dtype="int64", count=len(rows))
+    # IBKR writes every Data row with its header's cell count (an empty cell for an empty
+    # field): a row with more cells is shifted, even when the extra cell is empty
+    width = len(block.header.cells)
+    raw["over"] = np.fromiter((len(r.cells) > width for r in rows), dtype=bool,
+                              count=len(rows))
+    if rows and len(rows[-1].cells) < need and rows[-1].line == st.last_line:
+        raise FormatError(f"row has {len(rows[-1].cells)} cells but the {block.section} header "
+                          f"needs {need}; the file looks truncated or the row is malformed",
+                          path=st.name, line=rows[-1].line)
+    return b.convert(raw, spec, path=st.name, skip=st.skip, binding=binding, need_cells=need,
+                     context=context or {"account": st.account})
 
 
-def _col(df: pd.DataFrame, name: str) -> pd.Series:
-    if name in df.columns:
-        return df[name]
-    return pd.Series(None, index=df.index, dtype="str")
-
-
-def _where(st: _Statement, df: pd.DataFrame) -> clean.Where:
-    return clean.Where(st.name, df["line"])
+def _col(t: b.Table, name: str) -> pd.Series:
+    return t[name]
 
 
 def _data_rows(st: _Statement, block: _Block) -> list[Row]:
@@ -311,12 +331,6 @@ def _headerless(st: _Statement, block: _Block, rows: list[Row]) -> bool:
     return not rows
 
 
-def _skip_rows(st: _Statement, df: pd.DataFrame, mask: pd.Series,
-               reason: str | pd.Series) -> None:
-    if mask.any():
-        st.skip.add_frame(df[mask], reason[mask] if isinstance(reason, pd.Series) else reason)
-
-
 # --- context: account, base currency, rates, instruments ---------------------------------------
 
 @dataclass
@@ -332,6 +346,7 @@ def _context(st: _Statement, options: dict) -> _Context:
     account = raw.split()[0] if raw else None
     if options.get("account"):
         account = account or str(options["account"])
+    st.account = account
     base = st.field("Account Information", "Base Currency") or st.field("Summary",
                                                                         "Base Currency")
     rates: dict[str, float] = {}
@@ -341,20 +356,18 @@ def _context(st: _Statement, options: dict) -> _Context:
         if key == "base currency exchange rate" and block.header is not None:
             rows = [r for r in block.rows if r.cells[1].strip() == "Data"]
             if rows:
-                df = _table(st, block, RATE_SPEC, rows)
-                val = clean.number(df["rate"], column="Rate", where=_where(st, df))
-                for cur, v in zip(clean.text(df["currency"]), val, strict=True):
+                t = _table(st, block, RATE_SPEC, rows)
+                for cur, v in zip(t["currency"], t["rate"], strict=True):
                     if isinstance(cur, str) and pd.notna(v) and v > 0:
                         rates[cur.upper()] = float(v)
         elif key == "financial instrument information" and block.header is not None:
             rows = [r for r in block.rows if r.cells[1].strip() == "Data"]
             if rows:
-                df = _table(st, block, INSTRUMENT_SPEC, rows)
+                t = _table(st, block, INSTRUMENT_SPEC, rows)
                 descs.append(pd.DataFrame({
-                    "symbol": clean.symbol(df["symbol"]),
-                    "description": clean.text(_col(df, "description")),
-                    "cusip": clean.cusips(ib.cusip_from_isin(clean.text(
-                        _col(df, "security_id")).fillna(""))),
+                    "symbol": t["symbol"],
+                    "description": t["description"],
+                    "cusip": clean.cusips(ib.cusip_from_isin(t["security_id"].fillna(""))),
                 }))
     inst = pd.concat(descs, ignore_index=True).dropna(subset=["symbol"]).drop_duplicates(
         "symbol") if descs else pd.DataFrame({"symbol": pd.Series(dtype="str"),
@@ -364,22 +377,32 @@ def _context(st: _Statement, options: dict) -> _Context:
                     instruments=inst.set_index("symbol"))
 
 
-def _accounts(st: _Statement, ctx: _Context, df: pd.DataFrame) -> pd.Series:
-    acc = clean.text(_col(df, "account"))
+def _accounts(ctx: _Context, t: b.Table) -> b.Table:
+    """The table with every row's account filled (its Account cell, else the statement's).
+
+    Raises
+    ------
+    FormatError
+        When a row has no Account cell and the statement names no account: no row of the
+        file can be attributed (pass ``account=``).
+    """
+    acc = t["account"]
     if ctx.account:
         acc = acc.fillna(ctx.account)
+        t.context["account"] = ctx.account
     if acc.isna().any():
-        i = acc[acc.isna()].index[0]
+        i = acc.index[acc.isna()][0]
         raise FormatError("the statement names no account (no Account Information,Data,"
-                          "Account row); pass account= to load_export", path=st.name,
-                          line=int(df.at[i, "line"]), column="Account")
-    return acc.astype("str")
+                          "Account row); pass account= to load_export", path=t.path,
+                          line=int(t.line[i]), column="Account")
+    t.values["account"] = acc.astype("str")
+    return t
 
 
-def _position_currency(st: _Statement, ctx: _Context, df: pd.DataFrame,
-                       what: str) -> tuple[pd.Series, pd.Series]:
-    """(rows to keep, factor to US dollars) for positions and cash; reports the rest."""
-    cur = clean.text(df["currency"]).str.upper().fillna("USD")
+def _position_currency(st: _Statement, ctx: _Context, t: b.Table,
+                       what: str) -> tuple[b.Table, pd.Series]:
+    """(rows kept, factor to US dollars) for positions and cash; reports the rest."""
+    cur = t["currency"].str.upper().fillna("USD")
     usd = cur.eq("USD")
     rate = cur.map(ctx.rates).astype("float64")
     convert = ~usd & (ctx.base == "USD") & rate.notna()
@@ -387,21 +410,19 @@ def _position_currency(st: _Statement, ctx: _Context, df: pd.DataFrame,
     if bad.any():
         reasons = cur.map(lambda c: ib.currency_reason(
             what, c, ctx.base, c in ctx.rates, rate_word="Base Currency Exchange Rate"))
-        _skip_rows(st, df, bad, reasons)
+        t = t.drop(bad, reasons)
     if convert.any():
         codes = ", ".join(sorted(cur[convert].unique()))
         st.notes.append(f"{int(convert.sum())} {what} rows in {codes} were converted to US "
                         "dollars with the statement's Base Currency Exchange Rate")
-    return ~bad, pd.Series(1.0, index=df.index).where(usd, rate)
+    return t, pd.Series(1.0, index=cur.index).where(usd, rate)[t.index]
 
 
-def _transaction_currency(st: _Statement, df: pd.DataFrame, what: str) -> pd.Series:
-    cur = clean.text(df["currency"]).str.upper().fillna("USD")
-    bad = cur.ne("USD")
-    _skip_rows(st, df, bad, cur.map(
+def _transaction_currency(t: b.Table, what: str) -> b.Table:
+    cur = t["currency"].str.upper().fillna("USD")
+    return t.drop(cur.ne("USD"), cur.map(
         lambda c: f"{what} in {c}: the toolkit works in US dollars and an activity statement "
                   "gives no exchange rate for the transaction's date"))
-    return ~bad
 
 
 # --- open positions ----------------------------------------------------------------------------
@@ -413,6 +434,7 @@ def _open_date(s: pd.Series) -> pd.Series:
 
 def _positions(st: _Statement, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     pos_frames, lot_frames = [], []
+    saw_summary = False
     for block in st.blocks:
         key = block.section.casefold()
         if key == "short open positions":
@@ -424,66 +446,69 @@ def _positions(st: _Statement, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFram
         rows = _data_rows(st, block)
         if _headerless(st, block, rows):
             continue
-        df = _table(st, block, POSITION_SPEC, rows)
-        w = _where(st, df)
-        disc = clean.text(df["disc"]).str.casefold()
-        qty = clean.number(df["quantity"], column="Quantity", where=w)
+        t = _table(st, block, POSITION_SPEC, rows)
+        disc = t["disc"].str.casefold()
         summary, lot = disc.eq("summary").fillna(False), disc.eq("lot").fillna(False)
-        _skip_rows(st, df, ~(summary | lot),
-                   "row kind " + clean.text(df["disc"]).fillna("(empty)") + " is not a "
-                   "position or lot")
-        if lot.any() and "open" not in df.columns:
-            _skip_rows(st, df, lot, "lot row without an Open date (the statement was run "
-                                    "without lot detail)")
-            lot = pd.Series(False, index=df.index)
-        short = (summary | lot) & qty.lt(0)
-        _skip_rows(st, df, short, "short position: short positions are not supported")
-        live = (summary | lot) & ~short
-        df, qty, summary, lot = df[live], qty[live], summary[live], lot[live]
-        if df.empty:
+        saw_summary = saw_summary or bool(summary.any())
+        t = t.drop(~(summary | lot), "row kind " + t["disc"].fillna("(empty)") + " is not a "
+                                     "position or lot")
+        lot = lot[t.index]
+        if lot.any() and not t.has("open"):
+            t = t.drop(lot, "lot row without an Open date (the statement was run without lot "
+                            "detail)")
+            lot = lot[t.index]
+        t = t.drop(t["quantity"].lt(0), "short position: short positions are not supported")
+        if t.empty:
             continue
-        keep, factor = _position_currency(st, ctx, df, "position")
-        df, qty, summary, lot, factor = (df[keep], qty[keep], summary[keep], lot[keep],
-                                         factor[keep])
-        if df.empty:
+        t, factor = _position_currency(st, ctx, t, "position")
+        t = _accounts(ctx, t)
+        if t.empty:
             continue
-        w = _where(st, df)
-        sym = clean.symbol(df["symbol"])
-        if sym.isna().any():
-            raise w.error(sym[sym.isna()].index[0], "Symbol", "a position has no symbol")
-        if qty.isna().any():
-            raise w.error(qty[qty.isna()].index[0], "Quantity", "a position has no quantity")
-        value = clean.number(df["value"], column="Value", where=w) * factor
-        basis = clean.number(_col(df, "cost_basis"), column="Cost Basis", where=w) * factor
-        price = clean.number(_col(df, "close_price"), column="Close Price", where=w) * factor
-        desc = clean.text(_col(df, "description"))
+        acquired, bad = clean.parse_dates(_open_date(t["open"]))
+        lot, factor = lot[t.index], factor[t.index]
+        t = t.drop(lot & bad.notna(), "cannot read Open " + t["open"].str.strip().map(repr) +
+                   ": " + bad)
+        t = t.drop(lot[t.index] & acquired[t.index].isna(), "a lot has no Open date")
+        lot, factor, acquired = lot[t.index], factor[t.index], acquired[t.index]
+        sym = t["symbol"]
+        value = t["value"] * factor
+        basis = t["cost_basis"] * factor
+        price = t["close_price"] * factor
+        desc = t["description"]
         desc = desc.where(desc.notna(), sym.map(ctx.instruments["description"]))
-        asset = clean.text(_col(df, "asset"))
+        asset = t["asset"]
         full = pd.DataFrame({
-            "account": _accounts(st, ctx, df), "symbol": sym,
+            "account": t["account"], "symbol": sym,
             "cusip": sym.map(ctx.instruments["cusip"]).astype("str"),
-            "description": desc.astype("str"), "quantity": qty, "price": price,
+            "description": desc.astype("str"), "quantity": t["quantity"], "price": price,
             "market_value": value, "cost_basis": basis,
             "security_type": ib.security_type(asset.fillna("")).where(asset.notna()),
-            "source_file": st.name, "source_line": df["line"].astype("Int64"),
+            **t.source(st.path),
         })
-        pos_frames.append(full[summary])
+        pos_frames.append(full[~lot])
         if lot.any():
-            lots = df[lot]
-            acquired = clean.date(_open_date(lots["open"]), column="Open", where=_where(st, lots))
-            if acquired.isna().any():
-                raise _where(st, lots).error(acquired[acquired.isna()].index[0], "Open",
-                                             "a lot has no Open date")
+            lt = t.take(lot)
             lot_frames.append((pd.DataFrame({
-                "account": full["account"][lot], "symbol": sym[lot], "quantity": qty[lot],
-                "cost_basis": basis[lot], "acquired": acquired,
-                "holding_start": pd.Series(pd.NaT, index=lots.index, dtype=DATE_DTYPE),
-                "term": ib.term_from_code(clean.text(_col(lots, "code"))),
+                "account": lt["account"], "symbol": lt["symbol"], "quantity": lt["quantity"],
+                "cost_basis": basis[lot], "acquired": acquired[lot],
+                "holding_start": pd.Series(pd.NaT, index=lt.index, dtype=DATE_DTYPE),
+                "term": ib.term_from_code(lt["code"]),
                 "wash_sale_disallowed": np.nan,
-                "lot_id": st.name + ":" + lots["line"].astype("str"),
-                "source_file": st.name, "source_line": lots["line"].astype("Int64"),
-            }), full[lot]))
+                "lot_id": st.name + ":" + lt.line.astype("str"),
+                **lt.source(st.path),
+            }), full[lot], lt))
     positions = pd.concat(pos_frames, ignore_index=True) if pos_frames else POSITIONS.empty()
+    if saw_summary:
+        # lots of a holding with no Summary row, in a statement that writes Summary rows, are
+        # reported: a damaged symbol must not make up a holding
+        keys = set(positions["account"] + "\x1f" + positions["symbol"])
+        kept = []
+        for lots_df, lot_pos, lt in lot_frames:
+            orphan = ~(lots_df["account"] + "\x1f" + lots_df["symbol"]).isin(keys)
+            lt.report(orphan, "Lot row with no Summary row for its holding, in a statement "
+                              "that has Summary rows: not loaded")
+            kept.append((lots_df[~orphan], lot_pos[~orphan], lt))
+        lot_frames = [f for f in kept if len(f[0])]
     if not lot_frames:
         return positions, LOTS.empty()
     lots = pd.concat([f[0] for f in lot_frames], ignore_index=True)
@@ -514,8 +539,15 @@ def _add_lot_positions(st: _Statement, positions: pd.DataFrame,
 
 # --- trades and cash sections ------------------------------------------------------------------
 
-def _trades(st: _Statement, ctx: _Context) -> list[pd.DataFrame]:
-    blocks = [b for b in st.blocks if b.section.casefold() == "trades"]
+def _trades(st: _Statement, ctx: _Context) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Trades as transactions, and the realised sales the Trades section states.
+
+    A sale's ``ClosedLot`` rows (after its Order or Trade row) are its realised lots: the
+    lot's open date, quantity, ``Basis`` (cost) and ``Realized P/L``, sold on the sale's date.
+    A sale without them is one realised row: ``Proceeds`` + ``Comm/Fee`` (net proceeds),
+    ``Basis`` and ``Realized P/L``, when it states either of the last two.
+    """
+    blocks = [blk for blk in st.blocks if blk.section.casefold() == "trades"]
     tables = []
     for block in blocks:
         rows = _data_rows(st, block)
@@ -523,68 +555,100 @@ def _trades(st: _Statement, ctx: _Context) -> list[pd.DataFrame]:
             continue
         tables.append(_table(st, block, TRADE_SPEC, rows))
     if not tables:
-        return []
-    kinds = [clean.text(t["disc"]).str.casefold() for t in tables]
-    has_orders = any(k.eq("order").any() for k in kinds)
-    out = []
-    for df, disc in zip(tables, kinds, strict=True):
+        return [], []
+    has_orders = any(t["disc"].str.casefold().eq("order").any() for t in tables)
+    out, realized = [], []
+    for t in tables:
+        disc = t["disc"].str.casefold()
         order = disc.eq("order").fillna(False)
         execution = disc.eq("trade").fillna(False)
         closed = disc.eq("closedlot").fillna(False)
-        _skip_rows(st, df, closed, "closed-lot detail: realized lots are not read from "
-                                   "activity statements")
         if has_orders:
-            _skip_rows(st, df, execution, "execution detail of an order row (the order is "
-                                          "loaded)")
-            load = order
+            t = t.drop(execution, "execution detail of an order row (the order is loaded)")
+            load = order[t.index]
         else:
             load = execution
-        other = ~(order | execution | closed)
-        _skip_rows(st, df, other, "row kind " + clean.text(df["disc"]).fillna("(empty)") +
+        closed = closed[t.index]
+        t = t.drop(~(load | closed), "row kind " + t["disc"].fillna("(empty)") +
                    " is not a trade")
-        forex = load & clean.text(_col(df, "asset")).str.casefold().eq("forex").fillna(False)
-        _skip_rows(st, df, forex, "currency conversion (" + clean.text(df["symbol"]).fillna("")
-                   + "): not a security trade")
-        df = df[load & ~forex]
-        if df.empty:
+        load, closed = load[t.index], closed[t.index]
+        # each closed lot belongs to the trade row above it
+        parent = pd.Series(t.index.to_numpy(), index=t.index, dtype="float64").where(
+            load).ffill()
+        t = t.drop(closed & parent.isna(), "closed lot with no trade above it")
+        load, closed, parent = load[t.index], closed[t.index], parent[t.index]
+        forex = t["asset"].str.casefold().eq("forex").fillna(False)
+        t = t.drop(load & forex, "currency conversion (" + t["symbol"].fillna("") +
+                   "): not a security trade")
+        t = t.drop(closed & forex, "closed lot of a currency conversion: not a security")
+        t = _transaction_currency(t, "trade")
+        t = _accounts(ctx, t)
+        load, closed, parent = load[t.index], closed[t.index], parent[t.index]
+        if t.empty:
             continue
-        df = df[_transaction_currency(st, df, "trade")]
-        if df.empty:
-            continue
-        w = _where(st, df)
-        date = clean.date(df["datetime"], column="Date/Time", where=w)
-        if date.isna().any():
-            raise w.error(date[date.isna()].index[0], "Date/Time", "a trade has no date")
-        qty = clean.number(df["quantity"], column="Quantity", where=w)
-        if qty.isna().any():
-            raise w.error(qty[qty.isna()].index[0], "Quantity", "a trade has no quantity")
-        proceeds = clean.number(df["proceeds"], column="Proceeds", where=w)
-        comm = clean.number(_col(df, "comm"), column="Comm/Fee", where=w)
-        code = clean.text(_col(df, "code"))
-        tokens = code.fillna("").str.upper().str.split(r"[;,\s]+", regex=True)
-        reinvest = tokens.map(lambda t: "R" in t).astype(bool)
-        action = pd.Series(Action.OTHER.value, index=df.index, dtype="str")
+        trades = t.take(load)
+        qty = trades["quantity"]
+        proceeds, comm = trades["proceeds"], trades["comm"]
+        tokens = trades["code"].fillna("").str.upper().str.split(r"[;,\s]+", regex=True)
+        reinvest = tokens.map(lambda tok: "R" in tok).astype(bool)
+        action = pd.Series(Action.OTHER.value, index=trades.index, dtype="str")
         action = action.mask(qty > 0, Action.BUY.value).mask((qty > 0) & reinvest,
                                                              Action.REINVEST.value)
         action = action.mask(qty < 0, Action.SELL.value)
-        disc_text = clean.text(df["disc"]).fillna("")
-        symbol = clean.symbol(df["symbol"])
+        symbol = trades["symbol"]
+        net = proceeds + comm.fillna(0.0)
         out.append(pd.DataFrame({
-            "date": date,
-            "settle_date": pd.Series(pd.NaT, index=df.index, dtype=DATE_DTYPE),
-            "account": _accounts(st, ctx, df),
+            "date": trades["datetime"],
+            "settle_date": pd.Series(pd.NaT, index=trades.index, dtype=DATE_DTYPE),
+            "account": trades["account"],
             "action": action,
-            "action_text": (disc_text + " " + code.fillna("")).str.strip(),
+            "action_text": (trades["disc"].fillna("") + " " +
+                            trades["code"].fillna("")).str.strip(),
             "symbol": symbol,
             "description": symbol.map(ctx.instruments["description"]).astype("str"),
             "quantity": qty,
-            "price": clean.number(_col(df, "price"), column="T. Price", where=w),
-            "amount": proceeds + comm.fillna(0.0),
+            "price": trades["price"],
+            "amount": net,
             "fees": comm.abs(),
-            "source_file": st.name,
-            "source_line": df["line"].astype("Int64"),
+            **trades.source(st.path),
         }))
-    return out
+        realized.extend(_realized(st, t, load, closed, parent, net))
+    return out, realized
+
+
+def _realized(st: _Statement, t: b.Table, load: pd.Series, closed: pd.Series,
+              parent: pd.Series, net: pd.Series) -> list[pd.DataFrame]:
+    """Realised sales of one Trades table (see :func:`_trades`)."""
+    sell = load & t["quantity"].lt(0)
+    parent_sells = closed & parent.isin(t.index[sell])
+    orphan = closed & ~parent.isin(t.index)
+    t.report(orphan, "closed lot of a trade that was not loaded (see the trade's own row)")
+    t.report(closed & ~parent_sells & ~orphan,
+             "closed short lot: short positions are not supported")
+    frames = []
+    lots = t.take(parent_sells)
+    if not lots.empty:
+        sale = parent[lots.index].astype("int64").to_numpy()
+        frames.append(b.realized_frame(
+            lots.index, account=lots["account"],
+            symbol=pd.Series(t["symbol"].loc[sale].to_numpy(), index=lots.index, dtype="str"),
+            quantity=lots["quantity"].abs(), acquired=lots["datetime"],
+            sold=pd.Series(t["datetime"].loc[sale].to_numpy(), index=lots.index),
+            cost_basis=lots["basis"].abs(), gain=lots["realized"],
+            term=ib.term_from_code(lots["code"]), source=lots.source(st.path),
+            notes=st.notes))
+    with_lots = set(parent[parent_sells].astype("int64"))
+    alone = sell & ~pd.Series(t.index.isin(list(with_lots)), index=t.index) & \
+        (t["basis"].notna() | t["realized"].notna())
+    sales = t.take(alone)
+    if not sales.empty:
+        frames.append(b.realized_frame(
+            sales.index, account=sales["account"], symbol=sales["symbol"],
+            quantity=sales["quantity"].abs(), sold=sales["datetime"],
+            proceeds=net[sales.index], cost_basis=sales["basis"].abs(),
+            gain=sales["realized"], source=sales.source(st.path), notes=st.notes,
+            what="sale"))
+    return [f for f in frames if len(f)]
 
 
 def _cash_sections(st: _Statement, ctx: _Context) -> list[pd.DataFrame]:
@@ -596,37 +660,31 @@ def _cash_sections(st: _Statement, ctx: _Context) -> list[pd.DataFrame]:
         rows = _data_rows(st, block)
         if _headerless(st, block, rows):
             continue
-        df = _table(st, block, CASH_SPEC, rows)
-        df = df[_transaction_currency(st, df, _CASH_WHAT[key])]
-        if df.empty:
+        t = _table(st, block, CASH_SPEC, rows)
+        t = _transaction_currency(t, _CASH_WHAT[key])
+        t = _accounts(ctx, t)
+        if t.empty:
             continue
-        w = _where(st, df)
-        date = clean.date(df["date"], column="Date", where=w)
-        if date.isna().any():
-            raise w.error(date[date.isna()].index[0], "Date", "a row has no date")
-        amount = clean.number(df["amount"], column="Amount", where=w)
-        if amount.isna().any():
-            raise w.error(amount[amount.isna()].index[0], "Amount", "a row has no amount")
-        desc = clean.text(df["description"])
+        date, amount, desc = t["date"], t["amount"], t["description"]
         fixed = _CASH_SECTIONS[key]
         if fixed is None:  # deposits and withdrawals
-            action = pd.Series(Action.CONTRIBUTION.value, index=df.index, dtype="str").mask(
+            action = pd.Series(Action.CONTRIBUTION.value, index=t.index, dtype="str").mask(
                 amount < 0, Action.WITHDRAWAL.value)
-            symbol = pd.Series(None, index=df.index, dtype="str")
+            symbol = pd.Series(None, index=t.index, dtype="str")
         else:
-            action = pd.Series(fixed.value, index=df.index, dtype="str")
+            action = pd.Series(fixed.value, index=t.index, dtype="str")
             if fixed is Action.INTEREST:
                 action = action.mask(amount < 0, Action.FEE.value)
             if fixed is Action.DIVIDEND:
                 action = action.mask(desc.str.contains("capital gain", case=False).fillna(False),
                                      Action.CAPITAL_GAIN.value)
             symbol = clean.symbol(ib.symbol_from_description(desc.fillna("")))
-        text = clean.text(_col(df, "subtitle"))
+        text = t["subtitle"]
         out.append(pd.DataFrame({
             "date": date,
             "settle_date": date if key == "deposits & withdrawals" else
-            pd.Series(pd.NaT, index=df.index, dtype=DATE_DTYPE),
-            "account": _accounts(st, ctx, df),
+            pd.Series(pd.NaT, index=t.index, dtype=DATE_DTYPE),
+            "account": t["account"],
             "action": action,
             "action_text": text.where(text.notna(), block.section),
             "symbol": symbol,
@@ -635,8 +693,7 @@ def _cash_sections(st: _Statement, ctx: _Context) -> list[pd.DataFrame]:
             "price": np.nan,
             "amount": amount,
             "fees": np.nan,
-            "source_file": st.name,
-            "source_line": df["line"].astype("Int64"),
+            **t.source(st.path),
         }))
     return out
 
@@ -649,61 +706,81 @@ def _corporate_actions(st: _Statement, ctx: _Context) -> list[pd.DataFrame]:
         rows = _data_rows(st, block)
         if _headerless(st, block, rows):
             continue
-        df = _table(st, block, CORPORATE_SPEC, rows)
-        df = df[_transaction_currency(st, df, "corporate action")]
-        if df.empty:
+        t = _table(st, block, CORPORATE_SPEC, rows)
+        t = _transaction_currency(t, "corporate action")
+        t = _accounts(ctx, t)
+        date = t["datetime"].where(t["datetime"].notna(), t["report_date"])
+        t = t.drop(date.isna(), "a row has no date")
+        if t.empty:
             continue
-        w = _where(st, df)
-        date = clean.date(df["datetime"], column="Date/Time", where=w)
-        date = date.where(date.notna(), clean.date(_col(df, "report_date"),
-                                                   column="Report Date", where=w))
-        if date.isna().any():
-            raise w.error(date[date.isna()].index[0], "Date/Time", "a row has no date")
-        desc = clean.text(df["description"])
+        date = date[t.index]
+        desc = t["description"]
         split = desc.str.contains(r"\bsplit\b", case=False).fillna(False)
         out.append(pd.DataFrame({
             "date": date,
-            "settle_date": pd.Series(pd.NaT, index=df.index, dtype=DATE_DTYPE),
-            "account": _accounts(st, ctx, df),
-            "action": pd.Series(Action.OTHER.value, index=df.index, dtype="str").mask(
+            "settle_date": pd.Series(pd.NaT, index=t.index, dtype=DATE_DTYPE),
+            "account": t["account"],
+            "action": pd.Series(Action.OTHER.value, index=t.index, dtype="str").mask(
                 split, Action.SPLIT.value),
             "action_text": block.section,
             "symbol": clean.symbol(ib.symbol_from_description(desc.fillna(""))),
             "description": desc,
-            "quantity": clean.number(df["quantity"], column="Quantity", where=w),
+            "quantity": t["quantity"],
             "price": np.nan,
-            "amount": clean.number(_col(df, "proceeds"), column="Proceeds", where=w),
+            "amount": t["proceeds"],
             "fees": np.nan,
-            "source_file": st.name,
-            "source_line": df["line"].astype("Int64"),
+            **t.source(st.path),
         }))
     return out
 
 
 def _cash_report(st: _Statement, ctx: _Context) -> pd.DataFrame:
+    """The Ending Cash of each currency (in dollars) as one cash position per account.
+
+    A currency's ending cash given twice (the Cash Report present twice) is counted once:
+    the repeat is reported in ``skipped``.
+    """
     frames = []
+    seen: dict[tuple[str, str], tuple[int, float]] = {}
     for block in st.blocks:
-        if block.section.casefold() != "cash report" or block.header is None:
+        if block.section.casefold() != "cash report":
             continue
-        rows = [r for r in block.rows if r.cells[1].strip() == "Data" and len(r.cells) > 2
-                and r.cells[2].strip().casefold() == "ending cash"]
+        if _headerless(st, block, [r for r in block.rows if r.cells[1].strip() == "Data"]):
+            continue
+        rows = [r for r in block.rows if r.cells[1].strip() == "Data"]
         if not rows:
             continue
-        df = _table(st, block, CASH_REPORT_SPEC, rows)
-        summary = clean.text(df["currency"]).str.casefold().str.startswith(
-            "base currency").fillna(False)
-        _skip_rows(st, df, summary, "cash report summary in the base currency: the "
-                                    "per-currency rows are used")
-        df = df[~summary]
-        if df.empty:
+        t = _table(st, block, CASH_REPORT_SPEC, rows,
+                   context={"account": st.account, "symbol": ib.CASH_SYMBOL})
+        # only the Ending Cash rows are balances (the others explain how it moved)
+        t = t.take(t["line_item"].str.casefold().eq("ending cash").fillna(False))
+        t = t.drop(t["total"].isna(), "the cash row has no total")
+        summary = t["currency"].str.casefold().str.startswith("base currency").fillna(False)
+        t = t.drop(summary, "cash report summary in the base currency: the per-currency rows "
+                            "are used")
+        t = _accounts(ctx, t)
+        if t.empty:
             continue
-        keep, factor = _position_currency(st, ctx, df, "cash balance")
-        df, factor = df[keep], factor[keep]
-        if df.empty:
+        t, factor = _position_currency(st, ctx, t, "cash balance")
+        if t.empty:
             continue
-        value = clean.number(df["total"], column="Total", where=_where(st, df)) * factor
-        cash = pd.DataFrame({"account": _accounts(st, ctx, df), "value": value,
-                             "line": df["line"]}).groupby("account", sort=False).agg(
+        repeat = pd.Series(False, index=t.index)
+        reasons = pd.Series(None, index=t.index, dtype="str")
+        for i, acc, cur, v, line in zip(t.index, t["account"], t["currency"].str.upper(),
+                                        t["total"], t.line, strict=True):
+            first = seen.get((acc, cur))
+            if first is None:
+                seen[(acc, cur)] = (int(line), float(v))
+                continue
+            repeat[i] = True
+            reasons[i] = ("cash balance repeated (the Cash Report given twice): counted once"
+                          if abs(first[1] - v) < 0.005 else
+                          f"cash balance given again with a different amount ({v:,.2f} here); "
+                          f"only line {first[0]} is loaded")
+        t = t.drop(repeat, reasons)
+        value = t["total"] * factor[t.index]
+        cash = pd.DataFrame({"account": t["account"], "value": value,
+                             "line": t.line}).groupby("account", sort=False).agg(
             value=("value", "sum"), line=("line", "first")).reset_index()
         frames.append(pd.DataFrame({
             "account": cash["account"], "symbol": ib.CASH_SYMBOL, "cusip": None,
@@ -755,33 +832,62 @@ _READ_SECTIONS = {"statement", "account information", "open positions", "long op
 
 
 def _note_unread(st: _Statement, read: set[str]) -> None:
+    """List the sections this toolkit does not read.
+
+    Rows of a section that has no header (a damaged section name) are not structure but
+    unreadable rows: they are reported in ``skipped``.
+    """
     counts = Counter()
     for block in st.blocks:
-        if block.section.casefold() not in read:
-            counts[block.section] += len(block.rows)
+        if block.section.casefold() in read:
+            continue
+        if block.header is None and not block.fields:
+            for r in block.rows:
+                st.skip.add(r.line, f"row of a section {block.section!r} that has no header: it "
+                            "cannot be read", r.raw)
+            continue
+        counts[block.section] += len(block.rows)
     if counts:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(counts.items()))
         st.notes.append(f"sections not read (structure for this toolkit): {listed}")
+
+
+_DATA_SECTIONS = {"open positions", "long open positions", "short open positions", "trades",
+                  "corporate actions", "cash report", *_CASH_SECTIONS}
+
+
+def _require_sections(st: _Statement, wanted: set[str], what: str) -> None:
+    """Refuse a file with none of the sections this loader reads: it is not that report."""
+    if any(blk.section.casefold() in wanted for blk in st.blocks):
+        return
+    seen = sorted({blk.section for blk in st.blocks})
+    raise FormatError(f"no {what} section (found {', '.join(seen) or 'none'}); the file is "
+                      "not this report or has lost its section headers", path=st.name, line=1)
 
 
 def load(s: Sniff, options: dict) -> Export:
     """Load an IBKR Activity Statement CSV (see module docstring)."""
     skip = SkipLog(s.path)
     st = _read(s.text, skip)
+    _require_sections(st, _DATA_SECTIONS, "Open Positions, Trades, cash or Cash Report")
     ctx = _context(st, options)
     positions, lots = _positions(st, ctx)
     cash = _cash_report(st, ctx)
     if len(cash):
         positions = pd.concat([positions, cash], ignore_index=True) if len(positions) else cash
-    tx = [f for f in (*_trades(st, ctx), *_cash_sections(st, ctx),
-                      *_corporate_actions(st, ctx)) if len(f)]
+    trades, sales = _trades(st, ctx)
+    tx = [f for f in (*trades, *_cash_sections(st, ctx), *_corporate_actions(st, ctx))
+          if len(f)]
     transactions = pd.concat(tx, ignore_index=True).sort_values(
         "source_line", kind="stable").reset_index(drop=True) if tx else TRANSACTIONS.empty()
-    if any(b.section.casefold() == "cash report" for b in st.blocks):
+    realized = pd.concat(sales, ignore_index=True).sort_values(
+        "source_line", kind="stable") if sales else REALIZED.empty()
+    if any(blk.section.casefold() == "cash report" for blk in st.blocks):
         st.notes.append("Cash Report: only the Ending Cash rows are read")
     _note_unread(st, _READ_SECTIONS)
     return Export(path=s.path, format=FORMAT, custodian=ib.CUSTODIAN, positions=positions,
-                  lots=lots, transactions=transactions, skipped=skip.frame(),
+                  lots=lots, transactions=transactions, realized=realized,
+                  skipped=skip.frame(),
                   accounts=_account_frame(st, ctx, [positions, transactions]),
                   as_of=_as_of(st), notes=st.notes)
 
@@ -792,6 +898,8 @@ def load_history(s: Sniff, options: dict) -> Export:
     """Load an IBKR Transaction History CSV (see module docstring)."""
     skip = SkipLog(s.path)
     st = _read(s.text, skip)
+    _require_sections(st, {"transaction history"}, "Transaction History")
+    st.account = str(options["account"]) if options.get("account") else None
     base = st.field("Summary", "Base Currency")
     base = base.upper() if base else None
     frames = []
@@ -801,13 +909,13 @@ def load_history(s: Sniff, options: dict) -> Export:
         rows = _data_rows(st, block)
         if _headerless(st, block, rows):
             continue
-        df = _table(st, block, HISTORY_SPEC, rows)
+        t = _table(st, block, HISTORY_SPEC, rows)
         if base not in (None, "USD"):
-            _skip_rows(st, df, pd.Series(True, index=df.index),
-                       f"amounts in {base}: the toolkit works in US dollars and a Transaction "
-                       "History reports amounts in the account's base currency")
+            t.drop(pd.Series(True, index=t.index),
+                   f"amounts in {base}: the toolkit works in US dollars and a Transaction "
+                   "History reports amounts in the account's base currency")
             continue
-        frames.append(_history_rows(st, df, options))
+        frames.append(_history_rows(st, t, options))
     if base is None and frames:
         st.notes.append("the file does not state its base currency (Summary,Data,Base "
                         "Currency); amounts were taken as US dollars")
@@ -822,22 +930,24 @@ def load_history(s: Sniff, options: dict) -> Export:
                   as_of=_as_of(st), notes=st.notes)
 
 
-def _history_rows(st: _Statement, df: pd.DataFrame, options: dict) -> pd.DataFrame:
-    if df.empty:
+def _history_rows(st: _Statement, t: b.Table, options: dict) -> pd.DataFrame:
+    if t.empty:
         return TRANSACTIONS.empty()
-    w = _where(st, df)
-    date = clean.date(df["date"], column="Date", where=w)
-    if date.isna().any():
-        raise w.error(date[date.isna()].index[0], "Date", "a transaction has no date")
-    kind = clean.text(df["type"])
-    net = clean.number(df["net"], column="Net Amount", where=w)
-    if net.isna().any():
-        raise w.error(net[net.isna()].index[0], "Net Amount", "a transaction has no amount")
-    qty = clean.number(_col(df, "quantity"), column="Quantity", where=w)
-    price = clean.number(_col(df, "price"), column="Price", where=w)
-    comm = clean.number(_col(df, "commission"), column="Commission", where=w)
-    desc = clean.text(_col(df, "description"))
+    if options.get("account"):
+        t.values["account"] = t["account"].fillna(str(options["account"]))
+        t.context["account"] = str(options["account"])
+    t = t.drop(t["account"].isna(), "the row names no account; pass account= to load_export")
+    kind, net, desc = t["type"], t["net"], t["description"]
     key = kind.str.casefold()
+    trade = key.map({k: v.value for k, v in _HISTORY_ACTIONS.items()})
+    # a buy or sell without its shares (no Quantity column, or an empty cell) would move cash
+    # with no shares: such a row is reported, never loaded with a missing quantity
+    no_shares = trade.notna() & t["quantity"].isna()
+    why = ("a " + key + " without a quantity: the file has no Quantity column" if not
+           t.has("quantity") else "a " + key + " with an empty Quantity")
+    t = t.drop(no_shares, why)
+    kind, net, desc, key = t["type"], t["net"], t["description"], key[t.index]
+    qty, price = t["quantity"], t["price"]
     action, unknown = ib.cash_actions(kind.fillna(""), net, desc)
     trade = key.map({k: v.value for k, v in _HISTORY_ACTIONS.items()})
     action = trade.where(trade.notna(), action).astype("str")
@@ -849,38 +959,32 @@ def _history_rows(st: _Statement, df: pd.DataFrame, options: dict) -> pd.DataFra
     if unknown.any():
         counts = kind[unknown].fillna("(empty)").value_counts()
         listed = ", ".join(f"{k!r} ({v})" for k, v in counts.items())
-        st.notes.append(f"unknown transaction types kept as 'other': {listed}")
+        st.notes.append(f"unknown transaction types kept as 'other' without a quantity (what "
+                        f"the shares did is not known): {listed}")
+        qty = qty.mask(unknown)
     buy, sell = action.eq(Action.BUY.value), action.eq(Action.SELL.value)
     qty = qty.where(~buy, qty.abs()).where(~sell, -qty.abs())
     # quantities of currency conversions are currency units, not shares
     forex = key.eq("forex trade component").fillna(False)
     qty = qty.where(~forex)
     price = price.where(~forex)
-    pcur = clean.text(_col(df, "price_currency")).str.upper()
+    pcur = t["price_currency"].str.upper()
     foreign = pcur.notna() & pcur.ne("USD")
     if foreign.any():
-        rate = clean.number(_col(df, "rate"), column="Exchange Rate", where=w)
-        price = price.where(~foreign, price * rate)
-    account = clean.text(_col(df, "account"))
-    if options.get("account"):
-        account = account.fillna(str(options["account"]))
-    if account.isna().any():
-        raise w.error(account[account.isna()].index[0], "Account",
-                      "the row names no account; pass account= to load_export")
+        price = price.where(~foreign, price * t["rate"])
     return pd.DataFrame({
-        "date": date,
-        "settle_date": pd.Series(pd.NaT, index=df.index, dtype=DATE_DTYPE),
-        "account": account,
+        "date": t["date"],
+        "settle_date": pd.Series(pd.NaT, index=t.index, dtype=DATE_DTYPE),
+        "account": t["account"],
         "action": action,
         "action_text": kind,
-        "symbol": clean.symbol(_col(df, "symbol")).where(~forex),
+        "symbol": t["symbol"].where(~forex),
         "description": desc,
         "quantity": qty,
         "price": price,
         "amount": net,
-        "fees": comm.abs(),
-        "source_file": st.name,
-        "source_line": df["line"].astype("Int64"),
+        "fees": t["commission"].abs(),
+        **t.source(st.path),
     })
 
 

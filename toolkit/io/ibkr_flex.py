@@ -74,10 +74,11 @@ from defusedxml.ElementTree import DefusedXMLParser
 from toolkit.errors import FormatError, MissingColumnError
 from toolkit.schema import DATE_DTYPE, LOTS, POSITIONS, REALIZED, TRANSACTIONS, Action
 
+from . import _build as b
 from . import _clean as clean
 from . import _ibkr as ib
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import shorten
+from ._text import Col, shorten
 
 FORMAT = "ibkr_flex_xml"
 
@@ -224,7 +225,10 @@ class _Dates:
             return FormatError(message.format(value=values[i]), path=path,
                                line=int(lines[i]), column=None)
 
-        if shape.isna().any():
+        if shape.notna().any():
+            # a value of no date shape is a damaged cell: its row is reported when read
+            values, lines, shape = values[shape.notna()], lines[shape.notna()], shape.dropna()
+        elif len(shape):
             raise fail(shape.isna(), "expected a Flex date, found {value!r}")
         if given is not None:
             if given not in DATE_FORMATS:
@@ -259,25 +263,30 @@ class _Dates:
                    f"pass date_format='MM/dd/{suffix}' or date_format='dd/MM/{suffix}' "
                    "to load_export")
 
-    def parse(self, s: pd.Series, *, column: str, lines: pd.Series) -> pd.Series:
-        """Dates (at midnight) from raw attribute values; missing stays missing."""
+    def parse(self, s: pd.Series) -> tuple[pd.Series, pd.Series]:
+        """Dates (at midnight) from raw attribute values, and why a value is not one.
+
+        Missing stays missing; a value not in the file's date form is missing with the reason
+        (``"expected a date"``) in the second Series.
+        """
         raw = s.astype("str").str.strip()
+        failed = pd.Series(None, index=s.index, dtype="str")
         present = raw.notna() & (raw != "") & ~raw.isin(_NOT_DATES)
-        if not present.any() or self.name is None:
-            return pd.Series(pd.NaT, index=s.index, dtype=DATE_DTYPE)
+        if not present.any():
+            return pd.Series(pd.NaT, index=s.index, dtype=DATE_DTYPE), failed
+        if self.name is None:
+            return pd.Series(pd.NaT, index=s.index, dtype=DATE_DTYPE), \
+                failed.mask(present, "expected a date")
         shape, fmt = DATE_FORMATS[self.name]
         # parse each distinct value once (dates repeat), then map back to the rows
         first = raw[present].drop_duplicates()
         token = first.str.extract(_SHAPES[shape], expand=True)[0].astype("str")
-        where = clean.Where(self.path, lines)
-        bad = token.isna()
-        if bad.any():
-            i = bad[bad].index[0]
-            raise where.error(i, column, f"expected a date, found {raw[i]!r}")
-        got = clean.date(token, column=column, where=where, dayfirst_form=fmt)
+        got, bad = clean.parse_dates(token, dayfirst_form=fmt)
+        bad = bad.where(token.notna(), "expected a date")
         lookup = pd.Series(got.to_numpy(), index=first.to_numpy())
-        out = raw.where(present).map(lookup)
-        return out.astype(DATE_DTYPE)
+        why = pd.Series(bad.to_numpy(), index=first.to_numpy())
+        out = raw.where(present).map(lookup).astype(DATE_DTYPE)
+        return out, raw.where(present).map(why).astype("str")
 
 
 # --- frames ------------------------------------------------------------------------------------
@@ -317,23 +326,6 @@ def _text(df: pd.DataFrame, name: str) -> pd.Series:
     return clean.text(_attr(df, name))
 
 
-def _where(ctx: _Ctx, df: pd.DataFrame) -> clean.Where:
-    return clean.Where(ctx.name, df["line"])
-
-
-def _num(ctx: _Ctx, df: pd.DataFrame, name: str) -> pd.Series:
-    return clean.number(_attr(df, name), column=name, where=_where(ctx, df))
-
-
-def _date(ctx: _Ctx, df: pd.DataFrame, *names: str) -> pd.Series:
-    out = pd.Series(pd.NaT, index=df.index, dtype=DATE_DTYPE)
-    for name in names:
-        if name in df.columns:
-            got = ctx.dates.parse(df[name], column=name, lines=df["line"])
-            out = out.where(out.notna(), got)
-    return out
-
-
 def _require(ctx: _Ctx, df: pd.DataFrame, *alternatives: str) -> None:
     """Raise MissingColumnError when none of ``alternatives`` is an attribute of the rows."""
     if df.empty or any(a in df.columns for a in alternatives):
@@ -343,15 +335,6 @@ def _require(ctx: _Ctx, df: pd.DataFrame, *alternatives: str) -> None:
     raise MissingColumnError(
         f"<{tag}> elements have no {wanted} attribute; add it to the Flex query",
         path=ctx.name, line=int(df["line"].iloc[0]), column=alternatives[0])
-
-
-def _no_missing(ctx: _Ctx, df: pd.DataFrame, values: pd.Series, column: str,
-                what: str) -> None:
-    bad = values.isna()
-    if bad.any():
-        i = bad[bad].index[0]
-        raise FormatError(f"<{df.at[i, 'tag']}> has no {what}", path=ctx.name,
-                          line=int(df.at[i, "line"]), column=column)
 
 
 def _row_text(attrs: dict, tag: str) -> str:
@@ -367,62 +350,134 @@ def _skip(ctx: _Ctx, df: pd.DataFrame, mask: pd.Series, reason: str | pd.Series)
                                                                            index=rows.index)
     for line, attrs, tag, why in zip(rows["line"], rows["_attrs"], rows["tag"], reasons,
                                      strict=True):
-        ctx.skip.add(int(line), str(why), shorten(_row_text(attrs, tag)))
+        ctx.skip.add(int(line), str(why), shorten(_row_text(attrs, tag)),
+                     account=attrs.get("accountId"), symbol=attrs.get("symbol"))
 
 
-def _accounts(ctx: _Ctx, df: pd.DataFrame) -> pd.Series:
-    acc = _text(df, "accountId")
+_NO_ACCOUNT = ("the row names no account (no accountId here or on its FlexStatement); pass "
+               "account= to load_export")
+#: Attributes every data element may carry; the sections add theirs.
+_COMMON = {
+    "account": Col.text("accountId"),
+    "symbol": Col.symbol("symbol"),
+    "cusip": Col.text("cusip"),
+    "isin": Col.text("isin"),
+    "description": Col.text("description"),
+    "currency": Col.text("currency"),
+    "fx": Col.quantity("fxRateToBase"),
+    "asset": Col.text("assetCategory"),
+    "lod": Col.text("levelOfDetail"),
+}
+
+
+def _convert(ctx: _Ctx, df: pd.DataFrame, spec: dict, *,
+             symbol: str | None = None) -> b.Table:
+    """The declared attributes of ``df`` converted (:func:`toolkit.io._build.convert`).
+
+    Rows with an unreadable value or a missing needed one are reported and left out. A row without
+    ``accountId`` takes its statement's (else ``account=``).
+    """
+    spec = {**_COMMON, **spec}
+    raw = pd.DataFrame({k: df[cs.names[0]] for k, cs in spec.items() if cs.names[0] in df},
+                       index=df.index)
+    acc = clean.text(_attr(df, "accountId"))
     if acc.isna().any():
         ids = np.array([st.get("accountId") for st in ctx.statements] + [None], dtype=object)
-        stmt_acc = pd.Series(ids[df["stmt"].to_numpy()], index=df.index, dtype="str")
-        acc = acc.where(acc.notna(), clean.text(stmt_acc))
+        acc = acc.fillna(clean.text(pd.Series(ids[df["stmt"].to_numpy()], index=df.index,
+                                              dtype="str")))
     if ctx.options.get("account"):
         acc = acc.fillna(str(ctx.options["account"]))
-    if acc.isna().any():
-        i = acc[acc.isna()].index[0]
-        raise FormatError("the row names no account (no accountId here or on its "
-                          "FlexStatement); pass account= to load_export", path=ctx.name,
-                          line=int(df.at[i, "line"]), column="accountId")
-    return acc.astype("str")
+    if acc.isna().any():  # no accountId anywhere: no row of the file can be attributed
+        i = acc.index[acc.isna()][0]
+        raise FormatError(_NO_ACCOUNT, path=ctx.name, line=int(df.at[i, "line"]),
+                          column="accountId")
+    raw["account"] = acc.astype("str")
+    raw["line"] = df["line"]
+    headers = {k: cs.names[0] for k, cs in spec.items()}
+
+    def texts(index: pd.Index) -> pd.Series:
+        return pd.Series([_row_text(a, t) for a, t in zip(df.loc[index, "_attrs"],
+                                                          df.loc[index, "tag"], strict=True)],
+                         index=index, dtype="str")
+
+    return b.convert(raw, spec, path=ctx.name, skip=ctx.skip, headers=headers, text_of=texts,
+                     context={"symbol": symbol} if symbol else None)
 
 
-def _currency(ctx: _Ctx, df: pd.DataFrame, what: str, *, currency_attr: str = "currency",
-              rate: bool = True) -> tuple[pd.Series, pd.Series]:
-    """Apply the currency rule: (rows to keep, multiplier to US dollars). Reports the rest."""
-    cur = _text(df, currency_attr).str.upper()
+def _date(ctx: _Ctx, t: b.Table, df: pd.DataFrame, *names: str, need: str | None = None
+          ) -> tuple[b.Table, pd.Series]:
+    """The first present of the date attributes ``names``.
+
+    Rows with a value (in any of ``names``) that is not a date in the file's form are
+    reported, and rows without any when ``need`` (the reason) is given.
+    """
+    out = pd.Series(pd.NaT, index=t.index, dtype=DATE_DTYPE)
+    bad = pd.Series(None, index=t.index, dtype="str")
+    for name in names:
+        if name in df.columns:
+            cells = df.loc[t.index, name]
+            got, failed = ctx.dates.parse(cells)
+            bad = bad.fillna("cannot read " + name + " " +
+                             cells.astype("str").str.strip().map(repr) + ": " + failed)
+            out = out.where(out.notna(), got)
+    t = t.drop(bad.notna(), bad)
+    out = out[t.index]
+    if need is not None:
+        t = t.drop(out.isna(), need)
+        out = out[t.index]
+    return t, out
+
+
+def _currency(ctx: _Ctx, t: b.Table, df: pd.DataFrame, what: str, *,
+              rate: bool = True) -> tuple[b.Table, pd.Series]:
+    """Apply the currency rule: (rows kept, multiplier to US dollars). Reports the rest."""
+    cur = t["currency"].str.upper()
     if cur.isna().any():
-        ctx.notes.append(f"{int(cur.isna().sum())} {what} rows have no {currency_attr} "
+        ctx.notes.append(f"{int(cur.isna().sum())} {what} rows have no currency "
                          "attribute; their amounts were taken as US dollars")
         cur = cur.fillna("USD")
-    base = df["stmt"].map(ctx.base).astype("str")
-    fx = _num(ctx, df, "fxRateToBase") if rate else pd.Series(np.nan, index=df.index)
+    base = df.loc[t.index, "stmt"].map(ctx.base).astype("str")
+    fx = t["fx"] if rate else pd.Series(np.nan, index=t.index)
     usd = cur.eq("USD")
     convert = ~usd & base.eq("USD").fillna(False) & fx.gt(0).fillna(False)
-    factor = pd.Series(1.0, index=df.index).where(usd, fx).where(usd | convert)
+    factor = pd.Series(1.0, index=t.index).where(usd, fx).where(usd | convert)
     bad = ~(usd | convert)
     if bad.any():
         reasons = pd.Series([
-            ib.currency_reason(what, c, b if isinstance(b, str) else None, pd.notna(f) and f > 0)
-            for c, b, f in zip(cur[bad], base[bad], fx[bad], strict=True)], index=df.index[bad])
-        _skip(ctx, df, bad, reasons.reindex(df.index))
+            ib.currency_reason(what, c, b_ if isinstance(b_, str) else None,
+                               pd.notna(f) and f > 0)
+            for c, b_, f in zip(cur[bad], base[bad], fx[bad], strict=True)], index=t.index[bad])
+        t = t.drop(bad, reasons.reindex(t.index))
     if convert.any():
         codes = ", ".join(sorted(cur[convert].unique()))
         ctx.notes.append(f"{int(convert.sum())} {what} rows in {codes} were converted to US "
                          "dollars with their fxRateToBase (the statement's base currency is USD)")
-    return ~bad, factor
+    return t, factor[t.index]
 
 
-def _symbols(df: pd.DataFrame) -> pd.Series:
-    sym = clean.symbol(_attr(df, "symbol"))
-    return sym.where(sym.notna(), clean.cusips(_text(df, "cusip")))
+def _symbols(t: b.Table) -> pd.Series:
+    return t["symbol"].where(t["symbol"].notna(), clean.cusips(t["cusip"]))
 
 
-def _cusip(df: pd.DataFrame) -> pd.Series:
-    c = clean.cusips(_text(df, "cusip"))
-    return c.where(c.notna(), clean.cusips(ib.cusip_from_isin(_text(df, "isin"))))
+def _cusip(t: b.Table) -> pd.Series:
+    c = clean.cusips(t["cusip"])
+    return c.where(c.notna(), clean.cusips(ib.cusip_from_isin(t["isin"])))
 
 
 # --- open positions ----------------------------------------------------------------------------
+
+POSITION_SPEC = {
+    "quantity": Col.quantity("position", need=True, missing="position has no quantity"),
+    "price": Col.money("markPrice"),
+    "multiplier": Col.quantity("multiplier"),
+    "value": Col.money("positionValue"),
+    "basis": Col.money("costBasisMoney"),
+    "side": Col.text("side"),
+    "code": Col.text("code"),
+    "transaction_id": Col.text("originatingTransactionID"),
+    "order_id": Col.text("originatingOrderID"),
+}
+
 
 def _open_positions(ctx: _Ctx, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     if df.empty:
@@ -435,56 +490,92 @@ def _open_positions(ctx: _Ctx, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
         _require(ctx, df[is_lot], "openDateTime")
     if (~is_lot).any():
         _require(ctx, df[~is_lot], "positionValue", "markPrice")
-    qty = _num(ctx, df, "position")
-    _no_missing(ctx, df, qty, "position", "position (quantity)")
-    sym = _symbols(df)
     other = ~lod.isin(["SUMMARY", "LOT"])
+    is_lot_all = is_lot
     _skip(ctx, df, other, "OpenPosition with levelOfDetail " + lod.fillna("") +
           ": not a position or lot level the toolkit reads")
-    short = ~other & (qty.lt(0) | _text(df, "side").str.casefold().eq("short").fillna(False))
-    _skip(ctx, df, short & ~is_lot, "short position: short positions are not supported")
-    _skip(ctx, df, short & is_lot, "short lot: short positions are not supported")
-    nosym = ~other & ~short & sym.isna()
-    _skip(ctx, df, nosym, "position has no symbol or CUSIP")
-    live = ~(other | short | nosym)
-    df, qty, sym, is_lot = df[live], qty[live], sym[live], is_lot[live]
-    if df.empty:
+    t = _convert(ctx, df[~other], POSITION_SPEC)
+    is_lot = is_lot[t.index]
+    short = t["quantity"].lt(0) | t["side"].str.casefold().eq("short").fillna(False)
+    t = t.drop(short & ~is_lot, "short position: short positions are not supported")
+    t = t.drop(short & is_lot, "short lot: short positions are not supported")
+    t = t.drop(_symbols(t).isna(), "position has no symbol or CUSIP")
+    if t.empty:
         return POSITIONS.empty(), LOTS.empty()
-    keep, factor = _currency(ctx, df, "position")
-    df, qty, sym, is_lot, factor = df[keep], qty[keep], sym[keep], is_lot[keep], factor[keep]
-    account = _accounts(ctx, df)
-    price = _num(ctx, df, "markPrice") * factor
-    mult = _num(ctx, df, "multiplier").fillna(1.0)
-    value = _num(ctx, df, "positionValue") * factor
-    value = value.where(value.notna(), qty * price * mult)
-    basis = _num(ctx, df, "costBasisMoney") * factor
-    common = {
-        "account": account, "symbol": sym, "cusip": _cusip(df),
-        "description": _text(df, "description"),
-        "security_type": ib.security_type(_attr(df, "assetCategory")),
-    }
-    full = pd.DataFrame({**common, "quantity": qty, "price": price, "market_value": value,
-                         "cost_basis": basis, "source_file": ctx.name,
-                         "source_line": df["line"].astype("Int64")})
+    t, factor = _currency(ctx, t, df, "position")
+    is_lot = is_lot[t.index]
+    lt, acquired = _date(ctx, t.take(is_lot), df, "openDateTime",
+                         need="<OpenPosition> has no openDateTime (acquired date)")
+    lt, holding = _date(ctx, lt, df, "holdingPeriodDateTime")
+    lt = _repeated_lots(lt)
+    lt = _orphan_lots(lt, t.take(~is_lot), df.loc[~other & ~is_lot_all, "stmt"],
+                      df.loc[lt.index, "stmt"], what="LOT", summary="SUMMARY")
+    t = t.take(~is_lot | pd.Series(t.index.isin(lt.index), index=t.index))
+    is_lot, factor = is_lot[t.index], factor[t.index]
+    sym = _symbols(t)
+    qty = t["quantity"]
+    price = t["price"] * factor
+    value = (t["value"] * factor).where(t["value"].notna(), qty * price *
+                                         t["multiplier"].fillna(1.0))
+    basis = t["basis"] * factor
+    full = pd.DataFrame({
+        "account": t["account"], "symbol": sym, "cusip": _cusip(t),
+        "description": t["description"], "security_type": ib.security_type(t["asset"]),
+        "quantity": qty, "price": price, "market_value": value, "cost_basis": basis,
+        **t.source(ctx.path),
+    })
     positions = full[~is_lot]
-    lot_rows = df[is_lot]
     lots = LOTS.empty()
-    if len(lot_rows):
-        acquired = _date(ctx, lot_rows, "openDateTime")
-        _no_missing(ctx, lot_rows, acquired, "openDateTime", "openDateTime (acquired date)")
-        lot_id = _text(lot_rows, "originatingTransactionID")
-        lot_id = lot_id.where(lot_id.notna(), _text(lot_rows, "originatingOrderID"))
-        lot_id = lot_id.where(lot_id.notna(), ctx.name + ":" + lot_rows["line"].astype("str"))
+    if is_lot.any():
+        lt = t.take(is_lot)
+        lot_id = lt["transaction_id"].fillna(lt["order_id"])
+        lot_id = lot_id.where(lot_id.notna(), ctx.name + ":" + lt.line.astype("str"))
         lots = pd.DataFrame({
-            "account": account[is_lot], "symbol": sym[is_lot], "quantity": qty[is_lot],
-            "cost_basis": basis[is_lot], "acquired": acquired,
-            "holding_start": _date(ctx, lot_rows, "holdingPeriodDateTime"),
-            "term": ib.term_from_code(_text(lot_rows, "code")),
+            "account": lt["account"], "symbol": sym[is_lot], "quantity": qty[is_lot],
+            "cost_basis": basis[is_lot], "acquired": acquired[lt.index],
+            "holding_start": holding[lt.index],
+            "term": ib.term_from_code(lt["code"]),
             "wash_sale_disallowed": np.nan, "lot_id": lot_id.astype("str"),
-            "source_file": ctx.name, "source_line": lot_rows["line"].astype("Int64"),
+            **lt.source(ctx.path),
         })
         positions = _positions_from_lots(ctx, positions, full[is_lot])
     return positions, lots
+
+
+def _orphan_lots(lt: b.Table, summaries: b.Table, summary_stmts: pd.Series,
+                 lot_stmts: pd.Series, *, what: str, summary: str) -> b.Table:
+    """Report the lots of a holding that has no summary row in a statement that has them.
+
+    A damaged symbol must not make up a holding. (A statement with no summary rows at all
+    gets positions summed from its lots.)
+    """
+    keys = set(summaries["account"] + "\x1f" + _symbols(summaries).fillna(""))
+    lkey = lt["account"] + "\x1f" + _symbols(lt).fillna("")
+    orphan = ~lkey.isin(keys) & lot_stmts.reindex(lt.index).isin(set(summary_stmts))
+    return lt.drop(orphan, f"{what} row with no {summary} row for its holding, in a statement "
+                           f"that has {summary} rows: not loaded")
+
+
+def _repeated_lots(lt: b.Table) -> b.Table:
+    """Count a LOT row repeated in the file once.
+
+    The same originating transaction of one holding is one lot: the repeats are reported,
+    never added to the lot or the position.
+    """
+    lot_id = lt["transaction_id"].fillna(lt["order_id"])
+    key = lt["account"] + "\x1f" + _symbols(lt).fillna("") + "\x1f" + lot_id
+    dup = key.duplicated(keep="first") & lot_id.notna()
+    if not dup.any():
+        return lt
+    first_line = lt.line.groupby(key).transform("first")
+    first_qty = lt["quantity"].groupby(key).transform("first")
+    same = (lt["quantity"] - first_qty).abs().lt(1e-9)
+    reason = pd.Series(np.where(
+        same, "lot repeated in this file (same originating transaction and quantity as line "
+              + first_line.astype("str") + "): counted once",
+        "lot listed again with a different quantity (same originating transaction as line "
+        + first_line.astype("str") + "); only that line is loaded"), index=lt.index)
+    return lt.drop(dup, reason)
 
 
 def _positions_from_lots(ctx: _Ctx, summary: pd.DataFrame, lot_pos: pd.DataFrame) -> pd.DataFrame:
@@ -524,6 +615,24 @@ def _positions_from_lots(ctx: _Ctx, summary: pd.DataFrame, lot_pos: pd.DataFrame
 _LOD_BY_TAG = {"Trade": "EXECUTION", "Order": "ORDER", "Lot": "CLOSED_LOT",
                "SymbolSummary": "SYMBOL_SUMMARY", "AssetSummary": "ASSET_SUMMARY",
                "WashSale": "WASH_SALE"}
+TRADE_SPEC = {
+    "quantity": Col.quantity("quantity", need=True, missing="the trade has no quantity"),
+    "price": Col.money("tradePrice"),
+    "multiplier": Col.quantity("multiplier"),
+    "proceeds": Col.money("proceeds"),
+    "trade_money": Col.money("tradeMoney"),
+    "net": Col.money("netCash"),
+    "commission": Col.money("ibCommission"),
+    "commission_currency": Col.text("ibCommissionCurrency"),
+    "taxes": Col.money("taxes"),
+    "cost": Col.money("cost"),
+    "pnl": Col.money("fifoPnlRealized"),
+    "buysell": Col.text("buySell"),
+    "notes": Col.text("notes"),
+    "code": Col.text("code"),
+    "open_close": Col.text("openCloseIndicator"),
+    "transaction_type": Col.text("transactionType"),
+}
 
 
 def _trades(ctx: _Ctx, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -548,111 +657,162 @@ def _trades(ctx: _Ctx, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     forex = (load | closed) & _text(df, "assetCategory").str.upper().eq("CASH").fillna(False)
     _skip(ctx, df, forex, "currency conversion (" + _text(df, "symbol").fillna("") +
           "): not a security trade")
-    return (_executions(ctx, df[load & ~forex]), _closed_lots(ctx, df[closed & ~forex]))
+    lots, lot_keys = _closed_lots(ctx, df[closed & ~forex])
+    transactions, sales = _executions(ctx, df[load & ~forex], lot_keys)
+    frames = [f for f in (lots, sales) if len(f)]
+    realized = pd.concat(frames, ignore_index=True).sort_values(
+        "source_line", kind="stable") if frames else REALIZED.empty()
+    return transactions, realized
 
 
-def _executions(ctx: _Ctx, df: pd.DataFrame) -> pd.DataFrame:
+def _sale_key(account: pd.Series, symbol: pd.Series, date: pd.Series) -> pd.Series:
+    """Account, symbol and trade date: what ties a closed lot to the sale that closed it."""
+    return account.astype("str") + "\x1f" + symbol.astype("str") + "\x1f" + \
+        date.dt.strftime("%Y-%m-%d")
+
+
+def _executions(ctx: _Ctx, df: pd.DataFrame, lot_keys: set[str]) -> tuple[pd.DataFrame,
+                                                                          pd.DataFrame]:
+    """Executions (or orders) as transactions, and realised sales.
+
+    Sales that state their realised P/L or cost and have no closed-lot rows as realised sales.
+    """
     if df.empty:
-        return TRANSACTIONS.empty()
+        return TRANSACTIONS.empty(), REALIZED.empty()
     _require(ctx, df, "symbol")
     _require(ctx, df, "quantity")
     _require(ctx, df, "tradeDate", "dateTime")
-    _require(ctx, df, "netCash", "proceeds")
-    keep, factor = _currency(ctx, df, "trade")
-    df, factor = df[keep], factor[keep]
-    if df.empty:
-        return TRANSACTIONS.empty()
-    date = _date(ctx, df, "tradeDate", "dateTime")
-    _no_missing(ctx, df, date, "tradeDate", "trade date")
-    qty = _num(ctx, df, "quantity")
-    _no_missing(ctx, df, qty, "quantity", "quantity")
-    bs_text = _text(df, "buySell")
+    _require(ctx, df, "netCash", "proceeds", "tradeMoney", "tradePrice")
+    t = _convert(ctx, df, TRADE_SPEC)
+    t, factor = _currency(ctx, t, df, "trade")
+    if t.empty:
+        return TRANSACTIONS.empty(), REALIZED.empty()
+    t, date = _date(ctx, t, df, "tradeDate", "dateTime", need="the trade has no trade date")
+    t, settle = _date(ctx, t, df, "settleDateTarget")
+    factor = factor[t.index]
+    qty = t["quantity"]
+    bs_text = t["buysell"]
     bs = bs_text.str.upper()
     cancel = bs.str.contains("(CA.)", regex=False).fillna(False) | \
-        _text(df, "transactionType").str.contains("Cancel").fillna(False)
+        t["transaction_type"].str.contains("Cancel").fillna(False)
     buy = ~cancel & (bs.str.startswith("BUY").fillna(False) | (bs.isna() & qty.gt(0)))
     sell = ~cancel & (bs.str.startswith("SELL").fillna(False) | (bs.isna() & qty.lt(0)))
     # notes are ";"-separated codes; "R" marks a dividend reinvestment
-    reinvest = buy & _text(df, "notes").str.contains(r"(?:^|;)\s*R\s*(?:;|$)",
-                                                      regex=True).fillna(False)
-    action = pd.Series(Action.OTHER.value, index=df.index, dtype="str")
+    reinvest = buy & t["notes"].str.contains(r"(?:^|;)\s*R\s*(?:;|$)", regex=True).fillna(False)
+    action = pd.Series(Action.OTHER.value, index=t.index, dtype="str")
     action = action.mask(buy, Action.BUY.value).mask(reinvest, Action.REINVEST.value)
     action = action.mask(sell, Action.SELL.value)
     qty = qty.where(~buy, qty.abs()).where(~sell, -qty.abs())
-    commission = _num(ctx, df, "ibCommission")
-    taxes = _num(ctx, df, "taxes")
-    proceeds = _num(ctx, df, "proceeds")
-    net = _num(ctx, df, "netCash")
-    computed = proceeds + commission.fillna(0) + taxes.fillna(0)
-    off = net.notna() & proceeds.notna() & (net - computed).abs().gt(0.01)
+    commission, taxes, net = t["commission"], t["taxes"], t["net"]
+    # the gross amount: proceeds, else -tradeMoney, else -quantity x price x multiplier
+    gross = t["proceeds"].fillna(-t["trade_money"])
+    gross = gross.fillna(-qty * t["price"] * t["multiplier"].fillna(1.0))
+    computed = gross + commission.fillna(0) + taxes.fillna(0)
+    derived = net.isna() & computed.notna()
+    if derived.any():
+        ctx.notes.append(f"{int(derived.sum())} trade(s) have no netCash; their amount is "
+                         "proceeds (else -tradeMoney, else -quantity x tradePrice x multiplier)"
+                         " + ibCommission + taxes")
+    off = net.notna() & t["proceeds"].notna() & (net - computed).abs().gt(0.01)
     if off.any():
         ctx.notes.append(f"{int(off.sum())} trade(s) have a netCash that differs from proceeds "
                          "+ ibCommission + taxes; netCash (IBKR's cash effect) was used")
     amount = net.where(net.notna(), computed)
-    fees = commission.abs().fillna(0) + taxes.abs().fillna(0)
-    fees = fees.where(commission.notna() | taxes.notna())
-    com_cur = _text(df, "ibCommissionCurrency").str.upper()
-    row_cur = _text(df, "currency").str.upper().fillna("USD")
+    t = t.drop(amount.isna(), "the trade's cash amount cannot be told (no netCash, proceeds, "
+                              "tradeMoney or tradePrice)")
+    keep = t.index
+    qty, amount, factor, action = qty[keep], amount[keep], factor[keep], action[keep]
+    date, settle, sell = date[keep], settle[keep], sell[keep]
+    fees = t["commission"].abs().fillna(0) + t["taxes"].abs().fillna(0)
+    fees = fees.where(t["commission"].notna() | t["taxes"].notna())
+    com_cur = t["commission_currency"].str.upper()
+    row_cur = t["currency"].str.upper().fillna("USD")
     other_cur = com_cur.notna() & com_cur.ne(row_cur)
     if other_cur.any():
         fees = fees.where(~other_cur)
         ctx.notes.append(f"{int(other_cur.sum())} trade(s) pay commission in another currency "
                          "than the trade; their fees are left empty")
-    return pd.DataFrame({
+    symbol = _symbols(t)
+    transactions = pd.DataFrame({
         "date": date,
-        "settle_date": _date(ctx, df, "settleDateTarget"),
-        "account": _accounts(ctx, df),
+        "settle_date": settle,
+        "account": t["account"],
         "action": action,
-        "action_text": bs_text,
-        "symbol": _symbols(df),
-        "description": _text(df, "description"),
+        "action_text": t["buysell"],
+        "symbol": symbol,
+        "description": t["description"],
         "quantity": qty,
-        "price": _num(ctx, df, "tradePrice") * factor,
+        "price": t["price"] * factor,
         "amount": amount * factor,
         "fees": fees * factor,
-        "source_file": ctx.name,
-        "source_line": df["line"].astype("Int64"),
+        **t.source(ctx.path),
     })
+    # realised sales the executions state (closed lots, when the file has them, say more)
+    states = t["pnl"].notna() | t["cost"].notna()
+    opening = t["open_close"].str.upper().str.contains("O").fillna(False) & \
+        ~t["open_close"].str.upper().str.contains("C").fillna(False)
+    key = _sale_key(t["account"], symbol, date)
+    realize = sell & states & ~opening & ~key.isin(lot_keys) & symbol.notna()
+    sales = REALIZED.empty()
+    if realize.any():
+        r = t.take(realize)
+        f = factor[r.index]
+        sales = b.realized_frame(
+            r.index, account=r["account"], symbol=symbol[r.index],
+            quantity=qty[r.index].abs(), sold=date[r.index],
+            proceeds=amount[r.index] * f, cost_basis=r["cost"].abs() * f,
+            gain=r["pnl"] * f, source=r.source(ctx.path), notes=ctx.notes, what="sale")
+    return transactions, sales
 
 
-def _closed_lots(ctx: _Ctx, df: pd.DataFrame) -> pd.DataFrame:
+LOT_SPEC = {
+    "quantity": Col.quantity("quantity", need=True, missing="the closed lot has no quantity"),
+    "cost": Col.money("cost"),
+    "pnl": Col.money("fifoPnlRealized"),
+    "buysell": Col.text("buySell"),
+    "notes": Col.text("notes"),
+    "code": Col.text("code"),
+}
+
+
+def _closed_lots(ctx: _Ctx, df: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
+    """Closed lots of long positions as realised rows, and the sales they belong to."""
     if df.empty:
-        return REALIZED.empty()
+        return REALIZED.empty(), set()
     _require(ctx, df, "symbol")
     _require(ctx, df, "quantity")
     _require(ctx, df, "tradeDate", "dateTime")
     bs = _text(df, "buySell").str.upper()
     short = bs.str.startswith("BUY").fillna(False)
     _skip(ctx, df, short, "closed short lot: short positions are not supported")
-    df = df[~short]
-    keep, factor = _currency(ctx, df, "closed lot")
-    df, factor = df[keep], factor[keep]
-    if df.empty:
-        return REALIZED.empty()
-    qty = _num(ctx, df, "quantity").abs()
-    _no_missing(ctx, df, qty, "quantity", "quantity")
-    sold = _date(ctx, df, "tradeDate", "dateTime")
-    _no_missing(ctx, df, sold, "tradeDate", "trade date")
-    basis = _num(ctx, df, "cost").abs() * factor
-    gain = _num(ctx, df, "fifoPnlRealized") * factor
-    codes = _text(df, "code").fillna("") + ";" + _text(df, "notes").fillna("")
-    return pd.DataFrame({
-        "account": _accounts(ctx, df),
-        "symbol": _symbols(df),
-        "quantity": qty,
-        "acquired": _date(ctx, df, "openDateTime"),
-        "sold": sold,
-        "proceeds": basis + gain,
-        "cost_basis": basis,
-        "gain": gain,
-        "term": ib.term_from_code(codes),
-        "wash_sale_disallowed": np.nan,
-        "source_file": ctx.name,
-        "source_line": df["line"].astype("Int64"),
-    })
+    t = _convert(ctx, df[~short], LOT_SPEC)
+    t, factor = _currency(ctx, t, df, "closed lot")
+    if t.empty:
+        return REALIZED.empty(), set()
+    t, sold = _date(ctx, t, df, "tradeDate", "dateTime", need="the closed lot has no trade date")
+    t, acquired = _date(ctx, t, df, "openDateTime")
+    factor, sold = factor[t.index], sold[t.index]
+    symbol = _symbols(t)
+    t = t.drop(symbol.isna(), "closed lot has no symbol or CUSIP")
+    symbol, factor, sold, acquired = (symbol[t.index], factor[t.index], sold[t.index],
+                                      acquired[t.index])
+    basis = t["cost"].abs() * factor
+    gain = t["pnl"] * factor
+    codes = t["code"].fillna("") + ";" + t["notes"].fillna("")
+    realized = b.realized_frame(
+        t.index, account=t["account"], symbol=symbol, quantity=t["quantity"].abs(),
+        sold=sold, acquired=acquired, cost_basis=basis, gain=gain,
+        term=ib.term_from_code(codes), source=t.source(ctx.path), notes=ctx.notes)
+    return realized, set(_sale_key(t["account"], symbol, sold))
 
 
 # --- cash transactions and corporate actions ---------------------------------------------------
+
+CASH_SPEC = {
+    "type": Col.text("type"),
+    "amount": Col.money("amount", need=True, missing="the cash transaction has no amount"),
+}
+
 
 def _cash_transactions(ctx: _Ctx, df: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
@@ -663,17 +823,17 @@ def _cash_transactions(ctx: _Ctx, df: pd.DataFrame) -> pd.DataFrame:
     lod = _text(df, "levelOfDetail").str.upper().fillna("DETAIL")
     summary = lod.eq("SUMMARY")
     _skip(ctx, df, summary, "cash transaction summary row: the DETAIL rows are loaded")
-    df = df[~summary]
-    keep, factor = _currency(ctx, df, "cash transaction")
-    df, factor = df[keep], factor[keep]
-    if df.empty:
+    t = _convert(ctx, df[~summary], CASH_SPEC)
+    t, factor = _currency(ctx, t, df, "cash transaction")
+    if t.empty:
         return TRANSACTIONS.empty()
-    amount = _num(ctx, df, "amount")
-    _no_missing(ctx, df, amount, "amount", "amount")
-    date = _date(ctx, df, "dateTime", "date", "reportDate")
-    _no_missing(ctx, df, date, "dateTime", "date")
-    kind = _text(df, "type")
-    desc = _text(df, "description")
+    t, date = _date(ctx, t, df, "dateTime", "date", "reportDate",
+                    need="the cash transaction has no date")
+    t, settle = _date(ctx, t, df, "settleDate")
+    factor = factor[t.index]
+    amount = t["amount"]
+    kind = t["type"]
+    desc = t["description"]
     action, unknown = ib.cash_actions(kind.fillna(""), amount, desc)
     if unknown.any():
         counts = kind[unknown].fillna("(empty)").value_counts()
@@ -681,19 +841,26 @@ def _cash_transactions(ctx: _Ctx, df: pd.DataFrame) -> pd.DataFrame:
         ctx.notes.append(f"unknown cash transaction types kept as 'other': {listed}")
     return pd.DataFrame({
         "date": date,
-        "settle_date": _date(ctx, df, "settleDate"),
-        "account": _accounts(ctx, df),
+        "settle_date": settle,
+        "account": t["account"],
         "action": action,
         "action_text": kind,
-        "symbol": clean.symbol(_attr(df, "symbol")),
+        "symbol": t["symbol"],
         "description": desc,
         "quantity": np.nan,
         "price": np.nan,
         "amount": amount * factor,
         "fees": np.nan,
-        "source_file": ctx.name,
-        "source_line": df["line"].astype("Int64"),
+        **t.source(ctx.path),
     })
+
+
+CORPORATE_SPEC = {
+    "type": Col.text("type"),
+    "action_description": Col.text("actionDescription"),
+    "quantity": Col.quantity("quantity"),
+    "proceeds": Col.money("proceeds"),
+}
 
 
 def _corporate_actions(ctx: _Ctx, df: pd.DataFrame) -> pd.DataFrame:
@@ -701,38 +868,43 @@ def _corporate_actions(ctx: _Ctx, df: pd.DataFrame) -> pd.DataFrame:
         return TRANSACTIONS.empty()
     _require(ctx, df, "symbol")
     _require(ctx, df, "dateTime", "reportDate", "date")
-    keep, factor = _currency(ctx, df, "corporate action")
-    df, factor = df[keep], factor[keep]
-    if df.empty:
+    t = _convert(ctx, df, CORPORATE_SPEC)
+    t, factor = _currency(ctx, t, df, "corporate action")
+    if t.empty:
         return TRANSACTIONS.empty()
-    date = _date(ctx, df, "dateTime", "date", "reportDate")
-    _no_missing(ctx, df, date, "dateTime", "date")
-    kind = _text(df, "type").str.upper()
-    action = pd.Series(Action.OTHER.value, index=df.index, dtype="str").mask(
+    t, date = _date(ctx, t, df, "dateTime", "date", "reportDate",
+                    need="the corporate action has no date")
+    factor = factor[t.index]
+    kind = t["type"].str.upper()
+    action = pd.Series(Action.OTHER.value, index=t.index, dtype="str").mask(
         kind.isin(list(_SPLIT_TYPES)).fillna(False), Action.SPLIT.value)
-    desc = _text(df, "actionDescription")
-    desc = desc.where(desc.notna(), _text(df, "description"))
+    desc = t["action_description"].where(t["action_description"].notna(), t["description"])
     return pd.DataFrame({
         "date": date,
-        "settle_date": pd.Series(pd.NaT, index=df.index, dtype=DATE_DTYPE),
-        "account": _accounts(ctx, df),
+        "settle_date": pd.Series(pd.NaT, index=t.index, dtype=DATE_DTYPE),
+        "account": t["account"],
         "action": action,
         "action_text": kind,
-        "symbol": _symbols(df),
+        "symbol": _symbols(t),
         "description": desc,
-        "quantity": _num(ctx, df, "quantity"),
+        "quantity": t["quantity"],
         "price": np.nan,
-        "amount": _num(ctx, df, "proceeds") * factor,
+        "amount": t["proceeds"] * factor,
         "fees": np.nan,
-        "source_file": ctx.name,
-        "source_line": df["line"].astype("Int64"),
+        **t.source(ctx.path),
     })
 
 
 # --- cash balances -----------------------------------------------------------------------------
 
 def _cash_positions(ctx: _Ctx, report: pd.DataFrame, fx: pd.DataFrame) -> pd.DataFrame:
-    frames = []
+    """The ending cash of each account: one USD balance per account.
+
+    The balance comes from the account's latest statement. A balance given again (a
+    CashReport present twice, an earlier statement of the same account) is reported in
+    ``skipped``, never added a second time.
+    """
+    tables = []
     with_report = set(report["stmt"]) if len(report) else set()
     if len(report):
         base_row = _text(report, "currency").str.upper().eq("BASE_SUMMARY").fillna(False)
@@ -741,28 +913,58 @@ def _cash_positions(ctx: _Ctx, report: pd.DataFrame, fx: pd.DataFrame) -> pd.Dat
         rows = report[~base_row]
         if len(rows):
             _require(ctx, rows, "endingCash")
-            keep, _ = _currency(ctx, rows, "cash balance", rate=False)
-            rows = rows[keep]
-            frames.append((rows, _num(ctx, rows, "endingCash")))
+            t = _convert(ctx, rows, {"value": Col.money("endingCash", need=True,
+                                                        missing="the cash row has no amount")},
+                         symbol=ib.CASH_SYMBOL)
+            t, _ = _currency(ctx, t, rows, "cash balance", rate=False)
+            tables.append((t, rows))
     if len(fx):
         dup = fx["stmt"].isin(with_report)
         _skip(ctx, fx, dup, "cash balance also given by the CashReport (loaded from there)")
         rows = fx[~dup]
         if len(rows):
             _require(ctx, rows, "quantity")
-            keep, _ = _currency(ctx, rows, "cash balance", currency_attr="fxCurrency",
-                                rate=False)
-            rows = rows[keep]
-            frames.append((rows, _num(ctx, rows, "quantity")))
+            rows = rows.assign(currency=_attr(rows, "fxCurrency"))
+            t = _convert(ctx, rows, {"value": Col.money("quantity", need=True,
+                                                        missing="the cash row has no amount")},
+                         symbol=ib.CASH_SYMBOL)
+            t, _ = _currency(ctx, t, rows, "cash balance", rate=False)
+            tables.append((t, rows))
     out = []
-    for rows, value in frames:
-        if rows.empty:
+    for t, rows in tables:
+        if t.empty:
             continue
-        _no_missing(ctx, rows, value, "endingCash", "cash amount")
-        cash = pd.DataFrame({"account": _accounts(ctx, rows), "value": value,
-                             "line": rows["line"]})
-        cash = cash.groupby("account", sort=False).agg(value=("value", "sum"),
-                                                       line=("line", "first")).reset_index()
+        stmt = rows.loc[t.index, "stmt"]
+        single = ~rows.loc[t.index, "tag"].eq("FxLot")  # FxLots are parts of one balance
+        key = t["account"] + "\x1f" + stmt.astype("str")
+        dup = key.where(single).duplicated(keep="first") & single & key.notna()
+        if dup.any():
+            first = t["value"].groupby(key.where(single)).transform("first")
+            line = t.line.groupby(key.where(single)).transform("first")
+            same = (t["value"] - first).abs().lt(0.005)
+            reasons = pd.Series(
+                np.where(same, "cash balance repeated in this statement (a CashReport given "
+                               "twice): counted once",
+                         "cash balance given again in this statement with a different amount "
+                         "(" + t["value"].map("{:,.2f}".format) + " here); only line " +
+                         line.astype("Int64").astype("str") + " is loaded"),
+                index=t.index)
+            t = t.drop(dup, reasons)
+            stmt = stmt[t.index]
+        ends = stmt.map(lambda i: ctx.statements[i].get("toDate", "")
+                        if 0 <= i < len(ctx.statements) else "")
+        cash = pd.DataFrame({"account": t["account"], "value": t["value"], "line": t.line,
+                             "stmt": stmt, "end": ends})
+        cash = cash.groupby(["account", "stmt", "end"], sort=False).agg(
+            value=("value", "sum"), line=("line", "first")).reset_index()
+        # several statements of one account: the latest statement's balance
+        cash = cash.sort_values(["account", "end", "stmt"], kind="stable")
+        latest = ~cash.duplicated("account", keep="last")
+        for r in cash[~latest].itertuples():
+            ctx.skip.add(int(r.line), f"cash balance of an earlier statement of {r.account} "
+                         f"(to {r.end or 'unknown'}): the latest statement's balance is used",
+                         account=r.account, symbol=ib.CASH_SYMBOL)
+        cash = cash[latest].sort_values("line", kind="stable")
         out.append(pd.DataFrame({
             "account": cash["account"], "symbol": ib.CASH_SYMBOL, "cusip": None,
             "description": "USD cash", "quantity": cash["value"], "price": 1.0,
@@ -807,8 +1009,9 @@ def _accounts_frame(ctx: _Ctx, info: pd.DataFrame, frames: list[pd.DataFrame]) -
         if acc and acc.strip() and acc.strip() not in ("-", "--"):
             rows.setdefault(acc.strip(), None)
     if len(info):
-        for acc, alias, kind in zip(_accounts(ctx, info), _text(info, "acctAlias"),
-                                    _text(info, "accountType"), strict=True):
+        t = _convert(ctx, info, {"alias": Col.text("acctAlias"),
+                                 "kind": Col.text("accountType")})
+        for acc, alias, kind in zip(t["account"], t["alias"], t["kind"], strict=True):
             rows[acc] = ib.account_name(alias, kind)
     for f in frames:
         if f.empty or "accountId" not in f.columns:
@@ -828,12 +1031,13 @@ def _as_of(ctx: _Ctx, positions: pd.DataFrame) -> pd.Timestamp | None:
     lines = pd.Series([st.get("_line", 1) for st in ctx.statements if st.get("toDate")],
                       dtype="int64")
     if ends:
-        got = ctx.dates.parse(pd.Series(ends, dtype="str"), column="toDate", lines=lines)
+        got, _ = ctx.dates.parse(pd.Series(ends, dtype="str"))
         if got.notna().any():
             return got.max()
+        ctx.notes.append(f"the statement's toDate ({ends[0]!r}, line {int(lines.iloc[0])}) is "
+                         "not a date; as_of is taken from the positions")
     if len(positions):
-        got = ctx.dates.parse(_attr(positions, "reportDate"), column="reportDate",
-                              lines=positions["line"])
+        got, _ = ctx.dates.parse(_attr(positions, "reportDate"))
         if got.notna().any():
             return got.max()
     return None
@@ -844,7 +1048,7 @@ def _as_of(ctx: _Ctx, positions: pd.DataFrame) -> pd.Timestamp | None:
 def load(s: Sniff, options: dict) -> Export:
     """Load an IBKR Flex Query XML file (see module docstring)."""
     path = s.path
-    parsed = _parse(path, path.read_bytes())
+    parsed = _parse(path, s.data)
     statements = []
     for attrs, line in parsed.statements:
         statements.append({**attrs, "_line": line})

@@ -90,7 +90,7 @@ from toolkit.schema import Action
 from . import _build as b
 from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import Binding, ColumnSpec, TextFile, decode, find_line, norm_line
+from ._text import Binding, Col, TextFile, decode, find_line, norm_line
 
 __all__ = ["FORMATS", "RULES", "Rule", "classify", "detect_activity", "detect_holdings",
            "load_activity", "load_holdings"]
@@ -102,34 +102,34 @@ ACTIVITY_FORMAT = "merrill_activity_csv"
 HEADER_SEARCH = 15
 
 HOLDINGS = {
-    "cob_date": ColumnSpec(["COB Date"]),
-    "symbol": ColumnSpec(["Symbol"]),
-    "cusip": ColumnSpec(["CUSIP #", "CUSIP"], required=False),
-    "description": ColumnSpec(["Security Description", "Description"], required=False),
-    "nickname": ColumnSpec(["Account Nickname"], required=False),
-    "registration": ColumnSpec(["Account Registration"], required=False),
-    "account": ColumnSpec(["Account #"]),
-    "quantity": ColumnSpec(["Quantity"], numeric=True),
-    "price": ColumnSpec(["Price ($)", "Price"], required=False, numeric=True),
-    "value": ColumnSpec(["Value ($)", "Value"], numeric=True),
-    "unrealized": ColumnSpec(["Unrealized Gain/Loss ($)", "Unrealized Gain/Loss"],
-                             required=False, numeric=True),
+    "cob_date": Col.date("COB Date"),
+    "symbol": Col.symbol("Symbol"),
+    "cusip": Col.text("CUSIP #", "CUSIP", required=False),
+    "description": Col.text("Security Description", "Description", required=False),
+    "nickname": Col.text("Account Nickname", required=False),
+    "registration": Col.text("Account Registration", required=False),
+    "account": Col.text("Account #"),
+    "quantity": Col.quantity("Quantity"),
+    "price": Col.money("Price ($)", "Price", required=False),
+    "value": Col.money("Value ($)", "Value"),
+    "unrealized": Col.money("Unrealized Gain/Loss ($)", "Unrealized Gain/Loss",
+                            required=False),
 }
 ACTIVITY = {
-    "date": ColumnSpec(["Trade Date"]),
-    "settle_date": ColumnSpec(["Settlement Date"], required=False),
-    "status": ColumnSpec(["Pending/Settled"], required=False),
-    "nickname": ColumnSpec(["Account Nickname"], required=False),
-    "registration": ColumnSpec(["Account Registration"], required=False),
-    "account": ColumnSpec(["Account #", "Account"]),
-    "type": ColumnSpec(["Type"], required=False),
-    "desc1": ColumnSpec(["Description 1", "Description"]),
-    "desc2": ColumnSpec(["Description 2"], required=False),
-    "symbol": ColumnSpec(["Symbol/CUSIP #", "Symbol/ CUSIP #", "Symbol/CUSIP", "Symbol/ CUSIP",
-                          "Symbol"], required=False),
-    "quantity": ColumnSpec(["Quantity"], numeric=True),
-    "price": ColumnSpec(["Price ($)", "Price"], required=False, numeric=True),
-    "amount": ColumnSpec(["Amount ($)", "Amount"], numeric=True),
+    "date": Col.date("Trade Date", need=True, missing="the trade date is empty"),
+    "settle_date": Col.date("Settlement Date", required=False),
+    "status": Col.text("Pending/Settled", required=False),
+    "nickname": Col.text("Account Nickname", required=False),
+    "registration": Col.text("Account Registration", required=False),
+    "account": Col.text("Account #", "Account"),
+    "type": Col.text("Type", required=False),
+    "desc1": Col.text("Description 1", "Description"),
+    "desc2": Col.text("Description 2", required=False),
+    "symbol": Col.symbol("Symbol/CUSIP #", "Symbol/ CUSIP #", "Symbol/CUSIP", "Symbol/ CUSIP",
+                         "Symbol", required=False),
+    "quantity": Col.quantity("Quantity"),
+    "price": Col.money("Price ($)", "Price", required=False),
+    "amount": Col.money("Amount ($)", "Amount"),
 }
 
 #: Lines that end a table (disclaimers Merrill may append after a blank line).
@@ -253,15 +253,16 @@ def detect_activity(s: Sniff) -> bool:
 # --- shared -----------------------------------------------------------------------------------
 
 
-def _table(s: Sniff, is_header, spec, what: str) -> tuple[TextFile, pd.DataFrame, Binding,
-                                                          int, int]:
-    tf = s.text if s.text is not None else decode(s.path, s.path.read_bytes())
+def _table(s: Sniff, is_header, spec, what: str,
+           skip: SkipLog) -> tuple[TextFile, pd.DataFrame, Binding, int, int]:
+    tf = s.text if s.text is not None else decode(s.path, s.data)
     h = find_line(tf, lambda ln: is_header(norm_line(ln)), limit=HEADER_SEARCH)
     if h is None:
         raise FormatError(f"no Merrill {what} header in the first {HEADER_SEARCH} lines",
                           path=tf.name)
+    b.report_leading(tf, h, skip, what)
     end = b.table_end(tf, h + 1, FOOTER)
-    raw, binding = b.read_table(tf, h, end, spec, path=tf.name)
+    raw, binding = b.read_table(tf, h, end, spec, path=tf.name, skip=skip)
     b.require_rows(raw, path=tf.name, line=h + 1, what=what)
     return tf, raw.reset_index(drop=True), binding, h, end
 
@@ -309,65 +310,48 @@ def _is_sweep(symbol: pd.Series, description: pd.Series) -> pd.Series:
 
 def load_holdings(s: Sniff, options: dict) -> Export:
     """Load a Merrill holdings CSV (see module docstring)."""
-    tf, raw, binding, h, end = _table(s, _is_holdings_header, HOLDINGS, "holdings")
-    path = tf.name
     skip = SkipLog(s.path)
-    w = b.where(path, raw)
+    tf, raw, binding, h, end = _table(s, _is_holdings_header, HOLDINGS, "holdings", skip)
+    path = tf.name
     account = clean.text(raw["account"])
-    ticker = clean.symbol(raw["symbol"])
-    cusip_text = clean.text(b.col(raw, "cusip"))
-    desc = clean.text(b.col(raw, "description"))
-    sweep = _is_sweep(ticker, desc)
-    value = clean.number(raw["value"], column=_col(binding, "value"), where=w)
-    qty = clean.number(raw["quantity"], column=_col(binding, "quantity"), where=w)
-
     noacct = account.isna()
     if noacct.any():
         skip.add_frame(raw[noacct], "row names no account (a summary or total line)")
-    nosym = ~noacct & ticker.isna() & cusip_text.isna() & ~sweep
-    if nosym.any():
-        skip.add_frame(raw[nosym], "row has no symbol and no CUSIP")
-    novalue = ~noacct & ~nosym & value.isna()
-    if novalue.any():
-        skip.add_frame(raw[novalue], "row has no value")
-    short = ~noacct & ~nosym & ~novalue & ~sweep & qty.lt(0).fillna(False)
-    if short.any():
-        skip.add_frame(raw[short], "short position (negative quantity): short positions are "
-                                   "not supported")
-    keep = ~(noacct | nosym | novalue | short)
-
-    r = raw[keep]
-    w = b.where(path, r)
-    cash = sweep[keep]
-    v = value[keep]
-    symbol = ticker[keep].fillna(cusip_text[keep]).where(~cash | ticker[keep].notna(), "CASH")
-    price = clean.number(b.col(r, "price"), column=_col(binding, "price"), where=w)
-    unrealized = clean.number(b.col(r, "unrealized"), column=_col(binding, "unrealized"),
-                              where=w)
-    quantity = qty[keep].where(~cash, v)
+    t = b.convert(raw[~noacct], HOLDINGS, path=path, skip=skip, binding=binding)
+    ticker, cusip_text, desc = t["symbol"], t["cusip"], t["description"]
+    sweep = _is_sweep(ticker, desc)
+    t = t.drop(ticker.isna() & cusip_text.isna() & ~sweep, "row has no symbol and no CUSIP")
+    t = t.drop(t["value"].isna(), "row has no value")
+    t = t.drop(~sweep[t.index] & t["quantity"].lt(0),
+               "short position (negative quantity): short positions are not supported")
+    cash = sweep[t.index]
+    v = t["value"]
+    ticker = t["symbol"]
+    symbol = ticker.fillna(t["cusip"]).where(~cash | ticker.notna(), "CASH")
+    price = t["price"]
+    quantity = t["quantity"].where(~cash, v)
     unit = b.price_unit(quantity, price, v)
     price = (price * unit.where(unit.eq(0.01), 1.0)).where(~cash, 1.0)
-    basis = (v - unrealized).where(~cash, v)
+    basis = (v - t["unrealized"]).where(~cash, v)
     option = (symbol.str.contains("#", regex=False).fillna(False) | unit.eq(100.0)) & ~cash
     bond = unit.eq(0.01) & ~cash
-    security_type = pd.Series(pd.NA, index=r.index, dtype="str")
+    security_type = pd.Series(pd.NA, index=t.index, dtype="str")
     security_type = security_type.mask(option, "option").mask(bond, "bond")
     security_type = security_type.mask(cash, "money_market")
     positions = pd.DataFrame({
-        "account": account[keep],
+        "account": t["account"],
         "symbol": symbol,
-        "cusip": _by_distinct(cusip_text[keep], clean.cusips).astype("str"),
-        "description": desc[keep],
+        "cusip": _by_distinct(t["cusip"], clean.cusips).astype("str"),
+        "description": t["description"],
         "quantity": quantity,
         "price": price,
         "market_value": v,
         "cost_basis": basis,
-        "asset_class": pd.Series(pd.NA, index=r.index, dtype="str").mask(cash, "cash"),
+        "asset_class": pd.Series(pd.NA, index=t.index, dtype="str").mask(cash, "cash"),
         "security_type": security_type,
-        **b.source_columns(r, s.path),
+        **t.source(s.path),
     })
-    cob = clean.date(raw["cob_date"][~noacct], column=_col(binding, "cob_date"),
-                     where=b.where(path, raw[~noacct]))
+    cob, _ = clean.parse_dates(raw["cob_date"][~noacct])
     as_of = cob.max() if cob.notna().any() else None
     b.report_trailing(tf, end, skip, "holdings")
     return Export(path=s.path, format=HOLDINGS_FORMAT, custodian=CUSTODIAN,
@@ -421,45 +405,35 @@ def _split_account_cells(cell: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def load_activity(s: Sniff, options: dict) -> Export:
     """Load a Merrill activity CSV (see module docstring)."""
-    tf, raw, binding, h, end = _table(s, _is_activity_header, ACTIVITY, "activity")
-    path = tf.name
     skip = SkipLog(s.path)
+    tf, raw, binding, h, end = _table(s, _is_activity_header, ACTIVITY, "activity", skip)
+    path = tf.name
     notes: list[str] = []
-    status = clean.text(b.col(raw, "status")).str.casefold()
-    pending = status.eq("pending").fillna(False).astype(bool)
-    if pending.any():
-        skip.add_frame(raw[pending], "pending activity: not yet settled (it appears as settled "
-                                     "in a later download)")
     account_cell = clean.text(raw["account"])
-    noacct = ~pending & account_cell.isna()
+    noacct = account_cell.isna()
     if noacct.any():
         skip.add_frame(raw[noacct], "row names no account (a summary or total line)")
-    keep = ~(pending | noacct)
-    r = raw[keep]
-    w = b.where(path, r)
     combined = not (binding.has("registration") or binding.has("nickname"))
-    account = account_cell[keep]
-    name = _account_names(r)
+    status = clean.text(b.col(raw, "status")).str.casefold()
+    pending = ~noacct & status.eq("pending").fillna(False).astype(bool)
+    pend = _pending(raw[pending], s, skip, combined)
+    t = b.convert(raw[~(noacct | pending)], ACTIVITY, path=path, skip=skip, binding=binding)
+    name = t["registration"].fillna(t["nickname"])
     if combined:  # older layout: "IRA-Edge 6B1-50X02" in one cell
-        account, name = _split_account_cells(account)
-    date_col = _col(binding, "date")
-    date = clean.date(r["date"], column=date_col, where=w)
-    if date.isna().any():
-        raise w.error(date.index[date.isna()][0], date_col, "the trade date is empty")
-    settle = clean.date(b.col(r, "settle_date"), column=_col(binding, "settle_date"), where=w)
-    desc1 = clean.text(r["desc1"])
-    type_ = clean.text(b.col(r, "type"))
-    symbol = clean.symbol(b.col(r, "symbol"))
-    qty = clean.number(r["quantity"], column=_col(binding, "quantity"), where=w)
-    price = clean.number(b.col(r, "price"), column=_col(binding, "price"), where=w)
-    amount = clean.number(r["amount"], column=_col(binding, "amount"), where=w)
-
+        t.values["account"], name = _split_account_cells(t["account"])
+    all_accounts = pd.concat([t["account"], pend["account"]])
+    all_names = pd.concat([name, pd.Series(None, index=pend.index, dtype="str")])
+    name = name[t.index]
+    account = t["account"]
+    date, settle = t["date"], t["settle_date"]
+    desc1, type_, symbol = t["desc1"], t["type"], t["symbol"]
+    qty, price, amount = t["quantity"], t["price"], t["amount"]
     action = _actions(desc1, type_, qty, amount)
     inc = action.isin([A.BUY.value, A.REINVEST.value, A.TRANSFER_IN.value])
     out = action.isin([A.SELL.value, A.TRANSFER_OUT.value])
     qty = qty.abs().where(~out, -qty.abs()).where(inc | out, qty)
 
-    desc2 = clean.text(b.col(r, "desc2")) if binding.has("desc2") else desc1
+    desc2 = t["desc2"] if binding.has("desc2") else desc1
     sweep = _is_sweep(symbol, desc2.fillna("")) & symbol.notna()
     moves = sweep & action.isin([A.BUY.value, A.SELL.value, A.REINVEST.value])
     if moves.any():
@@ -483,12 +457,38 @@ def load_activity(s: Sniff, options: dict) -> Export:
         "price": price,
         "amount": amount,
         "fees": np.nan,
-        **b.source_columns(r, s.path),
+        **t.source(s.path),
     })
     b.report_trailing(tf, end, skip, "activity")
     return Export(path=s.path, format=ACTIVITY_FORMAT, custodian=CUSTODIAN,
-                  transactions=transactions, skipped=skip.frame(),
-                  accounts=_accounts_frame(account, name), notes=notes)
+                  transactions=transactions, pending=pend, skipped=skip.frame(),
+                  accounts=_accounts_frame(all_accounts, all_names), notes=notes)
+
+
+def _pending(rows: pd.DataFrame, s: Sniff, skip: SkipLog, combined: bool) -> pd.DataFrame:
+    """Pending rows: skipped as transactions, kept as cash in transit.
+
+    Their signed Amount is the cash (a pending purchase is a debit). Read on their text,
+    whatever else they hold (a pending row may have no trade date yet).
+    """
+    account = clean.text(rows["account"])
+    if combined:
+        account, _ = _split_account_cells(account)
+    amount, _ = clean.parse_numbers(rows["amount"])
+    date, _ = clean.parse_dates(rows["date"])
+    desc = clean.text(rows["desc1"]).fillna(clean.text(b.col(rows, "type")))
+    desc = (desc.fillna("") + " " + clean.text(b.col(rows, "desc2")).fillna("")).str.strip()
+    reason = "pending activity: not yet settled (it appears as settled in a later download)"
+    readable = amount.notna()
+    skip.add_frame(rows, pd.Series(reason, index=rows.index).where(
+        readable, reason + "; its amount cannot be read"),
+        account=account, symbol=clean.symbol(b.col(rows, "symbol")))
+    r = rows[readable]
+    return b.pending_frame(r.index, account=account[readable], amount=amount[readable],
+                           date=date[readable],
+                           symbol=clean.symbol(b.col(rows, "symbol"))[readable],
+                           description=desc[readable].replace("", None),
+                           source=b.source_columns(r, s.path))
 
 
 FORMATS = [

@@ -23,7 +23,8 @@ What is read
     ``MKTVAL`` (``security_type`` stock, mutual_fund, debt, option, other). OFX gives no cost
     basis, so ``cost_basis`` is missing, and ``DTPRICEASOF`` is not kept (positions carry no
     price date; ``as_of`` is the statement's). Money-market funds (a name matching the shared cash
-    descriptions, e.g. ``... MONEY MARKET ...``) are cash: ``asset_class`` "cash", quantity
+    descriptions, e.g. ``... MONEY MARKET ...``, or a ticker of five letters ending in
+    ``XX``, e.g. ``VMFXX``) are cash: ``asset_class`` "cash", quantity
     = value, price 1, basis = value, ``security_type`` "money_market". ``POSTYPE`` SHORT
     positions are skipped (not supported). Bonds keep OFX's units (face value) and price
     (percent of par) as written.
@@ -33,6 +34,10 @@ What is read
     AVAILCASH equals the summed value of the account's money-market positions (and is not
     zero) it is skipped with that reason, so the sweep is counted once; when it is larger
     than that sum, it is loaded and a note asks to check it (it may hold the sweep again).
+    A position whose security the ``SECLIST`` does not describe keeps its ``UNIQUEID`` as
+    symbol, with a note; when the account has no known money-market fund and AVAILCASH
+    equals such an unnamed $1.00 ``POSMF``, that fund is taken to be the sweep and
+    AVAILCASH is skipped with that reason.
 ``INVTRANLIST``
     Each transaction aggregate becomes one row (``action_text`` is the aggregate and its
     type, e.g. ``BUYSTOCK BUY``, ``INCOME DIV``, ``INVBANKTRAN DEP``; ``description`` is the
@@ -105,12 +110,13 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import FormatError
-from toolkit.schema import Action
+from toolkit.schema import REALIZED, Action
 
 from . import _build as b
 from . import _clean as clean
 from . import _ofxparse as px
 from ._export import Export, FormatSpec, SkipLog, Sniff
+from ._text import Col, ColumnSpec
 
 __all__ = ["FORMATS", "detect", "load"]
 
@@ -137,11 +143,14 @@ _SUBTYPES = ("BUYTYPE", "SELLTYPE", "OPTBUYTYPE", "OPTSELLTYPE", "SELLREASON", "
 #: Leaf elements read from each transaction / position aggregate.
 _TXN_FIELDS = ("FITID", "DTTRADE", "DTSETTLE", "DTPOSTED", "DTUSER", "MEMO", "NAME",
                "UNIQUEID", "UNIQUEIDTYPE", "UNITS", "UNITPRICE", "COMMISSION", "FEES", "LOAD",
-               "TOTAL", "TRNAMT", "POSTYPE", "OLDUNITS", "NEWUNITS", "FRACCASH", *_SUBTYPES)
+               "TOTAL", "TRNAMT", "POSTYPE", "OLDUNITS", "NEWUNITS", "FRACCASH", "GAIN",
+               "SHPERCTRCT", *_SUBTYPES)
 _TXN_SET = frozenset(_TXN_FIELDS)
 _POS_FIELDS = ("UNIQUEID", "UNIQUEIDTYPE", "POSTYPE", "UNITS", "UNITPRICE", "MKTVAL", "MEMO",
                "HELDINACCT")
 _POS_SET = frozenset(_POS_FIELDS)
+#: Data elements OFX puts directly under <INVSTMTRS>.
+_STATEMENT_LEAVES = frozenset({"DTASOF", "CURDEF", "MKTGINFO"})
 _BROKERS = (("fidelity", "fidelity"), ("vanguard", "vanguard"), ("schwab", "schwab"),
             ("etrade", "etrade"), ("ameritrade", "tdameritrade"), ("merrill", "merrill"),
             ("ml.com", "merrill"), ("interactivebrokers", "ibkr"), ("robinhood", "robinhood"),
@@ -154,9 +163,13 @@ _BROKERS = (("fidelity", "fidelity"), ("vanguard", "vanguard"), ("schwab", "schw
 def _record(doc: px.Doc, elem: Element, fields: frozenset[str]) -> dict:
     """Texts and lines of the ``fields`` of one aggregate, with its currency."""
     found: dict[str, Element] = {}
+    twice: list[str] = []
     for e in elem.iter():
+        if e.tag in found and e.tag in fields and e.tag not in twice:
+            twice.append(e.tag)  # an aggregate holding another's values (a broken nesting)
         found.setdefault(e.tag, e)
-    rec: dict = {"tag": elem.tag, "line": doc.line(elem), "ORIG": "ORIGCURRENCY" in found}
+    rec: dict = {"tag": elem.tag, "line": doc.line(elem), "ORIG": "ORIGCURRENCY" in found,
+                 "CUR": "CURRENCY" in found, "TWICE": ", ".join(twice) or None}
     for tag, e in found.items():
         if tag in fields and e.text is not None and len(e) == 0:
             rec[tag] = px.text(e.text)
@@ -172,27 +185,65 @@ def _record(doc: px.Doc, elem: Element, fields: frozenset[str]) -> dict:
 
 def _frame(records: list[dict], fields: tuple[str, ...]) -> pd.DataFrame:
     names = (*fields, "CURSYM", "CURRATE")
-    columns = ["tag", "line", "ORIG", "account", "curdef", "stmt",
+    columns = ["tag", "line", "ORIG", "CUR", "TWICE", "account", "curdef", "stmt",
                *names, *(f"{f}@" for f in names)]
     df = pd.DataFrame.from_records(records, columns=columns)
-    types = {f: "str" for f in (*names, "tag", "account", "curdef")}
+    types = {f: "str" for f in (*names, "tag", "account", "curdef", "TWICE")}
     types.update({f"{f}@": "float64" for f in names})
-    types.update(line="int64", stmt="int64", ORIG="bool")
+    types.update(line="int64", stmt="int64", ORIG="bool", CUR="bool")
     return df.astype(types)
 
 
-def _number(raw: pd.DataFrame, name: str, path: str) -> pd.Series:
-    cells = raw[name]
-    # OFX numbers have no thousands separators; a comma is a decimal comma (spec 3.2.9.1)
-    if cells.str.contains(",", regex=False).any():
-        comma = cells.str.contains(",", regex=False).fillna(False) & \
-            ~cells.str.contains(".", regex=False).fillna(False)
-        cells = cells.where(~comma, cells.str.replace(",", ".", regex=False))
-    return clean.number(cells, column=name, where=clean.Where(path, raw[f"{name}@"]))
+def _convert(doc: px.Doc, raw: pd.DataFrame, elems: list[Element], spec: dict, path: str,
+             skip: SkipLog, symbol: pd.Series | None = None) -> b.Table:
+    """The aggregates' declared elements converted (OFX numbers take ``.`` or ``,``).
+
+    Aggregates with an unreadable value are reported and left out.
+    """
+    cols = {k: raw[cs.names[0]] for k, cs in spec.items() if cs.names[0] in raw.columns}
+    table = pd.DataFrame(cols, index=raw.index)
+    table["account"] = raw["account"]
+    if symbol is not None:
+        table["symbol"] = symbol
+    table["line"] = raw["line"]
+    full = {**spec, "account": Col.text("ACCTID"), "symbol": Col.text("UNIQUEID")}
+    headers = {k: cs.names[0] for k, cs in full.items()}
+
+    def texts(index: pd.Index) -> pd.Series:
+        return pd.Series([doc.raw(elems[i]) for i in index], index=index, dtype="str")
+
+    return b.convert(table, full, path=path, skip=skip, headers=headers, text_of=texts)
 
 
-def _date(raw: pd.DataFrame, name: str, path: str) -> pd.Series:
-    return clean.date(raw[name], column=name, where=clean.Where(path, raw[f"{name}@"]))
+def _money(name: str) -> ColumnSpec:
+    return Col.money(name, decimal="ofx")
+
+
+TXN_SPEC = {
+    "units": Col.quantity("UNITS", decimal="ofx"),
+    "unitprice": _money("UNITPRICE"),
+    "total": _money("TOTAL"),
+    "trnamt": _money("TRNAMT"),
+    "commission": _money("COMMISSION"),
+    "fees": _money("FEES"),
+    "load": _money("LOAD"),
+    "oldunits": Col.quantity("OLDUNITS", decimal="ofx"),
+    "newunits": Col.quantity("NEWUNITS", decimal="ofx"),
+    "fraccash": _money("FRACCASH"),
+    "gain": _money("GAIN"),
+    "shperctrct": Col.quantity("SHPERCTRCT", decimal="ofx"),
+    "currate": Col.quantity("CURRATE", decimal="ofx"),
+    "dttrade": Col.date("DTTRADE"),
+    "dtsettle": Col.date("DTSETTLE"),
+    "dtposted": Col.date("DTPOSTED"),
+    "dtuser": Col.date("DTUSER"),
+}
+POS_SPEC = {
+    "units": Col.quantity("UNITS", decimal="ofx"),
+    "unitprice": _money("UNITPRICE"),
+    "mktval": _money("MKTVAL"),
+    "currate": Col.quantity("CURRATE", decimal="ofx"),
+}
 
 
 def _custodian(brokerid: str | None) -> str:
@@ -210,16 +261,22 @@ def _custodian(brokerid: str | None) -> str:
 class _Securities:
     by_key: dict[tuple[str, str], tuple[str | None, str | None]]
     by_id: dict[str, tuple[str | None, str | None]]
+    per_contract: dict[str, float]  # UNIQUEID -> SHPERCTRCT of its OPTINFO
+
+    def known(self, uid) -> bool:
+        """Whether the SECLIST describes this unique id."""
+        return isinstance(uid, str) and uid in self.by_id
 
     def lookup(self, kind: pd.Series, uid: pd.Series) -> tuple[pd.Series, pd.Series]:
         """Ticker (else the unique id) and security name of each row."""
         tickers, names = [], []
         for k, u in zip(kind.tolist(), uid.tolist(), strict=True):
-            if u is None or (isinstance(u, float) and np.isnan(u)):
+            if not isinstance(u, str):
                 tickers.append(None)
                 names.append(None)
                 continue
-            hit = self.by_key.get(((k or "").upper(), u)) or self.by_id.get(u) or (None, None)
+            k = k.upper() if isinstance(k, str) else ""  # UNIQUEIDTYPE may be missing
+            hit = self.by_key.get((k, u)) or self.by_id.get(u) or (None, None)
             tickers.append(hit[0] or u)
             names.append(hit[1])
         return pd.Series(tickers, index=kind.index, dtype="str"), \
@@ -229,6 +286,7 @@ class _Securities:
 def _securities(doc: px.Doc) -> _Securities:
     by_key: dict = {}
     by_id: dict = {}
+    per_contract: dict = {}
     for info in doc.root.iter("SECINFO"):
         leaves = px.leaves(info)
         uid = px.text(leaves["UNIQUEID"].text) if "UNIQUEID" in leaves else None
@@ -239,7 +297,14 @@ def _securities(doc: px.Doc) -> _Securities:
         name = px.text(leaves["SECNAME"].text) if "SECNAME" in leaves else None
         by_key[(kind.upper(), uid)] = (ticker, name)
         by_id.setdefault(uid, (ticker, name))
-    return _Securities(by_key, by_id)
+    for opt in doc.root.iter("OPTINFO"):
+        leaves = px.leaves(opt)
+        uid = px.text(leaves["UNIQUEID"].text) if "UNIQUEID" in leaves else None
+        n = px.text(leaves["SHPERCTRCT"].text) if "SHPERCTRCT" in leaves else None
+        value, bad = clean.parse_numbers(pd.Series([n], dtype="str"), decimal="ofx")
+        if uid is not None and pd.notna(value.iloc[0]) and value.iloc[0] > 0:
+            per_contract[uid] = float(value.iloc[0])
+    return _Securities(by_key, by_id, per_contract)
 
 
 def _cusip(kind: pd.Series, uid: pd.Series) -> pd.Series:
@@ -254,13 +319,12 @@ def _cusip(kind: pd.Series, uid: pd.Series) -> pd.Series:
 # --- currency -----------------------------------------------------------------------------------
 
 
-def _currency(raw: pd.DataFrame, path: str, notes: list[str],
+def _currency(raw: pd.DataFrame, rate: pd.Series, notes: list[str],
               what: str) -> tuple[pd.Series, pd.Series]:
     """Rate that turns each row's amounts into dollars, and the reason a row cannot be."""
     curdef = raw["curdef"].str.upper().fillna("USD")
     has_cur = raw["CURSYM"].notna() & ~raw["ORIG"]
     row_cur = raw["CURSYM"].str.upper().where(has_cur, curdef)
-    rate = _number(raw, "CURRATE", path)
     usd = row_cur.eq("USD")
     convert = ~usd & has_cur & curdef.eq("USD") & rate.notna() & (rate > 0)
     factor = pd.Series(1.0, index=raw.index).where(~convert, rate)
@@ -269,6 +333,11 @@ def _currency(raw: pd.DataFrame, path: str, notes: list[str],
     if bad.any():
         reason = reason.mask(bad, "amounts in " + row_cur + ", not US dollars (no CURRATE "
                              "converting them to USD)")
+    unnamed = raw["CUR"] & raw["CURSYM"].isna()
+    reason = reason.mask(unnamed, "CURRENCY without CURSYM: the currency of the amounts is not "
+                                  "stated")
+    reason = reason.mask(raw["TWICE"].notna(), "<" + raw["tag"] + "> holds " + raw["TWICE"] +
+                         " more than once (an aggregate nested in another): it cannot be read")
     if convert.any():
         notes.append(f"{int(convert.sum())} {what} in another currency converted to dollars "
                      "with their CURRATE")
@@ -277,9 +346,12 @@ def _currency(raw: pd.DataFrame, path: str, notes: list[str],
 
 # --- transactions -----------------------------------------------------------------------------
 
+_INCOME_MEMO = ((re.compile(r"\bINTEREST\b", re.I), A.INTEREST),
+                (re.compile(r"\bDIV(?:IDEND)?S?\b", re.I), A.DIVIDEND))
+
 
 def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
-                  skip: SkipLog, notes: list[str]) -> pd.DataFrame:
+                  skip: SkipLog, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     records: list[dict] = []
     elems: list[Element] = []
     for st in stmts:
@@ -294,45 +366,41 @@ def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
             records.append(rec)
             elems.append(agg)
     if not records:
-        return pd.DataFrame()
+        return pd.DataFrame(), REALIZED.empty()
     raw = _frame(records, _TXN_FIELDS)
+    symbol, secname = secs.lookup(raw["UNIQUEIDTYPE"], raw["UNIQUEID"])
+    t = _convert(doc, raw, elems, TXN_SPEC, path, skip, symbol=symbol)
+    raw, symbol, secname = raw.loc[t.index], symbol[t.index], secname[t.index]
     tag = raw["tag"]
-
     journal = tag.isin(["JRNLFUND", "JRNLSEC"])
     short = tag.eq("TRANSFER") & raw["POSTYPE"].str.upper().eq("SHORT").fillna(False)
-    factor, foreign = _currency(raw, path, notes, "transaction(s)")
-    reasons = foreign.copy()
+    tfer = raw["TFERACTION"].str.upper()
+    undirected = tag.eq("TRANSFER") & ~tfer.isin(["IN", "OUT"]).fillna(False)
+    factor, reasons = _currency(raw, t["currate"], notes, "transaction(s)")
     reasons = reasons.mask(journal, "journal between the cash and margin sub-accounts of one "
                            "account: no change to holdings or cash")
     reasons = reasons.mask(short, "transfer of a short position: short positions are not "
                            "supported")
-    drop = reasons.notna()
-    for i in np.flatnonzero(drop.to_numpy()):
-        skip.add(int(raw["line"].iloc[i]), str(reasons.iloc[i]), doc.raw(elems[i]))
-    raw = raw[~drop]
-    factor = factor[~drop]
-    if raw.empty:
-        return pd.DataFrame()
-    tag = raw["tag"]
-
-    units = _number(raw, "UNITS", path)
-    price = _number(raw, "UNITPRICE", path).abs() * factor
-    total = _number(raw, "TOTAL", path) * factor
-    trnamt = _number(raw, "TRNAMT", path) * factor
-    fees = pd.concat([_number(raw, f, path).abs() for f in ("COMMISSION", "FEES", "LOAD")],
+    reasons = reasons.mask(undirected & reasons.isna(),
+                           "TRANSFER without TFERACTION IN or OUT (found " +
+                           tfer.fillna("none").map(repr) + "): the direction of the shares is "
+                           "not stated, so the row is not guessed")
+    t = t.drop(reasons.notna(), reasons)
+    date = t["dttrade"].fillna(t["dtuser"]).fillna(t["dtposted"])
+    t = t.drop(date.isna(), "<" + raw["tag"] + "> has no date (DTTRADE or DTPOSTED)")
+    if t.empty:
+        return pd.DataFrame(), REALIZED.empty()
+    raw, symbol, secname = raw.loc[t.index], symbol[t.index], secname[t.index]
+    factor, date, tag = factor[t.index], date[t.index], raw["tag"]
+    units = t["units"]
+    price = t["unitprice"].abs() * factor
+    total = t["total"] * factor
+    trnamt = t["trnamt"] * factor
+    fees = pd.concat([t[f].abs() for f in ("commission", "fees", "load")],
                      axis=1).sum(axis=1, min_count=1) * factor
-    old = _number(raw, "OLDUNITS", path)
-    new = _number(raw, "NEWUNITS", path)
-    fraccash = _number(raw, "FRACCASH", path) * factor
-    dttrade = _date(raw, "DTTRADE", path)
-    dtuser = _date(raw, "DTUSER", path)
-    dtposted = _date(raw, "DTPOSTED", path)
-    settle = _date(raw, "DTSETTLE", path)
-    date = dttrade.fillna(dtuser).fillna(dtposted)
-    if date.isna().any():
-        i = date[date.isna()].index[0]
-        raise FormatError(f"<{tag[i]}> has no date (DTTRADE or DTPOSTED)", path=path,
-                          line=int(raw["line"][i]))
+    old, new = t["oldunits"], t["newunits"]
+    fraccash = t["fraccash"] * factor
+    dtuser, dtposted = t["dtuser"], t["dtposted"]
 
     sub = pd.Series(None, index=raw.index, dtype="str")
     for f in _SUBTYPES:
@@ -341,6 +409,7 @@ def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
 
     buy = tag.isin(_BUYS)
     sell = tag.isin(_SELLS)
+    option = tag.isin(["BUYOPT", "SELLOPT"])
     reinvest = tag.eq("REINVEST")
     income = tag.eq("INCOME")
     bank = tag.eq("INVBANKTRAN")
@@ -361,6 +430,13 @@ def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
                    | (bank_action.eq(A.WITHDRAWAL.value) & (trnamt > 0)))
     bank_action = bank_action.where(~flip, bank_action.map(
         {a.value: _OPPOSITE.get(a, a).value for a in A}))
+    # a deposit whose memo says it is interest or a dividend is income, not new money
+    said = raw["MEMO"].fillna("") + " " + raw["NAME"].fillna("")
+    deposit = bank & bank_action.eq(A.CONTRIBUTION.value)
+    for rx, kind in _INCOME_MEMO:
+        hit = deposit & said.str.contains(rx)
+        bank_action = bank_action.mask(hit, kind.value)
+        deposit = deposit & ~hit
     action = action.mask(bank, bank_action)
     tfer_out = raw["TFERACTION"].str.upper().eq("OUT").fillna(False)
     action = action.mask(transfer, A.TRANSFER_IN.value).mask(transfer & tfer_out,
@@ -373,25 +449,50 @@ def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
     qty = qty.mask(sell | (transfer & tfer_out), -units.abs())
     qty = qty.mask(split, new - old).mask(closure, np.nan)
 
-    # trades: the sign of the cash follows the side, whatever the broker wrote
-    gross = units.abs() * price
+    # trades: the sign of the cash follows the side, whatever the broker wrote; an option's
+    # price is per share, so an amount rebuilt without TOTAL counts its shares per contract
+    per_contract = t["shperctrct"].fillna(raw["UNIQUEID"].map(secs.per_contract))
+    assumed = option & total.isna() & per_contract.isna()
+    if assumed.any():
+        notes.append("no SHPERCTRCT for the option(s) on line(s) "
+                     f"{', '.join(str(x) for x in t.line[assumed].head(20))}; 100 shares per "
+                     "contract assumed")
+    multiplier = pd.Series(1.0, index=raw.index).mask(option, per_contract.fillna(100.0))
+    gross = units.abs() * price * multiplier
     missing_total = (buy | sell | reinvest) & total.isna()
     if missing_total.any():
         notes.append("TOTAL missing on line(s) "
-                     f"{', '.join(str(x) for x in raw['line'][missing_total].head(20))}; "
-                     "computed as units x price and fees")
+                     f"{', '.join(str(x) for x in t.line[missing_total].head(20))}; "
+                     "computed as units x price (x shares per contract) and fees")
     amount = total.copy()
     amount = amount.mask(buy | reinvest, -total.abs().fillna(gross + fees.fillna(0)))
     amount = amount.mask(sell, total.abs().fillna(gross - fees.fillna(0)))
     amount = amount.mask(bank, trnamt).mask(transfer, np.nan)
     amount = amount.mask(split, fraccash).mask(expense, -total.abs()).mask(closure, np.nan)
+    # an aggregate whose meaning is cash, without the amount, or that moves shares, without
+    # the UNITS, cannot be read
+    cash_meaning = bank | income | expense | tag.eq("RETOFCAP") | buy | sell | reinvest
+    no_amount = cash_meaning & amount.isna()
+    no_units = (buy | sell | reinvest | transfer) & units.isna()
+    if no_amount.any() or no_units.any():
+        element = pd.Series("TOTAL", index=raw.index).mask(bank, "TRNAMT")
+        t.report(no_units, "<" + tag + "> has no UNITS: the shares it moves are unknown")
+        t.report(no_amount & ~no_units, "<" + tag + "> has no amount (" + element + ")")
+        keep = ~(no_amount | no_units)
+        t = t.take(keep)
+        raw, symbol, secname, tag = raw[keep], symbol[keep], secname[keep], tag[keep]
+        date, dtuser, dtposted = date[keep], dtuser[keep], dtposted[keep]
+        action, action_text, qty, price = action[keep], action_text[keep], qty[keep], price[keep]
+        amount, fees, units, factor = amount[keep], fees[keep], units[keep], factor[keep]
+        buy, sell, reinvest, income, bank = (buy[keep], sell[keep], reinvest[keep],
+                                             income[keep], bank[keep])
+        transfer = transfer[keep]
+        income_action = income_action[keep]
 
-    kind, uid = raw["UNIQUEIDTYPE"], raw["UNIQUEID"]
-    symbol, secname = secs.lookup(kind, uid)
     description = raw["MEMO"].fillna(raw["NAME"]).fillna(secname)
     frame = pd.DataFrame({
         "date": date.where(~bank, dtuser.fillna(dtposted)),
-        "settle_date": settle,
+        "settle_date": t["dtsettle"],
         "account": raw["account"],
         "action": action,
         "action_text": action_text,
@@ -401,11 +502,20 @@ def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
         "price": price,
         "amount": amount,
         "fees": fees,
-        "source_file": Path(path).name,
-        "source_line": raw["line"].astype("Int64"),
+        **t.source(path),
         "_order": 1,
         "_stmt": raw["stmt"],
     })
+
+    # sales that state their gain: realised rows (cost basis = net proceeds - gain)
+    gain = t["gain"] * factor
+    stated = sell & gain.notna() & symbol.notna()
+    realized = REALIZED.empty()
+    if stated.any():
+        realized = b.realized_frame(
+            raw.index[stated], account=raw["account"][stated], symbol=symbol[stated],
+            quantity=units[stated].abs(), sold=date[stated], proceeds=amount[stated],
+            gain=gain[stated], source=t.take(stated).source(path), notes=notes, what="sale")
 
     # REINVEST: the income row, unless an INCOME of the same file is that income already
     reinv = frame[reinvest]
@@ -434,7 +544,7 @@ def _transactions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str,
         cash["_order"] = 0
         frame = pd.concat([frame, cash.drop(columns=["_type", "_amt"])])
     frame = frame.sort_values(["_stmt", "source_line", "_order"], kind="stable")
-    return frame.drop(columns=["_order", "_stmt"]).reset_index(drop=True)
+    return frame.drop(columns=["_order", "_stmt"]).reset_index(drop=True), realized
 
 
 # --- positions --------------------------------------------------------------------------------
@@ -444,6 +554,7 @@ def _positions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str, ski
                notes: list[str]) -> pd.DataFrame:
     records: list[dict] = []
     elems: list[Element] = []
+    unnamed_funds: list[pd.DataFrame] = []
     for st in stmts:
         poslist = st["elem"].find("INVPOSLIST")
         if poslist is None:
@@ -458,34 +569,43 @@ def _positions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str, ski
     frames = []
     if records:
         raw = _frame(records, _POS_FIELDS)
-        factor, reasons = _currency(raw, path, notes, "position(s)")
+        symbol, secname = secs.lookup(raw["UNIQUEIDTYPE"], raw["UNIQUEID"])
+        t = _convert(doc, raw, elems, POS_SPEC, path, skip, symbol=symbol)
+        raw = raw.loc[t.index]
+        factor, reasons = _currency(raw, t["currate"], notes, "position(s)")
         short = raw["POSTYPE"].str.upper().eq("SHORT").fillna(False)
         reasons = reasons.mask(short, "short position: short positions are not supported")
-        drop = reasons.notna()
-        for i in np.flatnonzero(drop.to_numpy()):
-            skip.add(int(raw["line"].iloc[i]), str(reasons.iloc[i]), doc.raw(elems[i]))
-        raw, factor = raw[~drop], factor[~drop]
-        units = _number(raw, "UNITS", path)
-        price = _number(raw, "UNITPRICE", path) * factor
-        value = _number(raw, "MKTVAL", path) * factor
+        t = t.drop(reasons.notna(), reasons)
+        t = t.drop(t["symbol"].isna(), "<" + raw["tag"] + "> has no SECID/UNIQUEID")
+        raw, factor = raw.loc[t.index], factor[t.index]
+        symbol, secname = symbol[t.index], secname[t.index]
+        units = t["units"]
+        price = t["unitprice"] * factor
+        value = t["mktval"] * factor
         no_value = value.isna()
         if no_value.any():
             value = value.fillna(units * price)
             notes.append("MKTVAL missing on line(s) "
-                         f"{', '.join(str(x) for x in raw['line'][no_value].head(20))}; "
+                         f"{', '.join(str(x) for x in t.line[no_value].head(20))}; "
                          "computed as units x price")
-        if value.isna().any():
-            i = value[value.isna()].index[0]
-            raise FormatError(f"<{raw['tag'][i]}> has no market value (MKTVAL) and no units "
-                              "and price to compute it", path=path, line=int(raw["line"][i]))
-        symbol, secname = secs.lookup(raw["UNIQUEIDTYPE"], raw["UNIQUEID"])
-        if symbol.isna().any():
-            i = symbol[symbol.isna()].index[0]
-            raise FormatError(f"<{raw['tag'][i]}> has no SECID/UNIQUEID", path=path,
-                              line=int(raw["line"][i]))
+        t.values["mktval"] = value
+        t = t.drop(value.isna(), "<" + raw["tag"] + "> has no market value (MKTVAL) and no "
+                   "units and price to compute it")
+        t = t.drop(t["units"].isna(), "<" + raw["tag"] + "> has no UNITS: the shares held are "
+                   "unknown")
+        raw, symbol, secname = raw.loc[t.index], symbol[t.index], secname[t.index]
+        units, price, value = t["units"], price[t.index], t["mktval"]
+        unknown = ~raw["UNIQUEID"].map(secs.known).astype(bool)
+        if unknown.any():
+            notes.append("security not in the SECLIST for the position(s) on line(s) "
+                         f"{', '.join(str(x) for x in t.line[unknown].head(20))}: no ticker "
+                         "or name, so the UNIQUEID is the symbol")
         names = secname.dropna().unique()
         cash_names = {n for n in names if b.CASH_DESCRIPTIONS.search(n)}
-        cash = secname.isin(cash_names).fillna(False)
+        # a money-market fund by its name, or by its ticker (five letters ending in XX:
+        # VMFXX, SPAXX, SWVXX)
+        cash = secname.isin(cash_names).fillna(False) | \
+            symbol.str.fullmatch(b.MONEY_MARKET_TICKER).fillna(False)
         security_type = raw["tag"].map(_POSITIONS).fillna("other").astype("str")
         frames.append(pd.DataFrame({
             "account": raw["account"],
@@ -498,31 +618,41 @@ def _positions(doc: px.Doc, stmts: list[dict], secs: _Securities, path: str, ski
             "cost_basis": pd.Series(np.nan, index=raw.index).mask(cash, value),
             "asset_class": pd.Series(None, index=raw.index, dtype="str").mask(cash, "cash"),
             "security_type": security_type.mask(cash, "money_market"),
-            "source_file": Path(path).name,
-            "source_line": raw["line"].astype("Int64"),
+            **t.source(path),
         }))
+        # a $1.00 fund the SECLIST does not name may be the sweep fund AVAILCASH repeats
+        dollar_fund = unknown & ~cash & raw["tag"].eq("POSMF") & price.eq(1.0).fillna(False)
+        unnamed_funds.append(frames[-1][dollar_fund.to_numpy()])
     positions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    cash_rows = _available_cash(doc, stmts, positions, path, skip, notes)
+    unnamed = pd.concat(unnamed_funds) if unnamed_funds else positions.iloc[0:0]
+    cash_rows = _available_cash(doc, stmts, positions, unnamed, path, skip, notes)
     if cash_rows is not None:
         positions = pd.concat([positions, cash_rows], ignore_index=True)
     return positions
 
 
-def _available_cash(doc: px.Doc, stmts: list[dict], positions: pd.DataFrame, path: str,
-                    skip: SkipLog, notes: list[str]) -> pd.DataFrame | None:
+def _available_cash(doc: px.Doc, stmts: list[dict], positions: pd.DataFrame,
+                    unnamed: pd.DataFrame, path: str, skip: SkipLog,
+                    notes: list[str]) -> pd.DataFrame | None:
     rows = []
     for st in stmts:
         elem = st["elem"].find("INVBAL/AVAILCASH")
         if elem is None or px.text(elem.text) is None:
             continue
         line = doc.line(elem)
-        value = _number(pd.DataFrame({"AVAILCASH": pd.Series([px.text(elem.text)], dtype="str"),
-                                      "AVAILCASH@": [float(line)]}), "AVAILCASH", path).iloc[0]
+        raw = f"<AVAILCASH>{px.text(elem.text)}"
+        values, bad = clean.parse_numbers(pd.Series([px.text(elem.text)], dtype="str"),
+                                          decimal="ofx")
+        value = values.iloc[0]
+        if bad.notna().iloc[0]:
+            skip.add(line, f"cannot read AVAILCASH {px.text(elem.text)!r}: {bad.iloc[0]}", raw,
+                     account=st["account"], symbol="CASH")
+            continue
         if pd.isna(value):
             continue
-        raw = f"<AVAILCASH>{px.text(elem.text)}"
         if (st["curdef"] or "USD").upper() != "USD":
-            skip.add(line, f"cash balance in {st['curdef'].upper()}, not US dollars", raw)
+            skip.add(line, f"cash balance in {st['curdef'].upper()}, not US dollars", raw,
+                     account=st["account"], symbol="CASH")
             continue
         if len(positions):
             mm = positions[(positions["account"] == st["account"])
@@ -532,7 +662,17 @@ def _available_cash(doc: px.Doc, stmts: list[dict], positions: pd.DataFrame, pat
         swept = float(mm["market_value"].sum()) if len(mm) else 0.0
         if len(mm) and value != 0 and abs(swept - value) < 0.005:
             skip.add(line, "AVAILCASH equals the money-market position(s) "
-                     f"{', '.join(mm['symbol'])} (sweep funds are counted once)", raw)
+                     f"{', '.join(mm['symbol'])} (sweep funds are counted once)", raw,
+                     account=st["account"], symbol="CASH")
+            continue
+        same = unnamed[(unnamed["account"] == st["account"])
+                       & (unnamed["market_value"] - value).abs().lt(0.005)] if len(unnamed) \
+            else unnamed
+        if not len(mm) and len(same) and value != 0:
+            skip.add(line, f"AVAILCASH equals the $1.00 fund {same['symbol'].iloc[0]} (line "
+                     f"{int(same['source_line'].iloc[0])}), which the SECLIST does not name: "
+                     "taken to be the sweep fund, counted once", raw,
+                     account=st["account"], symbol="CASH")
             continue
         if len(mm) and value > swept > 0:
             notes.append(f"line {line}: AVAILCASH {value:,.2f} is more than the money-market "
@@ -581,6 +721,10 @@ def _statements(doc: px.Doc, path: str, options: dict) -> list[dict]:
         curdef = px.text(leaves["CURDEF"].text) if "CURDEF" in leaves else None
         stmts.append({"elem": elem, "index": i, "account": str(account), "broker": broker,
                       "as_of": asof, "curdef": curdef or "USD"})
+        for tag, leaf in leaves.items():
+            # a value outside its aggregate (AVAILCASH...); an empty aggregate is no value
+            if tag not in _STATEMENT_LEAVES and px.text(leaf.text) is not None:
+                doc.stray.append((doc.line(leaf), tag, str(account)))
         if curdef is None:
             doc.notes.append(f"statement on line {doc.line(elem)} has no CURDEF; amounts are "
                              "taken to be US dollars")
@@ -613,7 +757,15 @@ def load(s: Sniff, options: dict) -> Export:
         is not a number or date (naming the line and element).
     """
     path = s.path.name
-    doc = px.parse(s.path, s.path.read_bytes())
+    try:
+        doc = px.parse(s.path, s.data)
+    except FormatError:
+        # broken markup in a bank or card statement: what matters is that it is one
+        upper = s.data.upper()
+        if b"<INVSTMTRS>" in upper or not (b"<STMTRS>" in upper or b"<CCSTMTRS>" in upper):
+            raise
+        raise FormatError("no investment statement (INVSTMTRS) in this OFX file (it holds a "
+                          "bank or credit-card statement)", path=path, line=1) from None
     stmts = _statements(doc, path, options)
     if not stmts:
         message = doc.root.find(".//STATUS/MESSAGE")
@@ -624,8 +776,11 @@ def load(s: Sniff, options: dict) -> Export:
                           f"{what}{why}", path=path, line=1)
     skip = SkipLog(s.path)
     notes = doc.notes
+    for line, tag, account in doc.stray:
+        skip.add(line, f"<{tag}> is directly under <INVSTMTRS>, outside the aggregate OFX puts "
+                 "it in: not read", f"<{tag}>", account=account)
     secs = _securities(doc)
-    transactions = _transactions(doc, stmts, secs, path, skip, notes)
+    transactions, realized = _transactions(doc, stmts, secs, path, skip, notes)
     positions = _positions(doc, stmts, secs, path, skip, notes)
 
     for st in stmts:
@@ -648,6 +803,8 @@ def load(s: Sniff, options: dict) -> Export:
         kwargs["positions"] = positions
     if len(transactions):
         kwargs["transactions"] = transactions
+    if len(realized):
+        kwargs["realized"] = realized
     return Export(path=s.path, format=FORMAT, custodian=custodians[0], skipped=skip.frame(),
                   accounts=accounts, as_of=as_of, notes=notes, **kwargs)
 

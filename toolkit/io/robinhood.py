@@ -55,7 +55,7 @@ from toolkit.schema import Action
 from . import _build as b
 from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, bind, find_line, frame_from_rows, iter_rows, norm_line
+from ._text import Col, bind, find_line, frame_from_rows, iter_rows, norm_line
 
 __all__ = ["CODES", "FORMATS", "detect", "load"]
 
@@ -63,14 +63,14 @@ FORMAT = "robinhood_activity_csv"
 A = Action
 
 SPEC = {
-    "date": ColumnSpec(["Activity Date"]),
-    "settle_date": ColumnSpec(["Settle Date"], required=False),
-    "instrument": ColumnSpec(["Instrument"]),
-    "description": ColumnSpec(["Description"], required=False),
-    "code": ColumnSpec(["Trans Code"]),
-    "quantity": ColumnSpec(["Quantity"]),
-    "price": ColumnSpec(["Price"], required=False),
-    "amount": ColumnSpec(["Amount"]),
+    "date": Col.date("Activity Date", need=True, missing="Activity Date is empty"),
+    "settle_date": Col.date("Settle Date", required=False),
+    "symbol": Col.symbol("Instrument"),
+    "description": Col.raw("Description", required=False),  # several lines: joined below
+    "code": Col.text("Trans Code", need=True, missing="Trans Code is empty"),
+    "quantity": Col.quantity("Quantity"),  # the S suffix of share events is removed first
+    "price": Col.money("Price", required=False),
+    "amount": Col.money("Amount"),
 }
 
 #: Trans Code -> (action, how the row is signed): "+" / "-" shares, "cash" (contribution or
@@ -142,12 +142,19 @@ def load(s: Sniff, options: dict) -> Export:
     if h is None:
         raise FormatError("no Robinhood activity header (Activity Date,Process Date,Settle "
                           "Date,Instrument,...) in the first 5 lines", path=path)
+    b.report_leading(tf, h, skip, "activity")
     header = next(iter_rows(tf, h, h + 1)).cells
     binding = bind(header, SPEC, path=path, line=h + 1)
     date_pos = binding.positions["date"]
 
     rows, footer = [], None
-    for row in iter_rows(tf, h + 1):
+    for row in iter_rows(tf, h + 1, lenient=True):
+        if row.error is not None:  # a line the csv module cannot read
+            if footer is None:
+                rows.append(row)  # reported by convert with the reason
+            else:
+                skip.add(row.line, f"cannot read this row as CSV ({row.error})", row.raw)
+            continue
         filled = [c for c in row.cells if c.strip()]
         if not filled:
             continue
@@ -162,7 +169,11 @@ def load(s: Sniff, options: dict) -> Export:
     if footer is None:
         notes.append("no disclaimer row at the end; the report may be incomplete")
     raw = frame_from_rows(rows, binding, path=path)
-    transactions = _transactions(raw, s, account, notes)
+    b.check_cut(tf, raw)
+    raw["quantity"] = raw["quantity"].str.replace(_QTY_SUFFIX, r"\1", regex=True)
+    t = b.convert(raw, SPEC, path=path, skip=skip, binding=binding,
+                  context={"account": account})
+    transactions = _transactions(t, s, account, notes)
     accounts = pd.DataFrame({"account": [account], "name": [None], "custodian": ["robinhood"]})
     return Export(path=s.path, format=FORMAT, custodian="robinhood", transactions=transactions,
                   skipped=skip.frame(), accounts=accounts, notes=notes)
@@ -179,20 +190,13 @@ def _option_symbol(desc: str) -> str | None:
             f"{m['kind'][0].upper()}{strike}")
 
 
-def _transactions(raw: pd.DataFrame, s: Sniff, account: str, notes: list[str]) -> pd.DataFrame:
-    path = s.path.name
-    w = b.where(path, raw)
-    date = clean.date(raw["date"], column="Activity Date", where=w)
-    settle = clean.date(b.col(raw, "settle_date"), column="Settle Date", where=w)
-    code_text = clean.text(raw["code"])
-    if code_text.isna().any():
-        raise w.error(code_text[code_text.isna()].index[0], "Trans Code", "Trans Code is empty")
+def _transactions(t: b.Table, s: Sniff, account: str, notes: list[str]) -> pd.DataFrame:
+    code_text = t["code"]
     code = code_text.str.upper()
-    qty_cell = raw["quantity"].str.replace(_QTY_SUFFIX, r"\1", regex=True)
-    qty = clean.number(qty_cell, column="Quantity", where=w).abs()
-    price = clean.number(b.col(raw, "price"), column="Price", where=w)
-    amount = clean.number(raw["amount"], column="Amount", where=w)
-    desc_cell = b.col(raw, "description")
+    qty = t["quantity"].abs()
+    price = t["price"]
+    amount = t["amount"]
+    desc_cell = t["description"]
     description = clean.text(desc_cell.str.replace(r"\s*\n\s*", "; ", regex=True))
 
     rule = code.map({k: v[0].value for k, v in CODES.items()})
@@ -204,7 +208,7 @@ def _transactions(raw: pd.DataFrame, s: Sniff, account: str, notes: list[str]) -
     action = action.mask(mode.eq("cash") & out, A.WITHDRAWAL.value)
     action = action.mask(mode.eq("transfer") & out, A.TRANSFER_OUT.value)
     action = action.mask(mode.eq("transfer") & amount.gt(0), A.TRANSFER_IN.value)
-    quantity = pd.Series(np.nan, index=raw.index)
+    quantity = pd.Series(np.nan, index=t.index)
     quantity = quantity.mask(mode.eq("+"), qty).mask(mode.eq("-"), -qty)
 
     unknown = rule.isna()
@@ -215,14 +219,14 @@ def _transactions(raw: pd.DataFrame, s: Sniff, account: str, notes: list[str]) -
         notes.append(f"Trans Codes kept as 'other' without a quantity (Robinhood does not sign "
                      f"quantities; the direction is not in the row): {listed}; {dropped} of "
                      "these rows had a quantity")
-    symbol = clean.symbol(raw["instrument"])
+    symbol = t["symbol"]
     is_option = code.isin(_OPTION_CODES)
     if is_option.any():
         built = description.where(is_option).map(_option_symbol, na_action="ignore")
         symbol = symbol.mask(built.notna(), built.astype("str"))
     return pd.DataFrame({
-        "date": date,
-        "settle_date": settle,
+        "date": t["date"],
+        "settle_date": t["settle_date"],
         "account": account,
         "action": action,
         "action_text": code_text,
@@ -232,8 +236,8 @@ def _transactions(raw: pd.DataFrame, s: Sniff, account: str, notes: list[str]) -
         "price": price,
         "amount": amount,
         "fees": np.nan,
-        **b.source_columns(raw, s.path),
-    }, index=raw.index)
+        **t.source(s.path),
+    }, index=t.index)
 
 
 FORMATS = [

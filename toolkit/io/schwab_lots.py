@@ -26,16 +26,16 @@ from . import _build as b
 from . import _clean as clean
 from . import _schwab as sw
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, norm_header, split_csv_line
+from ._text import Col, norm_header, split_csv_line
 
 FORMAT = "schwab_lot_details"
 
 SPEC = {
-    "acquired": ColumnSpec(["Open Date"]),
-    "quantity": ColumnSpec(["Quantity"]),
-    "cost_basis": ColumnSpec(["Cost Basis"]),
-    "term": ColumnSpec(["Holding Period"], required=False),
-    "disallowed": ColumnSpec(["Disallowed Loss"], required=False),
+    "acquired": Col.date("Open Date", need=True, missing="a lot has no open date"),
+    "quantity": Col.quantity("Quantity"),
+    "cost_basis": Col.money("Cost Basis"),
+    "term": Col.text("Holding Period", required=False),
+    "disallowed": Col.money("Disallowed Loss", required=False),
 }
 
 BANNER = re.compile(r"^(?!Realized Gain/Loss)(?P<symbol>\S.*?) Lot Details for "
@@ -60,9 +60,9 @@ def _banner(lines: list[str]) -> tuple[int, re.Match] | None:
 
 def detect(s: Sniff) -> bool:
     """A ``<SYMBOL> Lot Details for ...`` banner, or an Open Date / Holding Period header."""
-    if s.text is None:
+    if s.kind != "text":
         return False
-    if _banner(s.text.lines) is not None:
+    if _banner(s.head_lines) is not None:
         return True
     return any(n.startswith("open date,") and "holding period" in n and "disallowed loss" in n
                for n in s.first_lines_norm[:5])
@@ -100,15 +100,17 @@ def load(s: Sniff, options: dict) -> Export:
                           path=path, line=start + 1)
     frames = []
     totals: list[tuple[int, float | None]] = []
+    ctx = {"account": account, "symbol": str(symbol)}
     for block in blocks:
-        raw, tail = sw.read_block(tf, block, SPEC, path=path)
-        frames.append(raw)
+        raw, tail, binding = sw.read_block(tf, block, SPEC, path=path, skip=skip)
+        frames.append(_lots(b.convert(raw, SPEC, path=path, skip=skip, binding=binding,
+                                      context=ctx), s, account, str(symbol)))
         for row in tail:
-            skip.add(row.line, "total row: the sum of the lots above", row.raw)
+            skip.add(row.line, "total row: the sum of the lots above", row.raw,
+                     account=account, symbol=str(symbol))
             qty = _total_quantity(row.cells, block, tf)
             totals.append((row.line, qty))
-    raw = pd.concat(frames, ignore_index=True)
-    lots = _lots(raw, s, skip, account, str(symbol))
+    lots = pd.concat(frames, ignore_index=True)
     for line, qty in totals:
         if qty is not None and not np.isclose(qty, lots["quantity"].sum()):
             notes.append(f"line {line}: the Total row's quantity {qty:,.4f} differs from the "
@@ -125,44 +127,25 @@ def _total_quantity(cells: list[str], block: sw.Block, tf) -> float | None:
     pos = header.index("quantity")
     if pos >= len(cells):
         return None
-    value = clean.number(pd.Series([cells[pos]], dtype="str"), column="Quantity",
-                         where=clean.Where(tf.name, pd.Series([None])))
-    v = value.iloc[0]
+    v = clean.parse_numbers(pd.Series([cells[pos]], dtype="str"))[0].iloc[0]
     return None if pd.isna(v) else float(v)
 
 
-def _lots(raw: pd.DataFrame, s: Sniff, skip: SkipLog, account: str,
-          symbol: str) -> pd.DataFrame:
-    path = s.text.name
-    w = b.where(path, raw)
-    qty = clean.number(raw["quantity"], column="Quantity", where=w)
-    short = (qty < 0).fillna(False)
-    if short.any():
-        skip.add_frame(raw[short], "short lot: short positions are not supported")
-    zero = (qty == 0).fillna(False) | qty.isna()
-    if zero.any():
-        skip.add_frame(raw[zero], "lot has no quantity")
-    keep = ~(short | zero)
-    raw = raw[keep]
-    w = b.where(path, raw)
-    acquired = clean.date(raw["acquired"], column="Open Date", where=w)
-    if acquired.isna().any():
-        i = acquired.index[acquired.isna()][0]
-        raise w.error(i, "Open Date", "a lot has no open date")
-    term = clean.text(b.col(raw, "term")).str.casefold().map(_TERMS).astype("str")
-    disallowed = clean.number(b.col(raw, "disallowed"), column="Disallowed Loss", where=w).abs()
-    lines = raw["line"].astype("int64")
+def _lots(t: b.Table, s: Sniff, account: str, symbol: str) -> pd.DataFrame:
+    t = t.drop(t["quantity"].lt(0), "short lot: short positions are not supported")
+    t = t.drop(t["quantity"].isna() | t["quantity"].eq(0), "lot has no quantity")
+    term = t["term"].str.casefold().map(_TERMS).astype("str")
     return pd.DataFrame({
-        "account": pd.Series(account, index=raw.index, dtype="str"),
-        "symbol": pd.Series(symbol, index=raw.index, dtype="str"),
-        "quantity": qty[keep],
-        "cost_basis": clean.number(raw["cost_basis"], column="Cost Basis", where=w),
-        "acquired": acquired,
-        "holding_start": acquired,
+        "account": pd.Series(account, index=t.index, dtype="str"),
+        "symbol": pd.Series(symbol, index=t.index, dtype="str"),
+        "quantity": t["quantity"],
+        "cost_basis": t["cost_basis"],
+        "acquired": t["acquired"],
+        "holding_start": t["acquired"],
         "term": term,
-        "wash_sale_disallowed": disallowed,
-        "lot_id": (s.path.name + ":" + lines.astype("str")).astype("str"),
-        **b.source_columns(raw, s.path),
+        "wash_sale_disallowed": t["disallowed"].abs(),
+        "lot_id": (s.path.name + ":" + t.line.astype("str")).astype("str"),
+        **t.source(s.path),
     })
 
 

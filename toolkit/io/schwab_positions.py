@@ -36,18 +36,20 @@ from . import _build as b
 from . import _clean as clean
 from . import _schwab as sw
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, find_line, norm_header
+from ._text import Col, find_line, norm_header
 
 FORMAT = "schwab_positions"
 
 SPEC = {
-    "symbol": ColumnSpec(["Symbol"]),
-    "description": ColumnSpec(["Description"], required=False),
-    "quantity": ColumnSpec(["Quantity", "Qty (Quantity)", "Qty"], required=False),
-    "price": ColumnSpec(["Price"], required=False),
-    "market_value": ColumnSpec(["Market Value", "Mkt Val (Market Value)", "Mkt Val"]),
-    "cost_basis": ColumnSpec(["Cost Basis"], required=False),
-    "security_type": ColumnSpec(["Security Type", "Asset Type"], required=False),
+    "symbol": Col.raw("Symbol"),  # raw: cash, totals and futures rows are read first
+    "description": Col.text("Description", required=False),
+    "quantity": Col.quantity("Quantity", "Qty (Quantity)", "Qty", required=False),
+    "price": Col.money("Price", required=False),
+    "market_value": Col.money("Market Value", "Mkt Val (Market Value)", "Mkt Val", need=True,
+                              missing="row has no market value"),
+    "cost_basis": Col.money("Cost Basis", required=False),
+    "security_type": Col.text("Security Type", "Asset Type", required=False),
+    "account": Col.text("(account)", required=False),  # from the block's account line
 }
 
 BANNER = re.compile(r"^Positions for (?P<what>.+?) as of (?P<when>.+)$", re.I)
@@ -66,8 +68,8 @@ def _is_header(cells: list[str]) -> bool:
         sum(1 for c in cells if c.strip()) >= 2
 
 
-def _banner(s: Sniff) -> int | None:
-    for i, line in enumerate(s.text.lines[:5]):
+def _banner(lines) -> int | None:
+    for i, line in enumerate(lines[:5]):
         if line.lstrip().startswith(('"Positions for', "Positions for")) and \
                 BANNER.match(sw.first_cell(line)):
             return i
@@ -78,9 +80,9 @@ def _banner(s: Sniff) -> int | None:
 
 def detect(s: Sniff) -> bool:
     """A ``Positions for ... as of ...`` banner, or a header with Schwab-only labels."""
-    if s.text is None:
+    if s.kind != "text":
         return False
-    if _banner(s) is not None:
+    if _banner(s.head_lines) is not None:
         return True
     for n in s.first_lines_norm[:5]:
         cells = n.split(",")
@@ -97,7 +99,7 @@ def load(s: Sniff, options: dict) -> Export:
     skip = SkipLog(s.path)
     notes: list[str] = []
 
-    bi = _banner(s)
+    bi = _banner(tf.lines)
     as_of = None
     banner_label = None
     multi = False
@@ -127,7 +129,7 @@ def load(s: Sniff, options: dict) -> Export:
     frames = []
     account_rows = []
     for block in blocks:
-        raw, tail = sw.read_block(tf, block, SPEC, path=path)
+        raw, tail, binding = sw.read_block(tf, block, SPEC, path=path, skip=skip)
         label = block.label if block.label is not None else banner_label
         acct_id, acct_name = sw.split_account(label)
         if block.label is None and multi:
@@ -141,10 +143,9 @@ def load(s: Sniff, options: dict) -> Export:
         for row in tail:
             _skip_summary(skip, row.line, row.cells, row.raw)
         raw = raw.assign(account=pd.Series(account, index=raw.index, dtype="str"))
-        frames.append(raw)
+        frames.append(_positions(raw, binding, s, skip))
 
-    raw = pd.concat(frames, ignore_index=True)
-    positions = _positions(raw, s, skip)
+    positions = pd.concat(frames, ignore_index=True)
     accounts = pd.DataFrame(account_rows).drop_duplicates("account")
     return Export(path=s.path, format=FORMAT, custodian=sw.CUSTODIAN, positions=positions,
                   skipped=skip.frame(), accounts=accounts, as_of=as_of, notes=notes)
@@ -165,40 +166,30 @@ def _futures_reason(low: str) -> str:
     return "futures positions market value: a summary of futures positions, not a holding"
 
 
-def _positions(raw: pd.DataFrame, s: Sniff, skip: SkipLog) -> pd.DataFrame:
+def _positions(raw: pd.DataFrame, binding, s: Sniff, skip: SkipLog) -> pd.DataFrame:
     path = s.text.name
     sym_raw = clean.text(raw["symbol"])
     low = sym_raw.str.casefold()
-    cash = sym_raw.str.match(_CASH).fillna(False).astype(bool)
     futures = low.isin(["futures cash", "futures positions market value"]).fillna(False)
     totals = sym_raw.str.match(_TOTALS).fillna(False).astype(bool)
     nosym = sym_raw.isna()
-    w = b.where(path, raw)
-    mv = clean.number(raw["market_value"], column="Market Value", where=w)
     for i in raw.index[futures | totals]:
         _skip_summary(skip, int(raw.at[i, "line"]), [sym_raw[i]], raw.at[i, "raw"])
     if nosym.any():
-        skip.add_frame(raw[nosym], "row has no symbol")
-    gone = futures | totals | nosym
-    nomv = mv.isna() & ~gone
-    if nomv.any():
-        skip.add_frame(raw[nomv], "row has no market value")
-    keep = ~(gone | nomv)
-    raw = raw[keep]
-    cash = cash[keep]
-    value = mv[keep]
-    w = b.where(path, raw)
-    sym = clean.symbol(raw["symbol"]).mask(cash, "CASH")
-    qty = clean.number(b.col(raw, "quantity"), column="Quantity", where=w)
-    price = clean.number(b.col(raw, "price"), column="Price", where=w)
-    basis = clean.number(b.col(raw, "cost_basis"), column="Cost Basis", where=w)
-    qty = qty.where(~cash, value)
-    price = price.where(~cash, 1.0)
-    basis = basis.where(~cash, value)
-    desc = clean.text(b.col(raw, "description"))
-    desc = desc.where(~cash | desc.notna(), sym_raw[keep])
+        skip.add_frame(raw[nosym], "row has no symbol", account=raw["account"])
+    t = b.convert(raw[~(futures | totals | nosym)], SPEC, path=path, skip=skip,
+                  binding=binding)
+    sym_raw = clean.text(t["symbol"])
+    cash = sym_raw.str.match(_CASH).fillna(False).astype(bool)
+    value = t["market_value"]
+    sym = clean.symbol(t["symbol"]).mask(cash, "CASH")
+    qty = t["quantity"].where(~cash, value)
+    price = t["price"].where(~cash, 1.0)
+    basis = t["cost_basis"].where(~cash, value)
+    desc = t["description"]
+    desc = desc.where(~cash | desc.notna(), sym_raw)
     return pd.DataFrame({
-        "account": raw["account"],
+        "account": t["account"],
         "symbol": sym,
         "cusip": clean.cusips(sym),
         "description": desc,
@@ -206,9 +197,9 @@ def _positions(raw: pd.DataFrame, s: Sniff, skip: SkipLog) -> pd.DataFrame:
         "price": price,
         "market_value": value,
         "cost_basis": basis,
-        "asset_class": pd.Series(pd.NA, index=raw.index, dtype="str").mask(cash, "cash"),
-        "security_type": clean.text(b.col(raw, "security_type")),
-        **b.source_columns(raw, s.path),
+        "asset_class": pd.Series(pd.NA, index=t.index, dtype="str").mask(cash, "cash"),
+        "security_type": t["security_type"],
+        **t.source(s.path),
     })
 
 

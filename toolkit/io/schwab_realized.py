@@ -32,32 +32,32 @@ import re
 import pandas as pd
 
 from toolkit.errors import FormatError
-from toolkit.schema import REALIZED
 
 from . import _build as b
 from . import _clean as clean
 from . import _schwab as sw
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, norm_header
+from ._text import Col, norm_header
 
 FORMAT = "schwab_realized"
 
 SPEC = {
-    "symbol": ColumnSpec(["Symbol"]),
-    "name": ColumnSpec(["Name", "Description"], required=False),
-    "sold": ColumnSpec(["Closed Date"]),
-    "acquired": ColumnSpec(["Opened Date", "Open Date", "Date Acquired"], required=False),
-    "quantity": ColumnSpec(["Quantity", "Qty"]),
-    "proceeds": ColumnSpec(["Proceeds", "Total Proceeds"]),
-    "cost_basis": ColumnSpec(["Cost Basis (CB)", "CostBasis", "Cost Basis"]),
-    "gain": ColumnSpec(["Gain/Loss ($)", "Gain/Loss $", "Total Gain/Loss ($)"], required=False),
-    "lt_gain": ColumnSpec(["Long Term Gain/Loss ($)", "Long Term Gain/Loss", "LT Gain/Loss"],
-                          required=False),
-    "st_gain": ColumnSpec(["Short Term Gain/Loss ($)", "Short Term Gain/Loss", "ST Gain/Loss"],
-                          required=False),
-    "term": ColumnSpec(["Term"], required=False),
-    "wash": ColumnSpec(["Wash Sale?"], required=False),
-    "disallowed": ColumnSpec(["Disallowed Loss"], required=False),
+    "symbol": Col.symbol("Symbol", need=True, missing="row has no symbol"),
+    "name": Col.text("Name", "Description", required=False),
+    "sold": Col.date("Closed Date", need=True, missing="a closed lot has no closed date"),
+    "acquired": Col.date("Opened Date", "Open Date", "Date Acquired", required=False),
+    "quantity": Col.quantity("Quantity", "Qty", need=True, missing="row has no quantity"),
+    "proceeds": Col.money("Proceeds", "Total Proceeds"),
+    "cost_basis": Col.money("Cost Basis (CB)", "CostBasis", "Cost Basis"),
+    "gain": Col.money("Gain/Loss ($)", "Gain/Loss $", "Total Gain/Loss ($)", required=False),
+    "lt_gain": Col.money("Long Term Gain/Loss ($)", "Long Term Gain/Loss", "LT Gain/Loss",
+                         required=False),
+    "st_gain": Col.money("Short Term Gain/Loss ($)", "Short Term Gain/Loss", "ST Gain/Loss",
+                         required=False),
+    "term": Col.text("Term", required=False),
+    "wash": Col.text("Wash Sale?", required=False),
+    "disallowed": Col.money("Disallowed Loss", required=False),
+    "account": Col.text("(account)", required=False),  # from the block's account line
 }
 
 TITLE_2021 = re.compile(r"^Realized Gain/Loss for (?P<account>.+?) for (?P<start>\S+) to "
@@ -88,9 +88,9 @@ def _title(lines: list[str]) -> tuple[int, re.Match] | None:
 
 def detect(s: Sniff) -> bool:
     """A ``Realized Gain/Loss ...`` title, or a header starting Symbol, Name, Closed Date."""
-    if s.text is None:
+    if s.kind != "text":
         return False
-    if _title(s.text.lines) is not None:
+    if _title(s.head_lines) is not None:
         return True
     return any(n.startswith("symbol,name,closed date,") for n in s.first_lines_norm[:3])
 
@@ -127,7 +127,7 @@ def load(s: Sniff, options: dict) -> Export:
     frames = []
     account_rows = []
     for block in blocks:
-        raw, tail = sw.read_block(tf, block, SPEC, path=path)
+        raw, tail, binding = sw.read_block(tf, block, SPEC, path=path, skip=skip)
         label = block.label if block.label is not None else title_label
         acct_id, acct_name = sw.split_account(label)
         what = ("block of an all-accounts realized gain/loss file"
@@ -138,75 +138,40 @@ def load(s: Sniff, options: dict) -> Export:
         account_rows.append({"account": account, "name": name, "custodian": sw.CUSTODIAN})
         for row in tail:
             head = row.cells[0].strip() if row.cells else ""
-            skip.add(row.line, f"{head.lower()} row: a sum of the lots above", row.raw)
-        frames.append(raw.assign(account=pd.Series(account, index=raw.index, dtype="str")))
-    raw = pd.concat(frames, ignore_index=True)
-    realized = _realized(raw, s, skip, notes)
+            skip.add(row.line, f"{head.lower()} row: a sum of the lots above", row.raw,
+                     account=account)
+        raw = raw.assign(account=pd.Series(account, index=raw.index, dtype="str"))
+        frames.append(_realized(b.convert(raw, SPEC, path=path, skip=skip, binding=binding),
+                                s, notes))
+    realized = pd.concat(frames, ignore_index=True)
     accounts = pd.DataFrame(account_rows).drop_duplicates("account")
     return Export(path=s.path, format=FORMAT, custodian=sw.CUSTODIAN, realized=realized,
                   skipped=skip.frame(), accounts=accounts, as_of=as_of, notes=notes)
 
 
-def _realized(raw: pd.DataFrame, s: Sniff, skip: SkipLog, notes: list[str]) -> pd.DataFrame:
-    path = s.text.name
-    w = b.where(path, raw)
-    if raw.empty:
-        return REALIZED.empty()
-    sym = clean.symbol(raw["symbol"])
-    nosym = sym.isna()
-    if nosym.any():
-        skip.add_frame(raw[nosym], "row has no symbol")
-    qty = clean.number(raw["quantity"], column="Quantity", where=w)
-    noqty = ~nosym & qty.isna()
-    if noqty.any():
-        skip.add_frame(raw[noqty], "row has no quantity")
-    bad_qty = ~nosym & ~noqty & ~(qty > 0).fillna(False)
-    if bad_qty.any():
-        skip.add_frame(raw[bad_qty], "quantity is not positive: closed short positions are not "
-                                     "supported")
-    keep = ~(nosym | noqty | bad_qty)
-    raw = raw[keep]
-    w = b.where(path, raw)
-    sold = clean.date(raw["sold"], column="Closed Date", where=w)
-    if sold.isna().any():
-        i = sold.index[sold.isna()][0]
-        raise w.error(i, "Closed Date", "a closed lot has no closed date")
-    acquired = clean.date(b.col(raw, "acquired"), column="Opened Date", where=w)
-    proceeds = clean.number(raw["proceeds"], column="Proceeds", where=w)
-    basis = clean.number(raw["cost_basis"], column="Cost Basis", where=w)
-    gain = clean.number(b.col(raw, "gain"), column="Gain/Loss", where=w)
-    gain = gain.where(gain.notna(), proceeds - basis)
-    lt = clean.number(b.col(raw, "lt_gain"), column="Long Term Gain/Loss", where=w)
-    st = clean.number(b.col(raw, "st_gain"), column="Short Term Gain/Loss", where=w)
-
-    term = clean.text(b.col(raw, "term")).str.casefold().map(_TERMS)
+def _realized(t: b.Table, s: Sniff, notes: list[str]) -> pd.DataFrame:
+    t = t.drop(~(t["quantity"] > 0), "quantity is not positive: closed short positions are "
+                                     "not supported")
+    lt, st = t["lt_gain"], t["st_gain"]
+    term = t["term"].str.casefold().map(_TERMS)
     has_lt = lt.notna() & (lt != 0)
     has_st = st.notna() & (st != 0)
-    from_gains = pd.Series(pd.NA, index=raw.index, dtype="object")
+    from_gains = pd.Series(pd.NA, index=t.index, dtype="object")
     from_gains = from_gains.mask(has_lt & ~has_st, "long").mask(has_st & ~has_lt, "short")
     both = term.isna() & has_lt & has_st
     term = term.where(term.notna(), from_gains).astype("str")
     if both.any():
-        lines = ", ".join(str(v) for v in raw.loc[both, "line"].head(5))
+        lines = ", ".join(str(v) for v in t.line[both].head(5))
         notes.append(f"{int(both.sum())} closed lot(s) report both a long-term and a "
                      f"short-term gain (line {lines}); their term is left missing")
-
-    wash = clean.text(b.col(raw, "wash")).str.casefold()
-    disallowed = clean.number(b.col(raw, "disallowed"), column="Disallowed Loss", where=w).abs()
+    wash = t["wash"].str.casefold()
+    disallowed = t["disallowed"].abs()
     disallowed = disallowed.where(disallowed.notna() | ~wash.isin(["no", "n", "false"]), 0.0)
-    return pd.DataFrame({
-        "account": raw["account"],
-        "symbol": sym[keep],
-        "quantity": qty[keep],
-        "acquired": acquired,
-        "sold": sold,
-        "proceeds": proceeds,
-        "cost_basis": basis,
-        "gain": gain,
-        "term": term,
-        "wash_sale_disallowed": disallowed,
-        **b.source_columns(raw, s.path),
-    })
+    return b.realized_frame(
+        t.index, account=t["account"], symbol=t["symbol"], quantity=t["quantity"],
+        sold=t["sold"], acquired=t["acquired"], proceeds=t["proceeds"],
+        cost_basis=t["cost_basis"], gain=t["gain"], term=term,
+        wash_sale_disallowed=disallowed, source=t.source(s.path), notes=notes)
 
 
 FORMATS = [

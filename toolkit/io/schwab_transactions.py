@@ -45,21 +45,21 @@ from . import _build as b
 from . import _clean as clean
 from . import _schwab as sw
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, TextFile, find_line, norm_line, shorten, split_csv_line
+from ._text import Col, TextFile, find_line, norm_line, shorten, split_csv_line
 
 FORMAT = "schwab_transactions"
 FORMAT_JSON = "schwab_transactions_json"
 
 SPEC = {
-    "date": ColumnSpec(["Date"]),
-    "action": ColumnSpec(["Action"]),
-    "symbol": ColumnSpec(["Symbol"], required=False),
-    "description": ColumnSpec(["Description"], required=False),
-    "quantity": ColumnSpec(["Quantity"]),
-    "price": ColumnSpec(["Price"], required=False),
-    "fees": ColumnSpec(["Fees & Comm", "Fees & Commissions", "FeesAndCommissions"],
-                       required=False),
-    "amount": ColumnSpec(["Amount"]),
+    "date": Col.date("Date", need=True, missing="a transaction has no date"),
+    "action": Col.text("Action"),
+    "symbol": Col.symbol("Symbol", required=False),
+    "description": Col.text("Description", required=False),
+    "quantity": Col.quantity("Quantity"),
+    "price": Col.money("Price", required=False),
+    "fees": Col.money("Fees & Comm", "Fees & Commissions", "FeesAndCommissions",
+                      required=False),
+    "amount": Col.money("Amount"),
 }
 #: JSON keys of a transaction object, by canonical raw column.
 JSON_KEYS = {"date": ("Date",), "action": ("Action",), "symbol": ("Symbol",),
@@ -161,6 +161,7 @@ def load(s: Sniff, options: dict) -> Export:
     label = None
     as_of = None
     banner_line = None
+    b.report_leading(tf, h, skip, "transactions")
     if h > 0:
         first = find_line(tf, lambda ln: bool(ln.strip()))
         m = BANNER.match(sw.first_cell(tf.lines[first]))
@@ -177,8 +178,10 @@ def load(s: Sniff, options: dict) -> Export:
             as_of = clean.date_value(fm.group(1), path=path)
 
     end = b.table_end(tf, h + 1, FOOTER)
-    raw, _ = b.read_table(tf, h, end, SPEC, path=path)
-    transactions = _transactions(raw, path, s.path, account, notes)
+    raw, binding = b.read_table(tf, h, end, SPEC, path=path, skip=skip)
+    t = b.convert(raw, SPEC, path=path, skip=skip, binding=binding,
+                  context={"account": account})
+    transactions = _transactions(t, s.path, account, notes)
     after = end
     if end < len(tf.lines) and FOOTER.match(tf.lines[end].lstrip("\ufeff")):
         footer = tf.lines[end]
@@ -200,9 +203,7 @@ def _check_total(cells: list[str], transactions: pd.DataFrame, notes: list[str],
     cells = [c for c in cells if c.strip()]
     if not cells:
         return
-    where = clean.Where(path, pd.Series([line]))
-    total = clean.number(pd.Series([cells[-1]], dtype="str"), column="Amount",
-                         where=where).iloc[0]
+    total = clean.parse_numbers(pd.Series([cells[-1]], dtype="str"))[0].iloc[0]
     got = float(transactions["amount"].sum()) if len(transactions) else 0.0
     if pd.notna(total) and abs(total - got) > 0.005:
         where_ = f"line {line}: " if line is not None else ""
@@ -214,7 +215,7 @@ def _check_total(cells: list[str], transactions: pd.DataFrame, notes: list[str],
 
 def detect_json(s: Sniff) -> bool:
     """A JSON object with a ``BrokerageTransactions`` key."""
-    return s.text is not None and _JSON_KEY.search(s.text.text[:65536]) is not None
+    return s.kind == "json" and _JSON_KEY.search("\n".join(s.head_lines)) is not None
 
 
 def load_json(s: Sniff, options: dict) -> Export:
@@ -226,7 +227,11 @@ def load_json(s: Sniff, options: dict) -> Export:
     raw = _json_frame(items, path)
     account, name = sw.resolve_account(None, None, options, s.path,
                                        what="transactions JSON file")
-    transactions = _transactions(raw, path, s.path, account, notes)
+    skip = SkipLog(s.path)
+    headers = {k: keys[0] for k, keys in JSON_KEYS.items()}
+    t = b.convert(raw, SPEC, path=path, skip=skip, headers=headers,
+                  context={"account": account})
+    transactions = _transactions(t, s.path, account, notes)
     total = doc.get("TotalTransactionsAmount")
     if isinstance(total, str | int | float) and not isinstance(total, bool):
         _check_total([str(total)], transactions, notes, line=None, path=path)
@@ -238,7 +243,8 @@ def load_json(s: Sniff, options: dict) -> Export:
         notes.append("the file lists no transactions")
     accounts = pd.DataFrame([{"account": account, "name": name, "custodian": sw.CUSTODIAN}])
     return Export(path=s.path, format=FORMAT_JSON, custodian=sw.CUSTODIAN,
-                  transactions=transactions, accounts=accounts, as_of=as_of, notes=notes)
+                  transactions=transactions, skipped=skip.frame(), accounts=accounts,
+                  as_of=as_of, notes=notes)
 
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -317,23 +323,14 @@ def _json_frame(items: list[tuple[int, object]], path: str) -> pd.DataFrame:
 
 # --- shared -----------------------------------------------------------------------------------
 
-def _transactions(raw: pd.DataFrame, path: str, source, account: str,
-                  notes: list[str]) -> pd.DataFrame:
-    """Canonical transactions from raw cells (columns as in ``SPEC``)."""
-    if raw.empty:
+def _transactions(t: b.Table, source, account: str, notes: list[str]) -> pd.DataFrame:
+    """Canonical transactions from a converted table (columns as in ``SPEC``)."""
+    if t.empty:
         return TRANSACTIONS.empty()
-    w = b.where(path, raw)
-    date = clean.date(raw["date"], column="Date", where=w)
-    if date.isna().any():
-        i = date.index[date.isna()][0]
-        raise w.error(i, "Date", "a transaction has no date")
-    text = clean.text(raw["action"])
+    text = t["action"]
     key = text.str.casefold().str.replace(r"\s+", " ", regex=True)
     mapped = key.map({k: str(v) for k, v in ACTIONS.items()}).astype("str")
-    qty = clean.number(raw["quantity"], column="Quantity", where=w)
-    amount = clean.number(raw["amount"], column="Amount", where=w)
-    price = clean.number(b.col(raw, "price"), column="Price", where=w)
-    fees = clean.number(b.col(raw, "fees"), column="Fees & Comm", where=w).abs()
+    qty, amount = t["quantity"], t["amount"]
 
     action = mapped.mask(mapped.isin([CASH_FLOW, TRANSFER]))
     unknown = mapped.isna()
@@ -358,18 +355,18 @@ def _transactions(raw: pd.DataFrame, path: str, source, account: str,
     qty = qty.where(~bought, qty.abs()).where(~sold, -qty.abs())
 
     return pd.DataFrame({
-        "date": date,
-        "settle_date": pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]"),
-        "account": pd.Series(account, index=raw.index, dtype="str"),
+        "date": t["date"],
+        "settle_date": pd.Series(pd.NaT, index=t.index, dtype="datetime64[us]"),
+        "account": pd.Series(account, index=t.index, dtype="str"),
         "action": action,
         "action_text": text,
-        "symbol": clean.symbol(b.col(raw, "symbol")),
-        "description": clean.text(b.col(raw, "description")),
+        "symbol": t["symbol"],
+        "description": t["description"],
         "quantity": qty,
-        "price": price,
+        "price": t["price"],
         "amount": amount,
-        "fees": fees,
-        **b.source_columns(raw, source),
+        "fees": t["fees"].abs(),
+        **t.source(source),
     })
 
 

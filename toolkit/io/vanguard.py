@@ -110,58 +110,59 @@ from toolkit.schema import Action
 from . import _build as b
 from . import _clean as clean
 from ._export import Export, FormatSpec, SkipLog, Sniff
-from ._text import ColumnSpec, TextFile, decode, is_blank, norm_line, split_csv_line
+from ._text import Col, TextFile, decode, is_blank, norm_line, split_csv_line
 
 FORMAT = "vanguard_ofxdownload"
 CUSTODIAN = "vanguard"
 SETTLEMENT_SYMBOL = "VMFXX"
 
+_ACCOUNT = {"need": True, "missing": "row has no account number"}
 HOLDINGS = {
-    "account": ColumnSpec(["Account Number"]),
-    "name": ColumnSpec(["Investment Name"]),
-    "symbol": ColumnSpec(["Symbol"]),
-    "quantity": ColumnSpec(["Shares"]),
-    "price": ColumnSpec(["Share Price"], required=False),
-    "market_value": ColumnSpec(["Total Value"]),
+    "account": Col.text("Account Number", **_ACCOUNT),
+    "name": Col.text("Investment Name"),
+    "symbol": Col.symbol("Symbol"),
+    "quantity": Col.quantity("Shares"),
+    "price": Col.money("Share Price", required=False),
+    "market_value": Col.money("Total Value"),
 }
 TRANSACTIONS = {
-    "account": ColumnSpec(["Account Number"]),
-    "date": ColumnSpec(["Trade Date"]),
-    "settle_date": ColumnSpec(["Settlement Date"], required=False),
-    "type": ColumnSpec(["Transaction Type"]),
-    "type_description": ColumnSpec(["Transaction Description"], required=False),
-    "name": ColumnSpec(["Investment Name"], required=False),
-    "symbol": ColumnSpec(["Symbol"], required=False),
-    "quantity": ColumnSpec(["Shares"]),
-    "price": ColumnSpec(["Share Price"], required=False),
-    "fees": ColumnSpec(["Commissions and Fees", "Commission Fees"], required=False),
-    "amount": ColumnSpec(["Net Amount"]),
+    "account": Col.text("Account Number", **_ACCOUNT),
+    "date": Col.date("Trade Date", need=True, missing="the trade date is missing"),
+    "settle_date": Col.date("Settlement Date", required=False),
+    "type": Col.text("Transaction Type"),
+    "type_description": Col.text("Transaction Description", required=False),
+    "name": Col.text("Investment Name", required=False),
+    "symbol": Col.symbol("Symbol", required=False),
+    "quantity": Col.quantity("Shares"),
+    "price": Col.money("Share Price", required=False),
+    "fees": Col.money("Commissions and Fees", "Commission Fees", required=False),
+    "amount": Col.money("Net Amount"),
 }
 PLAN_HOLDINGS = {
-    "account": ColumnSpec(["Plan Number"]),
-    "plan_name": ColumnSpec(["Plan Name"], required=False),
-    "name": ColumnSpec(["Fund Name"]),
-    "quantity": ColumnSpec(["Shares"]),
-    "price": ColumnSpec(["Price"], required=False),
-    "market_value": ColumnSpec(["Total Value"]),
+    "account": Col.text("Plan Number", **_ACCOUNT),
+    "plan_name": Col.text("Plan Name", required=False),
+    "name": Col.text("Fund Name"),
+    "quantity": Col.quantity("Shares"),
+    "price": Col.money("Price", required=False),
+    "market_value": Col.money("Total Value"),
 }
 PLAN_TRANSACTIONS = {
-    "account": ColumnSpec(["Account Number", "Plan Number"]),
-    "date": ColumnSpec(["Trade Date"]),
-    "settle_date": ColumnSpec(["Run Date"], required=False),
-    "activity": ColumnSpec(["Transaction Activity"], required=False),
-    "type": ColumnSpec(["Transaction Description"]),
-    "name": ColumnSpec(["Investment Name"]),
-    "price": ColumnSpec(["Share Price"], required=False),
-    "quantity": ColumnSpec(["Transaction Shares"]),
-    "amount": ColumnSpec(["Dollar Amount"]),
+    "account": Col.text("Account Number", "Plan Number", **_ACCOUNT),
+    "date": Col.date("Trade Date", need=True, missing="the trade date is missing"),
+    "settle_date": Col.date("Run Date", required=False),
+    "activity": Col.text("Transaction Activity", required=False),
+    "type": Col.text("Transaction Description"),
+    "name": Col.text("Investment Name"),
+    "price": Col.money("Share Price", required=False),
+    "quantity": Col.quantity("Transaction Shares"),
+    "amount": Col.money("Dollar Amount"),
 }
 FUND_HOLDINGS = {
-    "account": ColumnSpec(["Fund Account Number"]),
-    "name": ColumnSpec(["Fund Name"]),
-    "price": ColumnSpec(["Price"], required=False),
-    "quantity": ColumnSpec(["Shares"]),
-    "market_value": ColumnSpec(["Total Value"]),
+    "account": Col.text("Fund Account Number", **_ACCOUNT),
+    "name": Col.text("Fund Name"),
+    "price": Col.money("Price", required=False),
+    "quantity": Col.quantity("Shares"),
+    "market_value": Col.money("Total Value"),
 }
 
 #: Section kind -> start of its normalised header (see :func:`toolkit.io._text.norm_line`).
@@ -280,8 +281,11 @@ def _is_settlement(symbol: pd.Series, name: pd.Series) -> pd.Series:
     return (by_symbol | by_name).astype(bool)
 
 
-def _tbill_symbols(name: pd.Series, w: clean.Where) -> pd.Series:
-    """``TBILL:<maturity>`` for Treasury-bill descriptions (see module docstring), else NA."""
+def _tbill_symbols(name: pd.Series) -> pd.Series:
+    """``TBILL:<maturity>`` for Treasury-bill descriptions (see module docstring), else NA.
+
+    A maturity that is not a date leaves the symbol missing (the row is then reported).
+    """
     out = pd.Series(pd.NA, index=name.index, dtype="str")
     is_bill = name.str.contains(_TBILL).fillna(False).astype(bool)
     if not is_bill.any():
@@ -289,7 +293,7 @@ def _tbill_symbols(name: pd.Series, w: clean.Where) -> pd.Series:
     text = name[is_bill].str.replace(_DTD, " ", regex=True)
     maturity = text.str.extract(_MTD, expand=False).fillna(
         text.str.extract(_ANY_DATE, expand=False))
-    dates = clean.date(maturity, column="Investment Name", where=w)
+    dates, _ = clean.parse_dates(maturity)
     sym = ("TBILL:" + dates.dt.strftime("%Y-%m-%d")).where(dates.notna())
     out.loc[sym.index] = sym.astype("str")
     return out
@@ -319,9 +323,11 @@ def _value_suffix(values: pd.Series) -> pd.Series:
     return values.map(lambda v: f" (value {v:,.2f})" if pd.notna(v) else "").astype("str")
 
 
-def _skip(ctx: _Context, raw: pd.DataFrame, mask: pd.Series, reason: str | pd.Series) -> None:
-    if mask.any():
-        ctx.skip.add_frame(raw[mask], reason[mask] if isinstance(reason, pd.Series) else reason)
+def _table(ctx: _Context, h: int, stop: int, spec: dict) -> b.Table | None:
+    raw, binding = b.read_blocks(ctx.tf, h, stop, spec, path=ctx.file, skip=ctx.skip)
+    if raw.empty:
+        return None
+    return b.convert(raw, spec, path=ctx.file, skip=ctx.skip, binding=binding)
 
 
 def _accounts(ctx: _Context, account: pd.Series, name: pd.Series | None = None) -> None:
@@ -333,125 +339,93 @@ def _accounts(ctx: _Context, account: pd.Series, name: pd.Series | None = None) 
     }).dropna(subset=["account"]))
 
 
-def _positions(ctx: _Context, raw: pd.DataFrame, *, account: pd.Series, symbol: pd.Series,
-               name: pd.Series, quantity: pd.Series, price: pd.Series, value: pd.Series,
+def _positions(ctx: _Context, t: b.Table, *, symbol: pd.Series, price: pd.Series,
                cash: pd.Series, security_type: pd.Series) -> None:
-    qty = quantity.where(~cash, value)
+    value = t["market_value"]
+    qty = t["quantity"].where(~cash, value)
     px = price.where(~cash, 1.0)
     ctx.positions.append(pd.DataFrame({
-        "account": account,
+        "account": t["account"],
         "symbol": symbol,
-        "cusip": pd.Series(pd.NA, index=raw.index, dtype="str"),
-        "description": name,
+        "cusip": pd.Series(pd.NA, index=t.index, dtype="str"),
+        "description": t["name"],
         "quantity": qty,
         "price": px,
         "market_value": value,
         "cost_basis": value.where(cash),
-        "asset_class": pd.Series(pd.NA, index=raw.index, dtype="str").mask(cash, "cash"),
+        "asset_class": pd.Series(pd.NA, index=t.index, dtype="str").mask(cash, "cash"),
         "security_type": security_type,
-        **b.source_columns(raw, ctx.path),
+        **t.source(ctx.path),
     }))
 
 
 def _read_holdings(ctx: _Context, h: int, stop: int) -> None:
-    raw, _ = b.read_blocks(ctx.tf, h, stop, HOLDINGS, path=ctx.file)
-    if raw.empty:
+    t = _table(ctx, h, stop, HOLDINGS)
+    if t is None:
         return
-    w = b.where(ctx.file, raw)
-    account = clean.text(raw["account"])
-    name = clean.text(raw["name"])
-    sym = clean.symbol(raw["symbol"])
-    value = clean.number(raw["market_value"], column="Total Value", where=w)
-    quantity = clean.number(raw["quantity"], column="Shares", where=w)
-    price = clean.number(b.col(raw, "price"), column="Share Price", where=w)
+    name, sym, value = t["name"], t["symbol"], t["market_value"]
     cash = _is_settlement(sym, name)
     sym = sym.mask(cash & sym.isna(), SETTLEMENT_SYMBOL)
-    tbill = _tbill_symbols(name.where(sym.isna()), w)
+    tbill = _tbill_symbols(name.where(sym.isna()))
     is_bill = tbill.notna()
     sym = sym.fillna(tbill)
+    t.values["symbol"] = sym
 
     bad_bill = sym.isna() & name.str.contains(_TBILL).fillna(False).astype(bool)
     no_symbol = sym.isna() & ~bad_bill
-    no_account = account.isna()
-    no_value = value.isna()
-    _skip(ctx, raw, no_account, "row has no account number")
-    _skip(ctx, raw, bad_bill & ~no_account,
-          "Treasury bill without a maturity date in its description" + _value_suffix(value))
-    _skip(ctx, raw, no_symbol & ~no_account,
-          "holding has no symbol (Vanguard gives no ticker or CUSIP for it)"
-          + _value_suffix(value))
-    _skip(ctx, raw, no_value & sym.notna() & ~no_account, "row has no total value")
-    keep = ~(no_account | sym.isna() | no_value)
+    t.report(bad_bill, "Treasury bill without a maturity date in its description"
+             + _value_suffix(value))
+    t.report(no_symbol, "holding has no symbol (Vanguard gives no ticker or CUSIP for it)"
+             + _value_suffix(value))
+    t.report(value.isna() & sym.notna(), "row has no total value")
+    keep = ~(sym.isna() | value.isna())
 
     known = sym.notna() & name.notna() & ~is_bill
     keys = _name_key(name[known])
     for key, s in zip(keys, sym[known], strict=True):
         ctx.names.setdefault(key, s)
 
-    security_type = pd.Series(pd.NA, index=raw.index, dtype="str")
+    security_type = pd.Series(pd.NA, index=t.index, dtype="str")
     security_type = security_type.mask(cash, "money_market").mask(is_bill, "treasury")
-    raw = raw[keep]
-    _positions(ctx, raw, account=account[keep], symbol=sym[keep], name=name[keep],
-               quantity=quantity[keep], price=price.where(~is_bill, price / 100.0)[keep],
-               value=value[keep], cash=cash[keep], security_type=security_type[keep])
-    _accounts(ctx, account[keep])
+    price = t["price"].where(~is_bill, t["price"] / 100.0)
+    t = t.take(keep)
+    _positions(ctx, t, symbol=sym[keep], price=price[keep], cash=cash[keep],
+               security_type=security_type[keep])
+    _accounts(ctx, t["account"])
 
 
 def _read_fund_holdings(ctx: _Context, h: int, stop: int, spec: dict, *,
                         plan: bool) -> None:
-    raw, _ = b.read_blocks(ctx.tf, h, stop, spec, path=ctx.file)
-    if raw.empty:
+    t = _table(ctx, h, stop, spec)
+    if t is None:
         return
-    w = b.where(ctx.file, raw)
-    account = clean.text(raw["account"])
+    account = t["account"]
     if not plan:
         split = account.str.extract(_FUND_ACCOUNT, expand=False)
         ctx.fund_accounts += int(split.notna().sum())
-        account = split.fillna(account).astype("str")
-    name = clean.text(raw["name"])
-    value = clean.number(raw["market_value"], column="Total Value", where=w)
-    quantity = clean.number(raw["quantity"], column="Shares", where=w)
-    price = clean.number(b.col(raw, "price"), column="Price", where=w)
-    sym = fund_symbols(name)
-    no_account = account.isna()
-    _skip(ctx, raw, no_account, "row has no account number")
-    _skip(ctx, raw, name.isna() & ~no_account, "row has no fund name" + _value_suffix(value))
-    _skip(ctx, raw, value.isna() & name.notna() & ~no_account, "row has no total value")
-    keep = ~(no_account | name.isna() | value.isna())
-    raw = raw[keep]
-    none = pd.Series(False, index=raw.index)
-    _positions(ctx, raw, account=account[keep], symbol=sym[keep], name=name[keep],
-               quantity=quantity[keep], price=price[keep], value=value[keep], cash=none,
-               security_type=pd.Series(pd.NA, index=raw.index, dtype="str"))
-    plan_name = clean.text(b.col(raw, "plan_name")) if plan else None
-    _accounts(ctx, account[keep], plan_name)
+        t.values["account"] = split.fillna(account).astype("str")
+    name, value = t["name"], t["market_value"]
+    t = t.drop(name.isna(), "row has no fund name" + _value_suffix(value))
+    t = t.drop(t["market_value"].isna(), "row has no total value")
+    none = pd.Series(False, index=t.index)
+    _positions(ctx, t, symbol=fund_symbols(t["name"]), price=t["price"], cash=none,
+               security_type=pd.Series(pd.NA, index=t.index, dtype="str"))
+    _accounts(ctx, t["account"], t["plan_name"] if plan else None)
 
 
 def _read_transactions(ctx: _Context, h: int, stop: int) -> None:
-    raw, _ = b.read_blocks(ctx.tf, h, stop, TRANSACTIONS, path=ctx.file)
-    if raw.empty:
+    t = _table(ctx, h, stop, TRANSACTIONS)
+    if t is None or t.empty:
         return
-    w = b.where(ctx.file, raw)
-    account = clean.text(raw["account"])
-    _skip(ctx, raw, account.isna(), "row has no account number")
-    raw, account = raw[account.notna()], account[account.notna()]
-    w = b.where(ctx.file, raw)
-    date = clean.date(raw["date"], column="Trade Date", where=w)
-    if date.isna().any():
-        idx = date.index[date.isna()][0]
-        raise w.error(idx, "Trade Date", "the trade date is missing")
-    settle = clean.date(b.col(raw, "settle_date"), column="Settlement Date", where=w)
-    type_text = clean.text(raw["type"])
-    detail = clean.text(b.col(raw, "type_description"))
-    name = clean.text(b.col(raw, "name"))
-    sym = clean.symbol(b.col(raw, "symbol"))
-    qty = clean.number(raw["quantity"], column="Shares", where=w)
-    price = clean.number(b.col(raw, "price"), column="Share Price", where=w)
-    fees = clean.number(b.col(raw, "fees"), column="Commissions and Fees", where=w).abs()
-    amount = clean.number(raw["amount"], column="Net Amount", where=w)
+    type_text = t["type"]
+    detail = t["type_description"]
+    name = t["name"]
+    sym = t["symbol"]
+    qty, price, amount = t["quantity"], t["price"], t["amount"]
+    fees = t["fees"].abs()
 
     sym = sym.fillna(_name_key(name).map(ctx.names).astype("str"))
-    tbill = _tbill_symbols(name.where(sym.isna()), w)
+    tbill = _tbill_symbols(name.where(sym.isna()))
     is_bill = tbill.notna()
     sym = sym.fillna(tbill)
     settlement = _is_settlement(sym, name)
@@ -479,9 +453,9 @@ def _read_transactions(ctx: _Context, h: int, stop: int) -> None:
     description = description.fillna(detail)
 
     ctx.transactions.append(pd.DataFrame({
-        "date": date,
-        "settle_date": settle,
-        "account": account,
+        "date": t["date"],
+        "settle_date": t["settle_date"],
+        "account": t["account"],
         "action": action,
         "action_text": type_text,
         "symbol": sym,
@@ -490,9 +464,9 @@ def _read_transactions(ctx: _Context, h: int, stop: int) -> None:
         "price": price,
         "amount": amount,
         "fees": fees,
-        **b.source_columns(raw, ctx.path),
+        **t.source(ctx.path),
     }))
-    _accounts(ctx, account)
+    _accounts(ctx, t["account"])
 
 
 def _plan_rule(label: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -511,24 +485,14 @@ def _plan_rule(label: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _read_plan_transactions(ctx: _Context, h: int, stop: int) -> None:
-    raw, _ = b.read_blocks(ctx.tf, h, stop, PLAN_TRANSACTIONS, path=ctx.file)
-    if raw.empty:
+    t = _table(ctx, h, stop, PLAN_TRANSACTIONS)
+    if t is None or t.empty:
         return
-    account = clean.text(raw["account"])
-    _skip(ctx, raw, account.isna(), "row has no account number")
-    raw, account = raw[account.notna()], account[account.notna()]
-    w = b.where(ctx.file, raw)
-    date = clean.date(raw["date"], column="Trade Date", where=w)
-    if date.isna().any():
-        idx = date.index[date.isna()][0]
-        raise w.error(idx, "Trade Date", "the trade date is missing")
-    settle = clean.date(b.col(raw, "settle_date"), column="Run Date", where=w)
-    label = clean.text(raw["type"]).fillna(clean.text(b.col(raw, "activity")))
-    name = clean.text(raw["name"])
+    account, date, settle = t["account"], t["date"], t["settle_date"]
+    label = t["type"].fillna(t["activity"])
+    name = t["name"]
     sym = fund_symbols(name)
-    price = clean.number(b.col(raw, "price"), column="Share Price", where=w)
-    shares = clean.number(raw["quantity"], column="Transaction Shares", where=w)
-    dollars = clean.number(raw["amount"], column="Dollar Amount", where=w)
+    price, shares, dollars = t["price"], t["quantity"], t["amount"]
     money, trade = _plan_rule(label)
     money = money.mask(money.eq(Action.TRANSFER_IN.value).fillna(False) & (dollars < 0),
                        Action.TRANSFER_OUT.value)  # a rollover out of the plan
@@ -536,12 +500,12 @@ def _read_plan_transactions(ctx: _Context, h: int, stop: int) -> None:
     income = money.isin([Action.DIVIDEND, Action.CAPITAL_GAIN, Action.INTEREST])
     trade = trade.where(moves & trade.notna())
     trade = trade.mask(trade.notna() & (shares > 0),
-                       pd.Series(Action.BUY.value, index=raw.index).mask(income, "reinvest"))
+                       pd.Series(Action.BUY.value, index=t.index).mask(income, "reinvest"))
     trade = trade.mask(trade.notna() & (shares < 0), Action.SELL.value)
     other = money.isna() & trade.isna()
     common = {"date": date, "settle_date": settle, "account": account, "action_text": label,
-              "symbol": sym, "description": name, **b.source_columns(raw, ctx.path)}
-    nan = pd.Series(np.nan, index=raw.index)
+              "symbol": sym, "description": name, **t.source(ctx.path)}
+    nan = pd.Series(np.nan, index=t.index)
     money_rows = pd.DataFrame({**common, "action": money.mask(other, Action.OTHER.value),
                                "quantity": nan.mask(other, shares),
                                "price": nan.mask(other, price.where(moves)),
@@ -600,7 +564,7 @@ def as_of_from_name(path: Path) -> pd.Timestamp | None:
 def load(s: Sniff, options: dict) -> Export:
     """Load a Vanguard OfxDownload.csv (see the module docstring for every rule)."""
     # s.text is None when the format was forced on a binary/zip file: decode() says so
-    tf = s.text if s.text is not None else decode(s.path, s.path.read_bytes())
+    tf = s.text if s.text is not None else decode(s.path, s.data)
     ctx = _Context(path=s.path, tf=tf, skip=SkipLog(s.path))
     lines = pd.Series(tf.lines, dtype="str")
     candidates = np.flatnonzero(lines.str.match(_HEADER_CANDIDATE).to_numpy(dtype=bool))

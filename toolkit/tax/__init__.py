@@ -32,6 +32,7 @@ from toolkit.tax.wash import (
     wash_sale_result,
     wash_sales,
 )
+from toolkit.tax.wash_household import expected_reinvestments
 
 __all__ = [
     "GainsTax",
@@ -46,6 +47,7 @@ __all__ = [
     "available_years",
     "capital_gains_liability",
     "compare_methods",
+    "expected_reinvestments",
     "forward_wash_check",
     "gains_tax",
     "harvest",

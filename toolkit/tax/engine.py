@@ -29,6 +29,9 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
 from toolkit.household import Household, TaxProfile, per_household
 from toolkit.schema import TaxType, Term
 from toolkit.tax.holding import terms
@@ -441,12 +444,17 @@ def realized_this_year(household: Household, *,
     """Net short- and long-term gains realised this year in taxable accounts, after wash sales.
 
     The closed lots in ``household.realized`` sold in the profile's tax year in taxable
-    accounts are netted by term. A loss counts only as far as it is allowed: the wash-sale
-    disallowed part is what the household-wide check finds
+    accounts are netted by term, as the household-wide wash-sale check leaves them
     (:func:`toolkit.tax.wash.wash_sale_result`, which sees purchases in other accounts, IRAs
-    included, that the broker does not), or the broker's figure for rows it cannot check. A
-    row's term is the broker's, else it is computed from its acquisition date, else it counts
-    as short-term (with a note).
+    included, that the broker does not):
+
+    - a loss counts only as far as it is allowed (the disallowed part is the check's, or the
+      broker's figure for rows it cannot read);
+    - a sale of replacement shares is measured on their adjusted basis (the disallowed loss of
+      the sale they replaced, IRC §1091(d)) and its term on the tacked holding period
+      (§1223(3)), chained across accounts (:mod:`toolkit.tax.wash_chain`);
+    - otherwise a row's term is the broker's, else it is computed from its acquisition date,
+      else it counts as short-term (with a note).
 
     Parameters
     ----------
@@ -469,27 +477,46 @@ def realized_this_year(household: Household, *,
     if wash is None:
         wash = wash_sale_result(household, policy=policy)
     sales, _ = household_sales(household)
+    pieces = wash.sales
+    if len(pieces) and len(pieces) >= len(r) and set(pieces["sale"]) == set(range(len(r))):
+        row = pieces["sale"].to_numpy()
+        gain = pieces["gain"]
+        disallowed = pieces["disallowed"]
+        tacked = pieces["tacked"].astype(bool) | pieces["basis_carried"].gt(0)
+        start = pieces["holding_start"]
+    else:  # a result computed on other sales: read the realised rows as they are
+        row = np.arange(len(r))
+        gain = (r["proceeds"] - r["cost_basis"]).reset_index(drop=True)
+        disallowed = sales["sale_id"].map(wash.rows.groupby("sale_id")["disallowed"].sum())
+        tacked = pd.Series(False, index=gain.index)
+        start = r["acquired"].reset_index(drop=True)
+    rr = r.reset_index(drop=True).iloc[row].reset_index(drop=True)
+    # rows the wash check could not read keep the broker's reported figure and their gain
+    checked = (sales["proceeds"].notna() & sales["cost_basis"].notna()).to_numpy()[row]
+    gain = pd.Series(np.where(checked, gain.to_numpy(dtype="float64"),
+                              (rr["proceeds"] - rr["cost_basis"]).fillna(rr["gain"])
+                              .to_numpy(dtype="float64")))
+    disallowed = pd.Series(np.where(checked, pd.Series(disallowed).fillna(0.0).to_numpy(
+        dtype="float64"), rr["wash_sale_disallowed"].fillna(0.0).to_numpy(dtype="float64")))
+    net = (gain + disallowed).where(gain.notna())
     types = household.accounts.set_index("account")["tax_type"]
-    taxable = r["account"].map(types).fillna(TaxType.TAXABLE.value).eq(TaxType.TAXABLE.value)
-    this_year = r["sold"].dt.year.eq(year)
-    gain = (r["proceeds"] - r["cost_basis"]).fillna(r["gain"])
-    disallowed = sales["sale_id"].map(wash.rows.groupby("sale_id")["disallowed"].sum())
-    checked = sales["proceeds"].notna() & sales["cost_basis"].notna()
-    # rows the wash check could not read keep the broker's reported figure
-    disallowed = disallowed.where(checked, r["wash_sale_disallowed"]).fillna(0.0)
-    net = (gain + disallowed.to_numpy()).where(gain.notna())
-    use = taxable & this_year
+    taxable = rr["account"].map(types).fillna(TaxType.TAXABLE.value).eq(TaxType.TAXABLE.value)
+    use = taxable & rr["sold"].dt.year.eq(year)
     unknown = use & net.isna()
     if unknown.any():
         notes.append(f"{int(unknown.sum())} realised row(s) of {year} have no gain, proceeds or "
                      "basis: left out of this year's baseline")
     use &= net.notna()
-    term = r["term"].copy()
+    term = rr["term"].copy()
+    tacked = pd.Series(np.asarray(tacked, dtype=bool))
+    if tacked.any():
+        term.loc[tacked] = terms(pd.Series(start)[tacked].reset_index(drop=True),
+                                 rr.loc[tacked, "sold"].reset_index(drop=True)).to_numpy()
     need = use & term.isna()
     if need.any():
-        known = need & r["acquired"].notna()
+        known = need & rr["acquired"].notna()
         if known.any():
-            term.loc[known] = terms(r.loc[known, "acquired"], r.loc[known, "sold"]).to_numpy()
+            term.loc[known] = terms(rr.loc[known, "acquired"], rr.loc[known, "sold"]).to_numpy()
         if (need & ~known).any():
             notes.append(f"{int((need & ~known).sum())} realised row(s) have no term and no "
                          "acquisition date: counted as short-term")

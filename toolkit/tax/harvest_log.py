@@ -27,9 +27,10 @@ from openpyxl.utils import get_column_letter
 
 from toolkit._xlsx import write_sheet
 from toolkit.errors import FormatError, PlanningError
-from toolkit.schema import DATE_DTYPE, Term
+from toolkit.schema import DATE_DTYPE, REALIZED, Term, validate_realized
 
-__all__ = ["LOG_COLUMNS", "LOG_LABELS", "HarvestLog", "read_log"]
+__all__ = ["LOG_COLUMNS", "LOG_LABELS", "HarvestLog", "log_acquisitions", "log_sales",
+           "read_log"]
 
 #: Columns of a harvest log, in order.
 LOG_COLUMNS = (
@@ -368,3 +369,92 @@ def read_log(path: str | Path) -> HarvestLog:
         if c in df.columns:
             df[c] = df[c].map(lambda v: _restore(v) if isinstance(v, str) else v)
     return HarvestLog(_coerce(df, str(path)))
+
+
+def log_sales(log: pd.DataFrame, realized: pd.DataFrame, *, source: str) -> pd.DataFrame:
+    """The harvest log's sales that no realised row shows yet, as realised rows.
+
+    A harvest done after the last download is a sale all the same (the year's gains and the
+    wash-sale rule count it). A broker's realised row or a sale replayed from a history for
+    the same account, symbol and day wins (it carries acquisition dates and the broker's
+    figures), so a log read back after the next download adds nothing twice.
+
+    Parameters
+    ----------
+    log : DataFrame
+        Harvest log entries (:data:`LOG_COLUMNS`), account ids as the household's.
+    realized : DataFrame
+        The household's realised rows.
+    source : str
+        The log's file name (``source_file`` of the rows; ``source_line`` is the entry's
+        line in a CSV log: its position + 2).
+
+    Returns
+    -------
+    DataFrame
+        Canonical realised rows (:data:`~toolkit.schema.REALIZED`), ``acquired`` unknown.
+    """
+    if log.empty:
+        return REALIZED.empty()
+    have = set(zip(realized["account"], realized["symbol"], realized["sold"], strict=True))
+    ok = (log["date_sold"].notna() & log["quantity"].gt(0) & log["account"].notna()
+          & log["symbol"].notna()).to_numpy()
+    new = np.asarray([k not in have for k in zip(log["account"], log["symbol"],
+                                                   log["date_sold"], strict=True)])
+    lg = log[ok & new]
+    if lg.empty:
+        return REALIZED.empty()
+    rows = pd.DataFrame({
+        "account": lg["account"], "symbol": lg["symbol"], "quantity": lg["quantity"],
+        "acquired": pd.NaT, "sold": lg["date_sold"], "proceeds": lg["proceeds"],
+        "cost_basis": lg["cost_basis"], "gain": lg["proceeds"] - lg["cost_basis"],
+        "term": lg["term"], "wash_sale_disallowed": np.nan, "source_file": source,
+        "source_line": np.flatnonzero(ok & new) + 2})
+    return validate_realized(rows.reset_index(drop=True), where=source)
+
+
+def log_acquisitions(log: pd.DataFrame, transactions: pd.DataFrame,
+                     prices: pd.Series) -> tuple[pd.DataFrame, list[str]]:
+    """The harvest log's replacement purchases that no transaction shows yet.
+
+    Parameters
+    ----------
+    log : DataFrame
+        Harvest log entries (:data:`LOG_COLUMNS`).
+    transactions : DataFrame
+        The household's transactions: a buy of the same account, symbol and day is the same
+        purchase.
+    prices : Series
+        Symbol -> price a share (the household's positions): the log records the dollars a
+        harvest reinvested (its proceeds) but not the shares, so shares = proceeds / price.
+
+    Returns
+    -------
+    tuple
+        ``(acquisitions, notes)``: ``account``, ``symbol``, ``date``, ``quantity``,
+        ``cost``, ``source_line``; notes on replacements without a price.
+    """
+    cols = ["account", "symbol", "date", "quantity", "cost", "source_line"]
+    if log.empty:
+        return pd.DataFrame(columns=cols), []
+    buys = transactions[transactions["action"].isin(["buy", "reinvest"])]
+    have = set(zip(buys["account"], buys["symbol"], buys["date"], strict=True))
+    acct = log["replacement_account"].fillna(log["account"])
+    ok = (log["replacement_symbol"].notna() & log["replacement_date"].notna()).to_numpy()
+    new = np.asarray([k not in have for k in zip(acct, log["replacement_symbol"],
+                                                   log["replacement_date"], strict=True)])
+    at = np.flatnonzero(ok & new)
+    lg = log.iloc[at]
+    if lg.empty:
+        return pd.DataFrame(columns=cols), []
+    price = lg["replacement_symbol"].map(prices).astype("float64")
+    notes = [f"harvest log line {i + 2}: the replacement {s} has no price in the household's "
+             "positions, so its shares are unknown and it is not checked as a replacement"
+             for i, s in zip(at[price.isna().to_numpy()],
+                             lg.loc[price.isna(), "replacement_symbol"], strict=True)]
+    out = pd.DataFrame({"account": acct.iloc[at].to_numpy(),
+                        "symbol": lg["replacement_symbol"].to_numpy(),
+                        "date": lg["replacement_date"].to_numpy(),
+                        "quantity": (lg["proceeds"] / price).to_numpy(),
+                        "cost": lg["proceeds"].to_numpy(), "source_line": at + 2})
+    return out[price.notna().to_numpy()].reset_index(drop=True), notes

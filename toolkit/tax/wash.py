@@ -50,10 +50,13 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from toolkit.errors import HouseholdError
+from toolkit.schema import DATE_DTYPE
 from toolkit.securities import SecurityMaster, load_securities
+from toolkit.tax import wash_chain as chain
 from toolkit.tax import wash_household as hh
 from toolkit.tax import wash_match as core
 from toolkit.tax.wash_household import THREAT_COLUMNS
@@ -77,6 +80,12 @@ __all__ = [
 
 #: Substantially-identical modes.
 MODES = ("same_security", "same_index")
+#: Columns of :attr:`WashResult.sales`, in order.
+SALE_COLUMNS = ("sale", "sale_id", "account", "symbol", "group", "sale_date", "acquired",
+                "holding_start", "quantity", "proceeds", "cost_basis", "basis_carried",
+                "tacked", "gain", "disallowed", "tax_type")
+#: Passes of matching and placing a chain's basis before giving up (see wash_chain).
+_MAX_PASSES = 12
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -291,12 +300,22 @@ class WashResult:
         of it is a replacement (pieces get ``lot_id`` ``<id>.1``, ``<id>.2``, ...); extra
         column ``wash_basis_added`` (dollars). None when no lots were given.
     unplaced : float
-        Basis (dollars) that belongs to replacement shares no longer held in any open lot (it
-        belongs in the basis of those shares' later sale).
+        Basis (dollars) that belongs to replacement shares found neither in a later sale nor
+        in an open lot (shares sold or moved in rows the household does not have).
     warnings : tuple of str
         What was odd but usable.
     policy : SubstantiallyIdentical
         The policy used.
+    sales : DataFrame
+        Every sale given (gains, tax-advantaged and unreadable rows too), as the chain rules
+        leave it, one row per piece (columns :data:`SALE_COLUMNS`): ``sale`` the position of
+        the sale in the input (``household.realized`` for :func:`wash_sale_result`),
+        ``cost_basis`` the adjusted basis (the sale's own plus ``basis_carried``: disallowed
+        loss of an earlier wash that these shares replaced, IRC §1091(d)), ``holding_start``
+        tacked where ``tacked`` (§1223(3)), ``gain`` = ``proceeds - cost_basis`` and
+        ``disallowed`` the part of a loss this household-wide check disallows. A sale whose
+        shares carry two different bases or starts is split in pieces; quantities, proceeds
+        and basis add back to the sale (basis plus what was carried).
     """
 
     rows: pd.DataFrame
@@ -305,6 +324,7 @@ class WashResult:
     unplaced: float = 0.0
     warnings: tuple[str, ...] = ()
     policy: SubstantiallyIdentical = field(default_factory=SubstantiallyIdentical)
+    sales: pd.DataFrame = field(default_factory=lambda: _sales_frame(None, None))
 
     @property
     def loss(self) -> float:
@@ -330,6 +350,22 @@ class WashResult:
     def deferred(self) -> float:
         """Disallowed loss carried into taxable replacements' basis, dollars."""
         return self.disallowed - self.permanent
+
+
+def _sales_frame(pieces: pd.DataFrame | None, rows: pd.DataFrame | None = None,
+                 of_piece: np.ndarray | None = None) -> pd.DataFrame:
+    """:attr:`WashResult.sales` from the last pass's pieces and match rows."""
+    if pieces is None:
+        out = pd.DataFrame({c: pd.Series(dtype="float64") for c in SALE_COLUMNS})
+        return out.astype({"sale": "int64", "sale_id": "str", "account": "str",
+                           "symbol": "str", "group": "str", "tacked": "bool",
+                           "tax_type": "str", "sale_date": DATE_DTYPE,
+                           "acquired": DATE_DTYPE, "holding_start": DATE_DTYPE})
+    out = pieces.copy()
+    out["gain"] = out["proceeds"] - out["cost_basis"]
+    out["disallowed"] = np.bincount(of_piece, weights=rows["disallowed"].to_numpy(),
+                                    minlength=len(out)) if len(rows) else 0.0
+    return out[list(SALE_COLUMNS)].reset_index(drop=True)
 
 
 def match_wash_sales(sales: pd.DataFrame, acquisitions: pd.DataFrame, *,
@@ -395,9 +431,25 @@ def match_wash_sales(sales: pd.DataFrame, acquisitions: pd.DataFrame, *,
     s["group"] = s["symbol"].map(keys).astype("str")
     a["group"] = a["symbol"].map(keys).astype("str")
     before, after = wash_window()
-    ms, ma, mq = core.sweep(s, a, before, after)
-    rows = core.build_rows(s, a, ms, ma, mq)
+    converged = True
+    carry: dict = {}
+    seen = chain.carry_signature(carry)
+    for _ in range(_MAX_PASSES):
+        pieces = chain.apply_carry(s, carry)
+        ms, ma, mq = core.sweep(pieces, a, before, after)
+        rows, of_piece = core.build_rows(pieces, a, ms, ma, mq)
+        carry, rest = chain.place_in_sales(rows, pieces["sale"].to_numpy()[of_piece], s, a,
+                                           keys, lots)
+        sig = chain.carry_signature(carry)
+        if sig == seen:
+            break
+        seen = sig
+    else:
+        converged = False
     notes: list[str] = []
+    if not converged:
+        notes.append(f"the wash-sale chains did not settle in {_MAX_PASSES} passes (losses "
+                     "re-washed back and forth); the last pass is reported")
     nohs = rows["permanent"].eq(False) & rows["replacement_id"].notna() & rows[
         "holding_start"].isna()
     if nohs.any():
@@ -405,11 +457,11 @@ def match_wash_sales(sales: pd.DataFrame, acquisitions: pd.DataFrame, *,
                      "the replacement's holding period cannot be tacked")
     adjusted, unplaced = None, 0.0
     if lots is not None:
-        adjusted, unplaced, more = core.adjust_lots(lots, rows, a, keys)
+        adjusted, unplaced, more = core.adjust_lots(lots, rest, a, keys)
         notes.extend(more)
     return WashResult(rows=rows, adjustments=core.summarise_adjustments(rows, a),
                       adjusted_lots=adjusted, unplaced=unplaced, warnings=tuple(notes),
-                      policy=pol)
+                      policy=pol, sales=_sales_frame(pieces, rows, of_piece))
 
 
 def wash_sale_result(household, *, policy: str | SubstantiallyIdentical = "same_security",
@@ -434,15 +486,27 @@ def wash_sale_result(household, *, policy: str | SubstantiallyIdentical = "same_
     Returns
     -------
     WashResult
-        ``adjusted_lots`` are ``household.lots`` adjusted. What could not be used (symbols not
+        ``adjusted_lots`` are ``household.lots`` adjusted. (Replacement shares the history
+        holds in a holding no positions file lists, :func:`~toolkit.tax.wash_household.
+        unlisted_lots`, take their basis too, so it is not reported unplaced, but they are
+        not in ``adjusted_lots``: ``adjustments`` shows their adjusted cost.) What could not
+        be used (symbols not
         resolved, rows without basis or dates) is in ``warnings`` and also issued as Python
         warnings. Basis the broker already moved (``wash_sale_disallowed`` on a realised row,
         same-account replacements) is not added twice.
     """
     sales, n1 = hh.household_sales(household)
     acq, n2 = hh.household_acquisitions(household)
+    lots = household.lots
+    unlisted = hh.unlisted_lots(household)
+    if len(unlisted):
+        lots = pd.concat([lots, unlisted], ignore_index=True)
     res = match_wash_sales(sales, acq, policy=policy, securities=household.securities,
-                           groups=hh.groups_setting(household, groups), lots=household.lots)
+                           groups=hh.groups_setting(household, groups), lots=lots)
+    adjusted = res.adjusted_lots
+    if len(unlisted) and adjusted is not None:
+        root = adjusted["lot_id"].str.replace(r"\.\d+$", "", regex=True)
+        adjusted = adjusted[~root.isin(set(unlisted["lot_id"]))].reset_index(drop=True)
     notes = [*n1, *n2, *res.warnings]
     rep = sales.groupby("sale_id")["reported_disallowed"].sum()
     ours = res.rows.groupby("sale_id")["disallowed"].sum()
@@ -454,8 +518,8 @@ def wash_sale_result(household, *, policy: str | SubstantiallyIdentical = "same_
     for n in notes:
         warnings.warn(f"wash sales: {n}", UserWarning, stacklevel=2)
     return WashResult(rows=res.rows, adjustments=res.adjustments,
-                      adjusted_lots=res.adjusted_lots, unplaced=res.unplaced,
-                      warnings=tuple(notes), policy=res.policy)
+                      adjusted_lots=adjusted, unplaced=res.unplaced,
+                      warnings=tuple(notes), policy=res.policy, sales=res.sales)
 
 
 def wash_sales(household, *, policy: str | SubstantiallyIdentical = "same_security",

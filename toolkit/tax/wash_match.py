@@ -36,12 +36,69 @@ def _to_dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).astype(DATE_DTYPE).dt.normalize()
 
 
-def _day_numbers(s: pd.Series) -> np.ndarray:
-    """Dates as int64 day numbers (NaT -> a very small number)."""
-    v = s.to_numpy(dtype="datetime64[D]")
+#: The day number :func:`day_numbers` gives a missing date (far before any real one).
+NAT_DAY = np.iinfo(np.int64).min // 2
+
+
+def day_numbers(s) -> np.ndarray:
+    """Dates as int64 day numbers since 1970-01-01 (NaT -> :data:`NAT_DAY`).
+
+    Parameters
+    ----------
+    s : Series or array-like of dates
+
+    Returns
+    -------
+    ndarray of int64
+    """
+    v = pd.to_datetime(pd.Series(s)).to_numpy(dtype="datetime64[D]") if not isinstance(
+        s, pd.Series) else s.to_numpy(dtype="datetime64[D]")
     out = v.astype(np.int64)
-    out[np.isnat(v)] = np.iinfo(np.int64).min // 2
+    out[np.isnat(v)] = NAT_DAY
     return out
+
+
+def tacked_start(replacement_date, sale_date, holding_start, acquired=None) -> pd.Series:
+    """Holding-period start of replacement shares (IRC §1223(3)), as a union of periods.
+
+    The replacement's holding period includes the sold shares' period: the sold shares' days
+    (from ``holding_start``, itself perhaps tacked, to ``sale_date``) are added to the
+    replacement's own, less the days both were held at once (from the later of ``acquired``
+    and ``replacement_date`` to ``sale_date``), so no day counts twice.
+
+    Parameters
+    ----------
+    replacement_date, sale_date, holding_start : array-like of dates
+        The replacement's acquisition date; the loss sale's date; the sold shares' holding
+        start.
+    acquired : array-like of dates, optional
+        When the sold shares were really acquired (default ``holding_start``).
+
+    Returns
+    -------
+    Series of datetime64
+        ``replacement_date - (sale_date - holding_start) + overlap``; NaT where a date is
+        missing. A replacement bought after the sale starts
+        ``sale_date - holding_start`` days before its date; one bought while the sold shares
+        were held starts on ``holding_start``.
+
+    Examples
+    --------
+    >>> tacked_start(["2026-02-20"], ["2026-02-10"], ["2025-01-10"]).dt.date.tolist()
+    [datetime.date(2025, 1, 20)]
+    >>> tacked_start(["2026-02-02"], ["2026-02-16"], ["2025-06-02"]).dt.date.tolist()
+    [datetime.date(2025, 6, 2)]
+    """
+    r = day_numbers(replacement_date)
+    sale = day_numbers(sale_date)
+    hs = day_numbers(holding_start)
+    acq = hs if acquired is None else day_numbers(acquired)
+    acq = np.where(acq == NAT_DAY, hs, acq)
+    overlap = np.maximum(0, sale - np.maximum(acq, r))
+    ok = (r != NAT_DAY) & (sale != NAT_DAY) & (hs != NAT_DAY)
+    out = np.where(ok, r - (sale - hs) + overlap, 0)
+    res = pd.Series(out.astype("datetime64[D]")).astype("datetime64[us]")
+    return res.where(ok)
 
 
 def _require_columns(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
@@ -180,8 +237,8 @@ def sweep(s: pd.DataFrame, a: pd.DataFrame, before: int, after: int
     accounts = pd.Index(pd.unique(pd.concat([s["account"], a["account"]])))
     s_acct = accounts.get_indexer(s["account"])
     a_acct = accounts.get_indexer(a["account"])
-    s_day, s_acq_day = _day_numbers(s["sale_date"]), _day_numbers(s["acquired"])
-    a_day = _day_numbers(a["date"])
+    s_day, s_acq_day = day_numbers(s["sale_date"]), day_numbers(s["acquired"])
+    a_day = day_numbers(a["date"])
 
     # Shares sold in each sale event (group, account, day), by the day they were acquired.
     ev = pd.DataFrame({"g": s["group"], "acct": s_acct, "day": s_day, "acq": s_acq_day,
@@ -257,8 +314,12 @@ def sweep(s: pd.DataFrame, a: pd.DataFrame, before: int, after: int
 
 
 def build_rows(s: pd.DataFrame, a: pd.DataFrame, ms: np.ndarray, ma: np.ndarray, mq: np.ndarray
-          ) -> pd.DataFrame:
-    """Rows of the result: matches then each sale's unmatched remainder, in sale order."""
+               ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rows of the result: matches then each sale's unmatched remainder, in sale order.
+
+    Returns the rows (:data:`ROW_COLUMNS`) and, for each row, the position of its sale in
+    ``s``.
+    """
     n = len(s)
     q = s["quantity"].to_numpy()
     matched = np.bincount(ms, weights=mq, minlength=n)
@@ -272,9 +333,9 @@ def build_rows(s: pd.DataFrame, a: pd.DataFrame, ms: np.ndarray, ma: np.ndarray,
     seq = np.concatenate([np.arange(len(ms)), np.full(len(r_idx), len(ms))])
     # Sale processing order is the order the matches were recorded; unmatched sales follow
     # the same order (sale date, acquisition, input).
-    s_day = _day_numbers(s["sale_date"])
+    s_day = day_numbers(s["sale_date"])
     acq_day = np.where(s["acquired"].isna().to_numpy(), np.iinfo(np.int64).max,
-                       _day_numbers(s["acquired"]))
+                       day_numbers(s["acquired"]))
     order_key = np.lexsort((np.arange(n), acq_day, s_day))
     rank = np.empty(n, dtype=np.int64)
     rank[order_key] = np.arange(n)
@@ -341,15 +402,15 @@ def build_rows(s: pd.DataFrame, a: pd.DataFrame, ms: np.ndarray, ma: np.ndarray,
     r_date = pd.Series(pick("date", pd.NaT)).astype(DATE_DTYPE)
     out["replacement_date"] = r_date
     out["replacement_quantity"] = np.where(is_match, shares, np.nan)
-    held = out["sale_date"] - out["holding_start"]
-    out["replacement_holding_start"] = (r_date - held).where(is_match & ~permanent)
+    tacked = tacked_start(r_date, out["sale_date"], out["holding_start"], out["acquired"])
+    out["replacement_holding_start"] = tacked.where(is_match & ~permanent)
     for c in ("sale_id", "account", "owner", "symbol", "group", "code", "replacement_id",
               "replacement_account", "replacement_tax_type", "replacement_kind",
               "replacement_symbol"):
         out[c] = out[c].astype("str").where(pd.notna(out[c]))
     out["replacement_holding_start"] = out["replacement_holding_start"].astype(DATE_DTYPE)
     out.attrs.clear()
-    return out[list(ROW_COLUMNS)]
+    return out[list(ROW_COLUMNS)], sale
 
 
 def summarise_adjustments(rows: pd.DataFrame, a: pd.DataFrame) -> pd.DataFrame:
@@ -405,18 +466,17 @@ def adjust_lots(lots: pd.DataFrame, rows: pd.DataFrame, a: pd.DataFrame,
     m = m[(m["basis_added"] > 0) | m["replacement_holding_start"].notna()]
     if m.empty or lots.empty:
         unplaced = float(m["basis_added"].sum()) if len(m) else 0.0
-        notes = [] if unplaced <= 0.005 else [f"${unplaced:,.2f} of disallowed loss belongs "
-                                              "to replacement shares not in any open lot"]
+        notes = [] if unplaced <= 0.005 else [_unplaced_note(unplaced)]
         return lots, unplaced, notes
     ai = a.set_index("acq_id")
     lot_of = ai["lot_id"].reindex(m["replacement_id"]).to_numpy()
     lot_group = lots["symbol"].map(keys)
     by_id = {lid: [i] for i, lid in enumerate(lots["lot_id"]) if isinstance(lid, str)}
     by_key: dict[tuple, list[int]] = {}
-    for i, k in enumerate(zip(lots["account"], lot_group, _day_numbers(lots["acquired"]),
+    for i, k in enumerate(zip(lots["account"], lot_group, day_numbers(lots["acquired"]),
                               strict=True)):
         by_key.setdefault(k, []).append(i)
-    rep_day = _day_numbers(m["replacement_date"])
+    rep_day = day_numbers(m["replacement_date"])
     targets: dict[Any, list[tuple[float, float, Any]]] = {}
     target_lots: dict[Any, list[int]] = {}
     for lid, acct, grp, day, q, added, hs in zip(
@@ -476,7 +536,11 @@ def adjust_lots(lots: pd.DataFrame, rows: pd.DataFrame, a: pd.DataFrame,
     adjusted = validate_lots(pd.DataFrame(out_rows, columns=lots.columns))
     notes = []
     if unplaced > 0.005:
-        notes.append(f"${unplaced:,.2f} of disallowed loss belongs to replacement shares that "
-                     "are no longer in an open lot (sold since): it belongs in the basis of "
-                     "that later sale; check its 1099-B")
+        notes.append(_unplaced_note(unplaced))
     return adjusted, unplaced, notes
+
+
+def _unplaced_note(dollars: float) -> str:
+    return (f"${dollars:,.2f} of disallowed loss belongs to replacement shares found neither "
+            "in a later sale nor in an open lot (sold or moved in rows the household does not "
+            "have): it belongs in the basis of their later sale; check its 1099-B")

@@ -15,11 +15,11 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from toolkit.schema import DATE_DTYPE, Action, TaxType
+from toolkit.schema import DATE_DTYPE, TaxType
 from toolkit.tax.wash_household import (
     THREAT_COLUMNS,
+    expected_reinvestments,
     household_acquisitions,
-    resolve_symbols,
 )
 from toolkit.tax.wash_match import EPS
 
@@ -138,45 +138,22 @@ def _contributions(household, sales, keys, types) -> pd.DataFrame:
 
 
 def _reinvestments(household, sales, keys, types, day0) -> pd.DataFrame:
-    tx = household.transactions
-    pos = household.positions
-    reinv = tx[tx["action"].eq(Action.REINVEST.value)
-               & (tx["date"] > day0 - pd.Timedelta(days=365)) & (tx["date"] <= day0)]
-    if reinv.empty or sales.empty:
+    if sales.empty:
         return pd.DataFrame()
-    sym, _ = resolve_symbols(reinv, pos)
-    reinv = reinv.assign(symbol=sym).dropna(subset=["symbol"])
-    if reinv.empty:
+    per = expected_reinvestments(household, as_of=day0)
+    if per.empty:
         return pd.DataFrame()
-    still = pos.loc[pos["quantity"] > 0, ["account", "symbol"]].drop_duplicates()
-    reinv = reinv.merge(still, on=["account", "symbol"], how="inner")
-    if reinv.empty:
-        return pd.DataFrame()
-    reinv = reinv.sort_values(["account", "symbol", "date"], kind="stable")
-    g = reinv.groupby(["account", "symbol"], sort=True)
-    gap = reinv["date"].diff().where(reinv[["account", "symbol"]].eq(
-        reinv[["account", "symbol"]].shift()).all(axis=1))
-    per = pd.DataFrame({
-        "n": g.size(), "last_date": g["date"].last(),
-        "gap": gap.groupby([reinv["account"], reinv["symbol"]]).median(),
-        "last_q": g["quantity"].last(), "last_amount": g["amount"].last(),
-    }).reset_index()
-    per["group"] = keys(per["symbol"]).to_numpy()
-    per["_order"] = np.arange(len(per))
+    per = per.assign(group=keys(per["symbol"]).to_numpy(), _order=np.arange(len(per)))
     m = sales.merge(per, on="group", how="inner")
     if m.empty:
         return pd.DataFrame()
-    nxt = (m["last_date"] + m["gap"]).where(m["gap"].notna())
     return pd.DataFrame({
         "sale": m["sale"], "sale_account": m["sale_account"], "sale_symbol": m["sale_symbol"],
         "sale_quantity": m["sale_quantity"], "group": m["group"], "account": m["account"],
-        "symbol": m["symbol"], "date": nxt, "kind": "expected_reinvestment",
-        "quantity": m["last_q"], "dollars": -m["last_amount"],
+        "symbol": m["symbol"], "date": m["next_date"], "kind": "expected_reinvestment",
+        "quantity": m["quantity"], "dollars": m["dollars"],
         "tax_type": m["account"].map(types).fillna(TaxType.TAXABLE.value),
-        "safe_sell_date": pd.NaT,
-        "note": [f"{n} reinvestment(s) in the past year, last {d.date()}; turn off "
-                 "reinvestment or wait" for n, d in zip(m["n"], m["last_date"], strict=True)],
-        "_kind": 2, "_order": m["_order"]})
+        "safe_sell_date": pd.NaT, "note": m["note"], "_kind": 2, "_order": m["_order"]})
 
 
 def threat_inputs(household, plan: pd.DataFrame, pol, rows: pd.DataFrame
