@@ -307,14 +307,14 @@ def test_masked_trade_list_hides_ids_in_reasons_too(tmp_path):
     p = plan(h)
     ira = p.trades["account"].eq("234567891")
     assert p.trades.loc[ira, "reason"].tolist() == [
-        "step 1 (idle cash): invest $2,145 of Maya Rollover IRA (234567891)'s cash above its "
-        "floor in bonds, underweight by $105,335; FXNAX is already held in this account; "
+        "step 1 (idle cash): invest $2,295 of Maya Rollover IRA (234567891)'s cash above its "
+        "floor in bonds, underweight by $105,387; FXNAX is already held in this account; "
         "tax-deferred accounts are bonds' best home: bond interest, ordinary income, is "
         "tax-deferred here, and tax-deferred money comes before Roth money for bonds (their "
         "lower growth uses less of tax-free growth)",
-        "step 2 (tax-advantaged trades): sell US stocks, overweight by $135,976, inside Maya "
+        "step 2 (tax-advantaged trades): sell US stocks, overweight by $135,909, inside Maya "
         "Rollover IRA (234567891) to buy bonds: no tax on a sale inside a tax-deferred account",
-        "step 2 (tax-advantaged trades): buy $92,840 of bonds, underweight by $100,259, inside "
+        "step 2 (tax-advantaged trades): buy $92,840 of bonds, underweight by $100,161, inside "
         "Maya Rollover IRA (234567891) with the proceeds of US stocks; FXNAX is already held in "
         "this account; tax-deferred accounts are bonds' best home: bond interest, ordinary "
         "income, is tax-deferred here, and tax-deferred money comes before Roth money for bonds "

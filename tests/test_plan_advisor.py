@@ -360,8 +360,9 @@ def test_order_list_in_dollars_for_mutual_funds_and_employer_plans(tmp_path):
     assert set(etf["unit"]) == {"shares"}
     assert (etf["quantity"] == etf["quantity"].round()).all()
     # one order per account, fund and side: FXNAX in the rollover IRA bought in steps 1 and 2
+    # (step 1 invests its cash with Fidelity's pending +$150)
     fx = o[(o["account"] == "234567891") & (o["symbol"] == "FXNAX")]
-    assert fx["quantity"].tolist() == [pytest.approx(2_145.33 + 92_840.0)]
+    assert fx["quantity"].tolist() == [pytest.approx(2_295.33 + 92_840.0)]
     # sells first; every taxable sale's rows carry its lots, summing to the trade's shares
     assert o["side"].tolist() == sorted(o["side"], key=lambda s: s != "sell")
     sold = o[(o["side"] == "sell") & o["account"].eq("...456")]
