@@ -155,7 +155,7 @@ def test_book_workbook_masks_every_account_id(small_book, tmp_path):
     path = result.to_xlsx(tmp_path / "book.xlsx")
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Summary", "Attention", "Households", "Accounts", "Drift",
-                             "Checkup", "Harvest", "RMD", "Plan", "Trades"]
+                             "Checkup", "Harvest", "RMD", "Plan", "Trades", "Orders"]
     text = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value]
     assert not [t for t in text if any(i in t for i in ids)]
     masked = {"..." + i[-3:] for i in ids}

@@ -68,7 +68,7 @@ def test_example_b_every_method(newer):
     assert cmp.set_index("method")["tax"].min() == cmp.set_index("method").loc["min_tax", "tax"]
     sel = select_lots(h, "TAX", "VTI", dollars=20_000)
     assert list(sel["lot_id"]) == ["B"]
-    assert sel.attrs["min_tax_order"] == "greedy"
+    assert sel.attrs["min_tax_order"] == "exact"
     assert sel["term"].item() == ("short" if newer == "2025-08-15" else "long")
 
 
@@ -152,13 +152,17 @@ def test_est_tax_sums_to_gains_tax_with_both_terms_and_cents():
     assert all(round(x, 2) == x for x in sel["est_tax"])
 
 
-def test_min_tax_checks_the_greedy_against_other_orders():
+def test_min_tax_is_exact_across_the_0_percent_threshold():
     # Single 2026, ordinary 40,000: marginal LT rate 0% (0% band to 49,450), ST 12%.
     # Lot A (2015) 1,000 shares at $10, long-term; lot B (2026-01-10) 1,000 at $95, short.
     # Price $100; sell $50,000 = 500 shares.
     # Greedy (marginal rates): A = 0% x 90/100 = 0 before B = 12% x 5/100 = 0.006 -> A:
     #   gain 45,000 LT; TI 85,000; 9,450 at 0%, 35,550 at 15% = 5,332.50.
-    # LIFO (first checked, = HIFO): B: gain 2,500 ST at 12% (TI 42,500 < 50,400) = 300.00.
+    # All of B: gain 2,500 ST at 12% (TI 42,500 < 50,400) = 300.00.
+    # Exact: x shares of A and 500 - x of B; A's gain stays at 0% while
+    # 40,000 + 5 (500 - x) + 90 x <= 49,450, x <= 81.76; tax 12% x 5 x (500 - x).
+    # Whole shares: x = 81: ST 2,095 x 12% = 251.40, TI 49,385 (all of A's 7,290 at 0%);
+    # x = 82: TI 49,470, 20 at 15% = 3.00 + 12% x 2,090 = 250.80: 253.80. So 81 of A.
     h = household(
         accounts={"TAX": "taxable"}, as_of="2026-06-15",
         positions=[{"account": "TAX", "symbol": "VTI", "quantity": 2_000.0, "price": 100.0}],
@@ -168,8 +172,10 @@ def test_min_tax_checks_the_greedy_against_other_orders():
                "acquired": "2026-01-10", "lot_id": "B"}],
         tax_profile=profile(filing_status="single", ordinary_income=40_000.0, state_rate=0.0))
     sel = select_lots(h, "TAX", "VTI", dollars=50_000)
-    assert sel.attrs["min_tax_order"] == "lifo"
-    assert (list(sel["lot_id"]), sel.attrs["tax"]) == (["B"], 300.00)
+    assert sel.attrs["min_tax_order"] == "exact"
+    assert sel[["lot_id", "quantity"]].values.tolist() == [["A", 81.0], ["B", 419.0]]
+    assert sel.attrs["tax"] == 251.40
+    assert gains_tax(h, short_term=2_095, long_term=7_290).total == 251.40
     greedy_tax = gains_tax(h, long_term=45_000).total
     assert greedy_tax == pytest.approx(5_332.50, abs=0.005)
 

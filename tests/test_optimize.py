@@ -6,8 +6,9 @@ ordinary income, 5% state. At that income the exact engine gives: ordinary incom
 short-term gains 22% + 5% = 27%, long-term gains 15% + 5% = 20%, a deducted net capital loss
 saves 27% (up to $3,000), no NIIT until MAGI passes $250,000.
 
-Objective terms (PlanOptions defaults): lambda_drift 0.05 and lambda_band 1.0 per dollar of
-deviation (inside / outside the band), trade_cost 0.0001 per dollar traded, location 0.001 x
+Objective terms: lambda_drift 0.05 per dollar of deviation from target (the tests that work
+the objective by hand pass it: the default is 0.01), drift_price per dollar still outside the
+bands (cash aside), trade_cost 0.0001 per dollar traded, location 0.001 x
 the placement-score points below the class's best home per dollar (the playbook's scores:
 us_equity taxable 3, tax-free 2, tax-deferred 1 -> 0 in taxable, 0.002 in an IRA; bonds
 tax-deferred 3, tax-free 2, taxable 0 -> 0 in an IRA, 0.003 in taxable); buying a fund that
@@ -107,8 +108,8 @@ def test_harvesting_a_loss_lot_is_optimal():
     assert p.lots[["lot_id", "term", "gain"]].values.tolist() == [["A", "short", -2000.0]]
     assert p.summary.tax == gains_tax(h.profile, short_term=-2000.0).total == -540.0
     assert p.trades["reason"].iloc[0] == (
-        "harvest a $2,000 loss on VTI in taxable T (T): the proceeds buy a fund that is not "
-        "substantially identical")
+        "optimiser, tax term: harvest a $2,000 loss on VTI in taxable T (T), which lowers this "
+        "year's tax; the proceeds buy a fund that is not substantially identical")
     # objective: -540 tax + 2 trade cost + 0.001 for ITOT's rank; the location terms cancel
     # (us_equity out of and into the same taxable account)
     assert p.extra["solver"]["objective"] == pytest.approx(-537.999, abs=1e-6)
@@ -139,8 +140,8 @@ def wash_choice(basis: float):
         targets={"us_equity": 0.6, "bonds": 0.4})
 
 
-WASH_OPTS = {"prices": {"ITOT": 50.0}, "menus": {"I": ["VTI", "BND"]}, "lambda_band": 0.0,
-             "lambda_location": 1.0}
+WASH_OPTS = {"prices": {"ITOT": 50.0}, "menus": {"I": ["VTI", "BND"]}, "drift_price": 0.0,
+             "lambda_drift": 0.05, "lambda_location": 1.0}
 
 
 def test_wash_binary_buys_the_fund_when_the_loss_is_small():
@@ -193,7 +194,8 @@ def whole_share_household():
 
 def test_whole_share_rounding_and_its_distance_from_the_fractional_optimum():
     h = whole_share_household()
-    frac = plan(h, mode="optimal", prices={"BND": 30.0}, lambda_location=1.0)
+    frac = plan(h, mode="optimal", prices={"BND": 30.0}, lambda_location=1.0,
+                lambda_drift=0.05, whole_shares=False, min_trade=0.0)
     # fractional: sell $2,000 of VTI (28.571 sh, gain 28.571 x 14 = $400, tax 20% = $80),
     # buy $5,000 of BND (166.667 sh): exactly on target. Location, per dollar a year in this
     # taxable account: BND's drag 3.8% yield x 27% = 0.01026 plus the tie-break 0.0003 (the
@@ -206,24 +208,27 @@ def test_whole_share_rounding_and_its_distance_from_the_fractional_optimum():
                                                                ["BND", "buy", 5000.0]]
     assert t["shares"].tolist() == pytest.approx([2000 / 70, 5000 / 30], abs=1e-9)
     assert frac.extra["solver"]["objective"] == pytest.approx(128.616, abs=1e-6)
-    p = plan(h, mode="optimal", prices={"BND": 30.0}, whole_shares=True, lambda_location=1.0)
+    p = plan(h, mode="optimal", prices={"BND": 30.0}, whole_shares=True, lambda_location=1.0,
+             lambda_drift=0.05, min_trade=0.0)
     # neighbourhood: VTI sold 27-29 sh, BND bought 165-167 sh, cash 3,000 + 70n - 30k >= 0.
     # Feasible: (28, 165), (29, 165), (29, 166), (29, 167). (28, 165): cash left $10, stocks
-    # 72 x 70 = 5,040 (+40), bonds 4,950 (-50): drift 0.05 x 100 + 1.0 x 10 (cash is outside
-    # its 0% band) = 15; tax 28 x 14 x 20% = 78.40; trade 0.0001 x 6,910 = 0.691; location
-    # 0.01056 x 4,950 - 0.002442 x 1,960 = 47.48568. Objective 141.57668. (29, 167): tax
-    # 81.20, drift 0.05 x 60 + 20 = 23, trade 0.704, location 47.94834: 152.85234;
-    # (29, 166) 184.53254; (29, 165) 217.21074.
+    # 72 x 70 = 5,040 (+40), bonds 4,950 (-50): drift 0.05 x (40 + 50 + 10) = 5 (nothing
+    # outside a band: stocks and bonds 45-55%; the drift price leaves cash aside); tax 28 x
+    # 14 x 20% = 78.40; trade 0.0001 x 6,910 = 0.691; location 0.01056 x 4,950 - 0.002442 x
+    # 1,960 = 47.48568. Objective 131.57668. (29, 167): cash $20, tax 81.20, drift 0.05 x
+    # (30 + 10 + 20) = 3, trade 0.704, location 47.94834: 132.85234; (29, 166): drift 5,
+    # trade 0.701, location 47.63154: 134.53254; (29, 165): drift 8, trade 0.698, location
+    # 47.31474: 137.21274.
     assert trades(p) == [["T", "VTI", "sell", 28.0, 1960.0], ["T", "BND", "buy", 165.0,
                                                                4950.0]]
     ws = p.extra["whole_shares"]
     assert ws["objective_fractional"] == pytest.approx(128.616, abs=1e-6)
-    assert ws["objective_whole"] == pytest.approx(141.57668, abs=1e-6)
-    assert ws["objective_difference"] == pytest.approx(12.96068, abs=1e-6)
+    assert ws["objective_whole"] == pytest.approx(131.57668, abs=1e-6)
+    assert ws["objective_difference"] == pytest.approx(2.96068, abs=1e-6)
     assert (ws["tax_fractional"], ws["tax_whole"], ws["tax_difference"]) == (80.0, 78.4, -1.6)
     assert p.summary.tax == 78.4
     assert p.summary.cash_after == {"T": 10.0}
-    assert "whole shares: tax -1.60 dollars and objective +12.96 against the fractional-share " \
+    assert "whole shares and the minimum trade: tax -1.60 dollars against the fractional-share " \
            "optimum" in p.notes
 
 
@@ -247,17 +252,20 @@ def test_cheapest_within_band_and_matching_a_plans_drift():
 
 def test_restrictions_hold():
     h = taxable_only()
-    big = {"to": "target", "band": "none", "targets": {"us_equity": 0.1, "bonds": 0.9}}
+    big = {"to": "target", "band": "none", "targets": {"us_equity": 0.1, "bonds": 0.9},
+           "allow_short_term_gains": False}
     p = plan(h, mode="optimal", **big)
     # $70,000 to sell; lot D (a short-term gain) may not be sold: C, B and A only ($60,000)
     assert set(p.lots["lot_id"]) == {"A", "B", "C"}
     assert p.notes == [
         "us_equity: still outside its band after the plan (20.00% against 10.00%-10.00%): "
         "restrictions, the wash-sale guard, short-term gains or the gains budget stop it, or "
-        "its tax costs more than lambda_band",
+        "its tax costs more than the drift price",
         "bonds: still outside its band after the plan (80.00% against 90.00%-90.00%): "
         "restrictions, the wash-sale guard, short-term gains or the gains budget stop it, or "
-        "its tax costs more than lambda_band"]
+        "its tax costs more than the drift price",
+        "US stocks: $10,000 still above its band: nothing in taxable accounts may be sold "
+        "(restrictions, untrusted lots, the wash-sale guard, short-term gains not allowed)"]
     p2 = plan(h, mode="optimal", gains_budget=3000.0, **big)
     # net gain at most $3,000: C's -2,000 makes room for B's 4,000 and 1,000 of A's
     assert p2.summary.short_term_gain + p2.summary.long_term_gain <= 3000.0 + 0.01
@@ -288,7 +296,8 @@ def test_recent_loss_sale_keeps_the_fund_out_of_the_buys():
                    "sold": "2026-11-10", "proceeds": 3000.0, "cost_basis": 3500.0,
                    "gain": -500.0, "term": "short"}],
         targets={"us_equity": 0.6, "bonds": 0.4})
-    p = plan(h, mode="optimal", preferred={"us_equity": "VTI"})
+    p = plan(h, mode="optimal", preferred={"us_equity": "VTI"},
+             prices={"VTI": 100.0, "ITOT": 50.0})
     bought = set(p.trades.loc[p.trades["side"] == "buy", "symbol"])
     assert "VTI" not in bought and "ITOT" in bought
 

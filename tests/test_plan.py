@@ -122,28 +122,37 @@ def test_to_target_sells_more_lots_in_tax_order():
     assert p.lots[["lot_id", "quantity", "gain"]].values.tolist() == [["C", 200.0, -2000.0]]
     p2 = plan(taxable_only(), to="target", band="none",
               targets={"us_equity": 0.4, "bonds": 0.6})
-    # $40,000 to sell: C (loss) 200 sh, then the least tax per dollar: B's LT $20/sh before
-    # A's $50/sh; D's short-term gain is not allowed
-    assert p2.lots[["lot_id", "quantity"]].values.tolist() == [["C", 200.0], ["B", 200.0]]
+    # $40,000 to sell: C (loss) 200 sh, then the lot whose exact tax is least: D's $2,000
+    # short-term gain nets against C's $2,000 short-term loss (tax 0 in all), where B's $4,000
+    # long-term gain would leave $2,000 of net gain: $400 at 15% + 5%
+    assert p2.lots[["lot_id", "quantity"]].values.tolist() == [["C", 200.0], ["D", 200.0]]
+    assert p2.summary.tax == 0.0
+    # the old rule as an option: no short-term gains, so B's long-term gain instead
+    p3 = plan(taxable_only(), to="target", band="none", targets={"us_equity": 0.4, "bonds": 0.6},
+              allow_short_term_gains=False)
+    assert p3.lots[["lot_id", "quantity"]].values.tolist() == [["C", 200.0], ["B", 200.0]]
+    assert p3.summary.tax == pytest.approx(400.0, abs=0.005)
 
 
 def test_short_term_gains_only_when_allowed_and_gains_budget():
-    p = plan(taxable_only(), to="target", band="none", targets={"us_equity": 0.1, "bonds": 0.9})
+    p = plan(taxable_only(), to="target", band="none", targets={"us_equity": 0.1, "bonds": 0.9},
+             allow_short_term_gains=False)
     # $70,000 to sell but only C, B and A are allowed (600 sh = $60,000): a note says so
     assert p.lots["lot_id"].tolist() == ["C", "B", "A"]
-    assert p.notes == ["us_equity: could raise only $60,000 of the $70,000 needed from taxable "
-                       "lots (restrictions, wash guard, short-term gains or the gains budget)"]
-    p2 = plan(taxable_only(), to="target", band="none", targets={"us_equity": 0.1, "bonds": 0.9},
-              allow_short_term_gains=True)
+    assert p.notes == ["US stocks: $10,000 still above its band: nothing in taxable accounts "
+                       "may be sold (restrictions, untrusted lots, the wash-sale guard, "
+                       "short-term gains not allowed)"]
+    assert p.summary.deferred_dollars == 10000.0
+    p2 = plan(taxable_only(), to="target", band="none", targets={"us_equity": 0.1, "bonds": 0.9})
     # tax per dollar raised at $100: D's short-term $10/sh x 27% = 2.7c; B's long-term $20/sh
     # x 20% = 4c; A's $50/sh x 20% = 10c: the least tax per dollar first (ties: long-term)
     assert p2.lots["lot_id"].tolist() == ["C", "D", "B", "A"]
-    # budget $3,000 of net gain: C's -2,000 makes room for 5,000 of gains: B's $20/sh -> 250 sh?
-    # only 200 in B ($4,000), then $1,000 of A at $50/sh = 20 sh
+    # budget $3,000 of net gain: C's -2,000 makes room for 5,000 of gains: D's $2,000 (200
+    # sh at $10), then $3,000 of B at $20/sh = 150 sh
     p3 = plan(taxable_only(), to="target", band="none", targets={"us_equity": 0.1, "bonds": 0.9},
               gains_budget=3000.0)
-    assert p3.lots[["lot_id", "quantity"]].values.tolist() == [["C", 200.0], ["B", 200.0],
-                                                               ["A", 20.0]]
+    assert p3.lots[["lot_id", "quantity"]].values.tolist() == [["C", 200.0], ["D", 200.0],
+                                                               ["B", 150.0]]
     assert p3.summary.short_term_gain + p3.summary.long_term_gain == pytest.approx(3000.0)
 
 
@@ -156,11 +165,16 @@ def test_wash_guard_blocks_buying_what_was_sold_at_a_loss_recently():
                    "sold": "2026-11-10", "proceeds": 3000.0, "cost_basis": 3500.0,
                    "gain": -500.0, "term": "short"}],
         targets={"us_equity": 0.6, "bonds": 0.4})
-    p = plan(h, preferred={"us_equity": "VTI"})
+    # a fund not held needs a price: without one nothing is bought, and the plan says why
+    assert plan(h, preferred={"us_equity": "VTI"}).notes[0] == (
+        "VTI not bought for us_equity in R (R): no price (no export holds it; add "
+        "[securities.VTI] price = ... to the household file)")
+    prices = {"VTI": 100.0, "ITOT": 50.0}
+    p = plan(h, preferred={"us_equity": "VTI"}, prices=prices)
     bought = p.trades.loc[p.trades["side"] == "buy", "symbol"].tolist()
     assert "VTI" not in bought  # VTI sold at a loss on 2026-11-10: buying it would wash it
     assert set(bought) == {"ITOT"}  # the first default replacement tracking another index
-    p_off = plan(h, preferred={"us_equity": "VTI"}, wash_guard=False)
+    p_off = plan(h, preferred={"us_equity": "VTI"}, wash_guard=False, prices=prices)
     assert set(p_off.trades.loc[p_off.trades["side"] == "buy", "symbol"]) == {"VTI"}
 
 
@@ -169,9 +183,11 @@ def test_wash_guard_keeps_loss_lots_when_a_purchase_is_recent():
         {"date": "2026-11-10", "account": "T", "action": "buy", "symbol": "VTI",
          "quantity": 1.0, "price": 100.0, "amount": -100.0, "source_file": "t"}])
     p = plan(h)
-    # lot C's loss would be washed by the VTI bought ten days ago: the next lot is B (LT gain)
-    assert p.lots["lot_id"].tolist() == ["B"]
-    assert "lot C of VTI in T not sold at a loss: it would be a wash sale (VTI bought in T on " \
+    # lot C's loss would be washed by the VTI bought ten days ago: the next lot by exact tax is
+    # D (short-term $10/sh at 22% + 5% = 2.7 cents a dollar) before B (long-term $20/sh at
+    # 15% + 5% = 4 cents): $15,000 is 150 sh of D
+    assert p.lots[["lot_id", "quantity"]].values.tolist() == [["D", 150.0]]
+    assert "loss lots of VTI in T not sold: it would be a wash sale (VTI bought in T on " \
            "2026-11-10)" in p.notes
 
 
@@ -183,8 +199,12 @@ def test_401k_menu_and_do_not_lists():
         targets={"us_equity": 0.6, "bonds": 0.4})
     p = plan(h)
     assert p.trades.loc[p.trades["side"] == "buy", "symbol"].tolist() == ["FXNAX"]
-    p2 = plan(h, menus={"K": ["VTI", "AGG"]})
+    p2 = plan(h, menus={"K": ["VTI", "AGG"]}, prices={"AGG": 100.0})
     assert p2.trades.loc[p2.trades["side"] == "buy", "symbol"].tolist() == ["AGG"]
+    p2b = plan(h, menus={"K": ["VTI", "AGG"]})  # AGG has no price: not bought, and said so
+    assert p2b.trades.empty
+    assert p2b.notes[0] == ("AGG not bought for bonds in K (K): no price (no export holds it; "
+                            "add [securities.AGG] price = ... to the household file)")
     p3 = plan(h, do_not_sell=["VTI"])
     assert p3.trades.empty
 
@@ -200,10 +220,13 @@ def test_withdrawal_raises_cash_in_its_own_account():
     assert set(sells["account"]) == {"I"}
     # after the withdrawal the household is $95,000: us_equity 57,000 (holds 60,000: 3,000
     # too much), bonds 38,000 (holds 40,000: 2,000 too much); the rest, 5,000, in proportion
-    # to the IRA's holdings (60/40): VTI 3,000 + 3,000, BND 2,000 + 2,000
+    # from the class the household holds most too much of first: VTI, which gives the rest
+    # too (8,000), then BND's 2,000 excess; the taxable cash then buys the $5,000 of stocks
+    # still missing: both classes end on target
     w = sells[sells["step"] == 1].set_index("symbol")["amount"]
-    assert w.to_dict() == pytest.approx({"VTI": 6000.0, "BND": 4000.0})
+    assert w.to_dict() == pytest.approx({"VTI": 8000.0, "BND": 2000.0})
     assert p.summary.cash_after["I"] == pytest.approx(0.0, abs=0.01)
+    assert dict(p.summary.drift_after) == pytest.approx({"us_equity": 0.0, "bonds": 0.0})
 
 
 def test_cash_conserved_per_account_and_nothing_negative():
@@ -233,7 +256,9 @@ def test_on_target_trades_nothing():
 
 def test_whole_shares_and_min_trade():
     p = plan(example_a(), whole_shares=True)
-    assert (p.trades["shares"] == p.trades["shares"].round()).all()
+    # whole shares in the taxable account (ETFs); a 401(k) trades in dollars
+    t = p.trades[p.trades["account"] == "T"]
+    assert len(t) and (t["shares"] == t["shares"].round()).all()
     p2 = plan(example_a(), min_trade=5000.0)
     assert (p2.trades["amount"] >= 5000.0).all()
     assert p2.trades["amount"].min() == pytest.approx(30000.0)
@@ -244,10 +269,10 @@ def test_bad_options():
         plan(example_a(), color="blue")
     assert str(exc.value) == (
         "unknown plan option(s) ['color']; known: allow_short_term_gains, allow_untrusted, band, "
-        "cash_floor, do_not_buy, do_not_sell, exact_netting, gains_budget, lambda_band, "
+        "cash_floor, do_not_buy, do_not_sell, drift_price, exact_netting, gains_budget, "
         "lambda_drift, lambda_location, match_drift, menus, min_trade, mip_gap, preferred, "
-        "prices, time_limit, to, trade_cost, wash_binaries, wash_guard, wash_policy, "
-        "whole_shares, within_band")
+        "prices, time_limit, to, trade_cost, wait_days, wash_binaries, wash_guard, "
+        "wash_policy, whole_shares, within_band")
     with pytest.raises(PlanningError):
         plan(example_a(), mode="magic")
     with pytest.raises(PlanningError):
@@ -282,16 +307,18 @@ def test_masked_trade_list_hides_ids_in_reasons_too(tmp_path):
     p = plan(h)
     ira = p.trades["account"].eq("234567891")
     assert p.trades.loc[ira, "reason"].tolist() == [
-        "invest $2,145 of Maya Rollover IRA (234567891) cash in bonds (underweight by "
-        "$105,320): bond interest is ordinary income taxed every year at the full marginal "
-        "rate; shelter it, tax-deferred first (bonds' lower expected growth uses less of the "
-        "Roth's tax-free growth)",
-        "sell us_equity (overweight by $135,976) inside Maya Rollover IRA (234567891): no tax "
-        "in a tax-advantaged account",
-        "buy bonds (underweight by $100,192) inside Maya Rollover IRA (234567891) with the "
-        "proceeds: bond interest is ordinary income taxed every year at the full marginal "
-        "rate; shelter it, tax-deferred first (bonds' lower expected growth uses less of the "
-        "Roth's tax-free growth)"]
+        "step 1 (idle cash): invest $2,295 of Maya Rollover IRA (234567891)'s cash above its "
+        "floor in bonds, underweight by $105,387; FXNAX is already held in this account; "
+        "tax-deferred accounts are bonds' best home: bond interest, ordinary income, is "
+        "tax-deferred here, and tax-deferred money comes before Roth money for bonds (their "
+        "lower growth uses less of tax-free growth)",
+        "step 2 (tax-advantaged trades): sell US stocks, overweight by $135,909, inside Maya "
+        "Rollover IRA (234567891) to buy bonds: no tax on a sale inside a tax-deferred account",
+        "step 2 (tax-advantaged trades): buy $92,840 of bonds, underweight by $100,161, inside "
+        "Maya Rollover IRA (234567891) with the proceeds of US stocks; FXNAX is already held in "
+        "this account; tax-deferred accounts are bonds' best home: bond interest, ordinary "
+        "income, is tax-deferred here, and tax-deferred money comes before Roth money for bonds "
+        "(their lower growth uses less of tax-free growth)"]
     full = ["234567891", "87654", "456789123", "X71234567", "12345678", "23456789"]
     for masked in (True, False):
         out = tmp_path / f"plan_{masked}.xlsx"
@@ -318,8 +345,12 @@ def test_sample_household_plan():
     p = plan(h)
     t = p.trades
     assert p.summary.within_band
-    assert p.summary.tax == 0.0
-    assert not ((t["tax_type"] == "taxable") & (t["side"] == "sell")).any()
+    # no taxable sale but step 3's loss harvest: BND's loss lots in the joint account
+    # ($2,040 of loss, against the year's $3,000 of ordinary income) swapped for BNDX
+    assert p.summary.tax == pytest.approx(-470.61, abs=0.005)
+    sold = t[(t["tax_type"] == "taxable") & (t["side"] == "sell")]
+    assert sold[["symbol", "step"]].values.tolist() == [["BND", 3]]
+    assert (p.lots["gain"] < 0).all() and p.lots["gain"].sum() == pytest.approx(-2040.0)
     # VXUS was sold at a loss on 2026-10-28: nothing buys VXUS within 30 days
     assert "VXUS" not in set(t.loc[t["side"] == "buy", "symbol"])
     # the 401(k) buys only from its menu (what it holds)
@@ -344,17 +375,17 @@ def test_withdrawal_follows_the_lot_rules():
     p = plan(h, contributions={"T": -3000.0})
     # $3,000 from lot Y: 30 sh, a $600 long-term loss
     assert p.lots[["lot_id", "quantity", "gain"]].values.tolist() == [["Y", 30.0, -600.0]]
-    p2 = plan(h, contributions={"T": -8000.0})
+    p2 = plan(h, contributions={"T": -8000.0}, allow_short_term_gains=False)
     # lot Y gives $5,000; lot X's short-term gain may not be sold: $3,000 short, said so
     assert p2.lots[["lot_id", "quantity"]].values.tolist() == [["Y", 50.0]]
     assert p2.summary.cash_after["T"] == pytest.approx(-3000.0)
     assert "T (T): could raise only part of the cash needed ($3,000 short): restrictions, " \
            "the wash-sale guard, short-term gains or the gains budget" in p2.notes
-    p3 = plan(h, contributions={"T": -8000.0}, allow_short_term_gains=True)
+    p3 = plan(h, contributions={"T": -8000.0})  # short-term gains allowed by default
     assert p3.lots[["lot_id", "quantity"]].values.tolist() == [["Y", 50.0], ["X", 30.0]]
     assert p3.summary.cash_after["T"] == pytest.approx(0.0, abs=1e-9)
     with pytest.raises(PlanningError) as exc:  # the optimiser refuses what it cannot do
-        plan(h, contributions={"T": -8000.0}, mode="optimal")
+        plan(h, contributions={"T": -8000.0}, mode="optimal", allow_short_term_gains=False)
     assert str(exc.value) == (
         "account T (T) must raise $8,000 of cash (withdrawal or cash floor) but can sell at "
         "most $5,000 (restrictions, untrusted lots, wash-sale guard or short-term gains); "
@@ -386,7 +417,7 @@ def test_untrusted_lots_are_not_sold_unless_told_to():
     assert p.notes == [
         "VTI in T not sold: its lots do not reconcile with the position (allow_untrusted=True "
         "to sell anyway)",
-        "us_equity: could raise only $0 of the $2,200 needed from taxable lots (restrictions, "
-        "wash guard, short-term gains or the gains budget)"]
+        "US stocks: $2,200 still above its band: nothing in taxable accounts may be sold "
+        "(restrictions, untrusted lots, the wash-sale guard)"]
     p2 = plan(h, allow_untrusted=True)
     assert p2.lots["lot_id"].tolist() == ["V1"]

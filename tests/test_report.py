@@ -135,15 +135,15 @@ def test_pdf_has_a_title_page_one_page_per_chart_and_the_trade_list(pack, pages)
     data = (pack / "meeting.pdf").read_bytes()
     assert data.startswith(b"%PDF-")
     assert data.rstrip().endswith(b"%%EOF")
-    # title, allocation, drift, accounts, plan, the trade list (18 trades with their
-    # reasons: two pages), lot gains
+    # title, allocation, drift, accounts, plan, the trade list (20 trades with their
+    # reasons: three pages), lot gains
     names = [n for n, _ in pages]
     assert names == ["title", "allocation.png", "drift.png", "accounts.png", "plan.png",
-                     "trades", "trades", "lot_gains.png"]
-    assert pdf_pages(data) == len(pages) == 8
+                     "trades", "trades", "trades", "lot_gains.png"]
+    assert pdf_pages(data) == len(pages) == 9
     # every page is US letter, landscape
     assert re.findall(rb"/MediaBox \[ ([\d.]+ [\d.]+ [\d.]+ [\d.]+) \]", data) == \
-        [b"0 0 792 612"] * 8
+        [b"0 0 792 612"] * 9
     text = pdf_text(data)
     assert text[:2] == ["Rivera household (sample)", "Client meeting pack, as of 2026-11-20"]
     assert text[2:6] == ["Total value", "$1,143,719", "Accounts", "8"]
@@ -153,9 +153,9 @@ def test_pdf_has_a_title_page_one_page_per_chart_and_the_trade_list(pack, pages)
                  "$213,215", "Alex Roth IRA (...789)", "Maya Roth IRA (...789)"):
         assert line in text
     # the educational-use notice and the page number on every page
-    assert [NOTICE in [t.get_text() for t in fig.texts] for _, fig in pages] == [True] * 8
+    assert [NOTICE in [t.get_text() for t in fig.texts] for _, fig in pages] == [True] * 9
     assert [[t.get_text() for t in fig.texts if t.get_text().startswith("page ")]
-            for _, fig in pages] == [[f"page {i} of 8"] for i in range(1, 9)]
+            for _, fig in pages] == [[f"page {i} of 9"] for i in range(1, 10)]
 
 
 def test_no_text_runs_off_a_page_or_overlaps_in_the_trade_list(pages, h, naive):
@@ -193,8 +193,10 @@ def test_trade_list_pages_carry_every_trade_with_reason_amount_and_tax(pack, pag
     p = plan(h)
     text = " ".join(pdf_text((pack / "meeting.pdf").read_bytes()))
     assert "Trade list (waterfall plan)" in text
-    assert ("18 trades: bought $179,543.43, sold $135,976.14; estimated tax $0.00 (federal "
-            "$0.00, state $0.00, NIIT $0.00);") in text
+    # with step 3's loss harvest of BND (-$2,040: -$470.61); Fidelity's pending +$150 in the
+    # rollover IRA invested too
+    assert ("20 trades: bought $192,658.75, sold $149,138.64; estimated tax -$470.61 (federal "
+            "-$383.46, state -$87.15, NIIT $0.00);") in text
     assert "within the band after the plan" in text
     # the pages as laid out: each trade's cells, its reason wrapped over the lines of its cell
     lines = [t.get_text() for name, fig in pages if name == "trades" for t in fig.texts]
@@ -218,8 +220,9 @@ def test_pdf_masks_account_ids_unless_asked(pack, open_pack):
         assert any(ident in t for t in shown), ident
     assert "Maya Rollover IRA (234567891)" in shown
     # the naive plan's note names the 401(k): masked on the title page only when masking
-    assert "naive: 87654 has no fund for reits" in shown
-    assert "naive: ...654 has no fund for reits" not in shown
+    assert ("naive: 87654 has no fund for reits: it sells only what it can buy back into its "
+            "other underweight classes") in shown
+    assert not any(t.startswith("naive: ...654") for t in shown)
 
 
 # --- the workbook ----------------------------------------------------------------------------
@@ -295,7 +298,7 @@ def test_summary_sheet(pack, h):
         "Household", "As of", "Total value", "Accounts", "Tolerance band",
         "Classes outside the band", "Dollars outside the band", "Plan", "Planned trades",
         "Bought", "Sold", "Turnover", "Short-term gains realised", "Long-term gains realised",
-        "Estimated tax of the plan", "Within the band after the plan", "Notice"]
+        "Estimated tax of the plan", "Within the band after the plan", "Note", "Notice"]
     assert rows["Household"].value == "Rivera household (sample)"
     assert rows["As of"].value.date() == pd.Timestamp("2026-11-20").date()
     assert rows["As of"].number_format == "yyyy-mm-dd"
@@ -313,12 +316,14 @@ def test_summary_sheet(pack, h):
     assert rows["Dollars outside the band"].value == pytest.approx(150871.73, abs=0.01)
     assert rows["Plan"].value == "waterfall"
     assert rows["Planned trades"].value == p.summary.trades == len(p.trades)
-    assert rows["Bought"].value == pytest.approx(179543.44)
-    assert rows["Sold"].value == pytest.approx(135976.15)
+    assert rows["Bought"].value == pytest.approx(192658.75)
+    assert rows["Sold"].value == pytest.approx(149138.64)  # with step 3's $13,230 harvest
     assert rows["Turnover"].value == pytest.approx(p.summary.turnover)
     assert rows["Turnover"].number_format == "0.00%"
-    assert rows["Estimated tax of the plan"].value == 0
+    assert rows["Estimated tax of the plan"].value == pytest.approx(-470.61)
     assert rows["Within the band after the plan"].value == "yes"
+    assert rows["Note"].value == ("AAPL in ...567 not sold: its lots do not reconcile with the "
+                                  "position (allow_untrusted=True to sell anyway)")
     assert rows["Notice"].value == NOTICE
 
 
@@ -337,10 +342,11 @@ def test_reasons_name_accounts_masked(pack, h):
     got = sheet(pack / "household.xlsx", "Plan")
     i = p.trades.index[p.trades["account"].eq("234567891")][0]
     assert p.trades.loc[i, "reason"] == (
-        "invest $2,145 of Maya Rollover IRA (234567891) cash in bonds (underweight by "
-        "$105,320): bond interest is ordinary income taxed every year at the full marginal "
-        "rate; shelter it, tax-deferred first (bonds' lower expected growth uses less of the "
-        "Roth's tax-free growth)")
+        "step 1 (idle cash): invest $2,295 of Maya Rollover IRA (234567891)'s cash above its "
+        "floor in bonds, underweight by $105,387; FXNAX is already held in this account; "
+        "tax-deferred accounts are bonds' best home: bond interest, ordinary income, is "
+        "tax-deferred here, and tax-deferred money comes before Roth money for bonds (their "
+        "lower growth uses less of tax-free growth)")
     assert got.loc[i, "Reason"] == p.trades.loc[i, "reason"].replace("234567891", "...891")
     assert got.loc[i, "Account"] == "...891"
 
@@ -424,7 +430,8 @@ def test_plan_sheets_equal_the_plan(open_pack, naive):
     summary_sheet = {r[0]: r[1] for r in sheet(open_pack / "household.xlsx", "Summary").values}
     assert summary_sheet["Plan"] == "naive"
     assert summary_sheet["Estimated tax of the plan"] == pytest.approx(naive.summary.tax)
-    assert summary_sheet["Note"] == "naive: 87654 has no fund for reits"
+    assert summary_sheet["Note"] == ("naive: 87654 has no fund for reits: it sells only what "
+                                     "it can buy back into its other underweight classes")
 
 
 # --- formula safety, band, cadence -----------------------------------------------------------

@@ -15,7 +15,7 @@ from toolkit.errors import PlanningError
 from toolkit.examples import example_a
 from toolkit.planner import plan
 from toolkit.planner.plan import TRADE_COLUMNS
-from toolkit.style import fmt_money
+from toolkit.style import fmt_money, fmt_money_cents
 from toolkit.widgets import PlanApp, PlanModel
 
 
@@ -52,8 +52,12 @@ def test_defaults_are_the_household_file_and_the_waterfall(h):
     assert app.summary.value == summary_text(want)
     # the steps as a person reads them: tax in dollars with cents, drift removed in percent
     assert header(app.steps.value) == ["step", "name", "trades", "tax", "drift removed"]
+    # (negative dollars as -$1.00; a drift change under 0.1 pp with two decimals: step 3's
+    # harvest swaps one bond fund for another, moving drift by a hair)
     assert rows(app.steps.value) == [
-        [str(r.step), r.name, str(r.trades), f"${r.tax:,.2f}", f"{r.drift_removed:.1%}"]
+        [str(r.step), r.name, str(r.trades), fmt_money_cents(r.tax),
+         f"{r.drift_removed:.2%}" if r.drift_removed and abs(r.drift_removed) < 0.001
+         else f"{r.drift_removed:.1%}"]
         for r in want.steps.itertuples()]
     assert app.errors.last is None
 

@@ -255,8 +255,10 @@ def format_plan(p, *, mask_accounts: bool = False) -> str:
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     h = load_household(args.household)
-    opts = {"to": args.to, "whole_shares": args.whole_shares,
-            "allow_short_term_gains": args.allow_short_term_gains, "min_trade": args.min_trade}
+    opts = {"to": args.to}
+    for name in ("whole_shares", "allow_short_term_gains", "min_trade", "drift_price"):
+        if getattr(args, name) is not None:  # else PlanOptions' default
+            opts[name] = getattr(args, name)
     if args.band:
         opts["band"] = args.band
     if args.gains_budget is not None:
@@ -267,6 +269,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         p.to_xlsx(args.xlsx, mask_accounts=args.mask_accounts)
     if args.csv:
         masker.frame(p.trades).to_csv(args.csv, index=False)
+    if args.orders:
+        write = p.orders_to_xlsx if str(args.orders).lower().endswith(".xlsx") else \
+            p.orders_to_csv
+        write(args.orders, mask_accounts=args.mask_accounts)
     if args.json:
         print(json.dumps(mask_data(p.to_json(), masker), indent=2))
     else:
@@ -363,12 +369,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     q.add_argument("--band", choices=["5/25", "absolute", "relative", "none"])
     q.add_argument("--to", choices=["band", "target"], default="band",
                    help="how far taxable sales go")
-    q.add_argument("--whole-shares", action="store_true")
-    q.add_argument("--allow-short-term-gains", action="store_true")
+    q.add_argument("--whole-shares", action=argparse.BooleanOptionalAction,
+                   help="whole shares for ETFs and stocks (default; mutual funds in dollars)")
+    q.add_argument("--allow-short-term-gains", action=argparse.BooleanOptionalAction,
+                   help="lots with a short-term gain may be sold (default: lots by real tax)")
     q.add_argument("--gains-budget", type=float, metavar="DOLLARS")
-    q.add_argument("--min-trade", type=float, default=0.0, metavar="DOLLARS")
+    q.add_argument("--min-trade", type=float, metavar="DOLLARS",
+                   help="smallest trade made (default $100)")
+    q.add_argument("--drift-price", type=float, metavar="DOLLARS",
+                   help="tax a taxable sale may cost per dollar it moves toward the band "
+                        "(default 0.10)")
     q.add_argument("--json", action="store_true", help="the plan as JSON on stdout")
     q.add_argument("--xlsx", metavar="FILE", help="write a formatted trade list workbook")
+    q.add_argument("--orders", metavar="FILE",
+                   help="write the order list (.xlsx, else CSV): one row per order, per lot "
+                        "for taxable sales")
     q.add_argument("--csv", metavar="FILE", help="write the trades as CSV")
     q.add_argument("--mask-accounts", action="store_true",
                    help="show account ids masked (last characters only) in the text, JSON, "

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.accounts import account_key, match_contributions
+from toolkit.accounts import account_key, match_account, match_contributions
 from toolkit.errors import HouseholdError
 from toolkit.schema import (
     ASSET_CLASSES,
@@ -49,6 +49,7 @@ from toolkit.schema import (
     validate_transactions,
 )
 from toolkit.securities import SecurityMaster, load_securities
+from toolkit.trading_rules import TradingRules
 
 __all__ = [
     "FILING_STATUSES",
@@ -112,6 +113,12 @@ class TaxProfile:
     other_investment_income : float
         The part of ``ordinary_income`` that is net investment income for the NIIT
         (interest, non-qualified dividends, rents, royalties), dollars.
+    birth_years : tuple of int
+        Birth years of the filers (the taxpayer and, on a joint return, the spouse). When
+        ``deductions`` is None, the NIIT's MAGI estimate adds the additional standard
+        deduction and the 2025-2028 senior deduction for each filer 65 or older at the end of
+        ``year`` (:func:`toolkit.tax.engine.tax_inputs`). A household fills it from
+        ``[[people]]`` (:meth:`Household.from_frames`).
     """
 
     filing_status: str
@@ -126,11 +133,21 @@ class TaxProfile:
     future_ordinary_rate: float | None = None
     deductions: float | None = None
     other_investment_income: float = 0.0
+    birth_years: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.filing_status not in FILING_STATUSES:
             raise HouseholdError(f"filing_status {self.filing_status!r} is not one of "
                                  f"{', '.join(FILING_STATUSES)}")
+        years = tuple(self.birth_years)
+        if any(isinstance(y, bool) or not isinstance(y, int) or not 1850 <= y <= 2200
+               for y in years):
+            raise HouseholdError(f"birth_years {self.birth_years!r} must be whole years")
+        filers = 2 if self.filing_status == "married_filing_jointly" else 1
+        if len(years) > filers:
+            raise HouseholdError(f"birth_years {years!r}: a {self.filing_status} return has "
+                                 f"{filers} filer(s)")
+        object.__setattr__(self, "birth_years", years)
         if not 0 <= self.state_rate < 1:
             raise HouseholdError(f"state_rate {self.state_rate!r} must be a fraction in [0, 1)")
         for name in ("carryforward_short_term", "carryforward_long_term"):
@@ -269,6 +286,10 @@ class Household(_ReadOnlyFrames):
         The one replay of the transaction history (:func:`toolkit.history.replay_household`);
         None for a household built without it (then :func:`toolkit.reconcile` replays when
         asked).
+    rules : TradingRules
+        How the accounts may be traded (:mod:`toolkit.trading_rules`: the fund per asset
+        class, per-account cash floors, menus and do-not lists, prices), account keys matched
+        to the account ids; empty by default.
     """
 
     _FRAMES = frozenset({"accounts", "positions", "lots", "transactions", "realized",
@@ -296,6 +317,7 @@ class Household(_ReadOnlyFrames):
     settings: Mapping[str, Any] = field(default_factory=dict)
     subtargets: Mapping[str, pd.Series] = field(default_factory=dict)
     history: LotHistory | None = field(default=None, repr=False)
+    rules: TradingRules = field(default_factory=TradingRules, repr=False)
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -349,6 +371,7 @@ class Household(_ReadOnlyFrames):
                     people: Mapping[str, Mapping[str, Any]] | None = None,
                     settings: Mapping[str, Any] | None = None,
                     history: LotHistory | None = None,
+                    rules: TradingRules | None = None,
                     where: str | None = None) -> Household:
         """Validate frames (or plain rows) and assemble a household.
 
@@ -380,10 +403,15 @@ class Household(_ReadOnlyFrames):
         securities : SecurityMaster, optional
             Default: the bundled master.
         warnings, exports, path, people, settings
-            As the attributes of the same names.
+            As the attributes of the same names. When ``profile.birth_years`` is empty, the
+            birth years of ``people`` fill it (account owners first; two on a joint return,
+            else one).
         history : LotHistory, optional
             The replay of the history, when the caller ran it
             (:func:`toolkit.history.replay_household` does, and returns a new household).
+        rules : TradingRules, optional
+            The household file's trading rules (:func:`toolkit.trading_rules.take_trading_rules`);
+            their account keys are matched to the accounts here.
         where : str, optional
             Origin of the frames, for error messages (default ``name``).
 
@@ -394,7 +422,8 @@ class Household(_ReadOnlyFrames):
         Raises
         ------
         HouseholdError
-            If the targets or sub-targets are invalid, or a contribution names no account.
+            If the targets or sub-targets are invalid, or a contribution or a trading rule
+            names no account.
         SchemaError
             If a frame is not valid (the message names the frame, column and row).
         """
@@ -411,7 +440,7 @@ class Household(_ReadOnlyFrames):
         ids = list(acc["account"])
         return cls(
             name=str(name),
-            profile=profile,
+            profile=_with_filers(profile, people or {}, set(acc["owner"].dropna())),
             as_of=pd.Timestamp(as_of).normalize(),
             targets=tgt,
             subtargets=validate_subtargets(subtargets or {}, tgt, where=where),
@@ -435,6 +464,7 @@ class Household(_ReadOnlyFrames):
             people=dict(people or {}),
             settings=dict(settings or {}),
             history=history,
+            rules=(rules or TradingRules()).resolved(ids, where=f"{where}: "),
         )
 
     def replace(self, **changes: Any) -> Household:
@@ -535,6 +565,45 @@ class Household(_ReadOnlyFrames):
             raise HouseholdError(f"no account {account!r} in household {self.name!r}")
         return TaxType(row["tax_type"].iloc[0])
 
+    def cash_floor(self, account: str) -> float:
+        """Dollars of cash ``account`` keeps (the planner invests only what is above it).
+
+        The account's ``[[accounts]] cash_floor``; else ``[settings] cash_floor``: a table
+        gives it per account id (masked forms match), a number applies to every account but
+        employer plans (a 401(k)'s cash is not a spending reserve: give it its own floor to
+        keep one); else 0.
+
+        Parameters
+        ----------
+        account : str
+            Household account id.
+
+        Returns
+        -------
+        float
+            Dollars.
+
+        Raises
+        ------
+        HouseholdError
+            If ``[settings] cash_floor`` is neither a non-negative number nor a table of them.
+        """
+        own = self.rules.account(account).cash_floor
+        if own is not None:
+            return own
+        f = self.settings.get("cash_floor")
+        if f is None:
+            return 0.0
+        if isinstance(f, Mapping):
+            ids = list(self.accounts["account"])
+            for k, v in f.items():
+                if match_account(ids, str(k)) == [account]:
+                    return _floor_value(v, f"[settings] cash_floor.{k}")
+            return 0.0
+        if self.tax_type(account).is_employer_plan:
+            return 0.0
+        return _floor_value(f, "[settings] cash_floor")
+
     @property
     def unclassified(self) -> pd.DataFrame:
         """Positions the security master does not know (asset class ``unclassified``)."""
@@ -567,6 +636,29 @@ class Household(_ReadOnlyFrames):
     def total_value(self) -> float:
         """Household market value, dollars."""
         return float(self.positions["market_value"].sum())
+
+
+def _with_filers(profile: TaxProfile, people: Mapping[str, Mapping[str, Any]],
+                 owners: set[str]) -> TaxProfile:
+    """The profile with the filers' birth years from ``[[people]]`` when it has none.
+
+    People who own an account come first; a joint return takes two, any other one.
+    """
+    if profile.birth_years:
+        return profile
+    born = [(str(n), p.get("birth_year")) for n, p in people.items()]
+    born = [(n, y) for n, y in born if isinstance(y, int) and not isinstance(y, bool)]
+    if not born:
+        return profile
+    born.sort(key=lambda r: r[0] not in owners)
+    filers = 2 if profile.filing_status == "married_filing_jointly" else 1
+    return profile.replace(birth_years=tuple(y for _, y in born[:filers]))
+
+
+def _floor_value(v: Any, key: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0 or v == float("inf"):
+        raise HouseholdError(f"{key} = {v!r} is not a non-negative number of dollars")
+    return float(v)
 
 
 def _handout(value: Any) -> Any:

@@ -40,6 +40,7 @@ from toolkit.schema import (
 )
 from toolkit.securities import SecurityMaster, load_securities
 from toolkit.tax.harvest_log import log_sales, read_log
+from toolkit.trading_rules import take_trading_rules
 
 __all__ = ["load_household"]
 
@@ -409,6 +410,7 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
     path = Path(path)
     where = str(path)
     data = resolve_model(_read_toml(path), path, model=model)
+    data, rules = take_trading_rules(data, where)  # [funds] and the planner's keys
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise HouseholdError(f"{where}: unknown section(s) {sorted(unknown)}; allowed: "
@@ -537,6 +539,7 @@ def load_household(path: str | Path, *, securities: SecurityMaster | None = None
         path=path,
         people={p["name"]: dict(p) for p in people},
         settings=settings,
+        rules=rules,
         where=where,
     )
     # The one replay of the history: lots rebuilt for taxable holdings no file gives lots

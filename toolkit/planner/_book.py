@@ -7,12 +7,16 @@ each taxable lot's remaining shares, and the gains realised so far.
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from toolkit.accounts import match_account
 from toolkit.errors import PlanningError
 from toolkit.household import Household
 from toolkit.planner.options import PlanOptions
@@ -20,6 +24,44 @@ from toolkit.schema import UNCLASSIFIED, TaxType
 from toolkit.tax.holding import long_term_dates
 
 EPS = 1e-9
+#: Security-master vehicles traded in dollars (fractional shares at the fund's price).
+DOLLAR_VEHICLES = ("mutual_fund", "cit", "money_market")
+
+
+def pending_cash(household: Household) -> dict[str, float]:
+    """Pending cash per account (+ a credit on its way in, - a debit on its way out), dollars.
+
+    The household's ``pending_cash`` (pending activity the exports list, not yet in the
+    positions' cash), or nothing while the loaders do not provide it.
+    """
+    s = getattr(household, "pending_cash", None)  # Household.pending_cash (the wash branch)
+    if s is None:
+        return {}
+    return {str(a): float(v) for a, v in s.items() if v}
+
+
+def account_floors(household: Household, options: PlanOptions) -> dict[str, float]:
+    """Cash each account keeps, dollars: ``options.cash_floor`` when given, else the household's.
+
+    A number in ``options.cash_floor`` applies as ``[settings] cash_floor`` does (every
+    account but employer plans); a mapping gives it per account id (masked forms match).
+    """
+    ids = list(household.accounts["account"])
+    f = options.cash_floor
+    if f is None:
+        return {a: household.cash_floor(a) for a in ids}
+    if isinstance(f, Mapping):
+        out = dict.fromkeys(ids, 0.0)
+        for k, v in f.items():
+            hits = match_account(ids, str(k))
+            if len(hits) != 1:
+                raise PlanningError(f"cash_floor account {k!r} matches "
+                                    f"{'no account' if not hits else 'several accounts'}")
+            out[hits[0]] = float(v)
+        return out
+    types = dict(zip(household.accounts["account"], household.accounts["tax_type"],
+                     strict=True))
+    return {a: 0.0 if TaxType(types[a]).is_employer_plan else float(f) for a in ids}
 
 
 @dataclass
@@ -48,6 +90,7 @@ class LotBook:
     quantity: np.ndarray  # remaining shares
     basis_ps: np.ndarray  # cost per share (NaN unknown)
     is_long: np.ndarray  # long-term if sold on the plan date
+    long_from: np.ndarray  # first date a sale is long-term
     trusted: bool = True
 
 
@@ -74,10 +117,17 @@ class Book:
                                                              "long_term": 0.20})
     #: planned new money (+) or withdrawals (-) per account, dollars (already in ``cash``)
     contributions: dict[str, float] = field(default_factory=dict)
+    #: pending activity per account, dollars (already in ``cash``)
+    pending: dict[str, float] = field(default_factory=dict)
+    #: cash each account keeps, dollars
+    floors: dict[str, float] = field(default_factory=dict)
     #: what a planner reports beside the trades (the optimiser's solver figures): Plan.extra
     extra: dict = field(default_factory=dict)
     #: account id -> "name (id)" for reasons
     labels: dict[str, str] = field(default_factory=dict)
+    #: the year's tax inputs (:func:`toolkit.tax.engine.tax_inputs` of the plan's profile)
+    tax_inputs: Any = None
+    _prices: dict[str, float] = field(default_factory=dict, repr=False)
 
     # --- construction ---------------------------------------------------------------------
 
@@ -115,6 +165,9 @@ class Book:
             if a not in cash:
                 raise PlanningError(f"contribution to unknown account {a!r}")
             cash[a] += float(v)
+        pending = {a: v for a, v in pending_cash(h).items() if a in cash}
+        for a, v in pending.items():
+            cash[a] += v
         lots: dict[tuple[str, str], LotBook] = {}
         taxable_lots = h.lots[h.lots["account"].map(treatment).eq("taxable")]
         if len(taxable_lots):
@@ -130,6 +183,7 @@ class Book:
             lot_id = taxable_lots["lot_id"].fillna("").to_numpy(dtype=object)
             acquired = taxable_lots["acquired"].to_numpy()
             hstart = taxable_lots["holding_start"].to_numpy()
+            ltd_all = ltd.to_numpy()
             qty_all = taxable_lots["quantity"].to_numpy(dtype=float)
             bps = (taxable_lots["cost_basis"] / taxable_lots["quantity"]).to_numpy(dtype=float)
             bad = untrusted or set()
@@ -139,14 +193,32 @@ class Book:
                 lots[key] = LotBook(
                     lot_id=lot_id[pos], acquired=acquired[pos], holding_start=hstart[pos],
                     quantity=qty_all[pos].copy(), basis_ps=bps[pos], is_long=is_long[pos],
-                    trusted=key not in bad,
+                    long_from=ltd_all[pos], trusted=key not in bad,
                 )
         labels = {a: (f"{n} ({a})" if isinstance(n, str) else a)
                   for a, n in zip(h.accounts["account"], h.accounts["name"], strict=True)}
         return cls(h, options, treatment, types, holdings, cash, lots,
-                   contributions=dict(contributions), labels=labels)
+                   contributions=dict(contributions), pending=pending,
+                   floors=account_floors(h, options), labels=labels)
+
+    def snapshot(self) -> dict:
+        """The mutable state (holdings, cash, lots, trades), to :meth:`restore` later."""
+        return copy.deepcopy({k: getattr(self, k) for k in _STATE})
+
+    def restore(self, state: dict) -> None:
+        """Go back to a :meth:`snapshot`."""
+        for k, v in copy.deepcopy(state).items():
+            setattr(self, k, v)
 
     # --- measures ---------------------------------------------------------------------------
+
+    def floor(self, account: str) -> float:
+        """Cash ``account`` keeps, dollars."""
+        return self.floors.get(account, 0.0)
+
+    def spendable(self, account: str) -> float:
+        """Cash above the floor, dollars (0 when short)."""
+        return max(0.0, self.cash[account] - self.floor(account))
 
     def class_values(self, account: str | None = None) -> dict[str, float]:
         """Dollars per asset class (household, or one account), cash included."""
@@ -172,15 +244,63 @@ class Book:
         return sorted(out, key=lambda hd: -hd.value)
 
     def price_of(self, symbol: str) -> float:
-        """A price for ``symbol``: the household's own, else ``options.prices``, else NaN."""
-        for (_, s), hd in self.holdings.items():
-            if s == symbol and hd.price == hd.price:
-                return hd.price
-        pos = self.household.positions
-        p = pos.loc[pos["symbol"] == symbol, "price"].dropna()
-        if len(p):
-            return float(p.iloc[0])
-        return float(self.options.prices.get(symbol, math.nan))
+        """A price for ``symbol``, dollars a share, or NaN when the plan has none.
+
+        ``options.prices``, else the price of the fund in any of the household's exports,
+        else the household file's ``[securities.X] price``.
+        """
+        if symbol in self._prices:
+            return self._prices[symbol]
+        p = self.options.prices.get(symbol)
+        if p is None:
+            for (_, s), hd in self.holdings.items():
+                if s == symbol and hd.price == hd.price and hd.price > 0:
+                    p = hd.price
+                    break
+        if p is None:
+            pos = self.household.positions
+            hit = pos.loc[(pos["symbol"] == symbol) & (pos["price"] > 0), "price"].dropna()
+            if len(hit):
+                p = float(hit.iloc[0])
+        if p is None:
+            p = self.household.rules.prices.get(symbol, math.nan)
+        self._prices[symbol] = float(p)
+        return self._prices[symbol]
+
+    def in_dollars(self, account: str, symbol: str) -> bool:
+        """Whether trades of ``symbol`` in ``account`` are in dollars (fractional shares).
+
+        Always with ``whole_shares=False``; else for mutual funds, collective trusts and
+        money-market funds (security-master vehicle) and in employer plans.
+        """
+        if not self.options.whole_shares:
+            return True
+        if TaxType(self.tax_type[account]).is_employer_plan:
+            return True
+        row = self.household.securities.get(symbol)
+        return row is not None and row["vehicle"] in DOLLAR_VEHICLES
+
+    def affordable(self, account: str, symbol: str, dollars: float) -> float:
+        """What a buy of ``dollars`` of ``symbol`` in ``account`` would spend: whole shares
+        rounded down where it trades in shares; 0 without a price or under the minimum."""
+        price = self.price_of(symbol)
+        if not (price == price and price > 0):
+            return 0.0
+        if not self.in_dollars(account, symbol):
+            dollars = math.floor(dollars / price + 1e-7) * price
+        return dollars if dollars >= max(self.options.min_trade, 0.005) else 0.0
+
+    def shares_to_sell(self, account: str, symbol: str, dollars: float) -> float:
+        """Shares that raise about ``dollars`` of one holding: whole shares rounded up where
+        the holding trades in shares, the whole position (fraction included) when that
+        reaches it."""
+        hd = self.holdings[(account, symbol)]
+        shares = min(dollars / hd.price, hd.quantity)
+        if not self.in_dollars(account, symbol):
+            shares = math.ceil(shares - 1e-7)
+            if shares >= hd.quantity - 1e-7:
+                shares = hd.quantity
+        return max(0.0, float(shares))
 
     def lots_frame(self) -> pd.DataFrame:
         """The lots sold so far, one row per lot (columns of ``Plan.lots`` but ``est_tax``)."""
@@ -199,26 +319,27 @@ class Book:
 
     def buy(self, account: str, symbol: str, dollars: float, *, asset_class: str, step: int,
             reason: str) -> float:
-        """Buy ``dollars`` of ``symbol`` in ``account`` (cash must be there). Returns dollars
-        actually spent (whole-share rounding may spend less)."""
+        """Buy about ``dollars`` of ``symbol`` in ``account`` (cash must be there).
+
+        Whole shares are rounded down; nothing is bought without a price or below the
+        minimum trade. Returns dollars actually spent.
+        """
         price = self.price_of(symbol)
-        shares = dollars / price if price == price else math.nan
-        if self.options.whole_shares and price == price:
-            shares = math.floor(shares + EPS)
+        if not (price == price and price > 0):
+            return 0.0
+        shares = dollars / price
+        if not self.in_dollars(account, symbol):
+            shares = math.floor(shares + 1e-7)
             dollars = shares * price
-        if dollars < max(self.options.min_trade, 0.005) or (shares == shares and shares <= 0):
+        if shares <= 0 or dollars < max(self.options.min_trade, 0.005):
             return 0.0
         k = (account, symbol)
         if k not in self.holdings:
             classes = self.household.securities.weights(symbol)
             if UNCLASSIFIED in classes:
                 classes = {asset_class: 1.0}
-            self.holdings[k] = Holding(account, symbol,
-                                       0.0, price if price == price else 1.0, classes)
-            if price != price:  # unknown price: track dollars as shares of $1
-                shares = dollars
-        hd = self.holdings[k]
-        hd.quantity += shares if shares == shares else dollars / hd.price
+            self.holdings[k] = Holding(account, symbol, 0.0, price, classes)
+        self.holdings[k].quantity += shares
         self.cash[account] -= dollars
         self.bought_symbols.add(symbol)
         self.trades.append({"account": account, "symbol": symbol, "side": "buy",
@@ -227,27 +348,28 @@ class Book:
         return dollars
 
     def sell(self, account: str, symbol: str, dollars: float, *, step: int, reason: str,
-             order: np.ndarray | None = None, take: np.ndarray | None = None) -> float:
-        """Sell ``dollars`` of ``symbol`` in ``account`` (or the lot shares ``take`` in lot
-        order). Returns the proceeds."""
+             order: np.ndarray | None = None, take: np.ndarray | None = None,
+             min_trade: bool = True) -> float:
+        """Sell about ``dollars`` of ``symbol`` in ``account`` (or the lot shares ``take``).
+
+        Without ``take`` the shares are :meth:`shares_to_sell`'s and, in a taxable account,
+        lots are relieved in ``order`` (default as stored). Returns the proceeds (0 when the
+        sale is under the minimum trade and ``min_trade``).
+        """
         hd = self.holdings[(account, symbol)]
         price = hd.price
         lb = self.lots.get((account, symbol))
-        if take is None:
-            shares = min(dollars / price, hd.quantity)
-            if self.options.whole_shares:
-                shares = min(math.ceil(shares - EPS), hd.quantity)
-        else:
-            shares = float(take.sum())
+        shares = self.shares_to_sell(account, symbol, dollars) if take is None else float(
+            take.sum())
         if shares <= EPS:
             return 0.0
         proceeds = shares * price
-        if proceeds < self.options.min_trade:
+        if min_trade and proceeds < self.options.min_trade:
             return 0.0
         st = lt = 0.0
         lot_ids: list[str] = []
         if self.treatment[account] == "taxable" and lb is not None:
-            if take is None:  # relieve lots in the given order (default FIFO)
+            if take is None:  # relieve lots in the given order (default as stored)
                 order = np.arange(len(lb.quantity)) if order is None else order
                 take = np.zeros(len(lb.quantity))
                 left = shares
@@ -278,6 +400,7 @@ class Book:
                 self.lot_rows.append({
                     "account": account, "symbol": symbol, "lot_id": lot_ids,
                     "acquired": lb.acquired[idx], "holding_start": lb.holding_start[idx],
+                    "long_from": lb.long_from[idx],
                     "term": np.where(long_, "long", "short"), "quantity": q,
                     "price": price, "proceeds": q * price, "cost_basis": basis, "gain": gain,
                     "step": step,
@@ -293,3 +416,7 @@ class Book:
                             "reason": reason, "short_term_gain": st, "long_term_gain": lt,
                             "lots": ";".join(lot_ids)})
         return proceeds
+
+
+#: What :meth:`Book.snapshot` keeps.
+_STATE = ("holdings", "cash", "lots", "trades", "lot_rows", "bought_symbols", "loss_symbols")

@@ -1,15 +1,27 @@
 """Which funds an account may buy, and the wash-sale guard across the household.
 
-The guard follows the household's rule: no trade in the plan may wash a loss taken in the plan
-or in the last 30 days. So a fund may not be bought when a substantially identical fund was
-sold at a loss in the last 30 days or in this plan, and a lot may not be sold at a loss when a
-substantially identical fund was bought in the last 30 days, is expected to be bought in the
-next 30 (planned contributions into an account holding it), or is bought in this plan.
+Fund choice (README "The household file", ``[funds]``): for an asset class in an account, the
+fund the caller prefers (``preferred=``), else the household file's choice for that account,
+account type or class, else a fund the account already holds in that class, else (an
+employer plan) a fund of its menu, else an ETF the household holds elsewhere in that class,
+else the security master's default for the class (:data:`~toolkit.planner.options.DEFAULT_FUNDS`
+and their replacements). A candidate is skipped when it is on a do-not-buy list (per symbol
+or per account), off the account's menu, a single stock or a concentrated fund (sector and
+crypto funds) that the household file does not name, or has no price (from an export, the
+household file's ``[securities.X] price`` or ``prices=``): the plan notes the refusal,
+naming the fund and the account.
+
+The wash-sale guard follows the household's rule: no trade in the plan may wash a loss taken
+in the plan or in the last 30 days. So a fund may not be bought when a substantially
+identical fund was sold at a loss in the last 30 days or in this plan, and a lot may not be
+sold at a loss when a substantially identical fund was bought in the last 30 days, is
+expected to be bought in the next 30 (planned contributions into an account holding it), or
+is bought in this plan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 import pandas as pd
 
@@ -20,21 +32,48 @@ from toolkit.tax.wash import identity_groups
 from toolkit.tax.wash_household import household_acquisitions, household_sales
 
 WINDOW_DAYS = 30
+#: Security-master vehicles the plan buys by default (diversified funds).
+FUND_VEHICLES = ("etf", "mutual_fund", "cit", "money_market")
+#: Sub-classes of funds too concentrated to buy by default.
+CONCENTRATED_SUBCLASSES = ("us_sector", "crypto")
 
 
 class Guard:
-    """Fund eligibility and the wash-sale guard for one plan."""
+    """Fund eligibility and the wash-sale guard for one plan.
 
-    def __init__(self, book: Book, contributions: dict[str, float]) -> None:
+    Parameters
+    ----------
+    book : Book
+    contributions : dict
+        Planned new money per account (a positive one buys what the account holds).
+    wash : bool, default True
+        Apply the wash-sale guard (``options.wash_guard`` too); the naive baseline has none.
+    """
+
+    def __init__(self, book: Book, contributions: dict[str, float], *,
+                 wash: bool = True) -> None:
         self.book = book
         h = book.household
         opts = book.options
-        self.enabled = opts.wash_guard
+        self.enabled = bool(wash and opts.wash_guard)
         self._groups = h.settings.get("substantially_identical") or ()
         self._cache: dict[str, str] = {}
+        self._static: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.recent_loss_groups: dict[str, str] = {}  # group -> why
         self.recent_buy_groups: dict[str, str] = {}
-        self.notes: list[str] = []
+        #: (account, asset class) -> why the fund ranked first could not be bought
+        self.refusals: dict[tuple[str, str], str] = {}
+        #: groups with losses the plan may harvest: bought only when nothing else is
+        #: eligible (a purchase would wash the harvest)
+        self.avoid: dict[str, str] = {}
+        pref = opts.preferred
+        named = set(h.rules.named_funds)
+        for v in pref.values():
+            if isinstance(v, str):
+                named.add(v.upper())
+            elif isinstance(v, dict):
+                named.update(str(x).upper() for x in v.values())
+        self.named = frozenset(named)
         if not self.enabled:
             return
         start = h.as_of - pd.Timedelta(days=WINDOW_DAYS)
@@ -90,63 +129,147 @@ class Guard:
                 return f"{s} is bought in this plan"
         return None
 
-    # --- fund choice ------------------------------------------------------------------------
+    # --- restrictions -----------------------------------------------------------------------
+
+    def may_sell(self, account: str, symbol: str) -> bool:
+        """Whether ``symbol`` may be sold in ``account`` (do-not-sell lists, per symbol and
+        per account)."""
+        rules = self.book.household.rules
+        acct = rules.account(account)
+        return not (acct.no_sells or symbol in acct.do_not_sell or symbol in rules.do_not_sell
+                    or symbol in self.book.options.do_not_sell)
 
     def menu(self, account: str) -> frozenset[str] | None:
         """Symbols ``account`` may buy, or None for any."""
-        opts = self.book.options
-        if account in opts.menus:
-            return opts.menus[account]
-        if TaxType(self.book.tax_type[account]).is_employer_plan:
-            return frozenset(s for (a, s) in self.book.holdings if a == account)
+        book = self.book
+        if account in book.options.menus:
+            return book.options.menus[account]
+        own = book.household.rules.account(account).menu
+        if own is not None:
+            return own
+        if TaxType(book.tax_type[account]).is_employer_plan:
+            return frozenset(s for (a, s) in book.holdings if a == account)
         return None
 
-    def can_buy(self, account: str, symbol: str) -> bool:
-        """Whether ``account`` may buy ``symbol`` now (menu, do-not-buy list, wash guard)."""
-        if symbol in self.book.options.do_not_buy:
+    def diversified(self, symbol: str) -> bool:
+        """Whether the security master knows ``symbol`` as a diversified fund (not a single
+        stock, not a sector or crypto fund)."""
+        row = self.book.household.securities.get(symbol)
+        if row is None or row["vehicle"] not in FUND_VEHICLES:
             return False
+        return row["sub_class"] not in CONCENTRATED_SUBCLASSES
+
+    def _why_not(self, account: str, symbol: str) -> str | None:
+        """Why ``account`` may never buy ``symbol`` in this plan (None when it may)."""
+        book = self.book
+        rules = book.household.rules
+        acct = rules.account(account)
+        if acct.no_buys:
+            return "the household file says nothing is bought in this account"
+        if symbol in book.options.do_not_buy or symbol in rules.do_not_buy or \
+                symbol in acct.do_not_buy:
+            return "on a do-not-buy list"
         menu = self.menu(account)
         if menu is not None and symbol not in menu:
-            return False
-        return self.buy_blocked(symbol) is None
-
-    def fund_for(self, account: str, asset_class: str) -> str | None:
-        """The fund ``account`` should buy for ``asset_class``, or None if it has none."""
-        for sym in self.candidates(account, asset_class):
-            if self.can_buy(account, sym):
-                return sym
+            return "not on the account's menu"
+        if symbol not in self.named and not self.diversified(symbol):
+            return ("a single stock or concentrated fund, bought only when the household "
+                    "file's [funds] names it")
+        p = book.price_of(symbol)
+        if not (p == p and p > 0):
+            return (f"no price (no export holds it; add [securities.{symbol}] price = ... "
+                    "to the household file)")
         return None
 
-    def candidates(self, account: str, asset_class: str) -> Iterable[str]:
-        """Funds ``account`` could buy for ``asset_class``, best first (eligibility unchecked).
+    # --- fund choice ------------------------------------------------------------------------
 
-        The preferred fund (per account, then per class), the account's holdings of the
-        class, the plan menu's single-class funds (employer plans), an ETF of the class the
-        household holds elsewhere, then :data:`DEFAULT_FUNDS` and their replacements.
-        """
+    def candidates(self, account: str, asset_class: str) -> Iterator[tuple[str, str]]:
+        """Funds ``account`` could buy for ``asset_class``, best first, each with the rule that
+        put it there (eligibility unchecked; module docstring)."""
         book = self.book
         pref = book.options.preferred
         per_acct = pref.get(account)
         if isinstance(per_acct, dict) and asset_class in per_acct:
-            yield str(per_acct[asset_class]).upper()
+            yield str(per_acct[asset_class]).upper(), "the fund preferred for this account"
         if isinstance(pref.get(asset_class), str):
-            yield str(pref[asset_class]).upper()
+            yield str(pref[asset_class]).upper(), f"the fund preferred for {asset_class}"
+        for sym in book.household.rules.funds_for(account, book.tax_type[account],
+                                                  asset_class):
+            yield sym, "the household's fund for this class"
         for hd in book.held(account, asset_class):
-            yield hd.symbol
+            yield hd.symbol, "already held in this account"
         master = book.household.securities
         menu = self.menu(account)
         if menu is not None:
             for sym in sorted(menu):
                 if master.weights(sym) == {asset_class: 1.0}:
-                    yield sym
+                    yield sym, "on the account's fund menu"
             return
         elsewhere = sorted((hd for hd in book.holdings.values()
-                            if hd.classes == {asset_class: 1.0} and hd.price == hd.price),
+                            if hd.classes == {asset_class: 1.0} and hd.quantity > 0),
                            key=lambda hd: -hd.value)
         for hd in elsewhere:  # an ETF the household already uses elsewhere (not a plan's trust,
             row = master.get(hd.symbol)  # a stock or another custodian's mutual fund)
             if row is not None and row["vehicle"] == "etf":
-                yield hd.symbol
+                yield hd.symbol, "held elsewhere in the household"
         for sym in DEFAULT_FUNDS.get(asset_class, ()):
-            yield sym
-            yield from master.replacements(sym)
+            yield sym, "the security master's default for this class"
+            for r in master.replacements(sym):
+                yield r, "the security master's default for this class"
+
+    def eligible(self, account: str, asset_class: str) -> list[tuple[str, str]]:
+        """Candidates the account may buy at all (everything but the wash-sale guard), best
+        first, with their rules; refusals of higher-ranked ones are kept in
+        :attr:`refusals`."""
+        key = (account, asset_class)
+        if key not in self._static:
+            out: list[tuple[str, str]] = []
+            seen: set[str] = set()
+            for sym, rule in self.candidates(account, asset_class):
+                if sym in seen:
+                    continue
+                seen.add(sym)
+                why = self._why_not(account, sym)
+                if why is None:
+                    out.append((sym, rule))
+                elif not out and key not in self.refusals and (
+                        why.startswith("no price") or rule.startswith(("the fund preferred",
+                                                                       "the household's"))):
+                    self.refusals[key] = (f"{sym} not bought for {asset_class} in "
+                                          f"{self.book.labels.get(account, account)}: {why}")
+            self._static[key] = out
+        return self._static[key]
+
+    def can_buy(self, account: str, symbol: str) -> bool:
+        """Whether ``account`` may buy ``symbol`` now (lists, menu, price, wash-sale guard)."""
+        return self._why_not(account, symbol) is None and self.buy_blocked(symbol) is None
+
+    def fund_for(self, account: str, asset_class: str) -> str | None:
+        """The fund ``account`` should buy for ``asset_class`` now, or None if it has none."""
+        hit = self.choice(account, asset_class)
+        return None if hit is None else hit[0]
+
+    def choice(self, account: str, asset_class: str) -> tuple[str, str] | None:
+        """The fund ``account`` should buy for ``asset_class`` now and the rule that chose it.
+
+        A fund of a group in :attr:`avoid` (losses the plan may harvest) is bought only when
+        no other is eligible.
+        """
+        fallback = None
+        skipped = None
+        for sym, rule in self.eligible(account, asset_class):
+            if self.buy_blocked(sym) is not None:
+                continue
+            g = self.group(sym)
+            if g not in self.avoid:
+                if skipped is not None:
+                    rule += (f" ({skipped} is not bought: {self.avoid[self.group(skipped)]}, "
+                             "and buying it would wash that loss)")
+                return sym, rule
+            if fallback is None:
+                fallback, skipped = (sym, rule), sym
+        return fallback
+
+    def refusal_notes(self, keys=None) -> list[str]:
+        """Notes on funds refused where they ranked first (all, or for ``keys``)."""
+        return [v for k, v in self.refusals.items() if keys is None or k in keys]

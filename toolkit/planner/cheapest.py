@@ -14,7 +14,7 @@ from toolkit.planner.entry import plan
 __all__ = ["cheapest_matching", "cheapest_within_band"]
 
 #: What "cheapest" means: tax, with a trade cost only large enough to break ties.
-_CHEAPEST = {"lambda_drift": 0.0, "lambda_location": 0.0, "lambda_band": 0.0,
+_CHEAPEST = {"lambda_drift": 0.0, "lambda_location": 0.0, "drift_price": 0.0,
              "trade_cost": 1e-6}
 
 

@@ -24,6 +24,8 @@ from toolkit.household import Household, validate_targets
 from toolkit.planner import waterfall as w
 from toolkit.planner._book import Book
 from toolkit.planner._guard import Guard
+from toolkit.planner._picks import plan_gains
+from toolkit.planner.deferred import left_undone, new_money_needed, waiting
 from toolkit.planner.naive import naive
 from toolkit.planner.optimize import optimize
 from toolkit.planner.options import PlanMode, PlanOptions
@@ -35,6 +37,7 @@ from toolkit.planner.plan import (
     PlanSummary,
     allocate_tax,
 )
+from toolkit.planner.reasons import money_text
 from toolkit.tax.engine import profile_for, tax_change, tax_inputs
 from toolkit.tax.gains import gains_tax, marginal_rates
 
@@ -98,7 +101,7 @@ def plan(household: Household, contributions: Mapping[str, float] | None = None,
         ``cash_floor``, ``do_not_sell``, ``do_not_buy``, ``menus``,
         ``allow_short_term_gains``, ``gains_budget``, ``wash_guard``, ``wash_policy``,
         ``preferred``, ``prices``, ``allow_untrusted``; optimal mode: ``lambda_drift``,
-        ``lambda_band``, ``lambda_location``, ``trade_cost``, ``within_band``,
+        ``drift_price``, ``lambda_location``, ``trade_cost``, ``within_band``,
         ``match_drift``, ``wash_binaries``, ``exact_netting``, ``time_limit``, ``mip_gap``).
 
     Returns
@@ -127,37 +130,55 @@ def plan(household: Household, contributions: Mapping[str, float] | None = None,
     untrusted = set() if options.allow_untrusted else _untrusted(household)
     book = Book.from_household(household, options, contrib, untrusted)
     profile = profile_for(household, policy=options.wash_policy)
-    rates = marginal_rates(profile)
-    book.rates = rates
+    book.rates = marginal_rates(profile)
+    book.tax_inputs = tax_inputs(profile)
     values = exposures(household)
     before = household_drift(household, tgt, band=options.band, values=values)
+    guard = Guard(book, contrib, wash=mode != "naive")
 
-    if mode in ("optimal", "naive"):
-        start = w.abs_drift(book, tgt)
-        notes = optimize(book, tgt, profile, rates) if mode == "optimal" else naive(book, tgt)
+    start = w.abs_drift(book, tgt)
+    if mode == "optimal":
+        notes = optimize(book, tgt, profile, guard)
+        book.step_drift[0] = start - w.abs_drift(book, tgt)
+    elif mode == "naive":
+        notes = naive(book, tgt, guard)
         book.step_drift[0] = start - w.abs_drift(book, tgt)
     else:
-        notes = _waterfall(book, tgt, profile, rates, contrib)
-    return _finish(household, book, tgt, profile, before, mode, options, notes, contrib)
+        notes = _waterfall(book, guard, tgt)
+    notes += guard.refusal_notes()
+    undone = left_undone(book, guard, tgt) if mode != "naive" else []
+    return _finish(household, book, tgt, profile, before, mode, options, notes, contrib,
+                   undone)
 
 
-def _waterfall(book: Book, targets: pd.Series, profile, rates: dict,
-               contributions: dict[str, float]) -> list[str]:
-    guard = Guard(book, contributions)
+def _waterfall(book: Book, guard: Guard, targets: pd.Series) -> list[str]:
+    """Steps 1-4 (:mod:`toolkit.planner.waterfall`); each step's drift removed kept."""
+    band = book.options.band
     start = w.abs_drift(book, targets)
+    guard.avoid = w.harvest_groups(book, guard, targets)
     notes = w.step_cash(book, guard, targets)
     book.step_drift[1] = start - (now := w.abs_drift(book, targets))
     w.step_tax_advantaged(book, guard, targets)
-    book.step_drift[2] = now - (now2 := w.abs_drift(book, targets))
-    notes += w.step_taxable(book, guard, targets, book.options.band, rates,
-                            realized_so_far=w.plan_realized_gain(book))
-    book.step_drift[3] = now2 - w.abs_drift(book, targets)
+    book.step_drift[2] = now - (now := w.abs_drift(book, targets))
+    # the gains step 4 would realise, so that step 3 harvests the losses that offset them
+    snap = book.snapshot()
+    before = sum(plan_gains(book))
+    w.step_taxable(book, guard, targets, band)
+    ahead = max(sum(plan_gains(book)) - before, 0.0)
+    book.restore(snap)
+    notes += w.step_harvest(book, guard, targets, gains_ahead=ahead)
+    book.step_drift[3] = now - (now := w.abs_drift(book, targets))
+    more, _ = w.step_taxable(book, guard, targets, band)
+    notes += more
+    book.step_drift[4] = now - (now := w.abs_drift(book, targets))
+    notes += w.step_harvest(book, guard, targets)  # gains step 4 realised beyond the estimate
+    book.step_drift[3] += now - w.abs_drift(book, targets)
     return list(dict.fromkeys(notes))
 
 
 def _finish(household: Household, book: Book, targets: pd.Series, profile, before: pd.DataFrame,
             mode: str, options: PlanOptions, notes: list[str],
-            contributions: dict[str, float]) -> Plan:
+            contributions: dict[str, float], undone: list[dict]) -> Plan:
     acc = household.accounts.set_index("account")
     trades = pd.DataFrame(book.trades)
     lots = book.lots_frame()
@@ -179,7 +200,10 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
             merged[c] = g[c].sum(min_count=1)
         merged["reason"] = g["reason"].first()
         trades = merged.reset_index()
-        keep = trades["amount"] >= max(options.min_trade, 0.005)
+        # the minimum trade is kept where trades are made (Book.buy/sell, the optimiser's
+        # on/off columns); a sale that a withdrawal or floor needs may be smaller, and every
+        # trade made moved cash and lots: only sub-cent remnants go
+        keep = trades["amount"] >= 0.005
         trades = trades[keep].reset_index(drop=True)
         trades["amount"] = trades["amount"].round(2)
     st = float(trades["short_term_gain"].sum()) if len(trades) else 0.0
@@ -204,6 +228,15 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
         trades.loc[sell, "est_tax"] = [per.get((s, a, y), 0.0) for s, a, y in
                                        zip(trades.loc[sell, "step"], trades.loc[sell, "account"],
                                            trades.loc[sell, "symbol"], strict=True)]
+    wait = waiting(book, lots, tax.total) if len(lots) else None
+    if wait is not None:
+        notes = notes + [
+            f"waiting until {wait['until']} for {len(wait['lots'])} short-term lot(s) sold at a "
+            f"gain to turn long-term would save {money_text(wait['saving'])} of tax "
+            f"({money_text(tax.total)} now, {money_text(wait['tax_then'])} then): "
+            + ", ".join(f"{r['lot_id']} of {r['symbol']} in {r['account']} "
+                        f"(long-term from {r['long_from']})" for r in wait["lots"])]
+    notes = notes + [u["reason"] for u in undone]
     trades["account_name"] = trades["account"].map(acc["name"])
     trades["tax_type"] = trades["account"].map(acc["tax_type"])
     trades = trades.reindex(columns=TRADE_COLUMNS)
@@ -239,6 +272,12 @@ def _finish(household: Household, book: Book, targets: pd.Series, profile, befor
         cash_after={a: round(v, 2) for a, v in book.cash.items()},
         value=total,
         contributions=dict(contributions),
+        drift_price=None if options.gains_budget is not None else float(options.drift_price),
+        deferred=tuple(undone),
+        new_money_needed=new_money_needed(book, targets) if undone else 0.0,
+        waiting=wait,
+        cash_floors={a: round(book.floor(a), 2) for a in book.cash},
+        pending={a: round(v, 2) for a, v in book.pending.items()},
     )
     after_rows = [(a, c, v) for a in book.cash for c, v in book.class_values(a).items()
                   if abs(v) > 0.005]

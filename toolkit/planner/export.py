@@ -43,7 +43,9 @@ def plan_to_xlsx(plan, path, *, mask_accounts: bool = False) -> None:
     d = plan.drift.reset_index()
     write_sheet(wb.create_sheet("Drift"), d, formats={"before": "pct", "after": "pct"})
     s = plan.summary.to_dict()
-    rows = [(k, v) for k, v in s.items() if not isinstance(v, dict)]
+    rows = [(k, v) for k, v in s.items() if not isinstance(v, dict | list | tuple)
+            and v is not None]
+    rows += [(f"deferred: {d['asset_class']}", d["reason"]) for d in s["deferred"]]
     summary = pd.DataFrame(rows, columns=["item", "value"])
     write_sheet(wb.create_sheet("Summary"), summary)
     wb.save(Path(path))

@@ -16,9 +16,11 @@ Variables
     band edge; the year's net short- and long-term gains on the tax curves, and the netting
     of losses against them.
 Constraints
-    cash per account: start cash + contribution + sales - buys >= the cash floor (no money
-    moves between accounts); no position or lot oversold; menus, ``do_not_buy``,
-    ``do_not_sell``, untrusted holdings and lots without a basis are not traded;
+    cash per account: start cash + contribution + pending activity + sales - buys >= the
+    account's cash floor (no money moves between accounts); no position or lot oversold;
+    menus, do-not-buy and do-not-sell lists (per symbol and per account), unpriced funds,
+    single stocks the household file does not name, untrusted holdings and lots without a
+    basis are not traded;
     short-term gains only with ``allow_short_term_gains``; the net gain added at most
     ``gains_budget``; every class inside its band when ``within_band``, or no further from
     target than ``match_drift``; recent trades as bounds: nothing is bought in a group sold
@@ -35,11 +37,15 @@ Wash sales in the plan
     ``wash_binaries=False`` and ``exact_netting=False`` (and no ``min_trade``) the program is
     a linear program.
 Objective
-    tax + ``lambda_drift`` x (deviation above + below target) + ``lambda_band`` x deviation
-    outside the band + location penalty + ``trade_cost`` x dollars traded, plus $0.0000001
-    per dollar for each rank a fund stands below the account's first choice (so ties go to
-    the preferred fund). ``min_trade`` makes each trade 0 or at least that many dollars (one
-    binary per trade).
+    tax + ``drift_price`` x the dollars still outside the bands (the larger of the dollars
+    above the upper edges and those below the lower edges, cash aside: what must still move
+    to bring every class inside its band) + ``lambda_drift`` x (deviation above + below
+    target, every class) + location penalty + ``trade_cost`` x dollars traded, plus
+    $0.0000001 per dollar for each rank a fund stands below the account's first choice (so
+    ties go to the preferred fund). So a taxable sale that moves a dollar back toward the
+    band is made when its tax is under ``drift_price`` (plus ``lambda_drift`` for each class
+    it brings nearer its target): the waterfall's proceed/delay test, decided jointly. With a
+    gains budget the price is $1 (the budget is the test).
 Tax
     The year's netting (Schedule D) with the household's realised gains and carryforwards as
     constants: short-term losses offset short-term gains, then long-term gains; long-term
@@ -53,8 +59,11 @@ Tax
     lowest gain rate (so losses always offset gains before they are deducted), a long-term
     loss cannot offset a short-term gain, and a short-term loss offsets long-term gains only
     where the short-term rate is never below the long-term one (so short-term gains go
-    first): the plan's own losses are never valued more than they are worth, only sometimes
-    less. One understatement remains: a deduction the household has without the plan (a
+    first), and the household's own long-term loss that shelters its own short-term gain is
+    seen as unused (a long-term gain in the plan that takes it back is priced as free, where
+    it uncovers a short-term gain): the plan's own losses are never valued more than they are
+    worth, only sometimes
+    less. Another understatement: a deduction the household has without the plan (a
     carryforward, or losses realised earlier in the year) that the plan's gains use up is
     valued at that lower rate too, so such gains look cheaper by at most (ordinary rate -
     lowest gain rate) x that deduction. In both, the two curves are separate: long-term
@@ -68,14 +77,18 @@ Location penalty
     rates: :func:`toolkit.location.fund_drag_rates`; 0 in tax-advantaged
     accounts), plus a tiny placement-score tie-break. So asset location falls out of the same
     model: given the account sizes, the funds that drag most go where they are sheltered.
-Whole shares
-    With ``whole_shares`` the fractional program is solved first; then every traded
-    holding and fund may move only to the whole numbers of shares from ``floor(x) - 1`` to
-    ``floor(x) + 1`` around its fractional value ``x`` (a whole position may always be sold),
-    what was not traded stays untraded, and that small MIP is solved ("the integer
-    neighbourhood"; widened by one more share if infeasible). The distance from the
-    fractional optimum (objective and exact tax) is in ``plan.extra["whole_shares"]`` and a
-    note.
+Whole shares and the minimum trade
+    The program is first solved in fractional shares with no minimum trade. Then (by default:
+    ``whole_shares`` and ``min_trade``) every traded holding and fund that trades in shares
+    may move only to the whole numbers of shares from ``floor(x) - 1`` to ``floor(x) + 1``
+    around its fractional value ``x`` (a sale reaching into the last fraction of a position
+    sells all of it), funds traded in dollars stay continuous, each trade made is 0 or at
+    least ``min_trade`` (one binary per trade made), what was not traded stays untraded, and
+    that small MIP is solved ("the integer neighbourhood"; widened by one and then three
+    shares if infeasible). Hard band and drift bounds may give there, at $10 of objective
+    per dollar, so that the nearest whole-share plan is found; how far they gave is noted.
+    The distance from the fractional optimum (objective and exact tax) is in
+    ``plan.extra["whole_shares"]``.
 
 Solving
     A MIP's binaries are fixed at their values afterwards and the LP left is solved again
@@ -90,19 +103,25 @@ Solving
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from toolkit.errors import PlanningError
-from toolkit.location import placement_reason
 from toolkit.planner._book import Book
 from toolkit.planner._guard import Guard
 from toolkit.planner._highs import Solution
 from toolkit.planner.program import Model, account_labels, build_model
-from toolkit.planner.waterfall import deficits, money_text, outside
+from toolkit.planner.reasons import (
+    TREATMENT_WORDS,
+    class_words,
+    money_text,
+    placement_fact,
+    rank_clause,
+)
+from toolkit.planner.waterfall import deficits, outside
 from toolkit.schema import UNCLASSIFIED
+from toolkit.tax.engine import tax_change
 from toolkit.tax.gains import gains_tax
 
 __all__ = ["optimize"]
@@ -162,46 +181,61 @@ def _polish(model: Model, x: np.ndarray, integer_cols: np.ndarray) -> Solution |
     return sol if sol.ok else None
 
 
-def _whole_shares(model: Model, x: np.ndarray, opts, widen: int) -> None:
-    """Restrict every trade to the whole shares either side of ``x`` (module docstring).
+def _round(model: Model, x: np.ndarray, opts, widen: int) -> np.ndarray:
+    """Restrict every trade to whole shares and the minimum trade around ``x`` (docstring).
 
-    Each trade may take any whole number of shares from one below the whole part of its
-    fractional value to one above it (``floor(x) - 1`` to ``floor(x) + 1``: rounding down,
-    up, or one further when cash or the band needs it); a sale that reaches into the last
-    fraction of a position sells the whole position (a fractional remainder can always be
-    sold). ``widen`` adds that many shares either side.
+    A trade in shares may take any whole number of shares from one below the whole part of
+    its fractional value to one above it (``floor(x) - 1`` to ``floor(x) + 1``: rounding
+    down, up, or one further when cash or the band needs it); a sale that reaches into the
+    last fraction of a position sells the whole position (a fractional remainder can always
+    be sold). A trade in dollars stays continuous. With ``min_trade`` each trade made is 0 or
+    at least that much (its on/off column becomes a binary). What was not traded stays
+    untraded; the slack of hard band and drift bounds opens (priced at
+    :data:`~toolkit.planner.program.SLACK_COST`). ``widen`` adds that many shares either side.
     """
     prog = model.prog
     ub_all = np.concatenate(prog.ub)
     n_sell = len(model.sell_col)
     cols = np.r_[model.sell_col, model.buy_col]
-    whole = np.r_[np.ones(n_sell, dtype=bool), model.buy_whole]
-    price = np.r_[model.sell_price, model.buy_price]
+    whole = np.r_[model.sell_whole, model.buy_whole]
     v = x[cols]
     zero = v <= 1e-9
     lo = np.maximum(np.floor(v + 1e-9) - 1.0 - widen, 0.0)
     hi = np.floor(v + 1e-9) + 1.0 + widen
-    if opts.min_trade > 0:
-        least = np.ceil((opts.min_trade + 0.01) / price - 1e-9)
-        lo = np.where(zero, 0.0, np.maximum(lo, least))
-        hi = np.maximum(hi, lo)
-    fix0 = zero & (widen == 0)
-    prog.set_bounds(cols[fix0], 0.0, 0.0)
+    prog.set_bounds(cols[zero], 0.0, 0.0)
+    if len(model.on_cols):
+        prog.set_bounds(model.on_cols[zero], 0.0, 0.0)
     ints = []
-    for k in np.flatnonzero(~fix0 & whole):
+    ons = []
+    for k in np.flatnonzero(~zero):
         j = cols[k]
         q = ub_all[j]
-        if hi[k] > q + 1e-9:
-            if k < n_sell and abs(q - model.sell_qty[k]) <= 1e-9 and not widen:
-                prog.set_bounds(j, q, q)  # the whole position
-                continue
-            hi[k] = math.floor(q + 1e-9)
-        prog.set_bounds(j, min(lo[k], hi[k]), hi[k])
+        if not whole[k]:
+            if opts.min_trade > 0:
+                ons.append(model.on_cols[k])
+            continue
+        if k < n_sell and abs(q - model.sell_qty[k]) <= 1e-9 and q != math.floor(q) and \
+                v[k] > math.floor(q) - 1e-9 and not widen:
+            prog.set_bounds(j, q, q)  # into the last fraction: the whole position
+            continue
+        hi[k] = min(hi[k], math.floor(q + 1e-9))
+        if opts.min_trade > 0:  # 0 or at least the minimum: the on/off column decides
+            prog.set_bounds(j, 0.0, hi[k])
+            ons.append(model.on_cols[k])
+        else:
+            prog.set_bounds(j, min(lo[k], hi[k]), hi[k])
         ints.append(j)
     prog.set_kind(np.array(ints, dtype=np.int64), 1)
+    if ons:
+        on = np.array(ons, dtype=np.int64)
+        prog.set_bounds(on, 0.0, 1.0)
+        prog.set_kind(on, 1)
     if len(model.netting):
         prog.set_bounds(model.netting, 0.0, 1.0)
         prog.set_kind(model.netting, 1)
+    if len(model.slack):
+        prog.set_bounds(model.slack, 0.0, math.inf)
+    return np.array([*ints, *ons], dtype=np.int64)
 
 
 def _fallback(model: Model, seconds: float) -> Solution:
@@ -289,18 +323,19 @@ def _solve(model: Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
         notes.append(f"the optimiser stopped at its time limit ({opts.time_limit:g} s) with a "
                      f"proven gap of {main.mip_gap:.2%}: a good plan, perhaps not the cheapest")
     whole = None
-    if opts.whole_shares:
+    rounding = opts.min_trade > 0 or (opts.whole_shares and bool(
+        np.r_[model.sell_whole, model.buy_whole].any()))
+    if rounding:
         frac_x, frac_obj = x, float(sol.objective)
-        for widen in (0, 1):
-            _whole_shares(model, frac_x, opts, widen)
+        for widen in (0, 1, 3):
+            ints = _round(model, frac_x, opts, widen)
             ws = prog.solve()
             solves += 1
             seconds += ws.time
             if ws.ok:
                 break
         else:
-            raise _fail(ws, opts, " in whole shares", short=model.short)
-        ints = np.r_[model.sell_col, model.buy_col]
+            raise _fail(ws, opts, " in whole shares and minimum trades", short=model.short)
         pol = _polish(model, ws.x, ints)
         solves += 1
         if pol is not None:
@@ -309,12 +344,18 @@ def _solve(model: Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
         x = ws.x
         t_frac = _exact_tax(model, frac_x, profile)
         t_whole = _exact_tax(model, x, profile)
+        gave = float(x[model.slack].sum()) if len(model.slack) else 0.0
         whole = {"objective_fractional": frac_obj, "objective_whole": float(ws.objective),
                  "objective_difference": float(ws.objective) - frac_obj,
                  "tax_fractional": t_frac, "tax_whole": t_whole,
-                 "tax_difference": round(t_whole - t_frac, 2), "widened": bool(widen)}
-        notes.append(f"whole shares: tax {t_whole - t_frac:+,.2f} dollars and objective "
-                     f"{ws.objective - frac_obj:+,.2f} against the fractional-share optimum")
+                 "tax_difference": round(t_whole - t_frac, 2), "widened": bool(widen),
+                 "bounds_missed_by": round(gave, 2)}
+        if abs(t_whole - t_frac) >= 0.005:
+            notes.append(f"whole shares and the minimum trade: tax {t_whole - t_frac:+,.2f} "
+                         "dollars against the fractional-share optimum")
+        if gave > 0.005:
+            notes.append(f"whole shares and the minimum trade miss the band or drift bounds by "
+                         f"{money_text(gave)} in all (the nearest plan in whole shares)")
         info["objective"] = float(ws.objective)
     info["time"] = seconds
     info["solves"] = solves
@@ -332,28 +373,46 @@ def _exact_tax(model: Model, x: np.ndarray, profile) -> float:
 
 
 def _apply(book: Book, model: Model, x: np.ndarray, targets: pd.Series) -> None:
-    opts = book.options
+    """Make the solution's trades in the book, each with the objective term that made it."""
     d = deficits(book, targets)
+    ob = outside(book, targets, book.options.band)
+    above = {c: max(0.0, (r["current"] - r["upper"]) * model.total) for c, r in ob.iterrows()}
     labels = account_labels(book)
-    by_hold: dict[int, np.ndarray] = {}
+    price = book.options.price_of_drift
+    budget = book.options.gains_budget is not None
+    by_hold: dict[int, list[int]] = {}
     if len(model.lot_col):
         sold = np.flatnonzero(x[model.lot_col] > 1e-9)
         for i in sold:
             by_hold.setdefault(int(model.lot_hold[i]), []).append(int(i))
+    g_all = x[model.lot_col] * model.lot_gain if len(model.lot_col) else np.zeros(0)
+    tot = (float(g_all[~model.lot_long].sum()), float(g_all[model.lot_long].sum()))
+    short = {a for a in book.cash if book.cash[a] < book.floor(a) - 0.005}
     for k, (a, sym) in enumerate(model.sell_keys):
         sh = float(x[model.sell_col[k]])
         if sh <= 1e-9:
             continue
         hd = book.holdings[(a, sym)]
-        c = ",".join(hd.classes)
+        c = ",".join(class_words(cl) for cl in hd.classes)
         over = -sum(w * d.get(cl, 0.0) for cl, w in hd.classes.items())
+        out = sum(w * above.get(cl, 0.0) for cl, w in hd.classes.items())
         lab = labels[a]
+        words = TREATMENT_WORDS[book.treatment[a]]
+        if a in short:
+            lead = (f"optimiser, cash: raise the withdrawal or cash floor of {lab} by selling "
+                    f"{c}")
+        elif out > 0.5:
+            lead = (f"optimiser, drift term: sell {c}, {money_text(out)} above its band, in "
+                    f"{lab}")
+        elif over > 0.5:
+            lead = (f"optimiser, drift term: sell {c}, overweight by {money_text(over)}, in "
+                    f"{lab} (toward the target)")
+        else:
+            lead = (f"optimiser, location term: sell {c} in {lab} so that it can be held where "
+                    "it costs less tax")
         if book.treatment[a] != "taxable":
-            why = (f"sell {c} (overweight by {money_text(over)}) inside {lab}: no tax in a "
-                   "tax-advantaged account" if over > 0.5 else
-                   f"sell {c} inside {lab} to place it in a better account: no tax in a "
-                   "tax-advantaged account")
-            book.sell(a, sym, float(sh * hd.price), step=0, reason=why)
+            book.sell(a, sym, float(sh * hd.price), step=0,
+                      reason=f"{lead}: no tax on a sale inside a {words} account")
             continue
         idx = np.array(by_hold.get(k, []), dtype=np.int64)
         if not len(idx):
@@ -363,53 +422,60 @@ def _apply(book: Book, model: Model, x: np.ndarray, targets: pd.Series) -> None:
         take[model.lot_pos[idx]] = np.minimum(x[model.lot_col[idx]], lb.quantity[
             model.lot_pos[idx]])
         order = model.lot_pos[idx][np.argsort(model.lot_gain[idx], kind="stable")]
-        gain = float((take[model.lot_pos[idx]] * model.lot_gain[idx]).sum())
+        gain = take[model.lot_pos[idx]] * model.lot_gain[idx]
         if (model.lot_gain[idx] < 0).all():
-            why = f"harvest a {money_text(-gain)} loss on {sym} in taxable {lab}"
-            why += (f"; {c} is overweight by {money_text(over)}" if over > 0.5 else
-                    ": the proceeds buy a fund that is not substantially identical")
-        elif over > 0.5:
-            why = (f"sell {c} (overweight by {money_text(over)}) in taxable {lab}: the lots with "
-                   "the least tax for the drift removed")
+            why = (f"optimiser, tax term: harvest a {money_text(-gain.sum())} loss on {sym} in "
+                   f"taxable {lab}, which lowers this year's tax"
+                   + (f"; {c} is {money_text(over)} overweight" if over > 0.5 else
+                      "; the proceeds buy a fund that is not substantially identical"))
         else:
-            why = f"sell {c} in taxable {lab} to place it in a better account"
+            lng = model.lot_long[idx]
+            mine = (float(gain[~lng].sum()), float(gain[lng].sum()))
+            rest = (tot[0] - mine[0], tot[1] - mine[1])
+            t = (tax_change(book.tax_inputs, *tot) - tax_change(book.tax_inputs, *rest))
+            proceeds = float(take.sum() * hd.price)
+            test = ("within the gains budget" if budget else
+                    f"{100 * t / proceeds:.1f} cents per dollar moved against a drift price "
+                    f"of {100 * price:.0f} cents" if out > 0.5 and proceeds else
+                    "the lots that cost the least tax for what the sale does")
+            why = f"{lead}: this sale's tax, {money_text(t)}, is {test}"
         book.sell(a, sym, 0.0, take=take, order=order, step=0, reason=why)
     for k, (a, f, c) in enumerate(model.buy_keys):
         sh = float(x[model.buy_col[k]])
         if sh <= 1e-9:
             continue
         dollars = float(sh * model.buy_price[k])
-        room = book.cash[a] - opts.floor(a)
+        room = book.spendable(a)
         if dollars > room or room - dollars < 0.01:  # solver dust: spend to the cent
-            dollars = max(room, 0.0)
+            dollars = room
         under = d.get(c, 0.0)
-        why = placement_reason(c, book.treatment[a])
         lab = labels[a]
-        text = (f"buy {c} (underweight by {money_text(under)}) in {lab}" if under > 0.5 else
-                f"buy {c} in {lab} to keep the allocation after the sales")
-        book.buy(a, f, dollars, asset_class=c, step=0,
-                 reason=text + (f": {why}" if why else ""))
+        treat = book.treatment[a]
+        rank = rank_clause(c, treat)
+        fact = placement_fact(c, treat)
+        where = (f"; location term: {TREATMENT_WORDS[treat]} is {rank} for {class_words(c)}"
+                 + (f": {fact}" if fact else "")) if rank else ""
+        text = (f"optimiser, drift term: buy {class_words(c)}, underweight by "
+                f"{money_text(under)}, in {lab}" if under > 0.5 else
+                f"optimiser: buy {class_words(c)} in {lab} to keep the allocation after the "
+                "sales")
+        book.buy(a, f, dollars, asset_class=c, step=0, reason=text + where)
 
 
 def _band_notes(book: Book, targets: pd.Series, model: Model) -> list[str]:
     ob = outside(book, targets, book.options.band)
     out = []
-    total = model.total or 1.0
-    step = float(np.r_[model.sell_price, model.buy_price, 0.0].max())
     for c, r in ob.iterrows():
         if c == UNCLASSIFIED or not r["outside"]:
             continue
-        over = (r["current"] - r["upper"]) * total
-        if c == "cash" and book.options.whole_shares and 0 < over <= step * len(book.cash):
-            continue  # cash left over by whole-share rounding
         out.append(f"{c}: still outside its band after the plan ({r['current']:.2%} against "
                    f"{r['lower']:.2%}-{r['upper']:.2%}): restrictions, the wash-sale guard, "
                    "short-term gains or the gains budget stop it, or its tax costs more than "
-                   "lambda_band")
+                   "the drift price")
     return out
 
 
-def optimize(book: Book, targets: pd.Series, profile, rates: Mapping[str, float]) -> list[str]:
+def optimize(book: Book, targets: pd.Series, profile, guard: Guard) -> list[str]:
     """Choose every trade at once with HiGHS and leave them in ``book`` (step 0).
 
     Parameters
@@ -420,9 +486,8 @@ def optimize(book: Book, targets: pd.Series, profile, rates: Mapping[str, float]
         Asset class -> target weight (fractions).
     profile : TaxProfile
         The year, with gains realised so far (:func:`toolkit.tax.profile_for`).
-    rates : mapping
-        Marginal rates at the profile (:func:`toolkit.tax.marginal_rates`); kept for the
-        planner's common signature: the program uses the exact tax curves instead.
+    guard : Guard
+        Fund eligibility and the wash-sale guard.
 
     Returns
     -------
@@ -436,8 +501,6 @@ def optimize(book: Book, targets: pd.Series, profile, rates: Mapping[str, float]
         When no plan meets the hard constraints (withdrawals, floors, ``within_band``,
         ``match_drift``) or HiGHS fails.
     """
-    del rates
-    guard = Guard(book, book.contributions)
     model = build_model(book, targets, profile, guard)
     x, extra, notes = _solve(model, book.options, profile)
     _apply(book, model, x, targets)
@@ -445,4 +508,3 @@ def optimize(book: Book, targets: pd.Series, profile, rates: Mapping[str, float]
     if not book.options.within_band:
         notes += _band_notes(book, targets, model)
     return list(dict.fromkeys([*model.notes, *notes]))
-

@@ -18,6 +18,7 @@ import pandas as pd
 from toolkit._xlsx import safe_frame
 from toolkit.household import Household
 from toolkit.planner.export import plan_to_json, plan_to_xlsx
+from toolkit.planner.orders import orders, orders_to_csv, orders_to_xlsx
 from toolkit.tax.gains import GainsTax
 
 __all__ = ["LOT_COLUMNS", "TRADE_COLUMNS", "Plan", "PlanSummary", "allocate_tax", "compare"]
@@ -33,8 +34,12 @@ LOT_COLUMNS = [
     "account", "symbol", "lot_id", "acquired", "holding_start", "term", "quantity", "price",
     "proceeds", "cost_basis", "gain", "est_tax", "step",
 ]
-STEP_NAMES = {1: "cash flows", 2: "tax-advantaged trades", 3: "taxable sales",
-              0: "optimised trades"}
+STEP_NAMES = {1: "cash flows", 2: "tax-advantaged trades", 3: "loss harvests",
+              4: "taxable sales", 0: "optimised trades"}
+
+
+_MAPPINGS = ("drift_before", "drift_after", "cash_after", "contributions", "cash_floors",
+             "pending")
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,25 @@ class PlanSummary:
         Household value after contributions, dollars.
     contributions : mapping of str to float
         Account -> new money the plan invests (negative: a withdrawal), dollars.
+    drift_price : float or None
+        The proceed/delay test's price of drift: dollars of tax a taxable sale may cost per
+        dollar it moves back toward the band (None: a gains budget was the test).
+    deferred : tuple of mapping
+        What the plan left undone: per class still above its band, ``asset_class``,
+        ``dollars`` still to move, ``sellable``, ``tax_now`` (the tax of selling it now),
+        ``tax_per_dollar``, ``drift_price``, ``within_price``, ``soon`` (short-term lots
+        turning long-term within ``wait_days``), ``tax_if_long`` and ``reason`` in words
+        (:func:`toolkit.planner.deferred.left_undone`).
+    new_money_needed : float or None
+        Contributions that would bring every class inside its band without a sale, dollars
+        (0 when the plan gets there; None when new money cannot).
+    waiting : mapping or None
+        For the short-term lots the plan sells at a gain that turn long-term within
+        ``wait_days``: ``lots``, ``until``, ``tax_then`` and ``saving`` (dollars).
+    cash_floors : mapping of str to float
+        Account -> the cash it keeps, dollars.
+    pending : mapping of str to float
+        Account -> pending activity counted in its cash, dollars (+ credit, - debit).
     """
 
     mode: str
@@ -88,10 +112,25 @@ class PlanSummary:
     cash_after: Mapping[str, float]
     value: float
     contributions: Mapping[str, float]
+    drift_price: float | None = None
+    deferred: tuple[Mapping[str, Any], ...] = ()
+    new_money_needed: float | None = 0.0
+    waiting: Mapping[str, Any] | None = None
+    cash_floors: Mapping[str, float] = field(default_factory=dict)
+    pending: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("drift_before", "drift_after", "cash_after", "contributions"):
+        for name in _MAPPINGS:
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        object.__setattr__(self, "deferred", tuple(MappingProxyType(dict(d))
+                                                    for d in self.deferred))
+        if self.waiting is not None:
+            object.__setattr__(self, "waiting", MappingProxyType(dict(self.waiting)))
+
+    @property
+    def deferred_dollars(self) -> float:
+        """Dollars still above their band after the plan (the sum over :attr:`deferred`)."""
+        return round(sum(d["dollars"] for d in self.deferred), 2)
 
     @property
     def max_abs_drift_after(self) -> float:
@@ -101,8 +140,10 @@ class PlanSummary:
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain data (what ``python -m toolkit plan --json`` prints)."""
         out = {f: getattr(self, f) for f in self.__dataclass_fields__}
-        for name in ("drift_before", "drift_after", "cash_after", "contributions"):
+        for name in _MAPPINGS:
             out[name] = dict(out[name])
+        out["deferred"] = [dict(d) for d in self.deferred]
+        out["waiting"] = None if self.waiting is None else dict(self.waiting)
         return out
 
     def __getstate__(self) -> dict[str, Any]:
@@ -191,6 +232,22 @@ class Plan:
     def to_json(self) -> dict:
         """The plan as plain data (what ``python -m toolkit plan --json`` prints)."""
         return plan_to_json(self)
+
+    @property
+    def orders(self) -> pd.DataFrame:
+        """The order list (:func:`toolkit.planner.orders.orders`).
+
+        One row per order, one per lot for taxable sales.
+        """
+        return orders(self)
+
+    def orders_to_csv(self, path, *, mask_accounts: bool = False) -> None:
+        """Write :attr:`orders` as CSV (:func:`toolkit.planner.orders.orders_to_csv`)."""
+        orders_to_csv(self, path, mask_accounts=mask_accounts)
+
+    def orders_to_xlsx(self, path, *, mask_accounts: bool = False) -> None:
+        """Write :attr:`orders` as a workbook (:func:`toolkit.planner.orders.orders_to_xlsx`)."""
+        orders_to_xlsx(self, path, mask_accounts=mask_accounts)
 
 
 def compare(plans: Mapping[str, Plan] | list[Plan]) -> pd.DataFrame:

@@ -85,9 +85,12 @@ class Model:
     lot_long: np.ndarray
     buy_keys: list  # (account, symbol, class)
     buy_col: np.ndarray
-    buy_price: np.ndarray  # 1.0 where the price is unknown (shares of $1)
-    buy_whole: np.ndarray  # the fund's price is known (whole shares apply)
-    binaries: np.ndarray  # every binary: wash y_g, netting z, min_trade on/off
+    buy_price: np.ndarray
+    buy_whole: np.ndarray  # the fund trades in whole shares
+    sell_whole: np.ndarray  # the holding trades in whole shares
+    on_cols: np.ndarray  # per sell then buy column: 0 or at least min_trade (when rounding)
+    slack: np.ndarray  # how far band / match rows may give (priced, opened when rounding)
+    binaries: np.ndarray  # the binaries of the first solve: wash y_g, netting z
     netting: np.ndarray  # the netting binaries
     wash_groups: dict  # group -> (loss lot indices, buy indices, y column or None)
     total: float  # household value, dollars
@@ -97,23 +100,21 @@ class Model:
 
 
 def _eligible(book: Book, guard: Guard, account: str, asset_class: str) -> list[str]:
-    """Funds ``account`` may buy for ``asset_class``: preferred, held, one other group."""
-    first = guard.fund_for(account, asset_class)
-    if first is None:
+    """Funds ``account`` may buy for ``asset_class``: first choice, held, another group.
+
+    The first of another substantially-identical group lets a loss be harvested and the class
+    kept.
+    """
+    elig = [s for s, _ in guard.eligible(account, asset_class) if guard.buy_blocked(s) is None]
+    if not elig:
         return []
-    out = [first]
-    for hd in book.held(account, asset_class):
-        if hd.symbol not in out and guard.can_buy(account, hd.symbol):
-            out.append(hd.symbol)
+    out = elig[:1]
+    held = {hd.symbol for hd in book.held(account, asset_class)}
+    out += [s for s in elig[1:] if s in held]
     groups = {guard.group(s) for s in out}
-    for n, sym in enumerate(guard.candidates(account, asset_class)):
-        if n > 40:
-            break
-        if sym in out or guard.group(sym) in groups:
-            continue
-        if guard.can_buy(account, sym):
-            out.append(sym)
-            break
+    other = next((s for s in elig if s not in out and guard.group(s) not in groups), None)
+    if other is not None:
+        out.append(other)
     return out
 
 
@@ -135,7 +136,7 @@ def _sellable(book: Book, guard: Guard, targets: pd.Series) -> _Sells:
     for (a, sym), hd in book.holdings.items():
         if hd.quantity <= EPS or not (hd.price == hd.price and hd.price > 0):
             continue
-        if UNCLASSIFIED in hd.classes or sym in opts.do_not_sell:
+        if UNCLASSIFIED in hd.classes or not guard.may_sell(a, sym):
             continue
         if book.treatment[a] == "taxable":
             # notes only where selling would help: the class is above its target
@@ -179,10 +180,10 @@ def _sellable(book: Book, guard: Guard, targets: pd.Series) -> _Sells:
 
 def _buys(book: Book, guard: Guard, targets: pd.Series, accounts: list[str],
           cap: np.ndarray) -> tuple[list, np.ndarray, np.ndarray, list, np.ndarray]:
-    """Eligible buys: keys (account, fund, class), prices, ranks, class weights, known."""
+    """Eligible buys: keys (account, fund, class), prices, ranks, class weights, whole shares."""
     master = book.household.securities
     want = [c for c, w in targets.items() if w > 0 and c not in _SKIP]
-    keys, price, rank, classes, known = [], [], [], [], []
+    keys, price, rank, classes, whole = [], [], [], [], []
     seen = set()
     for i, a in enumerate(accounts):
         if cap[i] <= 0.005:
@@ -192,15 +193,14 @@ def _buys(book: Book, guard: Guard, targets: pd.Series, accounts: list[str],
                 if (a, f) in seen:
                     continue
                 seen.add((a, f))
-                p = book.price_of(f)
                 w = master.weights(f)
                 keys.append((a, f, c))
-                known.append(p == p and p > 0)
-                price.append(p if p == p and p > 0 else 1.0)
+                price.append(book.price_of(f))
+                whole.append(not book.in_dollars(a, f))
                 rank.append(r)
                 classes.append({c: 1.0} if UNCLASSIFIED in w else w)
     return (keys, np.array(price, dtype=float), np.array(rank, dtype=float), classes,
-            np.array(known, dtype=bool))
+            np.array(whole, dtype=bool))
 
 
 def build_model(book: Book, targets: pd.Series, profile, guard: Guard) -> Model:
@@ -235,7 +235,7 @@ def build_model(book: Book, targets: pd.Series, profile, guard: Guard) -> Model:
     sell_acc = np.array([acc_ix[a] for a, _ in sells.keys], dtype=np.int64)
 
     # capacity of each account: cash above the floor plus everything it could sell
-    floors = np.array([opts.floor(a) for a in accounts])
+    floors = np.array([book.floor(a) for a in accounts])
     cash0 = np.array([book.cash[a] for a in accounts])
     sellable = np.bincount(sell_acc, weights=sells.ub * sells.price, minlength=len(accounts))
     for i, a in enumerate(accounts):
@@ -249,7 +249,7 @@ def build_model(book: Book, targets: pd.Series, profile, guard: Guard) -> Model:
     short = {labels[a]: float(floors[i] - cash0[i]) for i, a in enumerate(accounts)
              if floors[i] - cash0[i] > 0.005}
 
-    buy_keys, buy_price, buy_rank, buy_cls, buy_known = _buys(book, guard, targets, accounts,
+    buy_keys, buy_price, buy_rank, buy_cls, buy_whole = _buys(book, guard, targets, accounts,
                                                               cap)
     n_buy = len(buy_keys)
     buy_acc = np.array([acc_ix[a] for a, _, _ in buy_keys], dtype=np.int64)
@@ -271,11 +271,12 @@ def build_model(book: Book, targets: pd.Series, profile, guard: Guard) -> Model:
     sell_col = prog.cols(n_sell, 0.0, sells.ub, sell_cost)
     buy_col = prog.cols(n_buy, 0.0, buy_ub, buy_cost)
     on_cols = np.zeros(0, dtype=np.int64)
-    if opts.min_trade > 0:  # each trade 0 or at least min_trade dollars: one binary each
+    if opts.min_trade > 0:  # each trade 0 or at least min_trade dollars: an on/off column
+        # each (continuous in the first solve; binary for the trades made, when rounding)
         cols = np.r_[sell_col, buy_col]
         least = (opts.min_trade + 0.01) / np.r_[sells.price, buy_price]
         most = np.r_[sells.ub, buy_ub]
-        on_cols = prog.cols(len(cols), 0.0, (most >= least).astype(float), 0.0, 1)
+        on_cols = prog.cols(len(cols), 0.0, (most >= least).astype(float), 0.0, 0)
         k = np.arange(len(cols))
         prog.rows(np.full(len(cols), -math.inf), np.zeros(len(cols)), np.r_[k, k],
                   np.r_[cols, on_cols], np.r_[np.ones(len(cols)), -most], count=len(cols))
@@ -304,7 +305,7 @@ def build_model(book: Book, targets: pd.Series, profile, guard: Guard) -> Model:
               np.r_[sell_acc, buy_acc], np.r_[sell_col, buy_col],
               np.r_[sells.price, -buy_price], count=len(accounts))
 
-    _class_rows(prog, opts, tgt, cv, total, float(floors.sum()),
+    slack = _class_rows(prog, opts, tgt, cv, total, float(floors.sum()),
                 [(sell_col[k], -p, w) for k, (p, w) in enumerate(zip(
                     sells.price, sells.classes, strict=True))]
                 + [(buy_col[k], p, w) for k, (p, w) in enumerate(zip(
@@ -343,20 +344,32 @@ def build_model(book: Book, targets: pd.Series, profile, guard: Guard) -> Model:
                                             dtype=float),
         lot_col=lot_col, lot_hold=lot_hold, lot_pos=lot_pos, lot_gain=lot_gain,
         lot_long=lot_long, buy_keys=buy_keys, buy_col=buy_col, buy_price=buy_price,
-        buy_whole=buy_known,
-        binaries=np.r_[np.array(binaries, dtype=np.int64), on_cols].astype(np.int64),
+        buy_whole=buy_whole,
+        sell_whole=np.array([not book.in_dollars(a, y) for a, y in sells.keys], dtype=bool),
+        on_cols=on_cols, slack=slack,
+        binaries=np.array(binaries, dtype=np.int64),
         netting=np.array(netting, dtype=np.int64), wash_groups=wash_groups, total=total,
         short=short, notes=list(dict.fromkeys(sells.notes)),
         counts={"lots": int(len(lot_col)), "holdings": n_sell, "buys": n_buy,
                 "wash_groups": len(wash_groups)})
 
 
-def _class_rows(prog: Program, opts, tgt: dict[str, float], cv: dict[str, float],
-                total: float, floors_total: float, trades: list) -> None:
-    """Each class's final deviation from target, split at the band edge and penalised.
+#: Objective dollars per dollar a hard band or drift bound gives when whole shares or the
+#: minimum trade cannot meet it exactly (the rounding stage only).
+SLACK_COST = 10.0
 
-    Also the hard band rows (``within_band``) and drift bounds (``match_drift``).
+
+def _class_rows(prog: Program, opts, tgt: dict[str, float], cv: dict[str, float],
+                total: float, floors_total: float, trades: list) -> np.ndarray:
+    """Each class's final deviation from target, split at the band edge and priced.
+
+    In the band (or to target) a deviation costs ``lambda_drift`` per dollar; beyond it,
+    the larger of the dollars above the bands and the dollars below them (classes but cash;
+    the dollars that must still move to bring every class inside its band) costs
+    ``drift_price`` per dollar too. Also the hard band rows (``within_band``) and drift
+    bounds (``match_drift``), each with a slack column fixed at 0 until the rounding stage.
     ``trades``: (column, signed dollars per share: + buys, - sells, class weights).
+    Returns the slack columns.
     """
     classes = [c for c in dict.fromkeys([*tgt, *cv, *(c for _, _, w in trades for c in w)])
                if c != UNCLASSIFIED]
@@ -369,11 +382,11 @@ def _class_rows(prog: Program, opts, tgt: dict[str, float], cv: dict[str, float]
     band = opts.to == "band"
     pen_up = (upper - t_arr) * total if band else np.zeros(nc)
     pen_dn = (t_arr - lower) * total if band else np.zeros(nc)
-    lam_d, lam_b = opts.lambda_drift, opts.lambda_band
+    lam_d = opts.lambda_drift
     dp1 = prog.cols(nc, 0.0, pen_up, lam_d)
-    dp2 = prog.cols(nc, 0.0, math.inf, lam_d + lam_b)
+    dp2 = prog.cols(nc, 0.0, math.inf, lam_d)
     dn1 = prog.cols(nc, 0.0, pen_dn, lam_d)
-    dn2 = prog.cols(nc, 0.0, math.inf, lam_d + lam_b)
+    dn2 = prog.cols(nc, 0.0, math.inf, lam_d)
     cash_k = cix["cash"]
     ri, rj, rv = [], [], []
     for col, dollars, weights in trades:  # a buy adds to its classes, takes from cash
@@ -389,10 +402,20 @@ def _class_rows(prog: Program, opts, tgt: dict[str, float], cv: dict[str, float]
     rhs = np.array([t_arr[k] * total - cv.get(c, 0.0) for k, c in enumerate(classes)])
     prog.rows(rhs, rhs, np.r_[ri, ks, ks, ks, ks], np.r_[rj, dp1, dp2, dn1, dn2],
               np.r_[rv, -np.ones(2 * nc), np.ones(2 * nc)], count=nc)
+    price = opts.price_of_drift
+    if price > 0:  # drift_price x max(dollars above the bands, dollars below them)
+        out = int(prog.cols(1, 0.0, math.inf, price)[0])
+        rest = ks[ks != cash_k]
+        for beyond in (dp2, dn2):
+            prog.row(0.0, math.inf, np.r_[out, beyond[rest]], np.r_[1.0, -np.ones(len(rest))])
+    slack: list[int] = []
 
     def bounds(lo: np.ndarray, hi: np.ndarray) -> None:  # lo <= final - target <= hi
-        prog.rows(lo, hi, np.r_[ks, ks, ks, ks], np.r_[dp1, dp2, dn1, dn2],
-                  np.r_[np.ones(2 * nc), -np.ones(2 * nc)], count=nc)
+        up, dn = prog.cols(nc, 0.0, 0.0, SLACK_COST), prog.cols(nc, 0.0, 0.0, SLACK_COST)
+        slack.extend([*up, *dn])
+        prog.rows(lo, hi, np.r_[ks, ks, ks, ks, ks, ks], np.r_[dp1, dp2, dn1, dn2, up, dn],
+                  np.r_[np.ones(2 * nc), -np.ones(2 * nc), -np.ones(nc), np.ones(nc)],
+                  count=nc)
 
     if opts.within_band:
         lo = (lower - t_arr) * total
@@ -404,6 +427,7 @@ def _class_rows(prog: Program, opts, tgt: dict[str, float], cv: dict[str, float]
         tol = 0.01 + 1e-7 * total  # a cent and the solver's tolerance ($1 per $10M)
         m = np.array([opts.match_drift.get(c, 0.0) for c in classes]) * total + tol
         bounds(-m, m)
+    return np.array(slack, dtype=np.int64)
 
 
 def _tax(prog: Program, profile, opts, lot_col, lot_gain, lot_long) -> tuple[list[int], dict]:

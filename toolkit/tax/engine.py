@@ -45,6 +45,8 @@ __all__ = [
     "profile_for",
     "realized_this_year",
     "round_cents",
+    "seniors",
+    "standard_deductions",
     "tax_change",
     "tax_inputs",
     "total_tax",
@@ -92,7 +94,9 @@ def tax_inputs(p: TaxProfile) -> TaxInputs:
     Returns
     -------
     TaxInputs
-        ``deductions`` is the profile's, else the year's basic standard deduction.
+        ``deductions`` (what the NIIT's MAGI estimate adds back to taxable income) is the
+        profile's, else :func:`standard_deductions`: the year's basic standard deduction, the
+        additional deduction for each filer 65 or older and the 2025-2028 senior deduction.
 
     Raises
     ------
@@ -105,13 +109,80 @@ def tax_inputs(p: TaxProfile) -> TaxInputs:
         ordinary=float(p.ordinary_income),
         qd=float(p.qualified_dividends),
         other_nii=float(p.other_investment_income),
-        deductions=t.standard_deduction if p.deductions is None else float(p.deductions),
+        deductions=standard_deductions(p, t) if p.deductions is None else float(p.deductions),
         state_rate=float(p.state_rate),
         cf_st=float(p.carryforward_short_term),
         cf_lt=float(p.carryforward_long_term),
         real_st=float(p.realized_short_term),
         real_lt=float(p.realized_long_term),
     )
+
+
+def seniors(p: TaxProfile) -> int:
+    """How many of the profile's filers are 65 or older at the end of its year.
+
+    A filer born in ``year - 65`` or earlier (only birth years are known, so one born on
+    January 1 of ``year - 64``, who counts as 65 for the IRS on December 31, is missed).
+
+    Parameters
+    ----------
+    p : TaxProfile
+
+    Returns
+    -------
+    int
+    """
+    return sum(1 for y in p.birth_years if p.year - y >= 65)
+
+
+def standard_deductions(p: TaxProfile, t: YearTables | None = None) -> float:
+    """The deductions between AGI and taxable income for a profile without ``deductions``.
+
+    The basic standard deduction, plus the additional standard deduction for each filer 65
+    or older (``standard_deduction.csv``), plus the 2025-2028 senior deduction
+    (``senior_deduction.csv``, OBBBA §70103): $6,000 per filer 65 or older, each reduced by
+    6% of MAGI over $75,000 ($150,000 on a joint return), none for married filing
+    separately. MAGI (AGI here) is the profile's own, before any extra gain: taxable ordinary
+    income, qualified dividends and the year's net realised capital gain (Schedule D line
+    16 after carryforwards, a net loss counting down to the loss limit) plus these
+    deductions, solved exactly (the phase-out makes the deduction depend on the AGI it helps
+    to reach back to). Extra gains priced later move MAGI dollar for dollar; their effect
+    on the senior deduction itself (and so on taxable income) is not modelled.
+
+    Parameters
+    ----------
+    p : TaxProfile
+    t : YearTables, optional
+        The year's tables (looked up when not given).
+
+    Returns
+    -------
+    float
+        Dollars.
+
+    Examples
+    --------
+    A 2026 joint return, both spouses 70, $100,000 of taxable ordinary income, no gains:
+    32,200 + 2 x 1,650 = 35,500; AGI before the senior deduction 135,500 + 12,000 = 147,500
+    (under $150,000), so the full $12,000: 47,500.
+    """
+    t = t or year_tables(p.year, p.filing_status)
+    n = seniors(p)
+    base = t.standard_deduction + n * t.additional_65
+    if not n or not t.senior_deduction:
+        return base
+    l16 = (p.realized_short_term - p.carryforward_short_term) + (
+        p.realized_long_term - p.carryforward_long_term)
+    line7 = l16 if l16 > 0 else -min(-l16, t.capital_loss_limit)
+    x = p.ordinary_income + p.qualified_dividends + line7 + base
+    s, r, thr = t.senior_deduction, t.senior_phaseout_rate, t.senior_phaseout_threshold
+    if x + n * s <= thr:
+        return base + n * s
+    agi = (x + n * s + n * r * thr) / (1.0 + n * r)
+    each = s - r * (agi - thr)
+    if each <= 0:
+        return base
+    return base + n * each
 
 
 def round_cents(x: float) -> float:
@@ -259,8 +330,9 @@ def liability_parts(inp: TaxInputs, st: float, lt: float, detail: bool = False) 
         lines.append(("Ordinary brackets", f"{rate:.0%}",
                       f"Line 5 dollars in the {rate:.0%} band ({band})", amount))
     lines += [
-        ("NIIT", "deductions", "Deductions added back to reach AGI (profile or basic standard "
-         "deduction)", inp.deductions),
+        ("NIIT", "deductions", "Deductions added back to reach AGI (the profile's, else the "
+         "standard deduction with the 65+ additions and the 2025-2028 senior deduction)",
+         inp.deductions),
         ("NIIT", "MAGI", "Estimated MAGI: ordinary income + deductions + qualified dividends "
          "+ Form 1040 line 7", agi),
         ("NIIT", "threshold", "NIIT threshold", t.niit_threshold),

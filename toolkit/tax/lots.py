@@ -25,17 +25,17 @@ Methods (identification rules: Treas. Reg. §1.1012-1(c); Pub 550 "Identifying s
 ``specific``
     The lots named in ``lot_ids``, in that order (optionally capped by ``quantities``).
 ``min_tax``
-    Tax-aware specific identification: losses first (largest loss per share first), then
-    gains in increasing order of estimated tax per dollar raised, ``rate x gain per share /
-    price``, with the household's marginal short- and long-term rates from
-    :func:`~toolkit.tax.gains.marginal_rates` (so a long-term lot comes before a short-term
-    lot with the same gain per share, and a low-gain short-term lot can come before a
-    high-gain long-term lot). Equal tax per dollar (inside the 0% band, say) takes
-    long-term first, then the smaller gain per share, then the earlier lot. This greedy
-    order is exact while the rates do not change within the sale; because a large sale can
-    cross a bracket, the 0%/15% ceiling or the NIIT threshold, the greedy choice is then
-    checked against the FIFO, LIFO, HIFO and LOFO choices with the exact
-    :func:`~toolkit.tax.gains.gains_tax`, and the cheapest is kept (ties keep the greedy).
+    Tax-aware specific identification, exact: the set of lot shares whose sale costs the least
+    tax (:func:`~toolkit.tax.gains.gains_tax` on the year-to-date profile). The tax depends
+    only on the sale's net short- and long-term gains and grows with each, so for any split
+    of the shares between short- and long-term lots the lots with the least gain per share
+    of each term go first; what is left is one number, the shares taken from short-term
+    lots, and the tax along it is piecewise linear (the lots' edges, the brackets, the
+    0%/15%/20% thresholds, the NIIT threshold, the netting of losses). Every corner of that
+    curve is found (each straight piece checked by evaluation) and the cheapest point kept;
+    a sale of whole shares from lots of whole shares is searched in whole shares. So a sale
+    crossing the 0%/15% threshold takes just enough short-term shares to stay under it.
+    ``attrs["min_tax_order"]`` is ``"exact"``.
 
 The sale date is ``household.as_of``; each lot's term counts from its ``holding_start``
 (:mod:`toolkit.tax.holding`), so wash-sale replacement lots keep their tacked holding period;
@@ -45,6 +45,7 @@ account realise no gain: ``est_tax`` is 0 there and ``min_tax`` falls back to FI
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from enum import StrEnum
 
@@ -181,6 +182,93 @@ def _take(order, qty, shares: float) -> np.ndarray:
     return out
 
 
+def _corners(f, a: float, b: float, fa: float, fb: float, depth: int = 0) -> list[float]:
+    """The corners of a piecewise-linear ``f`` strictly between ``a`` and ``b``.
+
+    Each end's slope is measured; where the two lines through the ends meet, ``f`` is
+    evaluated: on both lines (and straight either side), that is the one corner; else the
+    interval is split and both halves searched.
+    """
+    if b - a <= 1e-9 * max(1.0, abs(b)) or depth > 60:
+        return []
+    h = (b - a) * 1e-6
+    da = (f(a + h) - fa) / h
+    db = (fb - f(b - h)) / h
+    tol = 1e-7 * (1.0 + abs(fa) + abs(fb))
+
+    def on_a(x: float, fx: float) -> bool:
+        return abs(fx - (fa + da * (x - a))) <= tol
+
+    def on_b(x: float, fx: float) -> bool:
+        return abs(fx - (fb + db * (x - b))) <= tol
+
+    m = 0.5 * (a + b)
+    if abs(da - db) > 1e-12 * (1.0 + abs(da) + abs(db)):
+        x = (fb - fa + da * a - db * b) / (da - db)
+        if a < x < b:
+            fx = f(x)
+            left, right = 0.5 * (a + x), 0.5 * (x + b)
+            if on_a(x, fx) and on_b(x, fx) and on_a(left, f(left)) and on_b(right, f(right)):
+                return [x]
+            m = x
+    else:
+        fm = f(m)
+        if on_a(m, fm):
+            return []
+    fm = f(m)
+    return _corners(f, a, m, fa, fm, depth + 1) + [m] + _corners(f, m, b, fm, fb, depth + 1)
+
+
+def _fill(idx: np.ndarray, qty: np.ndarray, shares: float) -> np.ndarray:
+    """Shares taken from the lots ``idx`` in that order for a sale of ``shares``."""
+    q = qty[idx]
+    return np.clip(shares - (np.cumsum(q) - q), 0.0, q)
+
+
+def _exact_min_tax(inp, qty, gps, is_long, want: float) -> np.ndarray:
+    """The least-tax shares per lot for a sale of ``want`` shares (module docstring)."""
+    n = len(qty)
+    idx = np.arange(n)
+    s_idx = idx[~is_long][np.lexsort((idx[~is_long], gps[~is_long]))]
+    l_idx = idx[is_long][np.lexsort((idx[is_long], gps[is_long]))]
+    qs, ql = float(qty[s_idx].sum()), float(qty[l_idx].sum())
+    lo, hi = max(0.0, want - ql), min(qs, want)
+
+    def take(s: float) -> np.ndarray:
+        out = np.zeros(n)
+        out[s_idx] = _fill(s_idx, qty, s)
+        out[l_idx] = _fill(l_idx, qty, want - s)
+        return out
+
+    def u(s: float) -> float:  # the tax, unrounded (piecewise linear in s)
+        t = take(s)
+        g = t * gps
+        r = liability_parts(inp, float(g[~is_long].sum()), float(g[is_long].sum()))
+        return r["federal"] + r["state"] + r["niit"]
+
+    edges = {lo, hi}
+    edges |= {float(c) for c in np.cumsum(qty[s_idx]) if lo < c < hi}
+    edges |= {float(want - c) for c in np.cumsum(qty[l_idx]) if lo < want - c < hi}
+    edges = sorted(edges)
+    points = set(edges)
+    vals = {e: u(e) for e in edges}
+    for a, b in zip(edges, edges[1:], strict=False):
+        points.update(_corners(u, a, b, vals[a], vals[b]))
+    whole = abs(want - round(want)) < 1e-9 and bool(np.all(np.abs(qty - np.round(qty)) < 1e-9))
+    if whole:  # whole shares: the whole numbers either side of every corner
+        lo_w, hi_w = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
+        points = {min(max(float(v), lo_w), hi_w) for p in points
+                  for v in (math.floor(p + 1e-9), math.ceil(p - 1e-9))}
+    base = liability_parts(inp, 0.0, 0.0)
+    best = None
+    for s in sorted(points):
+        t = take(s)
+        c = tax_change(inp, *_sums(t, gps, is_long), base=base)
+        if best is None or c < best[0] - 1e-9:
+            best = (c, t)
+    return best[1]
+
+
 def _sums(take, gps, is_long) -> tuple[float, float]:
     g = take * gps
     return float(g[~is_long].sum()), float(g[is_long].sum())
@@ -255,7 +343,7 @@ def select_lots(household: Household, account: str, symbol: str, shares: float |
         sale, to the cent, the rows summing exactly to it (split between the terms by the
         average of each term's incremental tax taken first and last, then within a term in
         proportion to gain). ``attrs`` holds ``method`` (the method used; for ``min_tax``
-        also ``min_tax_order``: ``greedy`` or the method whose choice was cheaper) and
+        also ``min_tax_order``: ``exact``) and
         ``tax`` (the total).
 
     Raises
@@ -318,16 +406,9 @@ def select_lots(household: Household, account: str, symbol: str, shares: float |
         order = _order(eff, qty, bps, acq, is_long, px, rates)
         take = _take(order, qty, want)
         if eff == "min_tax":
-            gps = px - bps
-            base = liability_parts(inp, 0.0, 0.0)
-            best = tax_change(inp, *_sums(take, gps, is_long), base=base)
-            chosen = "greedy"
-            for alt in ("fifo", "lifo", "hifo", "lofo"):
-                o = _order(alt, qty, bps, acq, is_long, px, None)
-                t = _take(o, qty, want)
-                c = tax_change(inp, *_sums(t, gps, is_long), base=base)
-                if c < best:
-                    best, take, order, chosen = c, t, o, alt
+            take = _exact_min_tax(inp, qty, px - bps, is_long, want)
+            take[take < _EPS * max(1.0, want)] = 0.0
+            chosen = "exact"
     used = order[take[order] > 0]
     q = take[used]
     if taxable and np.isnan(bps[used]).any():

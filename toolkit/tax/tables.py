@@ -110,6 +110,14 @@ class YearTables:
     standard_deduction : float
         Basic standard deduction, dollars (no age-65/blind additions, no 2025-2028 senior
         deduction).
+    additional_65 : float
+        Additional standard deduction per filer 65 or older (per condition), dollars.
+    senior_deduction : float
+        The 2025-2028 senior deduction per filer 65 or older (OBBBA §70103), dollars; 0 in
+        other years and for married filing separately.
+    senior_phaseout_threshold, senior_phaseout_rate : float
+        Each senior deduction is reduced by ``senior_phaseout_rate`` of MAGI over the
+        threshold (dollars, fraction).
     niit_threshold : float
         NIIT modified-AGI threshold, dollars.
     niit_rate : float
@@ -131,6 +139,10 @@ class YearTables:
     niit_rate: float
     capital_loss_limit: float
     amt: AmtTable | None = None
+    additional_65: float = 0.0
+    senior_deduction: float = 0.0
+    senior_phaseout_threshold: float = 0.0
+    senior_phaseout_rate: float = 0.0
 
     def ordinary_tax(self, taxable_income: float) -> float:
         """Tax on ``taxable_income`` (dollars) at the ordinary brackets; 0 at or below 0."""
@@ -167,7 +179,7 @@ def _read(name: str) -> pd.DataFrame:
 def _frames() -> dict[str, pd.DataFrame]:
     return {n: _read(f"{n}.csv") for n in
             ("brackets_ordinary", "ltcg_thresholds", "standard_deduction", "niit",
-             "capital_gains_rules", "amt")}
+             "capital_gains_rules", "amt", "senior_deduction")}
 
 
 def available_years() -> list[int]:
@@ -235,7 +247,17 @@ def _year_tables(year: int, status: str) -> YearTables:
     brackets = tuple((float(lo), float(up), float(r)) for lo, up, r in
                      zip(b["lower_bound"], uppers, b["rate"], strict=True))
     lt = rows("ltcg_thresholds").set_index("rate")["upper_bound"]
-    sd = rows("standard_deduction")["basic_standard_deduction"]
+    sd_rows = rows("standard_deduction")
+    sd = sd_rows["basic_standard_deduction"]
+    sen = f["senior_deduction"]
+    sen = sen[sen["year"] == year]
+    senior = threshold = rate = 0.0
+    if len(sen) and (status != "married_filing_separately"
+                     or str(sen["married_filing_separately_allowed"].iloc[0]).lower() == "true"):
+        senior = float(sen["amount_per_qualified_individual"].iloc[0])
+        rate = float(sen["phaseout_rate"].iloc[0])
+        threshold = float(sen["magi_threshold_joint" if status == "married_filing_jointly"
+                              else "magi_threshold_other"].iloc[0])
     niit = f["niit"].set_index("filing_status").loc[status]
     rules = f["capital_gains_rules"].set_index("parameter")["value"]
     limit = rules["capital_loss_limit_vs_ordinary_income_mfs" if
@@ -261,6 +283,10 @@ def _year_tables(year: int, status: str) -> YearTables:
         niit_rate=float(niit["rate"]),
         capital_loss_limit=float(limit),
         amt=amt,
+        additional_65=float(sd_rows["additional_65_or_blind_per_condition"].iloc[0]),
+        senior_deduction=senior,
+        senior_phaseout_threshold=threshold,
+        senior_phaseout_rate=rate,
     )
 
 

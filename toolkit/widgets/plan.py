@@ -18,7 +18,7 @@ from toolkit.facts import plan_facts
 from toolkit.household import Household
 from toolkit.planner import Plan, planned_contributions
 from toolkit.planner import plan as make_plan
-from toolkit.planner.options import PlanMode
+from toolkit.planner.options import PlanMode, PlanOptions
 from toolkit.plots import plot_plan, update_bars
 from toolkit.style import fmt_money
 from toolkit.widgets._base import ErrorBox, FigureView
@@ -44,8 +44,11 @@ class PlanModel:
         self.contributions: dict[str, float] = {a: float(given.get(a, 0.0))
                                                 for a in household.accounts["account"]}
         self.mode = "waterfall"
-        self.options: dict = {"band": Band(), "to": "band", "whole_shares": False,
-                              "allow_short_term_gains": False, "gains_budget": None}
+        default = PlanOptions()
+        self.options: dict = {"band": Band(), "to": "band",
+                              "whole_shares": default.whole_shares,
+                              "allow_short_term_gains": default.allow_short_term_gains,
+                              "gains_budget": None}
 
     @staticmethod
     def parse_budget(text: str) -> float | None:
@@ -124,11 +127,14 @@ class PlanApp:
             self.contributions[a] = w
         self.mode = W.ToggleButtons(options=[m.value for m in PlanMode],
                                     value=PlanMode.WATERFALL.value, description="Mode")
-        self.short_term = W.Checkbox(value=False, description="Allow short-term gains",
+        default = PlanOptions()
+        self.short_term = W.Checkbox(value=default.allow_short_term_gains,
+                                     description="Allow short-term gains",
                                      indent=False)
         self.budget = W.Text(value="", placeholder="blank = no budget",
                              description="Gains budget ($)", style={"description_width": "110px"})
-        self.whole = W.Checkbox(value=False, description="Whole shares", indent=False)
+        self.whole = W.Checkbox(value=default.whole_shares, description="Whole shares",
+                                indent=False)
         self.band = W.Dropdown(options=list(BANDS), value=next(iter(BANDS)),
                                description="Band", layout=W.Layout(width="430px"))
         self.to = W.ToggleButtons(options=[("to band", "band"), ("to target", "target")],
