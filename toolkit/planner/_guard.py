@@ -15,8 +15,12 @@ The wash-sale guard follows the household's rule: no trade in the plan may wash 
 in the plan or in the last 30 days. So a fund may not be bought when a substantially
 identical fund was sold at a loss in the last 30 days or in this plan, and a lot may not be
 sold at a loss when a substantially identical fund was bought in the last 30 days, is
-expected to be bought in the next 30 (planned contributions into an account holding it), or
-is bought in this plan.
+expected to be bought in the next 30 (planned contributions into an account holding it, and
+dividends reinvested in any account whose next reinvestment is due within 30 days or cannot
+be dated: :func:`toolkit.tax.expected_reinvestments`), or is bought in this plan.
+
+A holding with export rows that could not be read (``Household.unreliable``) is neither
+bought nor sold unless ``allow_untrusted``.
 """
 
 from __future__ import annotations
@@ -29,7 +33,11 @@ from toolkit.planner._book import Book
 from toolkit.planner.options import DEFAULT_FUNDS
 from toolkit.schema import TaxType
 from toolkit.tax.wash import identity_groups
-from toolkit.tax.wash_household import household_acquisitions, household_sales
+from toolkit.tax.wash_household import (
+    expected_reinvestments,
+    household_acquisitions,
+    household_sales,
+)
 
 WINDOW_DAYS = 30
 #: Security-master vehicles the plan buys by default (diversified funds).
@@ -74,6 +82,12 @@ class Guard:
             elif isinstance(v, dict):
                 named.update(str(x).upper() for x in v.values())
         self.named = frozenset(named)
+        #: (account, symbol) holdings with export rows that could not be read
+        #: (:attr:`~toolkit.household.Household.unreliable`): neither bought nor sold unless
+        #: ``allow_untrusted``
+        self.unreliable = frozenset() if opts.allow_untrusted else frozenset(
+            (str(a), str(s)) for a, s in zip(h.unreliable["account"], h.unreliable["symbol"],
+                                             strict=True) if pd.notna(a) and pd.notna(s))
         if not self.enabled:
             return
         start = h.as_of - pd.Timedelta(days=WINDOW_DAYS)
@@ -90,6 +104,18 @@ class Guard:
             self.recent_buy_groups.setdefault(
                 self.group(r.symbol), f"{r.symbol} bought in {r.account} on "
                                       f"{pd.Timestamp(r.date).date()}")
+        # dividends reinvested in any account are purchases too (IRAs included: Rev. Rul.
+        # 2008-5): a loss sale is washed by the next one when it is due within the window, or
+        # when its date cannot be told (a single reinvestment in the past year)
+        soon = h.as_of + pd.Timedelta(days=WINDOW_DAYS)
+        for r in expected_reinvestments(h).itertuples(index=False):
+            nxt = pd.Timestamp(r.next_date) if pd.notna(r.next_date) else None
+            if nxt is None or nxt <= soon:
+                when = f"next expected {nxt.date()}" if nxt is not None else \
+                    "next date unknown"
+                self.recent_buy_groups.setdefault(
+                    self.group(r.symbol), f"{r.symbol} reinvests its dividends in {r.account} "
+                                          f"(last {pd.Timestamp(r.last_date).date()}, {when})")
         for a, v in contributions.items():  # planned new money buys what the account holds
             if v > 0:
                 for (acct, sym), _ in book.holdings.items():
@@ -137,7 +163,8 @@ class Guard:
         rules = self.book.household.rules
         acct = rules.account(account)
         return not (acct.no_sells or symbol in acct.do_not_sell or symbol in rules.do_not_sell
-                    or symbol in self.book.options.do_not_sell)
+                    or symbol in self.book.options.do_not_sell
+                    or (account, symbol) in self.unreliable)
 
     def menu(self, account: str) -> frozenset[str] | None:
         """Symbols ``account`` may buy, or None for any."""
@@ -166,6 +193,9 @@ class Guard:
         acct = rules.account(account)
         if acct.no_buys:
             return "the household file says nothing is bought in this account"
+        if (account, symbol) in self.unreliable:
+            return ("rows of it in this account's exports could not be read (its shares may "
+                    "be wrong; allow_untrusted=True trades it)")
         if symbol in book.options.do_not_buy or symbol in rules.do_not_buy or \
                 symbol in acct.do_not_buy:
             return "on a do-not-buy list"
