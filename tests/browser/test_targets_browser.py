@@ -23,6 +23,7 @@ from toolkit import drift, load_household
 from toolkit.allocation import Band
 from toolkit.display import format_value
 from toolkit.planner import plan
+from toolkit.style import fmt_money
 from toolkit.widgets import TargetsModel
 
 pytestmark = pytest.mark.browser
@@ -37,8 +38,10 @@ def expected():
     t = m.validated()
     d = drift(h, t, band=Band())
     p = plan(h, targets=t, band=Band())
-    summary = (f"Plan: {p.summary.trades} trades, tax $0, turnover "
-               f"{p.summary.turnover:.1%}; within the band after the plan.")
+    # the app's sentence (TargetsApp.update), from the same plan
+    summary = (f"Plan: {p.summary.trades} trades, tax {fmt_money(p.summary.tax)}, turnover "
+               f"{p.summary.turnover:.1%}; {'within' if p.summary.within_band else 'not within'}"
+               " the band after the plan.")
     return [format_value(v * 100, "pp") for v in d["drift"]], summary
 
 
