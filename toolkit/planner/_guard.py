@@ -16,8 +16,8 @@ in the plan or in the last 30 days. So a fund may not be bought when a substanti
 identical fund was sold at a loss in the last 30 days or in this plan, and a lot may not be
 sold at a loss when a substantially identical fund was bought in the last 30 days, is
 expected to be bought in the next 30 (planned contributions into an account holding it, and
-dividends reinvested in any account whose next reinvestment is due within 30 days or cannot
-be dated: :func:`toolkit.tax.expected_reinvestments`), or is bought in this plan.
+dividends reinvested in any account whose next reinvestment is due within 30 days:
+:func:`toolkit.tax.expected_reinvestments`), or is bought in this plan.
 
 A holding with export rows that could not be read (``Household.unreliable``) is neither
 bought nor sold unless ``allow_untrusted``.
@@ -105,17 +105,17 @@ class Guard:
                 self.group(r.symbol), f"{r.symbol} bought in {r.account} on "
                                       f"{pd.Timestamp(r.date).date()}")
         # dividends reinvested in any account are purchases too (IRAs included: Rev. Rul.
-        # 2008-5): a loss sale is washed by the next one when it is due within the window, or
-        # when its date cannot be told (a single reinvestment in the past year)
+        # 2008-5): a loss sale is washed by the next one when it is due within the window.
+        # A single reinvestment in the past year gives no date to project: it does not block
+        # here (the harvest tool and the checkup list it as a threat to check)
         soon = h.as_of + pd.Timedelta(days=WINDOW_DAYS)
         for r in expected_reinvestments(h).itertuples(index=False):
-            nxt = pd.Timestamp(r.next_date) if pd.notna(r.next_date) else None
-            if nxt is None or nxt <= soon:
-                when = f"next expected {nxt.date()}" if nxt is not None else \
-                    "next date unknown"
+            if pd.notna(r.next_date) and pd.Timestamp(r.next_date) <= soon:
                 self.recent_buy_groups.setdefault(
-                    self.group(r.symbol), f"{r.symbol} reinvests its dividends in {r.account} "
-                                          f"(last {pd.Timestamp(r.last_date).date()}, {when})")
+                    self.group(r.symbol),
+                    f"{r.symbol} reinvests its dividends in {r.account} (last "
+                    f"{pd.Timestamp(r.last_date).date()}, next expected "
+                    f"{pd.Timestamp(r.next_date).date()})")
         for a, v in contributions.items():  # planned new money buys what the account holds
             if v > 0:
                 for (acct, sym), _ in book.holdings.items():
