@@ -234,8 +234,10 @@ def test_whole_share_rounding_and_its_distance_from_the_fractional_optimum():
 
 def test_cheapest_within_band_and_matching_a_plans_drift():
     h = taxable_only()
-    w = plan(h)  # the waterfall: 150 sh of lot C to the band edge, -$405
-    assert w.summary.tax == -405.0
+    # the waterfall: stocks are overweight and lot C is at a loss, so step 3 sells all 200 sh
+    # of it to the target: -$2,000 x 27% = -$540
+    w = plan(h)
+    assert w.summary.tax == -540.0
     c = cheapest_within_band(h)
     # stocks must come down from 80% to at most 65%: lot C (short-term loss $10 a share) is
     # the only sale that does not cost tax; all 200 sh (-$2,000 x 27% = -$540) keep stocks at

@@ -69,18 +69,18 @@ def test_naive_baseline_sells_in_the_taxable_account():
     assert set(t.loc[t["side"] == "sell", "account"]) == {"K", "T"}
 
 
-def taxable_only(**kw):
+def taxable_only(c_basis: float = 22000.0, **kw):
     """One taxable account, target 60/40, $100,000: stocks 80% in four VTI lots, bonds 20%.
 
     VTI at $100: lot A 2015 200 sh basis $10,000 (LT gain $10,000, $50/sh);
     lot B 2024-01 200 sh basis $16,000 (LT gain $4,000, $20/sh);
     lot C 2026-06 200 sh basis $22,000 (ST loss $2,000); lot D 2026-09 200 sh basis $18,000
-    (ST gain $2,000). BND 200 sh at $100 (basis $20,000).
+    (ST gain $2,000). BND 200 sh at $100 (basis $20,000). ``c_basis``: lot C's basis.
     """
     return household(
         accounts={"T": "taxable"},
         positions=[{"account": "T", "symbol": "VTI", "quantity": 800, "price": 100.0,
-                    "cost_basis": 66000.0},
+                    "cost_basis": 44000.0 + c_basis},
                    {"account": "T", "symbol": "BND", "quantity": 200, "price": 100.0,
                     "cost_basis": 20000.0}],
         lots=[
@@ -88,7 +88,7 @@ def taxable_only(**kw):
              "acquired": "2015-03-02", "lot_id": "A"},
             {"account": "T", "symbol": "VTI", "quantity": 200, "cost_basis": 16000.0,
              "acquired": "2024-01-08", "lot_id": "B"},
-            {"account": "T", "symbol": "VTI", "quantity": 200, "cost_basis": 22000.0,
+            {"account": "T", "symbol": "VTI", "quantity": 200, "cost_basis": c_basis,
              "acquired": "2026-06-01", "lot_id": "C"},
             {"account": "T", "symbol": "VTI", "quantity": 200, "cost_basis": 18000.0,
              "acquired": "2026-09-01", "lot_id": "D"},
@@ -98,20 +98,41 @@ def taxable_only(**kw):
         targets={"us_equity": 0.6, "bonds": 0.4}, **kw)
 
 
-def test_taxable_sales_take_losses_first_then_least_tax_long_term_to_the_band_edge():
+def test_an_overweight_class_at_a_loss_is_sold_to_target_in_step_3():
     p = plan(taxable_only())
     lots = p.lots
-    # stocks 80% vs 60 ± 5 (5/25 rule): sell 80,000 - 65,000 = $15,000 of VTI.
-    # Lot C's loss first ($22,000 basis: 200 sh -> $20,000 > 15,000 needed: 150 sh)
-    assert lots[["lot_id", "term"]].values.tolist() == [["C", "short"]]
-    assert lots["quantity"].tolist() == pytest.approx([150.0])
-    assert lots["gain"].tolist() == pytest.approx([-1500.0])
+    # stocks 80% vs 60%: $20,000 over target. Lot C is at a loss ($22,000 basis for $20,000):
+    # step 3 sells the overweight class where it is at a loss, to the target (not only to the
+    # band edge: the loss lowers this year's tax): all 200 sh of C, a $2,000 short-term loss
+    assert lots[["lot_id", "term", "quantity", "gain", "step"]].values.tolist() == [
+        ["C", "short", 200.0, -2000.0, 3]]
     t = p.trades
-    assert t[["symbol", "side", "amount"]].values.tolist() == [["VTI", "sell", 15000.0],
-                                                              ["BND", "buy", 15000.0]]
-    # a $1,500 short-term loss for MFJ $185k with 5% state: it offsets ordinary income:
-    # 1,500 x (22% + 5%) = $405 saved
-    assert p.summary.tax == pytest.approx(-405.0, abs=0.005)
+    assert t[["symbol", "side", "amount", "step"]].values.tolist() == [
+        ["VTI", "sell", 20000.0, 3], ["BND", "buy", 20000.0, 3]]
+    assert t["reason"].tolist()[0] == (
+        "step 3 (loss harvest): sell US stocks, overweight by $20,000, at a $2,000 loss in "
+        "taxable T (T): an overweight class is sold first where it is at a loss, which lowers "
+        "this year's tax (the loss offsets this year's gains, then up to the yearly limit of "
+        "ordinary income)")
+    # a $2,000 short-term loss for MFJ $185k with 5% state offsets ordinary income:
+    # 2,000 x (22% + 5%) = $540 saved
+    assert p.summary.tax == pytest.approx(-540.0, abs=0.005)
+    assert p.summary.drift_after["us_equity"] == pytest.approx(0.0)
+    assert p.summary.within_band
+
+
+def test_taxable_gain_sales_go_least_tax_first_to_the_band_edge():
+    # lot C at a gain instead ($19,000 basis: $5/sh short-term), no loss anywhere: stocks 80%
+    # vs 60 +- 5 (5/25 rule): sell 80,000 - 65,000 = $15,000 of VTI, only to the band edge.
+    # Estimated tax per dollar: C 27% x 5% = 1.35 cents, D 27% x 10% = 2.7, B (LT 15% + 5%)
+    # x 20% = 4, A 20% x 50% = 10: C first, 150 sh, a $750 short-term gain:
+    # 750 x (22% + 5%) = $202.50
+    p = plan(taxable_only(c_basis=19000.0))
+    assert p.lots[["lot_id", "term", "quantity", "gain", "step"]].values.tolist() == [
+        ["C", "short", 150.0, 750.0, 4]]
+    assert p.trades[["symbol", "side", "amount", "step"]].values.tolist() == [
+        ["VTI", "sell", 15000.0, 4], ["BND", "buy", 15000.0, 4]]
+    assert p.summary.tax == pytest.approx(202.5, abs=0.005)
     assert p.summary.drift_after["us_equity"] == pytest.approx(0.05)
     assert p.summary.within_band
 
@@ -294,9 +315,9 @@ def test_compare_and_exports(tmp_path):
     assert [c.value for c in ws[1]][:6] == ["account", "account_name", "tax_type", "symbol",
                                              "side", "shares"]
     assert ws.freeze_panes == "A2"
-    assert ws["H2"].value == 15000.0 and ws["H2"].number_format.startswith('"$"')
+    assert ws["H2"].value == 20000.0 and ws["H2"].number_format.startswith('"$"')
     j = p.to_json()
-    assert json.loads(json.dumps(j))["summary"]["tax"] == -405.0
+    assert json.loads(json.dumps(j))["summary"]["tax"] == -540.0
 
 
 def test_masked_trade_list_hides_ids_in_reasons_too(tmp_path):
@@ -312,13 +333,21 @@ def test_masked_trade_list_hides_ids_in_reasons_too(tmp_path):
         "tax-deferred accounts are bonds' best home: bond interest, ordinary income, is "
         "tax-deferred here, and tax-deferred money comes before Roth money for bonds (their "
         "lower growth uses less of tax-free growth)",
-        "step 2 (tax-advantaged trades): sell US stocks, overweight by $135,909, inside Maya "
-        "Rollover IRA (234567891) to buy bonds: no tax on a sale inside a tax-deferred account",
-        "step 2 (tax-advantaged trades): buy $92,840 of bonds, underweight by $100,161, inside "
-        "Maya Rollover IRA (234567891) with the proceeds of US stocks; FXNAX is already held in "
-        "this account; tax-deferred accounts are bonds' best home: bond interest, ordinary "
-        "income, is tax-deferred here, and tax-deferred money comes before Roth money for bonds "
-        "(their lower growth uses less of tax-free growth)"]
+        # step 2 chooses for all tax-advantaged accounts at once: the 401(k) takes the bonds
+        # (its menu has a bond fund), this IRA the REITs and what is left of the international
+        # stocks (the taxable accounts' cash bought the rest)
+        "step 2 (tax-advantaged trades): sell US stocks, overweight by $129,309, inside Maya "
+        "Rollover IRA (234567891) to buy REITs and international stocks: no tax on a sale "
+        "inside a tax-deferred account",
+        "step 2 (tax-advantaged trades): buy $21,773 of REITs, underweight by $21,773, inside "
+        "Maya Rollover IRA (234567891) with the proceeds of US stocks; FSRNX is already held in "
+        "this account; tax-deferred accounts are REITs' best home: REIT dividends, mostly "
+        "ordinary income, are tax-deferred here",
+        "step 2 (tax-advantaged trades): buy $7,370 of international stocks, underweight by "
+        "$14,507, inside Maya Rollover IRA (234567891) with the proceeds of US stocks; SCHF is "
+        "held elsewhere in the household; tax-deferred is its last choice of home for "
+        "international stocks: growth here is taxed as ordinary income when withdrawn and the "
+        "fund's foreign tax credit is lost"]
     full = ["234567891", "87654", "456789123", "X71234567", "12345678", "23456789"]
     for masked in (True, False):
         out = tmp_path / f"plan_{masked}.xlsx"
@@ -345,12 +374,18 @@ def test_sample_household_plan():
     p = plan(h)
     t = p.trades
     assert p.summary.within_band
-    # no taxable sale but step 3's loss harvest: BND's loss lots in the joint account
-    # ($2,040 of loss, against the year's $3,000 of ordinary income) swapped for BNDX
+    # no taxable sale but step 3's: US stocks are overweight, so VTI's loss lots in the joint
+    # account are sold first ($270, short-term, for international stocks); then BND's loss lots
+    # are swapped for BNDX as far as they lower this year's tax ($1,596: with the $1,200
+    # long-term carryforward, $1,866 of loss fills the year's $3,000 of ordinary income and
+    # leaves $66 to carry forward). The tax saved is the same as harvesting $2,040 of BND
+    # alone would save: the loss room is full either way.
     assert p.summary.tax == pytest.approx(-470.61, abs=0.005)
     sold = t[(t["tax_type"] == "taxable") & (t["side"] == "sell")]
-    assert sold[["symbol", "step"]].values.tolist() == [["BND", 3]]
-    assert (p.lots["gain"] < 0).all() and p.lots["gain"].sum() == pytest.approx(-2040.0)
+    assert sold[["symbol", "step"]].values.tolist() == [["VTI", 3], ["BND", 3]]
+    assert (p.lots["gain"] < 0).all()
+    assert p.lots.groupby("symbol", sort=False)["gain"].sum().to_dict() == {
+        "VTI": pytest.approx(-270.0), "BND": pytest.approx(-1596.0)}
     # VXUS was sold at a loss on 2026-10-28: nothing buys VXUS within 30 days
     assert "VXUS" not in set(t.loc[t["side"] == "buy", "symbol"])
     # the 401(k) buys only from its menu (what it holds)

@@ -240,10 +240,13 @@ def test_cash_floors_per_account(mode):
     assert dict(p.summary.cash_floors) == {"T": 2_500.0, "I": 1_000.0, "K": 500.0}
     for a, floor in p.summary.cash_floors.items():
         assert p.summary.cash_after[a] >= floor - 0.005
-    # the waterfall: VTI at $200 in whole shares: T invests 7,500 -> 37 sh ($7,400, $2,600
-    # left); I 4,000 -> 20 sh; the 401(k) in dollars: $1,500 (7.5 sh). The optimiser also
-    # moves bonds from T to the IRA (location): T keeps exactly its 2,500
-    after = {"waterfall": {"T": 2_600.0, "I": 1_000.0, "K": 500.0},
+    # the waterfall: VTI at $200 in whole shares: T invests 7,500 -> 37 sh ($7,400, $100
+    # over its floor); I 4,000 -> 20 sh; the 401(k) in dollars: $1,500 (7.5 sh). Step 2: the
+    # IRA sells 8 BND ($800) for 4 VTI (bonds $960 over target: only what whole shares of
+    # VTI can use is sold). Step 4: bonds still $160 over, T sells 1 BND ($100) and with its
+    # $100 over the floor buys 1 VTI: T keeps exactly its 2,500. The optimiser also moves
+    # bonds from T to the IRA (location)
+    after = {"waterfall": {"T": 2_500.0, "I": 1_000.0, "K": 500.0},
              "optimal": {"T": 2_500.0, "I": 1_000.0, "K": 500.0}}[mode]
     assert dict(p.summary.cash_after) == pytest.approx(after, abs=0.005)
     k = [b for b in buys(p) if b[0] == "K"]
@@ -359,10 +362,12 @@ def test_order_list_in_dollars_for_mutual_funds_and_employer_plans(tmp_path):
     etf = o[o["symbol"].isin(["SCHF", "BNDX", "VNQ", "SCHA"])]
     assert set(etf["unit"]) == {"shares"}
     assert (etf["quantity"] == etf["quantity"].round()).all()
-    # one order per account, fund and side: FXNAX in the rollover IRA bought in steps 1 and 2
-    # (step 1 invests its cash with Fidelity's pending +$150)
-    fx = o[(o["account"] == "234567891") & (o["symbol"] == "FXNAX")]
-    assert fx["quantity"].tolist() == [pytest.approx(2_295.33 + 92_840.0)]
+    # one order per account, fund and side: FXNAX in the 401(k) bought in steps 1 and 2
+    # (step 1 invests its $1,000 of new money, step 2 the proceeds of its US stock fund)
+    fx = o[(o["account"] == "87654") & (o["symbol"] == "FXNAX")]
+    assert fx["quantity"].tolist() == [pytest.approx(1_000.0 + 100_161.31)]
+    assert p.trades.loc[p.trades["account"].eq("87654") & p.trades["symbol"].eq("FXNAX"),
+                        "step"].tolist() == [1, 2]
     # sells first; every taxable sale's rows carry its lots, summing to the trade's shares
     assert o["side"].tolist() == sorted(o["side"], key=lambda s: s != "sell")
     sold = o[(o["side"] == "sell") & o["account"].eq("...456")]

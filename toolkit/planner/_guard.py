@@ -74,6 +74,8 @@ class Guard:
         #: groups with losses the plan may harvest: bought only when nothing else is
         #: eligible (a purchase would wash the harvest)
         self.avoid: dict[str, str] = {}
+        #: harvestable loss per group in :attr:`avoid`, dollars (negative)
+        self.avoid_loss: dict[str, float] = {}
         pref = opts.preferred
         named = set(h.rules.named_funds)
         for v in pref.values():
@@ -283,7 +285,7 @@ class Guard:
         """The fund ``account`` should buy for ``asset_class`` now and the rule that chose it.
 
         A fund of a group in :attr:`avoid` (losses the plan may harvest) is bought only when
-        no other is eligible.
+        no other is eligible, and then the one whose group has the smallest loss.
         """
         fallback = None
         skipped = None
@@ -296,8 +298,11 @@ class Guard:
                     rule += (f" ({skipped} is not bought: {self.avoid[self.group(skipped)]}, "
                              "and buying it would wash that loss)")
                 return sym, rule
-            if fallback is None:
-                fallback, skipped = (sym, rule), sym
+            if skipped is None:
+                skipped = sym
+            if fallback is None or self.avoid_loss.get(g, 0.0) > self.avoid_loss.get(
+                    self.group(fallback[0]), 0.0):
+                fallback = (sym, rule)
         return fallback
 
     def refusal_notes(self, keys=None) -> list[str]:

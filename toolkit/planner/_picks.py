@@ -67,7 +67,7 @@ class Picked:
 
 
 def _candidates(book: Book, guard: Guard, keys: list[tuple[str, str]], notes: list[str],
-                *, losses_only: bool) -> list[tuple]:
+                *, losses_only: bool, gains_only: frozenset[int] = frozenset()) -> list[tuple]:
     """(tax per dollar, term flag, holding index, lot index) of every lot that may be sold."""
     opts = book.options
     rates = book.rates
@@ -88,6 +88,8 @@ def _candidates(book: Book, guard: Guard, keys: list[tuple[str, str]], notes: li
         ok = live & ~nobasis & ~washed
         if losses_only:
             ok &= gain_ps < 0
+        if h in gains_only:
+            ok &= gain_ps >= 0
         if not opts.allow_short_term_gains:
             ok &= ~((gain_ps > 0) & ~lb.is_long)
         idx = np.flatnonzero(ok)
@@ -103,7 +105,9 @@ def _candidates(book: Book, guard: Guard, keys: list[tuple[str, str]], notes: li
 
 
 def pick_lots(book: Book, guard: Guard, keys: list[tuple[str, str]], dollars: float, *,
-              price_test: bool, losses_only: bool = False) -> Picked:
+              price_test: bool, losses_only: bool = False,
+              caps: list[tuple[frozenset[int], float]] | None = None,
+              gains_only: frozenset[int] = frozenset()) -> Picked:
     """Choose lot shares worth about ``dollars`` among the holdings ``keys`` (module docstring).
 
     Parameters
@@ -118,6 +122,10 @@ def pick_lots(book: Book, guard: Guard, keys: list[tuple[str, str]], dollars: fl
         raise).
     losses_only : bool
         Only loss lots (harvests).
+    caps : list of (set of int, float), optional
+        Limits on the proceeds of some holdings together: ``(indices into keys, dollars)``.
+    gains_only : set of int
+        Holdings (indices into keys) whose loss lots are not sold.
 
     Returns
     -------
@@ -130,7 +138,9 @@ def pick_lots(book: Book, guard: Guard, keys: list[tuple[str, str]], dollars: fl
     budget = opts.gains_budget
     price = opts.price_of_drift
     whole = {k: not book.in_dollars(*k) for k in keys}
-    for _, _, h, i in _candidates(book, guard, keys, out.notes, losses_only=losses_only):
+    room_left = [float(c) for _, c in caps or []]
+    for _, _, h, i in _candidates(book, guard, keys, out.notes, losses_only=losses_only,
+                                  gains_only=gains_only):
         if out.raised >= dollars - 0.005:
             break
         k = keys[h]
@@ -138,7 +148,11 @@ def pick_lots(book: Book, guard: Guard, keys: list[tuple[str, str]], dollars: fl
         hd = book.holdings[k]
         gps = hd.price - lb.basis_ps[i]
         have = lb.quantity[i] - (out.takes[k][i] if k in out.takes else 0.0)
-        q = min(have, (dollars - out.raised) / hd.price)
+        mine = [j for j, (idx, _) in enumerate(caps or []) if h in idx]
+        cap = min([room_left[j] for j in mine], default=float("inf"))
+        q = min(have, (dollars - out.raised) / hd.price, cap / hd.price)
+        if mine and whole[k] and q < have:
+            q = min(have, float(np.floor(q + 1e-7)))
         if whole[k] and q < have:
             q = min(have, float(np.ceil(q - 1e-7)))
         if budget is not None and gps > 0:
@@ -162,6 +176,8 @@ def pick_lots(book: Book, guard: Guard, keys: list[tuple[str, str]], dollars: fl
         out.takes.setdefault(k, np.zeros(len(lb.quantity)))[i] += q
         out.order.setdefault(k, []).append(i)
         out.raised += q * hd.price
+        for j in mine:
+            room_left[j] -= q * hd.price
         if long_:
             lt += q * gps
         else:

@@ -158,21 +158,39 @@ def _waterfall(book: Book, guard: Guard, targets: pd.Series) -> list[str]:
     guard.avoid = w.harvest_groups(book, guard, targets)
     notes = w.step_cash(book, guard, targets)
     book.step_drift[1] = start - (now := w.abs_drift(book, targets))
+    # overweight classes at a loss: sold in taxable first, as far as the losses lower this
+    # year's tax counting the gains steps 2 and 4 would realise without them
+    if guard.avoid:
+        snap = book.snapshot()
+        before = sum(plan_gains(book))
+        w.step_tax_advantaged(book, guard, targets)
+        w.step_taxable(book, guard, targets, band)
+        ahead = max(sum(plan_gains(book)) - before, 0.0)
+        book.restore(snap)
+        w.step_loss_sales(book, guard, targets, gains_ahead=ahead)
+    book.step_drift[3] = now - (now := w.abs_drift(book, targets))
     w.step_tax_advantaged(book, guard, targets)
     book.step_drift[2] = now - (now := w.abs_drift(book, targets))
     # the gains step 4 would realise, so that step 3 harvests the losses that offset them
+    # (and leaves alone the loss lots step 4 sells outright, losses first: swapping them for
+    # another fund of the class would only make step 4 sell gain lots in their place)
     snap = book.snapshot()
     before = sum(plan_gains(book))
+    seen = len(book.lot_rows)
     w.step_taxable(book, guard, targets, band)
     ahead = max(sum(plan_gains(book)) - before, 0.0)
+    reserved = {(r["account"], r["symbol"], str(i)) for r in book.lot_rows[seen:]
+                for i, g in zip(r["lot_id"], r["gain"], strict=True) if g < 0}
     book.restore(snap)
-    notes += w.step_harvest(book, guard, targets, gains_ahead=ahead)
-    book.step_drift[3] = now - (now := w.abs_drift(book, targets))
+    notes += w.step_harvest(book, guard, targets, gains_ahead=ahead, reserved=reserved)
+    book.step_drift[3] += now - (now := w.abs_drift(book, targets))
     more, _ = w.step_taxable(book, guard, targets, band)
     notes += more
     book.step_drift[4] = now - (now := w.abs_drift(book, targets))
     notes += w.step_harvest(book, guard, targets)  # gains step 4 realised beyond the estimate
-    book.step_drift[3] += now - w.abs_drift(book, targets)
+    book.step_drift[3] += now - (now := w.abs_drift(book, targets))
+    w.step_tax_advantaged(book, guard, targets, step=5, label=STEP_NAMES[5])
+    book.step_drift[5] = now - w.abs_drift(book, targets)
     return list(dict.fromkeys(notes))
 
 

@@ -35,7 +35,8 @@ LOT_COLUMNS = [
     "proceeds", "cost_basis", "gain", "est_tax", "step",
 ]
 STEP_NAMES = {1: "cash flows", 2: "tax-advantaged trades", 3: "loss harvests",
-              4: "taxable sales", 0: "optimised trades"}
+              4: "taxable sales", 5: "tax-advantaged trades after the taxable sales",
+              0: "optimised trades"}
 
 
 _MAPPINGS = ("drift_before", "drift_after", "cash_after", "contributions", "cash_floors",

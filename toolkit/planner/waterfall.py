@@ -30,6 +30,7 @@ import pandas as pd
 
 from toolkit.allocation import Band
 from toolkit.location import placement_score
+from toolkit.planner._advantaged import allocate
 from toolkit.planner._book import EPS, Book
 from toolkit.planner._guard import Guard
 from toolkit.planner._picks import Held, marginal_tax, pick_lots, plan_gains
@@ -43,7 +44,7 @@ from toolkit.planner.reasons import (
 from toolkit.schema import UNCLASSIFIED
 
 __all__ = ["abs_drift", "can_reinvest", "deficits", "harvest_groups", "money_text", "needs",
-           "outside", "step_cash", "step_harvest", "step_tax_advantaged", "step_taxable",
+           "outside", "step_cash", "step_harvest", "step_loss_sales", "substitutes", "tax_lowering", "step_tax_advantaged", "step_taxable",
            "taxable_holdings"]
 
 _SKIP = ("cash", UNCLASSIFIED)
@@ -254,52 +255,79 @@ def _raise_cash(book: Book, guard: Guard, targets: pd.Series, account: str, need
 # --- step 2 ---------------------------------------------------------------------------------
 
 
-def step_tax_advantaged(book: Book, guard: Guard, targets: pd.Series, step: int = 2) -> None:
-    """Step 2: sell overweight and buy underweight classes inside tax-advantaged accounts."""
+def step_tax_advantaged(book: Book, guard: Guard, targets: pd.Series, step: int = 2,
+                        label: str = "tax-advantaged trades") -> None:
+    """Step 2: sell and buy classes inside tax-advantaged accounts, toward the target.
+
+    What each account sells and buys is :func:`toolkit.planner._advantaged.allocate`'s least
+    drift (then best placement, then least trading) over all of them at once; a class may be
+    sold in one account and bought back in another so that an account with the only fund for a
+    missing class can hold it (the reasons say so).
+    """
     opts = book.options
-    d = deficits(book, targets)
-    triples = []
-    for a, treat in book.treatment.items():
-        if treat == "taxable":
-            continue
-        for o, over in d.items():
-            if over >= -EPS or o in _SKIP:
-                continue
-            held = [hd for hd in book.held(a, o) if guard.may_sell(a, hd.symbol)]
-            if not held:
-                continue
-            for u, under in d.items():
-                if under <= EPS or u in _SKIP:
-                    continue
-                hit = guard.choice(a, u)
-                if hit is not None:
-                    gain = placement_score(u, treat) - placement_score(o, treat)
-                    triples.append((-gain, -(min(-over, under)), o, u, a))
-    for _, _, o, u, a in sorted(triples):
-        hit = guard.choice(a, u)
-        if hit is None:
-            continue
-        fund, rule = hit
-        held = [hd for hd in book.held(a, o) if guard.may_sell(a, hd.symbol)]
-        amt = min(-d[o], d[u], sum(hd.value for hd in held))
-        if amt <= max(opts.min_trade, EPS):
-            continue
+    d0 = deficits(book, targets)
+    moves = allocate(book, guard, targets)
+    bought_in: dict[str, list[str]] = {}
+    sold_in: dict[str, list[str]] = {}
+    for a, (sell, buy) in moves.items():
+        for c in sell:
+            sold_in.setdefault(c, []).append(_label(book, a))
+        for c in buy:
+            bought_in.setdefault(c, []).append(_label(book, a))
+    for a in sorted(moves):
+        sell, buy = moves[a]
         words = TREATMENT_WORDS[book.treatment[a]]
-        raised = 0.0
-        for hd in held:
-            if raised >= amt - EPS:
+        for_ = _and([class_words(u) for u in sorted(buy, key=lambda u: -buy[u])])
+        # sell only what the buys can spend in whole shares (less the cash already there)
+        funds = {u: guard.choice(a, u) for u in buy}
+        spend = sum(book.affordable(a, f[0], buy[u]) for u, f in funds.items() if f)
+        scale = max(0.0, spend - book.spendable(a)) / max(sum(sell.values()), EPS)
+        for o in sorted(sell, key=lambda o: -sell[o]):
+            amt = sell[o] * min(1.0, scale)
+            if amt <= max(opts.min_trade, EPS):
                 continue
-            raised += book.sell(a, hd.symbol, amt - raised, step=step, reason=(
-                f"step 2 (tax-advantaged trades): sell {class_words(o)}, overweight by "
-                f"{money_text(-d[o])}, inside {_label(book, a)} to buy {class_words(u)}: no "
-                f"tax on a sale inside a {words} account"))
-        spend = book.affordable(a, fund, min(raised, book.spendable(a)))
-        spent = book.buy(a, fund, spend, asset_class=u, step=step, reason=(
-            f"step 2 (tax-advantaged trades): buy {money_text(spend)} of {class_words(u)}, "
-            f"underweight by {money_text(d[u])}, inside {_label(book, a)} with the proceeds of "
-            f"{class_words(o)}; {fund} is {rule}" + _home(book, u, a, better_full=False)))
-        d[o] += raised
-        d[u] -= spent
+            if d0.get(o, 0.0) < -EPS:
+                why = f"sell {class_words(o)}, overweight by {money_text(-d0[o])}, inside " \
+                      f"{_label(book, a)} to buy {for_}"
+            else:
+                why = (f"sell {class_words(o)} inside {_label(book, a)} to buy {for_}; the "
+                       f"household's {class_words(o)} are bought back in "
+                       f"{_and(bought_in.get(o, [])) or 'other accounts'}")
+            raised = 0.0
+            for hd in [hd for hd in book.held(a, o) if guard.may_sell(a, hd.symbol)]:
+                if raised >= amt - EPS:
+                    break
+                raised += book.sell(a, hd.symbol, amt - raised, step=step, reason=(
+                    f"step {step} ({label}): {why}: no tax on a sale inside a "
+                    f"{words} account"))
+        from_ = _and([class_words(o) for o in sorted(sell, key=lambda o: -sell[o])])
+        for u in sorted(buy, key=lambda u: (-(d0.get(u, 0.0) > EPS), -buy[u])):
+            hit = guard.choice(a, u)
+            if hit is None:
+                continue
+            fund, rule = hit
+            spend = book.affordable(a, fund, min(buy[u], book.spendable(a)))
+            if spend <= 0:
+                continue
+            if d0.get(u, 0.0) > EPS:
+                why = (f"buy {money_text(spend)} of {class_words(u)}, underweight by "
+                       f"{money_text(d0[u])}, inside {_label(book, a)} with the proceeds of "
+                       f"{from_}")
+            else:
+                why = (f"buy {money_text(spend)} of {class_words(u)} inside {_label(book, a)} "
+                       f"with the proceeds of {from_}, in place of the {class_words(u)} sold in "
+                       f"{_and(sold_in.get(u, [])) or 'other accounts'}")
+            book.buy(a, fund, spend, asset_class=u, step=step, reason=(
+                f"step {step} ({label}): {why}; {fund} is {rule}"
+                + _home(book, u, a, better_full=False)))
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(dict.fromkeys(items))
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 # --- step 3 ---------------------------------------------------------------------------------
@@ -327,19 +355,79 @@ def taxable_holdings(book: Book, guard: Guard, asset_class: str | None,
     return sorted(keys)
 
 
+def tax_lowering(book: Book, key: tuple[str, str], picked, gains_ahead: float,
+                 reserved: set[tuple[str, str, str]] = frozenset()
+                 ) -> tuple[np.ndarray, list[int]]:
+    """The loss lots of ``picked`` (one holding) that still lower this year's tax.
+
+    Lot by lot in the picked order, each kept while its loss lowers the tax of the year
+    counting the gains the plan has realised, the lots kept before it and ``gains_ahead``;
+    lots in ``reserved`` are skipped; whole shares (rounded down) where the holding trades in
+    shares.
+
+    Returns
+    -------
+    take : ndarray
+        Shares per lot.
+    order : list of int
+        Lot indices in the order taken.
+    """
+    a, sym = key
+    lb = book.lots[key]
+    hd = book.holdings[key]
+    loss_ps = hd.price - lb.basis_ps
+    take = np.zeros(len(lb.quantity))
+    order: list[int] = []
+    now = plan_gains(book)
+    for i in picked.order.get(key, []):
+        q = picked.takes[key][i]
+        if q <= EPS or (a, sym, str(lb.lot_id[i])) in reserved:
+            continue
+        g = q * loss_ps[i]
+        is_long = bool(lb.is_long[i])
+        mine = take > 0
+        cur = (now[0] + float(np.sum(take * loss_ps, where=mine & ~lb.is_long)),
+               now[1] + float(np.sum(take * loss_ps, where=mine & lb.is_long)) + gains_ahead)
+        if -marginal_tax(book, 0.0 if is_long else g, g if is_long else 0.0, cur) <= 0.005:
+            continue
+        take[i] = q
+        order.append(i)
+    if order and not book.in_dollars(a, sym):  # whole shares: round down
+        total = take.sum()
+        if total < hd.quantity - 1e-7:
+            frac = total - np.floor(total + 1e-9)
+            for i in reversed(order):
+                cut = min(frac, take[i])
+                take[i] -= cut
+                frac -= cut
+                if frac <= 1e-9:
+                    break
+    return take, order
+
+
 def step_harvest(book: Book, guard: Guard, targets: pd.Series, *, gains_ahead: float = 0.0,
-                 step: int = 3) -> list[str]:
+                 reserved: set[tuple[str, str, str]] = frozenset(), step: int = 3
+                 ) -> list[str]:
     """Step 3: wash-safe loss harvests in taxable accounts, as far as they lower this year's tax.
 
     Each taxable holding with loss lots is swapped for a fund of the same class in another
     substantially-identical group that the account may buy (a price, not blocked), largest
     loss per dollar first, while each lot's loss lowers the tax of the year counting the
     gains realised so far and ``gains_ahead`` (dollars of gain the taxable sales of step 4
-    are expected to realise). Returns notes.
+    are expected to realise). Loss lots in ``reserved`` (account, symbol, lot id) are left for
+    step 4, which sells them outright. Returns notes.
     """
     notes: list[str] = []
     keys = taxable_holdings(book, guard, None, notes)
-    for a, sym in keys:
+
+    def loss(k: tuple[str, str]) -> float:
+        lb = book.lots[k]
+        g = (book.holdings[k].price - lb.basis_ps) * lb.quantity
+        return float(np.sum(g, where=(lb.quantity > EPS) & (g < 0)))
+
+    # the largest losses first: an earlier swap must not buy (and so block) a fund whose own
+    # loss is larger
+    for a, sym in sorted(keys, key=loss):
         hd = book.holdings[(a, sym)]
         lb = book.lots[(a, sym)]
         c = next(iter(hd.classes))
@@ -357,36 +445,9 @@ def step_harvest(book: Book, guard: Guard, targets: pd.Series, *, gains_ahead: f
         # how much loss still lowers this year's tax, lot by lot (largest loss per dollar)
         picked = pick_lots(book, guard, [(a, sym)], hd.value, price_test=False,
                            losses_only=True)
-        take = np.zeros(len(lb.quantity))
-        order = []
-        for i in picked.order.get((a, sym), []):
-            q = picked.takes[(a, sym)][i]
-            if q <= EPS:
-                continue
-            g = q * loss_ps[i]
-            is_long = bool(lb.is_long[i])
-            now = plan_gains(book)
-            mine = take > 0
-            cur = (now[0] + float(np.sum(take * loss_ps, where=mine & ~lb.is_long)),
-                   now[1] + float(np.sum(take * loss_ps, where=mine & lb.is_long))
-                   + gains_ahead)
-            saves = -marginal_tax(book, 0.0 if is_long else g, g if is_long else 0.0, cur)
-            if saves <= 0.005:
-                continue
-            take[i] = q
-            order.append(i)
+        take, order = tax_lowering(book, (a, sym), picked, gains_ahead, reserved)
         if not order:
             continue
-        if not book.in_dollars(a, sym):  # whole shares: round the swap down
-            total = take.sum()
-            if total < hd.quantity - 1e-7:
-                frac = total - np.floor(total + 1e-9)
-                for i in reversed(order):
-                    cut = min(frac, take[i])
-                    take[i] -= cut
-                    frac -= cut
-                    if frac <= 1e-9:
-                        break
         loss = float(np.sum(take * loss_ps, where=take > 0))
         if take.sum() <= EPS:
             continue
@@ -410,18 +471,23 @@ def harvest_groups(book: Book, guard: Guard, targets: pd.Series) -> dict[str, st
 
     Only when a harvest can lower this year's tax: a loss still reaches the year's loss room
     (the year-to-date gains, then the deduction) or a class is outside its band (step 4 may
-    realise gains). The steps then buy another group's fund where they can.
+    realise gains). The steps then buy another group's fund where they can, else the fund of
+    the group with the smallest loss (``guard.avoid_loss``).
     """
     room = marginal_tax(book, -100.0, 0.0, (0.0, 0.0)) < -0.005
     if not room and not needs(book, targets, book.options.band, book.options.to == "target")[0]:
         return {}
     out: dict[str, str] = {}
+    guard.avoid_loss = {}
     for a, sym in taxable_holdings(book, guard, None, []):
         lb = book.lots[(a, sym)]
         hd = book.holdings[(a, sym)]
         loss = (lb.quantity > EPS) & (lb.basis_ps > hd.price)
         if loss.any() and not guard.loss_sale_blocked(sym):
-            out.setdefault(guard.group(sym), f"{sym} in {_label(book, a)} has losses to harvest")
+            g = guard.group(sym)
+            out.setdefault(g, f"{sym} in {_label(book, a)} has losses to harvest")
+            guard.avoid_loss[g] = guard.avoid_loss.get(g, 0.0) + float(np.sum(
+                (hd.price - lb.basis_ps) * lb.quantity, where=loss))
     return out
 
 
@@ -458,6 +524,63 @@ def needs(book: Book, targets: pd.Series, band: Band, to_target: bool
     return need_sell, need_buy
 
 
+def substitutes(book: Book, guard: Guard, targets: pd.Series, over: str, selling: set[str]
+                ) -> tuple[list[tuple[str, str]], list[tuple[list[tuple[str, str]], float]],
+                           set[tuple[str, str]]]:
+    """Taxable holdings of other classes whose sale can stand in for a sale of ``over``.
+
+    Selling US stocks in a taxable account instead of its bonds leaves the household with the
+    same allocation once a tax-advantaged account sells bonds and buys US stocks (step 5), at
+    no tax there; worth it when those stock lots cost less tax than the taxable bonds. The
+    tax-advantaged accounts' sellable ``over`` limits how much can stand in: in total, and per
+    class by the accounts that have a fund for it.
+
+    Returns
+    -------
+    keys : list of (account, symbol)
+        Taxable holdings of classes not in ``selling`` (classes already being sold).
+    caps : list of (keys, dollars)
+        The limits, for :func:`toolkit.planner._picks.pick_lots`.
+    gains_only : set of (account, symbol)
+        Holdings whose loss lots may not stand in (only a fund of the same group could buy the
+        class back: a wash sale).
+    """
+    room: dict[str, float] = {}
+    for a, treat in book.treatment.items():
+        if treat != "taxable":
+            v = sum(hd.value for hd in book.held(a, over) if guard.may_sell(a, hd.symbol))
+            if v > book.options.min_trade:
+                room[a] = v
+    if not room:
+        return [], [], set()
+    keys: list[tuple[str, str]] = []
+    caps: list[tuple[list[tuple[str, str]], float]] = []
+    classes = {c for hd in book.holdings.values() for c in hd.classes}
+    gains_only: set[tuple[str, str]] = set()
+    for c in sorted(classes - set(selling) - {over} - set(_SKIP)):
+        for k in taxable_holdings(book, guard, c, []):
+            # a loss sold here would be washed by buying the same fund (or one substantially
+            # identical) back: its loss lots stand in only where an account has a fund of
+            # another group for the class, its gain lots wherever the class can be bought
+            g = guard.group(k[1])
+            funds = {a: [f for f, _ in guard.eligible(a, c) if guard.buy_blocked(f) is None]
+                     for a in room}
+            cap = sum(v for a, v in room.items() if funds[a])
+            other = sum(v for a, v in room.items() if any(guard.group(f) != g
+                                                            for f in funds[a]))
+            if cap > book.options.min_trade:
+                keys.append(k)
+                caps.append(([k], cap))
+                if other <= book.options.min_trade:
+                    gains_only.add(k)
+        mine = [k for k in keys if next(iter(book.holdings[k].classes)) == c]
+        if mine:
+            caps.append((mine, sum(v for a, v in room.items() if guard.choice(a, c))))
+    if keys:
+        caps.append((list(keys), sum(room.values())))
+    return keys, caps, gains_only
+
+
 def can_reinvest(book: Book, guard: Guard, targets: pd.Series, account: str) -> bool:
     """Whether ``account`` has a fund it may buy for some underweight class.
 
@@ -467,6 +590,80 @@ def can_reinvest(book: Book, guard: Guard, targets: pd.Series, account: str) -> 
     d = deficits(book, targets)
     return any(guard.choice(account, u) is not None for u, v in d.items()
                if v > EPS and u not in _SKIP)
+
+
+def _reinvest(book: Book, guard: Guard, targets: pd.Series, proceeds: dict[str, float],
+              first: set[str], step: int, label: str) -> None:
+    """Each taxable account's sale proceeds (with any cash above its floor that whole shares
+    left over) buy its own underweight classes: no money moves between accounts. ``first`` first, then the classes no tax-advantaged account has a fund
+    for (only a taxable account can fix them), then by placement and size."""
+    advantaged = [a for a, t in book.treatment.items() if t != "taxable"]
+    for a in proceeds:
+        d = deficits(book, targets)
+        wants = {u: v for u, v in d.items() if v > EPS and u not in _SKIP}
+        elsewhere = {u: any(guard.choice(b, u) is not None for b in advantaged) for u in wants}
+        order = sorted(wants, key=lambda u: (u not in first, elsewhere[u],
+                                             -placement_score(u, book.treatment[a]), -wants[u]))
+        left = book.spendable(a)  # the proceeds, and what whole shares left of its cash
+        for u in order:
+            if left <= EPS:
+                break
+            hit = guard.choice(a, u)
+            if hit is None:
+                continue
+            fund, rule = hit
+            amt = book.affordable(a, fund, min(left, wants[u]))
+            if amt <= 0:
+                continue
+            spent = book.buy(a, fund, amt, asset_class=u, step=step, reason=(
+                f"step {step} ({label}): buy {money_text(amt)} of {class_words(u)}, underweight "
+                f"by {money_text(wants[u])}, with the sale proceeds in {_label(book, a)} (the "
+                f"proceeds stay in the account); {fund} is {rule}"
+                + _home(book, u, a, better_full=False)))
+            left -= spent
+
+
+def step_loss_sales(book: Book, guard: Guard, targets: pd.Series, *, gains_ahead: float = 0.0,
+                    step: int = 3) -> None:
+    """Before step 2: a class the household holds too much of is sold first where it is at a
+    loss, in taxable accounts.
+
+    Selling it there costs no tax (the loss lowers this year's tax, or carries forward) and
+    leaves the tax-advantaged accounts' room for the rest; tax-advantaged accounts would sell
+    it at no tax but with no loss to show. Loss lots only (largest loss per dollar first), up
+    to the class's excess over its target, in accounts whose proceeds can buy an underweight
+    class; the wash-sale guard applies; each lot only while its loss lowers this year's tax,
+    counting ``gains_ahead`` (the gains steps 2 and 4 are expected to realise). Reported with
+    the loss harvests (step 3).
+    """
+    if not guard.avoid:  # no loss would lower this year's tax (:func:`harvest_groups`)
+        return
+    d0 = deficits(book, targets)
+    proceeds: dict[str, float] = {}
+    for o in sorted((c for c, v in d0.items() if v < -EPS and c not in _SKIP),
+                    key=lambda c: d0[c]):
+        amount = -deficits(book, targets)[o]
+        if amount <= max(book.options.min_trade, EPS):
+            continue
+        keys = [k for k in taxable_holdings(book, guard, o, [])
+                if can_reinvest(book, guard, targets, k[0])]
+        picked = pick_lots(book, guard, keys, amount, price_test=False, losses_only=True)
+        for k in picked.takes:
+            take, order = tax_lowering(book, k, picked, gains_ahead)
+            if take.sum() <= EPS:
+                continue
+            hd = book.holdings[k]
+            lb = book.lots[k]
+            loss = float(np.sum(take * (hd.price - lb.basis_ps), where=take > 0))
+            got = book.sell(k[0], k[1], 0.0, take=take, order=np.asarray(order),
+                            step=step, reason=(
+                f"step {step} (loss harvest): sell {class_words(o)}, overweight by "
+                f"{money_text(-d0[o])}, at a {money_text(-loss)} loss in taxable "
+                f"{_label(book, k[0])}: an overweight class is sold first where it is at a "
+                "loss, which lowers this year's tax (the loss offsets this year's gains, then "
+                "up to the yearly limit of ordinary income)"))
+            proceeds[k[0]] = proceeds.get(k[0], 0.0) + got
+    _reinvest(book, guard, targets, proceeds, set(), step, "loss harvest")
 
 
 def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, *,
@@ -488,45 +685,51 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, *,
             "price)")
     proceeds: dict[str, float] = {}
     d0 = deficits(book, targets)
+    # a sale is made only where its proceeds can buy what is missing: per account, the
+    # underweight classes it has a fund for; in all, the underweight classes some taxable
+    # account can buy (what no account can buy is not a reason to sell)
+    under = {u: v for u, v in d0.items() if v > EPS and u not in _SKIP}
+    taxable = [a for a, t in book.treatment.items() if t == "taxable"]
+    funds = {a: {u: guard.choice(a, u) for u in under} for a in taxable}
+    buyable = {a: {u for u, f in funds[a].items() if f is not None} for a in taxable}
+    room = {a: sum(book.affordable(a, funds[a][u][0], under[u]) for u in buyable[a])
+            for a in taxable}  # whole shares where the fund trades in shares
+    room_all = sum(under[u] for u in set().union(*buyable.values())) if taxable else 0.0
     for o in sorted(need_sell, key=lambda c: -need_sell[c]):
-        amount = need_sell[o]
+        amount = min(need_sell[o], room_all - sum(proceeds.values()))
         if amount <= max(opts.min_trade, EPS):
             continue
         keys = [k for k in taxable_holdings(book, guard, o, notes)
                 if can_reinvest(book, guard, targets, k[0])]
-        picked = pick_lots(book, guard, keys, amount, price_test=True)
+        own = len(keys)
+        subs, caps, gains_only = substitutes(book, guard, targets, o, set(need_sell))
+        keys += [k for k in subs if can_reinvest(book, guard, targets, k[0])]
+        index = {k: i for i, k in enumerate(keys)}
+        caps = [(frozenset(index[k] for k in ks if k in index), cap) for ks, cap in caps]
+        caps += [(frozenset(i for k, i in index.items() if k[0] == a),
+                  room[a] - proceeds.get(a, 0.0)) for a in taxable]
+        picked = pick_lots(book, guard, keys, amount, price_test=True, caps=caps,
+                           gains_only=frozenset(index[k] for k in gains_only if k in index))
         notes += picked.notes
-        held += picked.held
+        held += [x for x in picked.held if index[(x.account, x.symbol)] < own]
         for k, take in picked.takes.items():
             a = k[0]
             if take.sum() <= EPS:
                 continue
+            if index[k] < own:
+                why = (f"sell {class_words(o)}, overweight by {money_text(-d0.get(o, 0.0))} "
+                       f"and outside its band, in taxable {_label(book, a)}: losses first, "
+                       f"then gains by the least tax, {test}")
+            else:
+                c = next(iter(book.holdings[k].classes))
+                why = (f"sell {class_words(c)} in taxable {_label(book, a)} in place of "
+                       f"{class_words(o)}, overweight by {money_text(-d0.get(o, 0.0))} and "
+                       f"outside its band: these lots cost less tax than the household's "
+                       f"taxable {class_words(o)} (losses first, then gains by the least tax, "
+                       f"{test}); step 5 sells {class_words(o)} in a tax-advantaged account "
+                       f"and buys {class_words(c)} back there")
             got = book.sell(a, k[1], 0.0, take=take, order=np.asarray(picked.order[k]),
-                            step=step, reason=(
-                f"step 4 (taxable sale): sell {class_words(o)}, overweight by "
-                f"{money_text(-d0.get(o, 0.0))} and outside its band, in taxable "
-                f"{_label(book, a)}: losses first, then gains by the least tax, {test}"))
+                            step=step, reason=f"step 4 (taxable sale): {why}")
             proceeds[a] = proceeds.get(a, 0.0) + got
-    for a, money in proceeds.items():  # reinvest each account's proceeds in its own account
-        d = deficits(book, targets)
-        wants = {u: v for u, v in d.items() if v > EPS and u not in _SKIP}
-        order = sorted(wants, key=lambda u: (u not in need_buy,
-                                             -placement_score(u, book.treatment[a]), -wants[u]))
-        left = min(money, book.spendable(a))
-        for u in order:
-            if left <= EPS:
-                break
-            hit = guard.choice(a, u)
-            if hit is None:
-                continue
-            fund, rule = hit
-            amt = book.affordable(a, fund, min(left, wants[u]))
-            if amt <= 0:
-                continue
-            spent = book.buy(a, fund, amt, asset_class=u, step=step, reason=(
-                f"step 4 (taxable sale): buy {money_text(amt)} of {class_words(u)}, underweight by "
-                f"{money_text(wants[u])}, with the sale proceeds in {_label(book, a)} (the "
-                f"proceeds stay in the account); {fund} is {rule}"
-                + _home(book, u, a, better_full=False)))
-            left -= spent
+    _reinvest(book, guard, targets, proceeds, set(need_buy), step, "taxable sale")
     return list(dict.fromkeys(notes)), held
