@@ -21,7 +21,7 @@ import pandas as pd
 
 from toolkit.location import placement_score
 from toolkit.planner._book import EPS, Book
-from toolkit.planner._guard import Guard
+from toolkit.planner._guard import SHRINK_RULE, Guard
 from toolkit.planner._highs import Program
 from toolkit.schema import UNCLASSIFIED
 
@@ -60,6 +60,7 @@ def allocate(book: Book, guard: Guard, targets: pd.Series
     cidx = {c: i for i, c in enumerate(classes)}
     sells: list[tuple[str, str, float]] = []  # (account, class, dollars it may sell)
     buys: list[tuple[str, str]] = []
+    buy_cap: list[float] = []  # a smaller sale of what the plan sells there: up to that sale
     for a, treat in book.treatment.items():
         if treat == "taxable":
             continue
@@ -67,12 +68,16 @@ def allocate(book: Book, guard: Guard, targets: pd.Series
             cap = sum(hd.value for hd in book.held(a, c) if guard.may_sell(a, hd.symbol))
             if cap > 0.005:
                 sells.append((a, c, cap))
-            if guard.choice(a, c) is not None:
+            hit = guard.choice(a, c)
+            if hit is not None:
                 buys.append((a, c))
+                buy_cap.append(book.sold_here(a, c)[hit[0]] if hit[1] == SHRINK_RULE
+                               else math.inf)
     if not sells or not buys:
         return {}
     accounts = sorted({a for a, _, _ in sells} & {a for a, _ in buys})
     sells = [s for s in sells if s[0] in accounts]
+    buy_cap = [c for b, c in zip(buys, buy_cap, strict=True) if b[0] in accounts]
     buys = [b for b in buys if b[0] in accounts]
     if not sells or not buys:
         return {}
@@ -80,7 +85,7 @@ def allocate(book: Book, guard: Guard, targets: pd.Series
     ys = p.cols(len(sells), ub=[cap for _, _, cap in sells],
                 cost=[TRADE_COST + PLACEMENT * placement_score(c, book.treatment[a])
                       for a, c, _ in sells])
-    xs = p.cols(len(buys), cost=[TRADE_COST - PLACEMENT * placement_score(c, book.treatment[a])
+    xs = p.cols(len(buys), ub=buy_cap, cost=[TRADE_COST - PLACEMENT * placement_score(c, book.treatment[a])
                                  for a, c in buys])
     us = p.cols(len(classes), cost=1.0)
     # each account spends what it sells

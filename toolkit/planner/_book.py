@@ -243,6 +243,20 @@ class Book:
                if a == account and hd.classes == {asset_class: 1.0} and hd.quantity > EPS]
         return sorted(out, key=lambda hd: -hd.value)
 
+    def sold_here(self, account: str, asset_class: str) -> dict[str, float]:
+        """Single-class funds of ``asset_class`` this plan sells in tax-advantaged ``account``,
+        with the dollars sold, largest first (buying one back shrinks the sale, :meth:`buy`;
+        no purchase, so no wash sale)."""
+        out: dict[str, float] = {}
+        if self.treatment[account] == "taxable":
+            return out
+        for t in self.trades:
+            if t["side"] == "sell" and t["account"] == account:
+                hd = self.holdings.get((account, t["symbol"]))
+                if hd is not None and hd.classes == {asset_class: 1.0}:
+                    out[t["symbol"]] = out.get(t["symbol"], 0.0) + t["amount"]
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
     def price_of(self, symbol: str) -> float:
         """A price for ``symbol``, dollars a share, or NaN when the plan has none.
 
@@ -322,7 +336,8 @@ class Book:
         """Buy about ``dollars`` of ``symbol`` in ``account`` (cash must be there).
 
         Whole shares are rounded down; nothing is bought without a price or below the
-        minimum trade. Returns dollars actually spent.
+        minimum trade. In a tax-advantaged account, buying a fund this plan sold there shrinks
+        that sale instead (the rest, if any, is a buy). Returns dollars actually spent.
         """
         price = self.price_of(symbol)
         if not (price == price and price > 0):
@@ -334,6 +349,26 @@ class Book:
         if shares <= 0 or dollars < max(self.options.min_trade, 0.005):
             return 0.0
         k = (account, symbol)
+        back_spent = 0.0
+        if self.treatment[account] != "taxable":  # buying back what this plan sold here:
+            for t in reversed(self.trades):  # the sale shrinks (no lots, no tax)
+                if shares <= EPS:
+                    break
+                if t["side"] == "sell" and t["account"] == account and \
+                        t["symbol"] == symbol and t["shares"] > EPS:
+                    back = min(shares, t["shares"])
+                    t["shares"] -= back
+                    t["amount"] = t["shares"] * t["price"]
+                    self.holdings[k].quantity += back
+                    self.cash[account] -= back * price
+                    back_spent += back * price
+                    shares -= back
+            if back_spent:
+                self.trades = [t for t in self.trades
+                               if t["side"] == "buy" or t["shares"] > EPS]
+                dollars = shares * price
+                if shares <= EPS or dollars < max(self.options.min_trade, 0.005):
+                    return back_spent
         if k not in self.holdings:
             classes = self.household.securities.weights(symbol)
             if UNCLASSIFIED in classes:
@@ -345,7 +380,7 @@ class Book:
         self.trades.append({"account": account, "symbol": symbol, "side": "buy",
                             "shares": shares, "price": price, "amount": dollars,
                             "asset_class": asset_class, "step": step, "reason": reason})
-        return dollars
+        return back_spent + dollars
 
     def sell(self, account: str, symbol: str, dollars: float, *, step: int, reason: str,
              order: np.ndarray | None = None, take: np.ndarray | None = None,

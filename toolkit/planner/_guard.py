@@ -44,6 +44,9 @@ WINDOW_DAYS = 30
 FUND_VEHICLES = ("etf", "mutual_fund", "cit", "money_market")
 #: Sub-classes of funds too concentrated to buy by default.
 CONCENTRATED_SUBCLASSES = ("us_sector", "crypto")
+#: The rule of :meth:`Guard.choice` for a fund the plan sells in the same account: buying it
+#: back shrinks that sale.
+SHRINK_RULE = "sold earlier in this plan in this account (its sale shrinks instead)"
 
 
 class Guard:
@@ -284,9 +287,13 @@ class Guard:
     def choice(self, account: str, asset_class: str) -> tuple[str, str] | None:
         """The fund ``account`` should buy for ``asset_class`` now and the rule that chose it.
 
-        A fund of a group in :attr:`avoid` (losses the plan may harvest) is bought only when
-        no other is eligible, and then the one whose group has the smallest loss.
+        In a tax-advantaged account, a fund of the class this plan sells there comes first:
+        buying it back shrinks that sale (:data:`SHRINK_RULE`). A fund of a group in
+        :attr:`avoid` (losses the plan may harvest) is bought only when no other is eligible,
+        and then the one whose group has the smallest loss.
         """
+        for sym in self.book.sold_here(account, asset_class):  # not a purchase: no checks
+            return sym, SHRINK_RULE
         fallback = None
         skipped = None
         for sym, rule in self.eligible(account, asset_class):

@@ -32,7 +32,7 @@ from toolkit.allocation import Band
 from toolkit.location import placement_score
 from toolkit.planner._advantaged import allocate
 from toolkit.planner._book import EPS, Book
-from toolkit.planner._guard import Guard
+from toolkit.planner._guard import SHRINK_RULE, Guard
 from toolkit.planner._picks import Held, marginal_tax, pick_lots, plan_gains
 from toolkit.planner.reasons import (
     TREATMENT_WORDS,
@@ -277,9 +277,11 @@ def step_tax_advantaged(book: Book, guard: Guard, targets: pd.Series, step: int 
     for a in sorted(moves):
         sell, buy = moves[a]
         words = TREATMENT_WORDS[book.treatment[a]]
-        for_ = _and([class_words(u) for u in sorted(buy, key=lambda u: -buy[u])])
         # sell only what the buys can spend in whole shares (less the cash already there)
         funds = {u: guard.choice(a, u) for u in buy}
+        for_ = _and([class_words(u) if not (funds[u] and funds[u][1] == SHRINK_RULE) else
+                     f"keep the {class_words(u)} it was to sell (a smaller sale of "
+                     f"{funds[u][0]})" for u in sorted(buy, key=lambda u: -buy[u])])
         spend = sum(book.affordable(a, f[0], buy[u]) for u, f in funds.items() if f)
         scale = max(0.0, spend - book.spendable(a)) / max(sum(sell.values()), EPS)
         for o in sorted(sell, key=lambda o: -sell[o]):
@@ -308,6 +310,10 @@ def step_tax_advantaged(book: Book, guard: Guard, targets: pd.Series, step: int 
             fund, rule = hit
             spend = book.affordable(a, fund, min(buy[u], book.spendable(a)))
             if spend <= 0:
+                continue
+            if rule == SHRINK_RULE:  # no trade of its own: an earlier sale shrinks
+                book.buy(a, fund, min(spend, book.sold_here(a, u)[fund]), asset_class=u,
+                         step=step, reason="")
                 continue
             if d0.get(u, 0.0) > EPS:
                 why = (f"buy {money_text(spend)} of {class_words(u)}, underweight by "
@@ -524,7 +530,7 @@ def needs(book: Book, targets: pd.Series, band: Band, to_target: bool
     return need_sell, need_buy
 
 
-def substitutes(book: Book, guard: Guard, targets: pd.Series, over: str, selling: set[str]
+def substitutes(book: Book, guard: Guard, targets: pd.Series, over: str
                 ) -> tuple[list[tuple[str, str]], list[tuple[list[tuple[str, str]], float]],
                            set[tuple[str, str]]]:
     """Taxable holdings of other classes whose sale can stand in for a sale of ``over``.
@@ -538,7 +544,8 @@ def substitutes(book: Book, guard: Guard, targets: pd.Series, over: str, selling
     Returns
     -------
     keys : list of (account, symbol)
-        Taxable holdings of classes not in ``selling`` (classes already being sold).
+        Taxable holdings of the other classes (an overweight one too: selling more of it
+        here and buying it back in a tax-advantaged account can still cost less tax).
     caps : list of (keys, dollars)
         The limits, for :func:`toolkit.planner._picks.pick_lots`.
     gains_only : set of (account, symbol)
@@ -557,7 +564,7 @@ def substitutes(book: Book, guard: Guard, targets: pd.Series, over: str, selling
     caps: list[tuple[list[tuple[str, str]], float]] = []
     classes = {c for hd in book.holdings.values() for c in hd.classes}
     gains_only: set[tuple[str, str]] = set()
-    for c in sorted(classes - set(selling) - {over} - set(_SKIP)):
+    for c in sorted(classes - {over} - set(_SKIP)):
         for k in taxable_holdings(book, guard, c, []):
             # a loss sold here would be washed by buying the same fund (or one substantially
             # identical) back: its loss lots stand in only where an account has a fund of
@@ -565,9 +572,11 @@ def substitutes(book: Book, guard: Guard, targets: pd.Series, over: str, selling
             g = guard.group(k[1])
             funds = {a: [f for f, _ in guard.eligible(a, c) if guard.buy_blocked(f) is None]
                      for a in room}
-            cap = sum(v for a, v in room.items() if funds[a])
-            other = sum(v for a, v in room.items() if any(guard.group(f) != g
-                                                            for f in funds[a]))
+            # or an account may sell less of the class than it was to (no purchase: no wash)
+            less = {a: sum(book.sold_here(a, c).values()) for a in room}
+            cap = sum(v if funds[a] else min(v, less[a]) for a, v in room.items())
+            other = sum(v if any(guard.group(f) != g for f in funds[a]) else min(v, less[a])
+                        for a, v in room.items())
             if cap > book.options.min_trade:
                 keys.append(k)
                 caps.append(([k], cap))
@@ -702,7 +711,7 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, *,
         keys = [k for k in taxable_holdings(book, guard, o, notes)
                 if can_reinvest(book, guard, targets, k[0])]
         own = len(keys)
-        subs, caps, gains_only = substitutes(book, guard, targets, o, set(need_sell))
+        subs, caps, gains_only = substitutes(book, guard, targets, o)
         keys += [k for k in subs if can_reinvest(book, guard, targets, k[0])]
         index = {k: i for i, k in enumerate(keys)}
         caps = [(frozenset(index[k] for k in ks if k in index), cap) for ks, cap in caps]
