@@ -99,14 +99,14 @@ def test_plan_before_after_with_trades_and_tax(h):
     assert heights(ax.containers[0]) == pytest.approx((p.drift["before"] * 100).tolist())
     assert heights(ax.containers[1]) == pytest.approx((p.drift["after"] * 100).tolist())
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["before", "after"]
-    # net dollars traded per class: sells of US equity 92,840 + 11,721.82 + 24,300 + 7,046.82
-    # = 135,908.64; intl bought 8,400 + 28,515.20 + 2,508.80 + 7,033.60 + 4,400.51 =
-    # 50,858.11; bonds bought 1,485 + 2,295.33 + 1,000 + 297 + 247.50 + 1,386 + 92,840
-    # + 7,321.31 = 106,872.14, less step 3's swap of BND for BNDX (13,230 - 13,216.50) =
-    # 106,858.64; REITs 21,712
-    assert [t.get_text() for t in ax.texts] == ["−$136k", "+$50.9k", "+$107k", "+$21.7k"]
-    assert ax.get_title() == ("Drift before and after the plan\n20 trades: bought $192,659, "
-                              "sold $149,139, estimated tax -$471")
+    # net dollars traded per class: sells of US equity 6,600 (VTI, step 3) + 29,143.05
+    # (FXAIX) + 100,161.31 (the 401(k)'s fund) = 135,904.36; intl bought 8,400 + 28,515.20
+    # + 6,608 + 7,369.60 = 50,892.80; bonds bought 1,485 + 2,295.33 + 1,000 + 297 + 247.50
+    # + 1,386 + 100,161.31 = 106,872.14, less step 3's swap of BND for BNDX (8,820 - 8,811)
+    # = 106,863.14; REITs 21,773.45
+    assert [t.get_text() for t in ax.texts] == ["−$136k", "+$50.9k", "+$107k", "+$21.8k"]
+    assert ax.get_title() == ("Drift before and after the plan\n17 trades: bought $188,349, "
+                              "sold $144,724, estimated tax -$471")
 
 
 def test_lot_gains_and_methods(h):

@@ -135,7 +135,7 @@ def test_pdf_has_a_title_page_one_page_per_chart_and_the_trade_list(pack, pages)
     data = (pack / "meeting.pdf").read_bytes()
     assert data.startswith(b"%PDF-")
     assert data.rstrip().endswith(b"%%EOF")
-    # title, allocation, drift, accounts, plan, the trade list (20 trades with their
+    # title, allocation, drift, accounts, plan, the trade list (17 trades with their
     # reasons: three pages), lot gains
     names = [n for n, _ in pages]
     assert names == ["title", "allocation.png", "drift.png", "accounts.png", "plan.png",
@@ -193,9 +193,9 @@ def test_trade_list_pages_carry_every_trade_with_reason_amount_and_tax(pack, pag
     p = plan(h)
     text = " ".join(pdf_text((pack / "meeting.pdf").read_bytes()))
     assert "Trade list (waterfall plan)" in text
-    # with step 3's loss harvest of BND (-$2,040: -$470.61); Fidelity's pending +$150 in the
-    # rollover IRA invested too
-    assert ("20 trades: bought $192,658.75, sold $149,138.64; estimated tax -$470.61 (federal "
+    # with step 3's loss sales (VTI -$270, then BND -$1,596: -$470.61, the year's loss room
+    # full); Fidelity's pending +$150 in the rollover IRA invested too
+    assert ("17 trades: bought $188,349.39, sold $144,724.36; estimated tax -$470.61 (federal "
             "-$383.46, state -$87.15, NIIT $0.00);") in text
     assert "within the band after the plan" in text
     # the pages as laid out: each trade's cells, its reason wrapped over the lines of its cell
@@ -316,8 +316,9 @@ def test_summary_sheet(pack, h):
     assert rows["Dollars outside the band"].value == pytest.approx(150871.73, abs=0.01)
     assert rows["Plan"].value == "waterfall"
     assert rows["Planned trades"].value == p.summary.trades == len(p.trades)
-    assert rows["Bought"].value == pytest.approx(192658.75)
-    assert rows["Sold"].value == pytest.approx(149138.64)  # with step 3's $13,230 harvest
+    assert rows["Bought"].value == pytest.approx(188349.39)
+    # 6,600 (VTI, step 3) + 29,143.05 (FXAIX) + 100,161.31 (the 401(k)) + 8,820 (BND, step 3)
+    assert rows["Sold"].value == pytest.approx(144724.36)
     assert rows["Turnover"].value == pytest.approx(p.summary.turnover)
     assert rows["Turnover"].number_format == "0.00%"
     assert rows["Estimated tax of the plan"].value == pytest.approx(-470.61)

@@ -85,8 +85,9 @@ def allocate(book: Book, guard: Guard, targets: pd.Series
     ys = p.cols(len(sells), ub=[cap for _, _, cap in sells],
                 cost=[TRADE_COST + PLACEMENT * placement_score(c, book.treatment[a])
                       for a, c, _ in sells])
-    xs = p.cols(len(buys), ub=buy_cap, cost=[TRADE_COST - PLACEMENT * placement_score(c, book.treatment[a])
-                                 for a, c in buys])
+    xs = p.cols(len(buys), ub=buy_cap,
+                cost=[TRADE_COST - PLACEMENT * placement_score(c, book.treatment[a])
+                      for a, c in buys])
     us = p.cols(len(classes), cost=1.0)
     # each account spends what it sells
     ai = {a: i for i, a in enumerate(accounts)}

@@ -128,8 +128,9 @@ class Program:
         return (cat(self.lb), cat(self.ub), cat(self.cost), cat(self.kind), cat(self.rlo),
                 cat(self.rhi))
 
-    def build(self, *, time_limit: float, mip_gap: float) -> None:
-        """Pass the program to a fresh HiGHS instance."""
+    def build(self, *, time_limit: float, mip_gap: float, abs_gap: float = 0.0) -> None:
+        """Pass the program to a fresh HiGHS instance (a MIP stops within ``mip_gap`` of the
+        proven optimum, relative, or ``abs_gap`` in the objective's units)."""
         lb, ub, cost, kind, rlo, rhi = self._arrays()
         ri = np.concatenate(self.ri) if self.ri else np.zeros(0, dtype=np.int64)
         rj = np.concatenate(self.rj) if self.rj else np.zeros(0, dtype=np.int64)
@@ -163,6 +164,7 @@ class Program:
             h.setOptionValue("user_bound_scale", -min(12, round(math.log2(big / 1e5))))
         h.setOptionValue("time_limit", float(time_limit))
         h.setOptionValue("mip_rel_gap", float(mip_gap))
+        h.setOptionValue("mip_abs_gap", float(abs_gap))
         h.passModel(lp)
         self._h = h
         self._kind = kind

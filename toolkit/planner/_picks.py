@@ -139,6 +139,10 @@ def pick_lots(book: Book, guard: Guard, keys: list[tuple[str, str]], dollars: fl
     price = opts.price_of_drift
     whole = {k: not book.in_dollars(*k) for k in keys}
     room_left = [float(c) for _, c in caps or []]
+    caps_of: dict[int, list[int]] = {}
+    for j, (idx, _) in enumerate(caps or []):
+        for h in idx:
+            caps_of.setdefault(h, []).append(j)
     for _, _, h, i in _candidates(book, guard, keys, out.notes, losses_only=losses_only,
                                   gains_only=gains_only):
         if out.raised >= dollars - 0.005:
@@ -148,7 +152,7 @@ def pick_lots(book: Book, guard: Guard, keys: list[tuple[str, str]], dollars: fl
         hd = book.holdings[k]
         gps = hd.price - lb.basis_ps[i]
         have = lb.quantity[i] - (out.takes[k][i] if k in out.takes else 0.0)
-        mine = [j for j, (idx, _) in enumerate(caps or []) if h in idx]
+        mine = caps_of.get(h, [])
         cap = min([room_left[j] for j in mine], default=float("inf"))
         q = min(have, (dollars - out.raised) / hd.price, cap / hd.price)
         if mine and whole[k] and q < have:

@@ -129,6 +129,13 @@ __all__ = ["optimize"]
 # --- solving -------------------------------------------------------------------------------------
 
 
+#: The MIP stops once its plan is proven within this many dollars of the optimum objective
+#: (tax plus the priced drift and location terms), or within ``mip_gap`` relative. Measured on
+#: 10 accounts x 50 funds x 10,000 lots: the first MIP 2.8 s -> 1.4 s and the whole-share MIP
+#: 6.4 s -> 0.2 s with the same tax to the cent (``make bench``).
+MIP_ABS_GAP = 1.0
+
+
 def _fail(sol: Solution, opts, what: str = "", short: dict[str, float] | None = None
           ) -> PlanningError:
     """A clear error for a program HiGHS could not solve.
@@ -265,7 +272,7 @@ def _fallback(model: Model, seconds: float) -> Solution:
 def _solve(model: Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
     prog = model.prog
     notes: list[str] = []
-    prog.build(time_limit=opts.time_limit, mip_gap=opts.mip_gap)
+    prog.build(time_limit=opts.time_limit, mip_gap=opts.mip_gap, abs_gap=MIP_ABS_GAP)
     kind = "MIP" if prog.is_mip else "LP"
     sol = prog.solve()
     solves, seconds = 1, sol.time

@@ -4,20 +4,32 @@
    overweight classes first (taxable lots least tax first). Then new contributions and idle
    cash (above each account's floor) buy underweight classes, in the accounts where those
    classes should live (the placement playbook, :func:`toolkit.location.placement_score`).
-2. **Tax-advantaged accounts.** Inside IRAs, Roth IRAs, 401(k)s and HSAs, overweight classes
-   are sold and underweight ones bought: no tax, so these trades aim at the target, moving the
-   classes that fit each account best.
+2. **Tax-advantaged accounts.** Inside IRAs, Roth IRAs, 401(k)s and HSAs, classes are sold
+   and bought toward the target at no tax. What each account trades is chosen for all of them
+   at once (:func:`toolkit.planner._advantaged.allocate`: least drift, then the placement
+   playbook, then the fewest dollars), so a class may move from one account to another to
+   make room where only one account has a fund for a missing class. *Before* this step, a
+   class the household holds too much of is sold in taxable accounts where it is at a loss
+   (:func:`step_loss_sales`, reported with step 3): there the sale lowers tax, inside an IRA
+   it would not.
 3. **Loss harvests.** In taxable accounts, lots at a loss are sold and the proceeds buy a fund
    of the same class that is not substantially identical (a wash-safe swap), as far as the
    losses lower this year's tax: they offset the gains realised this year and those step 4
    will realise, then up to $3,000 ($1,500 married filing separately) of ordinary income.
+   The largest losses go first; loss lots step 4 would sell outright are left to it.
 4. **Taxable sales, last and least.** Only if a class is still outside its band: overweight
    classes are sold in taxable accounts lot by lot, losses first, then gains by the least tax
    per dollar, only as far as needed to get inside the band (or to target with
    ``to="target"``), and each lot only when its exact tax is at most ``drift_price`` per
    dollar it moves (the proceed/delay test; within the gains budget instead when one is set).
+   Cheaper lots of another class may stand in for the overweight one (:func:`substitutes`)
+   when a tax-advantaged account can hold more of that class and less of the overweight one.
    What the test holds back is reported (``summary.deferred``). Each account's proceeds buy
-   its own underweight classes: no money moves between accounts.
+   its own underweight classes (first those no tax-advantaged account can buy): no money
+   moves between accounts, and nothing is sold that its proceeds could not buy back.
+5. **Tax-advantaged accounts again.** Step 2's choice, after the taxable sales: it makes up
+   for the classes that stood in, and may shrink a sale of step 2 (no purchase: no wash sale)
+   instead of buying.
 
 Every trade carries a reason naming its step and rule (:mod:`toolkit.planner.reasons`); each
 step reports the drift it removed and the tax it cost.
@@ -44,8 +56,8 @@ from toolkit.planner.reasons import (
 from toolkit.schema import UNCLASSIFIED
 
 __all__ = ["abs_drift", "can_reinvest", "deficits", "harvest_groups", "money_text", "needs",
-           "outside", "step_cash", "step_harvest", "step_loss_sales", "substitutes", "tax_lowering", "step_tax_advantaged", "step_taxable",
-           "taxable_holdings"]
+           "outside", "step_cash", "step_harvest", "step_loss_sales", "step_tax_advantaged",
+           "step_taxable", "substitutes", "tax_lowering", "taxable_holdings"]
 
 _SKIP = ("cash", UNCLASSIFIED)
 
@@ -603,9 +615,12 @@ def can_reinvest(book: Book, guard: Guard, targets: pd.Series, account: str) -> 
 
 def _reinvest(book: Book, guard: Guard, targets: pd.Series, proceeds: dict[str, float],
               first: set[str], step: int, label: str) -> None:
-    """Each taxable account's sale proceeds (with any cash above its floor that whole shares
-    left over) buy its own underweight classes: no money moves between accounts. ``first`` first, then the classes no tax-advantaged account has a fund
-    for (only a taxable account can fix them), then by placement and size."""
+    """Each taxable account's sale proceeds buy its own underweight classes.
+
+    With them, any cash above its floor that whole shares left over. No money moves between
+    accounts. ``first`` first, then the classes no tax-advantaged account has a fund for (only
+    a taxable account can fix them), then by placement and size.
+    """
     advantaged = [a for a, t in book.treatment.items() if t != "taxable"]
     for a in proceeds:
         d = deficits(book, targets)
@@ -634,8 +649,7 @@ def _reinvest(book: Book, guard: Guard, targets: pd.Series, proceeds: dict[str, 
 
 def step_loss_sales(book: Book, guard: Guard, targets: pd.Series, *, gains_ahead: float = 0.0,
                     step: int = 3) -> None:
-    """Before step 2: a class the household holds too much of is sold first where it is at a
-    loss, in taxable accounts.
+    """Before step 2: sell an overweight class first where it is at a loss, in taxable accounts.
 
     Selling it there costs no tax (the loss lowers this year's tax, or carries forward) and
     leaves the tax-advantaged accounts' room for the rest; tax-advantaged accounts would sell
@@ -654,8 +668,9 @@ def step_loss_sales(book: Book, guard: Guard, targets: pd.Series, *, gains_ahead
         amount = -deficits(book, targets)[o]
         if amount <= max(book.options.min_trade, EPS):
             continue
-        keys = [k for k in taxable_holdings(book, guard, o, [])
-                if can_reinvest(book, guard, targets, k[0])]
+        held = taxable_holdings(book, guard, o, [])
+        reinvest = {a: can_reinvest(book, guard, targets, a) for a in {k[0] for k in held}}
+        keys = [k for k in held if reinvest[k[0]]]
         picked = pick_lots(book, guard, keys, amount, price_test=False, losses_only=True)
         for k in picked.takes:
             take, order = tax_lowering(book, k, picked, gains_ahead)
@@ -708,11 +723,11 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, *,
         amount = min(need_sell[o], room_all - sum(proceeds.values()))
         if amount <= max(opts.min_trade, EPS):
             continue
-        keys = [k for k in taxable_holdings(book, guard, o, notes)
-                if can_reinvest(book, guard, targets, k[0])]
+        reinvest = {a: can_reinvest(book, guard, targets, a) for a in taxable}
+        keys = [k for k in taxable_holdings(book, guard, o, notes) if reinvest[k[0]]]
         own = len(keys)
         subs, caps, gains_only = substitutes(book, guard, targets, o)
-        keys += [k for k in subs if can_reinvest(book, guard, targets, k[0])]
+        keys += [k for k in subs if reinvest[k[0]]]
         index = {k: i for i, k in enumerate(keys)}
         caps = [(frozenset(index[k] for k in ks if k in index), cap) for ks, cap in caps]
         caps += [(frozenset(i for k, i in index.items() if k[0] == a),
@@ -735,8 +750,8 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, *,
                        f"{class_words(o)}, overweight by {money_text(-d0.get(o, 0.0))} and "
                        f"outside its band: these lots cost less tax than the household's "
                        f"taxable {class_words(o)} (losses first, then gains by the least tax, "
-                       f"{test}); step 5 sells {class_words(o)} in a tax-advantaged account "
-                       f"and buys {class_words(c)} back there")
+                       f"{test}); step 5 makes up for it inside a tax-advantaged account "
+                       f"(more {class_words(c)}, less {class_words(o)}), at no tax")
             got = book.sell(a, k[1], 0.0, take=take, order=np.asarray(picked.order[k]),
                             step=step, reason=f"step 4 (taxable sale): {why}")
             proceeds[a] = proceeds.get(a, 0.0) + got
