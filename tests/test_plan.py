@@ -376,10 +376,10 @@ def test_sample_household_plan():
     assert p.summary.within_band
     # no taxable sale but step 3's: US stocks are overweight, so VTI's loss lots in the joint
     # account are sold first ($270, short-term, for international stocks); then BND's loss lots
-    # are swapped for BNDX as far as they lower this year's tax ($1,596: with the $1,200
-    # long-term carryforward, $1,866 of loss fills the year's $3,000 of ordinary income and
-    # leaves $66 to carry forward). The tax saved is the same as harvesting $2,040 of BND
-    # alone would save: the loss room is full either way.
+    # are swapped for BNDX as far as they lower this year's tax ($1,596). Of the year's
+    # $3,000 of ordinary income, $1,257 is already offset (the $1,200 carryforward and the
+    # year's $57 short-term loss): 1,743 x 27% = $470.61; $270 + $1,596 = $1,866 fills it
+    # ($123 carries forward), as harvesting $2,040 of BND alone would.
     assert p.summary.tax == pytest.approx(-470.61, abs=0.005)
     sold = t[(t["tax_type"] == "taxable") & (t["side"] == "sell")]
     assert sold[["symbol", "step"]].values.tolist() == [["VTI", 3], ["BND", 3]]
