@@ -83,7 +83,8 @@ Whole shares and the minimum trade
     may move only to the whole numbers of shares from ``floor(x) - 1`` to ``floor(x) + 1``
     around its fractional value ``x`` (a sale reaching into the last fraction of a position
     sells all of it), funds traded in dollars stay continuous, each trade made is 0 or at
-    least ``min_trade`` (one binary per trade made), what was not traded stays untraded, and
+    least ``min_trade`` (one binary per trade made; a sale may also be a whole position worth
+    less, as a withdrawal may need), what was not traded stays untraded, and
     that small MIP is solved ("the integer neighbourhood"; widened by one and then three
     shares if infeasible). Hard band and drift bounds may give there, at $10 of objective
     per dollar, so that the nearest whole-share plan is found; how far they gave is noted.

@@ -271,12 +271,17 @@ def build_model(book: Book, targets: pd.Series, profile, guard: Guard) -> Model:
     sell_col = prog.cols(n_sell, 0.0, sells.ub, sell_cost)
     buy_col = prog.cols(n_buy, 0.0, buy_ub, buy_cost)
     on_cols = np.zeros(0, dtype=np.int64)
-    if opts.min_trade > 0:  # each trade 0 or at least min_trade dollars: an on/off column
+    if opts.min_trade > 0:  # each trade 0 or at least min_trade dollars (or, for a sale, the
+        # whole position when that is less): an on/off column
         # each (continuous in the first solve; binary for the trades made, when rounding)
         cols = np.r_[sell_col, buy_col]
         least = (opts.min_trade + 0.01) / np.r_[sells.price, buy_price]
         most = np.r_[sells.ub, buy_ub]
-        on_cols = prog.cols(len(cols), 0.0, (most >= least).astype(float), 0.0, 0)
+        # a position worth less than the minimum may still be sold whole (a withdrawal or a
+        # cash floor may need it; the waterfall sells it too)
+        least[:n_sell] = np.minimum(least[:n_sell], most[:n_sell])
+        on_cols = prog.cols(len(cols), 0.0, ((most >= least) & (most > 0)).astype(float),
+                            0.0, 0)
         k = np.arange(len(cols))
         prog.rows(np.full(len(cols), -math.inf), np.zeros(len(cols)), np.r_[k, k],
                   np.r_[cols, on_cols], np.r_[np.ones(len(cols)), -most], count=len(cols))
