@@ -180,6 +180,7 @@ def _speed(n_accounts: int, n_securities: int, n_lots: int, *, repeat: int,
                    "within_band": p.summary.within_band}
             if s:
                 fig.update(solver_s=s["time"], status=s["status"], mip_gap=s["mip_gap"],
+                       mip_gap_dollars=s["mip_gap_dollars"],
                            columns=s["columns"], rows=s["rows"], binaries=s["binaries"])
             if memory:
                 fig["peak_mb"] = traced_peak_mb(lambda kw=kw: plan(h, **kw))

@@ -62,6 +62,8 @@ class Solution:
     objective : float
     mip_gap : float
         Relative gap proven by the MIP solver (0 for an LP).
+    abs_gap : float
+        The same in the objective's units (dollars): objective less the proven bound.
     time : float
         Seconds in HiGHS.
     """
@@ -72,6 +74,7 @@ class Solution:
     objective: float
     mip_gap: float
     time: float
+    abs_gap: float = 0.0
 
 
 @dataclass
@@ -211,7 +214,10 @@ class Program:
         gap = float(info.mip_gap) if self.is_mip else 0.0
         if not math.isfinite(gap):
             gap = math.inf
+        obj = float(info.objective_function_value)
+        bound = float(info.mip_dual_bound) if self.is_mip else obj
+        absgap = abs(obj - bound) if math.isfinite(bound) and ok else math.inf
         return Solution(status=h.modelStatusToString(status), ok=bool(ok),
                         x=x if len(x) == self.n else np.zeros(self.n),
-                        objective=float(info.objective_function_value), mip_gap=gap,
-                        time=spent)
+                        objective=obj, mip_gap=gap, time=spent,
+                        abs_gap=absgap if self.is_mip else 0.0)

@@ -324,12 +324,15 @@ def _solve(model: Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
             x = pol.x
             sol = pol
     info = {"status": main.status, "kind": kind, "objective": float(sol.objective),
-            "mip_gap": float(main.mip_gap), "time": 0.0, "solves": solves,
+            "mip_gap": float(main.mip_gap), "mip_gap_dollars": float(main.abs_gap),
+            "time": 0.0, "solves": solves,
             "columns": prog.n, "rows": prog.m, "binaries": int(len(model.binaries)),
             **model.counts}
     if "ime limit" in main.status and math.isfinite(main.mip_gap):
         notes.append(f"the optimiser stopped at its time limit ({opts.time_limit:g} s) with a "
-                     f"proven gap of {main.mip_gap:.2%}: a good plan, perhaps not the cheapest")
+                     f"proven gap of {main.mip_gap:.2%} ("
+                     + (money_text(main.abs_gap) if math.isfinite(main.abs_gap) else "unknown")
+                     + " of objective): a good plan, perhaps not the cheapest")
     whole = None
     rounding = opts.min_trade > 0 or (opts.whole_shares and bool(
         np.r_[model.sell_whole, model.buy_whole].any()))
