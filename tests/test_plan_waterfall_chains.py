@@ -119,3 +119,33 @@ def test_buying_back_in_an_ira_what_the_plan_sold_there_shrinks_the_sale():
         ("sell", 6.0, 1500.0)]
     assert book.holdings[("I", "VTI")].quantity == 4.0
     assert book.cash["I"] == 1500.0
+
+
+def test_harvests_go_by_the_group_with_the_largest_loss_and_swap_into_the_smallest():
+    # T1: TLT 100 sh at $100 (basis $10,800: -$800), VCIT 100 sh (basis $10,600: -$600); T2:
+    # VCIT 100 sh (basis $10,500: -$500). Each account may buy only TLT and VCIT, so a harvest
+    # of one swaps into the other and blocks its loss (a wash sale). VCIT's losses together
+    # (-$1,100) beat TLT's (-$800): both VCIT lots are harvested into TLT. With no gains this
+    # year the $1,100 offsets ordinary income: 1,100 x (22% + 5%) = $297 (harvesting TLT
+    # first, the largest single holding loss, would save 800 x 27% = $216)
+    h = household(
+        accounts={"T1": "taxable", "T2": "taxable"},
+        positions=[{"account": "T1", "symbol": "TLT", "quantity": 100, "price": 100.0,
+                    "cost_basis": 10800.0},
+                   {"account": "T1", "symbol": "VCIT", "quantity": 100, "price": 100.0,
+                    "cost_basis": 10600.0},
+                   {"account": "T2", "symbol": "VCIT", "quantity": 100, "price": 100.0,
+                    "cost_basis": 10500.0}],
+        lots=[{"account": "T1", "symbol": "TLT", "quantity": 100, "cost_basis": 10800.0,
+               "acquired": "2024-03-01", "lot_id": "t"},
+              {"account": "T1", "symbol": "VCIT", "quantity": 100, "cost_basis": 10600.0,
+               "acquired": "2024-03-01", "lot_id": "v1"},
+              {"account": "T2", "symbol": "VCIT", "quantity": 100, "cost_basis": 10500.0,
+               "acquired": "2024-03-01", "lot_id": "v2"}],
+        targets={"bonds": 1.0})
+    p = plan(h, menus={"T1": {"TLT", "VCIT"}, "T2": {"TLT", "VCIT"}})
+    assert p.trades[["account", "side", "symbol", "shares", "step"]].values.tolist() == [
+        ["T1", "sell", "VCIT", 100.0, 3], ["T1", "buy", "TLT", 100.0, 3],
+        ["T2", "sell", "VCIT", 100.0, 3], ["T2", "buy", "TLT", 100.0, 3]]
+    assert p.summary.long_term_gain == pytest.approx(-1100.0)
+    assert p.summary.tax == pytest.approx(-297.0, abs=0.005)

@@ -438,14 +438,15 @@ def step_harvest(book: Book, guard: Guard, targets: pd.Series, *, gains_ahead: f
     notes: list[str] = []
     keys = taxable_holdings(book, guard, None, notes)
 
-    def loss(k: tuple[str, str]) -> float:
+    def holding_loss(k: tuple[str, str]) -> float:
         lb = book.lots[k]
         g = (book.holdings[k].price - lb.basis_ps) * lb.quantity
         return float(np.sum(g, where=(lb.quantity > EPS) & (g < 0)))
 
-    # the largest losses first: an earlier swap must not buy (and so block) a fund whose own
-    # loss is larger
-    for a, sym in sorted(keys, key=loss):
+    # the largest losses first (by group, then holding): an earlier swap must not buy (and
+    # so block) a fund whose own loss is larger
+    for a, sym in sorted(keys, key=lambda k: (guard.avoid_loss.get(guard.group(k[1]), 0.0),
+                                              holding_loss(k))):
         hd = book.holdings[(a, sym)]
         lb = book.lots[(a, sym)]
         c = next(iter(hd.classes))
@@ -455,7 +456,9 @@ def step_harvest(book: Book, guard: Guard, targets: pd.Series, *, gains_ahead: f
         swap = [(f, r) for f, r in guard.eligible(a, c)
                 if guard.group(f) != guard.group(sym) and guard.buy_blocked(f) is None]
         partners = book.household.securities.replacements(sym)
+        # not a fund with losses of its own to harvest (else the one with the smallest)
         swap.sort(key=lambda fr: (guard.group(fr[0]) in guard.avoid,
+                                  -guard.avoid_loss.get(guard.group(fr[0]), 0.0),
                                   partners.index(fr[0]) if fr[0] in partners else len(partners)))
         if not swap:
             continue
