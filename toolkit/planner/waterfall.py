@@ -545,7 +545,7 @@ def needs(book: Book, targets: pd.Series, band: Band, to_target: bool
     return need_sell, need_buy
 
 
-def substitutes(book: Book, guard: Guard, targets: pd.Series, over: str
+def substitutes(book: Book, guard: Guard, over: str
                 ) -> tuple[list[tuple[str, str]], list[tuple[list[tuple[str, str]], float]],
                            set[tuple[str, str]]]:
     """Taxable holdings of other classes whose sale can stand in for a sale of ``over``.
@@ -580,15 +580,15 @@ def substitutes(book: Book, guard: Guard, targets: pd.Series, over: str
     classes = {c for hd in book.holdings.values() for c in hd.classes}
     gains_only: set[tuple[str, str]] = set()
     for c in sorted(classes - {over} - set(_SKIP)):
+        funds = {a: [f for f, _ in guard.eligible(a, c) if guard.buy_blocked(f) is None]
+                 for a in room}
+        # or an account may sell less of the class than it was to (no purchase: no wash)
+        less = {a: sum(book.sold_here(a, c).values()) for a in room}
         for k in taxable_holdings(book, guard, c, []):
             # a loss sold here would be washed by buying the same fund (or one substantially
             # identical) back: its loss lots stand in only where an account has a fund of
             # another group for the class, its gain lots wherever the class can be bought
             g = guard.group(k[1])
-            funds = {a: [f for f, _ in guard.eligible(a, c) if guard.buy_blocked(f) is None]
-                     for a in room}
-            # or an account may sell less of the class than it was to (no purchase: no wash)
-            less = {a: sum(book.sold_here(a, c).values()) for a in room}
             cap = sum(v if funds[a] else min(v, less[a]) for a, v in room.items())
             other = sum(v if any(guard.group(f) != g for f in funds[a]) else min(v, less[a])
                         for a, v in room.items())
@@ -729,7 +729,7 @@ def step_taxable(book: Book, guard: Guard, targets: pd.Series, band: Band, *,
         reinvest = {a: can_reinvest(book, guard, targets, a) for a in taxable}
         keys = [k for k in taxable_holdings(book, guard, o, notes) if reinvest[k[0]]]
         own = len(keys)
-        subs, caps, gains_only = substitutes(book, guard, targets, o)
+        subs, caps, gains_only = substitutes(book, guard, o)
         keys += [k for k in subs if reinvest[k[0]]]
         index = {k: i for i, k in enumerate(keys)}
         caps = [(frozenset(index[k] for k in ks if k in index), cap) for ks, cap in caps]
