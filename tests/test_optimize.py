@@ -163,6 +163,22 @@ def test_wash_binary_harvests_when_the_loss_is_large():
     assert p.summary.tax == -540.0
     assert p.extra["solver"]["objective"] == pytest.approx(-337.999, abs=1e-6)
     assert p.summary.cash_after["I"] == 2000.0
+    # the search over the group's either/or proved it (toolkit.planner._branch)
+    assert p.extra["solver"]["search"]["proven"] is True
+    assert p.extra["solver"]["status"] == "Optimal"
+    assert p.extra["solver"]["mip_gap_dollars"] <= 1.0
+
+
+def test_past_the_searchs_budget_highs_finishes_from_its_best_plan(monkeypatch):
+    from toolkit.planner import optimize
+
+    monkeypatch.setattr(optimize, "SEARCH_SOLVES", 1)  # the root relaxation only
+    p = plan(wash_choice(12000.0), mode="optimal", **WASH_OPTS)
+    assert p.extra["solver"]["search"]["proven"] is False
+    assert p.extra["solver"]["status"] == "Optimal"
+    assert trades(p) == [["T", "VTI", "sell", 100.0, 10000.0],
+                         ["T", "ITOT", "buy", 200.0, 10000.0]]
+    assert p.extra["solver"]["objective"] == pytest.approx(-337.999, abs=1e-6)
 
 
 def test_without_wash_binaries_the_lp_drops_loss_sales_in_bought_groups():

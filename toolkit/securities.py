@@ -110,13 +110,18 @@ class SecurityMaster:
         return dict(zip(c.to_numpy(), c.index, strict=True))
 
     @cached_property
-    def _rows(self) -> dict[str, pd.Series]:
-        return {k: self.frame.loc[k] for k in self.frame.index}
+    def _rows(self) -> dict[str, pd.Series]:  # filled as rows are asked for
+        return {}
 
     def get(self, symbol_or_cusip: str) -> pd.Series | None:
         """The master's row for a ticker or CUSIP, or None."""
         key = self.resolve(symbol_or_cusip)
-        return None if key is None else self._rows[key]
+        if key is None:
+            return None
+        row = self._rows.get(key)
+        if row is None:
+            row = self._rows[key] = self.frame.loc[key]
+        return row
 
     def weights(self, symbol_or_cusip: str) -> dict[str, float]:
         """Asset-class weights of a security (a single class has weight 1).
@@ -134,11 +139,13 @@ class SecurityMaster:
     @cached_property
     def _weights(self) -> dict[str, dict[str, float]]:
         out = {}
-        for key, row in self._rows.items():
-            if row["asset_class"] == MULTI_ASSET:
-                out[key] = parse_weights(row["weights"], where=f"security {key}")
+        f = self.frame
+        for key, cls, w in zip(f.index, f["asset_class"].tolist(), f["weights"].tolist(),
+                               strict=True):
+            if cls == MULTI_ASSET:
+                out[key] = parse_weights(w, where=f"security {key}")
             else:
-                out[key] = {row["asset_class"]: 1.0}
+                out[key] = {cls: 1.0}
         return out
 
     def classify(self, symbols: pd.Series, cusips: pd.Series | None = None) -> pd.Series:

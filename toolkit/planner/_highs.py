@@ -163,14 +163,23 @@ class Program:
         finite = np.r_[lb, ub, rlo, rhi]
         finite = np.abs(finite[np.isfinite(finite)])
         big = float(finite.max()) if len(finite) else 0.0
-        if big > 1e5:
-            h.setOptionValue("user_bound_scale", -min(12, round(math.log2(big / 1e5))))
+        scale = -min(12, round(math.log2(big / 1e5))) if big > 1e5 else 0
+        if scale:
+            h.setOptionValue("user_bound_scale", scale)
         h.setOptionValue("time_limit", float(time_limit))
-        h.setOptionValue("mip_rel_gap", float(mip_gap))
-        h.setOptionValue("mip_abs_gap", float(abs_gap))
         h.passModel(lp)
         self._h = h
         self._kind = kind
+        self._scale = scale
+        self.set_gap(mip_gap, abs_gap)
+
+    def set_gap(self, relative: float, absolute: float) -> None:
+        """Stop later MIP runs within ``relative`` or ``absolute`` (objective units) of the
+        proven optimum (after :meth:`build`)."""
+        self._h.setOptionValue("mip_rel_gap", float(relative))
+        # HiGHS compares the absolute gap on the scaled program (user_bound_scale), whose
+        # objective is the unscaled one times 2**scale
+        self._h.setOptionValue("mip_abs_gap", float(absolute) * 2.0 ** self._scale)
 
     @property
     def is_mip(self) -> bool:
@@ -190,6 +199,16 @@ class Program:
         ub = np.broadcast_to(np.asarray(ub, dtype=float), j.shape).copy()
         self._h.changeColsBounds(len(j), j, lb, ub)
 
+    def bounds(self, j) -> tuple[np.ndarray, np.ndarray]:
+        """The current lower and upper bounds of columns ``j`` (after :meth:`build`)."""
+        lp = self._h.getLp()
+        j = np.atleast_1d(np.asarray(j, dtype=np.int64))
+        return np.asarray(lp.col_lower_)[j], np.asarray(lp.col_upper_)[j]
+
+    def kinds(self, j) -> np.ndarray:
+        """The current integrality of columns ``j``: 0 continuous, 1 integer."""
+        return self._kind[np.atleast_1d(np.asarray(j, dtype=np.int64))]
+
     def set_kind(self, j, kind: int) -> None:
         """Change column integrality (after :meth:`build`)."""
         j = np.atleast_1d(np.asarray(j, dtype=np.int32))
@@ -199,6 +218,13 @@ class Program:
         self._h.changeColsIntegrality(len(j), j, np.array([t] * len(j)))
         self._kind = self._kind.copy()
         self._kind[j] = kind
+
+    def set_start(self, x: np.ndarray) -> None:
+        """Give the next MIP run a feasible solution to start from (after :meth:`build`)."""
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(x, dtype=float).tolist()
+        sol.value_valid = True
+        self._h.setSolution(sol)
 
     def solve(self) -> Solution:
         """Run HiGHS and read the solution."""

@@ -84,20 +84,34 @@ Whole shares and the minimum trade
     around its fractional value ``x`` (a sale reaching into the last fraction of a position
     sells all of it), funds traded in dollars stay continuous, each trade made is 0 or at
     least ``min_trade`` (one binary per trade made; a sale may also be a whole position worth
-    less, as a withdrawal may need), what was not traded stays untraded, and
-    that small MIP is solved ("the integer neighbourhood"; widened by one and then three
-    shares if infeasible). Hard band and drift bounds may give there, at $10 of objective
-    per dollar, so that the nearest whole-share plan is found; how far they gave is noted.
-    The distance from the fractional optimum (objective and exact tax) is in
-    ``plan.extra["whole_shares"]``.
+    less, as a withdrawal may need), what was not traded stays untraded, and that small MIP
+    is solved ("the integer neighbourhood"). It is first tried narrower: a trade whose
+    rounded-down range stays above the minimum stays made, and a taxable sale's lots further
+    than its range from the edge of what ``x`` sells (per holding, term and sign, where lots
+    go least gain per share first) keep their values. If that is infeasible, the whole
+    neighbourhood, then one widened by one and by three shares. Each try starts from a plan
+    of its own (sales rounded up, buys down, then cash floors repaired, the netting binaries
+    chosen by the search below); when that plan is within :data:`NEIGHBOURHOOD_GAP` of the
+    household's value (a dollar per million) of the fractional optimum, which bounds every
+    whole-share plan, it is taken without the MIP. Hard band and drift bounds may give
+    there, at $10 of objective per dollar, so that the nearest whole-share plan is found;
+    how far they gave is noted. The distance from the fractional optimum (objective and
+    exact tax) is in ``plan.extra["whole_shares"]``.
 
 Solving
-    A MIP's binaries are fixed at their values afterwards and the LP left is solved again
-    (an exact vertex, no big-M leakage). A MIP that finds no plan within ``time_limit`` fixes
-    each wash binary from the linear relaxation and solves what is left (noted). The solver
-    status, objective, proven MIP gap, time and sizes are in ``plan.extra["solver"]``;
-    infeasible or failed programs raise :class:`~toolkit.errors.PlanningError` saying what
-    could not be met.
+    The first program's binaries are searched by :func:`toolkit.planner._branch.branch`:
+    each is an either/or (a wash-sale group harvests or buys; a netting order holds or not),
+    and a relaxed plan in which no group both harvests and buys, and no netting order is
+    broken, is a plan. The search proves its plan within :data:`MIP_ABS_GAP` dollars of the
+    optimum objective (or ``mip_gap`` relative) on warm-started linear programs; past its
+    budget (:data:`SEARCH_SOLVES` programs or :data:`SEARCH_SECONDS`) HiGHS's MIP solver
+    takes over, started from the search's best plan. A MIP's binaries are fixed at their
+    values afterwards and the LP left is solved again (an exact vertex, no big-M leakage). A
+    MIP that finds no plan within ``time_limit`` fixes each wash binary from the linear
+    relaxation and solves what is left (noted). The solver status, objective, proven MIP gap
+    (relative and in dollars), the search's figures, time and sizes are in
+    ``plan.extra["solver"]``; infeasible or failed programs raise
+    :class:`~toolkit.errors.PlanningError` saying what could not be met.
 """
 
 
@@ -110,6 +124,7 @@ import pandas as pd
 
 from toolkit.errors import PlanningError
 from toolkit.planner._book import Book
+from toolkit.planner._branch import Search, branch
 from toolkit.planner._guard import Guard
 from toolkit.planner._highs import Solution
 from toolkit.planner.program import Model, account_labels, build_model
@@ -135,6 +150,16 @@ __all__ = ["optimize"]
 #: 10 accounts x 50 funds x 10,000 lots: the first MIP 2.8 s -> 1.4 s and the whole-share MIP
 #: 6.4 s -> 0.2 s with the same tax to the cent (``make bench``).
 MIP_ABS_GAP = 1.0
+#: The whole-share plan (the integer neighbourhood of the fractional plan) is taken once
+#: proven within this fraction of the household's value (a dollar per million, at least $1)
+#: of the best plan in that neighbourhood. Rounding to whole shares itself moves the
+#: objective by dollars: one $500 share off target is $5 of drift term at the default
+#: ``lambda_drift``.
+NEIGHBOURHOOD_GAP = 1e-6
+#: The search over the first program's either/or choices (:mod:`toolkit.planner._branch`)
+#: hands over to HiGHS's MIP solver after this many linear programs or seconds in HiGHS.
+SEARCH_SOLVES = 200
+SEARCH_SECONDS = 1.5
 
 
 def _fail(sol: Solution, opts, what: str = "", short: dict[str, float] | None = None
@@ -189,7 +214,8 @@ def _polish(model: Model, x: np.ndarray, integer_cols: np.ndarray) -> Solution |
     return sol if sol.ok else None
 
 
-def _round(model: Model, x: np.ndarray, opts, widen: int) -> np.ndarray:
+def _round(model: Model, x: np.ndarray, opts, widen: int, lot_ub: np.ndarray,
+           narrow: bool = False) -> tuple[np.ndarray, Solution | None]:
     """Restrict every trade to whole shares and the minimum trade around ``x`` (docstring).
 
     A trade in shares may take any whole number of shares from one below the whole part of
@@ -200,6 +226,11 @@ def _round(model: Model, x: np.ndarray, opts, widen: int) -> np.ndarray:
     at least that much (its on/off column becomes a binary). What was not traded stays
     untraded; the slack of hard band and drift bounds opens (priced at
     :data:`~toolkit.planner.program.SLACK_COST`). ``widen`` adds that many shares either side.
+    ``narrow``: a trade whose range stays above the minimum stays made and lots far from the
+    edge of what ``x`` sells keep their values (:func:`_near_lots`); ``lot_ub``: the lots'
+    bounds before any rounding.
+
+    Returns the integer columns and the try's first plan (:func:`_start`; None if none).
     """
     prog = model.prog
     ub_all = np.concatenate(prog.ub)
@@ -215,24 +246,53 @@ def _round(model: Model, x: np.ndarray, opts, widen: int) -> np.ndarray:
         prog.set_bounds(model.on_cols[zero], 0.0, 0.0)
     ints = []
     ons = []
+    guess_of: dict[int, float] = {}  # a first plan for the MIP (_guess)
+    price = np.r_[model.sell_price, model.buy_price]
+    least = opts.min_trade / price
+    lots_left = np.floor(_sellable_shares(model, x) + 1e-9)
+    int_k, int_lo, int_hi = [], [], []
+    reach = np.full(len(cols), np.inf)  # how far each sale may move, shares
     for k in np.flatnonzero(~zero):
         j = cols[k]
         q = ub_all[j]
         if not whole[k]:
-            if opts.min_trade > 0:
+            if opts.min_trade > 0:  # a sale at least the minimum, a small buy dropped
                 ons.append(model.on_cols[k])
+                guess_of[int(model.on_cols[k])] = float(k < n_sell or v[k] >= least[k])
             continue
         if k < n_sell and abs(q - model.sell_qty[k]) <= 1e-9 and q != math.floor(q) and \
                 v[k] > math.floor(q) - 1e-9 and not widen:
             prog.set_bounds(j, q, q)  # into the last fraction: the whole position
             continue
         hi[k] = min(hi[k], math.floor(q + 1e-9))
-        if opts.min_trade > 0:  # 0 or at least the minimum: the on/off column decides
+        lo[k] = min(lo[k], hi[k])
+        if opts.min_trade > 0 and (not narrow or lo[k] * price[k] < opts.min_trade):
+            # 0 or at least the minimum: the on/off column decides
             prog.set_bounds(j, 0.0, hi[k])
             ons.append(model.on_cols[k])
-        else:
-            prog.set_bounds(j, min(lo[k], hi[k]), hi[k])
+            lo[k] = 0.0
+            reach[k] = np.inf
+        else:  # a trade well above the minimum stays made, within its whole shares
+            prog.set_bounds(j, lo[k], hi[k])
+            if opts.min_trade > 0:
+                prog.set_bounds(model.on_cols[k], 1.0, 1.0)
+            reach[k] = hi[k] - lo[k] + 1.0 if narrow else np.inf
         ints.append(j)
+        int_k.append(k)
+        int_lo.append(lo[k])
+        int_hi.append(min(hi[k], lots_left[k]) if k < n_sell else hi[k])
+    if len(model.lot_col):  # lots far from the edge of what x sells stay as x has them
+        near = _near_lots(model, x, reach[:n_sell], lot_ub)
+        prog.set_bounds(model.lot_col[near], 0.0, lot_ub[near])
+        far = model.lot_col[~near]
+        prog.set_bounds(far, x[far], x[far])
+    ks = np.array(int_k, dtype=np.int64)
+    g = _guess(model, x, ks, np.array(int_lo), np.maximum(np.array(int_hi), int_lo), opts)
+    guess_of.update({int(cols[k]): float(gk) for k, gk in zip(ks, g, strict=True)})
+    if opts.min_trade > 0:
+        guess_of.update({int(model.on_cols[k]): float(gk > 0) for k, gk in zip(ks, g,
+                                                                               strict=True)})
+    start = _start(model, guess_of, opts)
     prog.set_kind(np.array(ints, dtype=np.int64), 1)
     if ons:
         on = np.array(ons, dtype=np.int64)
@@ -243,7 +303,139 @@ def _round(model: Model, x: np.ndarray, opts, widen: int) -> np.ndarray:
         prog.set_kind(model.netting, 1)
     if len(model.slack):
         prog.set_bounds(model.slack, 0.0, math.inf)
-    return np.array([*ints, *ons], dtype=np.int64)
+    if start is not None:
+        prog.set_start(start.x)
+    return np.array([*ints, *ons], dtype=np.int64), start
+
+
+def _near_lots(model: Model, x: np.ndarray, reach: np.ndarray, lot_ub: np.ndarray
+               ) -> np.ndarray:
+    """The lots the integer neighbourhood may change (a mask over the lot columns).
+
+    Within one holding, term and sign (gain or loss) the lots with the least gain per share
+    go first, so a sale ``reach[h]`` shares larger or smaller than ``x``'s changes only the
+    lots within ``reach[h]`` shares of the edge of what ``x`` sells there. The lots further
+    in (sold whole) and further out (unsold) keep their values; in a 10,000-lot household
+    that leaves a few hundred lot columns to the MIP instead of thousands. ``reach`` is inf
+    for a sale that may drop to nothing or is traded in dollars: all its lots may change.
+    """
+    gain, hold = model.lot_gain, model.lot_hold
+    sold = x[model.lot_col]
+    q = lot_ub
+    seg = hold * 4 + 2 * model.lot_long + (gain < 0)
+    order = np.lexsort((gain, seg))
+    s = seg[order]
+    first = np.r_[True, s[1:] != s[:-1]]
+    group = np.cumsum(first) - 1
+    end = np.cumsum(q[order])
+    end = end - (end - q[order])[first][group]  # shares up to each lot, in its segment
+    start = end - q[order]
+    edge = np.bincount(group, weights=sold[order])[group]  # what x sells in the segment
+    r = np.where(model.sell_whole, reach, np.inf)[hold[order]]
+    near = np.zeros(len(gain), dtype=bool)
+    near[order] = (end >= edge - r - 1e-9) & (start <= edge + r + 1e-9)
+    return near
+
+
+def _guess(model: Model, x: np.ndarray, ks: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+           opts) -> np.ndarray:
+    """Whole shares for the trades ``ks`` (positions in sales then buys) near ``x``.
+
+    Each to the nearest whole number in ``[lo, hi]``; a trade under the minimum becomes the
+    minimum (a sale, where it may) or nothing (a buy); then, in each account whose cash the
+    rounding took below its floor, sales are rounded up and buys down, those nearest their
+    fractional value first, until the floor holds. Trades in dollars are left to the
+    linear program (a small dollar buy dropped and a small dollar sale raised to the
+    minimum only add cash).
+    """
+    n_sell = len(model.sell_col)
+    cols = np.r_[model.sell_col, model.buy_col]
+    price = np.r_[model.sell_price, model.buy_price]
+    acc = np.r_[model.sell_acc, model.buy_acc]
+    sign = np.r_[np.ones(n_sell), -np.ones(len(model.buy_col))]  # cash in per share
+    v = x[cols]
+    least = np.ceil(opts.min_trade / price - 1e-9)
+
+    def fit(k: int, n: float) -> float:  # n shares of trade k, or 0, under the minimum
+        if n <= 0 or opts.min_trade <= 0 or n * price[k] >= opts.min_trade - 1e-9:
+            return n
+        return least[k] if k < n_sell and least[k] <= hi_of[k] else 0.0
+
+    hi_of = dict(zip(ks.tolist(), hi.tolist(), strict=True))
+    g = {int(k): fit(int(k), float(min(max(np.round(v[k]), lo[i]), hi[i])))
+         for i, k in enumerate(ks)}
+    room = model.cash_room.copy()
+    np.add.at(room, acc, sign * price * v)  # the fractional plan's cash above each floor
+    for k, n in g.items():
+        room[acc[k]] += sign[k] * price[k] * (n - v[k])
+    lo_of = dict(zip(ks.tolist(), lo.tolist(), strict=True))
+    for a in np.flatnonzero(room < -1e-6):
+        mine = [k for k in g if acc[k] == a]
+        while room[a] < -1e-6:
+            steps = []
+            for k in mine:
+                if k < n_sell and g[k] + 1 <= hi_of[k]:
+                    n = fit(k, g[k] + 1)
+                elif k >= n_sell and g[k] - 1 >= lo_of[k]:
+                    n = fit(k, g[k] - 1)
+                else:
+                    continue
+                if sign[k] * (n - g[k]) > 0:  # adds cash
+                    steps.append((abs(n - v[k]), k, n))
+            if not steps:
+                break
+            _, k, n = min(steps)
+            room[a] += sign[k] * price[k] * (n - g[k])
+            g[k] = n
+    return np.array([g[int(k)] for k in ks], dtype=float)
+
+
+def _sellable_shares(model: Model, x: np.ndarray) -> np.ndarray:
+    """Per sellable holding, the shares its lots may give at ``x`` (inf without lots).
+
+    The lots' bounds, less the loss lots of wash-sale groups that ``x`` keeps buying.
+    """
+    n_sell = len(model.sell_col)
+    if not len(model.lot_col):
+        return np.full(n_sell, np.inf)
+    _, room = model.prog.bounds(model.lot_col)
+    room = room.copy()
+    for li, _, y in model.wash_groups.values():
+        if y is not None and x[y] < 0.5:
+            room[li] = 0.0
+    out = np.bincount(model.lot_hold, weights=room, minlength=n_sell)
+    has = np.bincount(model.lot_hold, minlength=n_sell) > 0
+    return np.where(has, out, np.inf)
+
+
+def _start(model: Model, guess_of: dict[int, float], opts) -> Solution | None:
+    """A first whole-share plan for the integer neighbourhood, or None if infeasible.
+
+    Every integer column at its guess (:func:`_guess`), the netting binaries chosen by
+    :func:`~toolkit.planner._branch.branch` and the linear program left solved (warm,
+    before the columns become integer).
+
+    Measured on generated households of 10,000 lots: HiGHS's own first roundings were often
+    thousands of dollars off, and it then spent up to 1.5 s in sub-MIPs finding a plan; this
+    one is found in a few linear programs and is often within dollars of the fractional
+    optimum.
+    """
+    if not guess_of:
+        return None
+    prog = model.prog
+    j = np.fromiter(guess_of, dtype=np.int64, count=len(guess_of))
+    g = np.fromiter(guess_of.values(), dtype=float, count=len(guess_of))
+    lo, hi = prog.bounds(j)
+    prog.set_bounds(j, g, g)
+    netting = set(model.netting.tolist())
+    found = branch(prog, [c for c in model.choices if c.column in netting],
+                   abs_gap=MIP_ABS_GAP, rel_gap=opts.mip_gap, max_solves=SEARCH_SOLVES,
+                   seconds=min(SEARCH_SECONDS, opts.time_limit))
+    prog.set_bounds(j, lo, hi)
+    if found.best is None:
+        return None
+    found.best.time = found.time
+    return found.best
 
 
 def _fallback(model: Model, seconds: float) -> Solution:
@@ -270,13 +462,49 @@ def _fallback(model: Model, seconds: float) -> Solution:
     return sol
 
 
+def _search(model: Model, opts) -> tuple[Solution, Search, int]:
+    """The first MIP, by :func:`~toolkit.planner._branch.branch` or else HiGHS.
+
+    HiGHS's MIP solver, started from the search's best plan, when the search does not prove
+    it within its budget.
+
+    Returns the solution (its time: all the seconds in HiGHS), the search and the number of
+    programs solved.
+    """
+    prog = model.prog
+    found = branch(prog, model.choices, abs_gap=MIP_ABS_GAP, rel_gap=opts.mip_gap,
+                   max_solves=SEARCH_SOLVES, seconds=min(SEARCH_SECONDS, opts.time_limit))
+    ys = model.binaries
+    prog.set_bounds(ys, 0.0, 1.0)  # the program as it was (binaries), for what follows
+    prog.set_kind(ys, 1)
+    if found.first is not None and not found.first.ok:  # no relaxed plan: no plan at all
+        return found.first, found, found.solves
+    if found.proven:
+        best = found.best
+        best.status = "Optimal"
+        best.abs_gap = max(best.objective - found.bound, 0.0)
+        best.mip_gap = best.abs_gap / max(abs(best.objective), 1e-9)
+        best.time = found.time
+        return best, found, found.solves
+    if found.best is not None:
+        prog.set_start(found.best.x)
+    sol = prog.solve()
+    sol.time += found.time
+    return sol, found, found.solves + 1
+
+
 def _solve(model: Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
     prog = model.prog
     notes: list[str] = []
     prog.build(time_limit=opts.time_limit, mip_gap=opts.mip_gap, abs_gap=MIP_ABS_GAP)
     kind = "MIP" if prog.is_mip else "LP"
-    sol = prog.solve()
-    solves, seconds = 1, sol.time
+    searched = None
+    if prog.is_mip and len(model.choices) == len(model.binaries):
+        sol, searched, solves = _search(model, opts)
+        seconds = sol.time
+    else:
+        sol = prog.solve()
+        solves, seconds = 1, sol.time
     if not sol.ok and "ime limit" in sol.status and len(model.wash_groups) and \
             opts.wash_binaries:
         # no plan within the time limit: take each group's wash choice from the relaxation
@@ -325,6 +553,8 @@ def _solve(model: Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
             sol = pol
     info = {"status": main.status, "kind": kind, "objective": float(sol.objective),
             "mip_gap": float(main.mip_gap), "mip_gap_dollars": float(main.abs_gap),
+            **({"search": {"solves": searched.solves, "proven": searched.proven,
+                           "time": searched.time}} if searched else {}),
             "time": 0.0, "solves": solves,
             "columns": prog.n, "rows": prog.m, "binaries": int(len(model.binaries)),
             **model.counts}
@@ -338,8 +568,20 @@ def _solve(model: Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
         np.r_[model.sell_whole, model.buy_whole].any()))
     if rounding:
         frac_x, frac_obj = x, float(sol.objective)
-        for widen in (0, 1, 3):
-            ints = _round(model, frac_x, opts, widen)
+        tol = max(MIP_ABS_GAP, NEIGHBOURHOOD_GAP * model.total)
+        prog.set_gap(opts.mip_gap, tol)
+        _, lot_ub = prog.bounds(model.lot_col)
+        # first the narrow neighbourhood (trades well above the minimum stay made, far lots
+        # stay as they are), then the whole one, then wider
+        tries = [(0, True), *([(0, False)] if opts.min_trade > 0 else []), (1, False),
+                 (3, False)]
+        for widen, narrow in tries:
+            ints, start = _round(model, frac_x, opts, widen, lot_ub, narrow)
+            if start is not None:
+                seconds += start.time
+            if start is not None and start.objective - frac_obj <= tol:
+                ws = start  # within the gap of the fractional optimum, a bound on them all
+                break
             ws = prog.solve()
             solves += 1
             seconds += ws.time

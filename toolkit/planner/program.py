@@ -18,6 +18,7 @@ import pandas as pd
 from toolkit.errors import PlanningError
 from toolkit.location import fund_drag_rates, placement_score
 from toolkit.planner._book import EPS, Book
+from toolkit.planner._branch import Choice
 from toolkit.planner._guard import Guard
 from toolkit.planner._highs import Program
 from toolkit.planner._taxcurve import tax_curves
@@ -93,6 +94,10 @@ class Model:
     binaries: np.ndarray  # the binaries of the first solve: wash y_g, netting z
     netting: np.ndarray  # the netting binaries
     wash_groups: dict  # group -> (loss lot indices, buy indices, y column or None)
+    choices: list  # each binary of the first solve as a Choice (what it switches off)
+    sell_acc: np.ndarray  # account number of each sellable holding
+    buy_acc: np.ndarray  # account number of each buy
+    cash_room: np.ndarray  # per account: cash above its floor before any trade (dollars)
     total: float  # household value, dollars
     short: dict  # account label -> cash it must raise (withdrawal or floor), dollars
     notes: list[str] = field(default_factory=list)
@@ -316,8 +321,9 @@ def build_model(book: Book, targets: pd.Series, profile, guard: Guard) -> Model:
                 + [(buy_col[k], p, w) for k, (p, w) in enumerate(zip(
                     buy_price, buy_cls, strict=True))])
 
-    netting, _ = _tax(prog, profile, opts, lot_col, lot_gain, lot_long)
+    netting, tax_cols = _tax(prog, profile, opts, lot_col, lot_gain, lot_long)
     binaries = list(netting)
+    choices = list(tax_cols["choices"])
     if opts.gains_budget is not None and len(lot_col):
         prog.row(-math.inf, float(opts.gains_budget), lot_col, lot_gain)
 
@@ -341,6 +347,8 @@ def build_model(book: Book, targets: pd.Series, profile, guard: Guard) -> Model:
                 big = float(cap[np.unique(buy_acc[bk])].sum())
                 prog.row(-math.inf, big, np.r_[buy_col[bk], y], np.r_[buy_price[bk], big])
                 binaries.append(y)
+                choices.append(Choice(y, (lot_col[li], sells.price[lot_hold[li]]),
+                                      (buy_col[bk], buy_price[bk])))
             wash_groups[g] = (li, bk, y)
 
     return Model(
@@ -353,7 +361,8 @@ def build_model(book: Book, targets: pd.Series, profile, guard: Guard) -> Model:
         sell_whole=np.array([not book.in_dollars(a, y) for a, y in sells.keys], dtype=bool),
         on_cols=on_cols, slack=slack,
         binaries=np.array(binaries, dtype=np.int64),
-        netting=np.array(netting, dtype=np.int64), wash_groups=wash_groups, total=total,
+        netting=np.array(netting, dtype=np.int64), wash_groups=wash_groups, choices=choices,
+        sell_acc=sell_acc, buy_acc=buy_acc, cash_room=cash0 - floors, total=total,
         short=short, notes=list(dict.fromkeys(sells.notes)),
         counts={"lots": int(len(lot_col)), "holdings": n_sell, "buys": n_buy,
                 "wash_groups": len(wash_groups)})
@@ -481,7 +490,7 @@ def _tax(prog: Program, profile, opts, lot_col, lot_gain, lot_long) -> tuple[lis
              np.r_[1.0, 1.0, 1.0, 1.0, lot_gain[neg & lt]])
     lim = curves.loss_limit
     cols = {"short_term": xs, "long_term": xl, "deducted": np.array([m_s, m_l]),
-            "curves": curves, "deduction_rate": rd}
+            "curves": curves, "deduction_rate": rd, "choices": []}
     if not exact:
         prog.row(-math.inf, lim, [m_s, m_l], [1.0, 1.0])
         return [], cols
@@ -496,6 +505,14 @@ def _tax(prog: Program, profile, opts, lot_col, lot_gain, lot_long) -> tuple[lis
     prog.row(-math.inf, 0.0, [m_s, m_l, z_d], [1.0, 1.0, -lim])
     prog.row(-math.inf, big_s + big_l, np.r_[xs, xl, z_d],
              np.r_[np.ones(len(xs) + len(xl)), big_s + big_l])
+    # each binary as the either/or it is (toolkit.planner._branch): dollars on either side
+    one = np.ones(1)
+    cols["choices"] = [
+        Choice(z_s, (np.array([u_sl]), one), (xs, np.ones(len(xs)))),
+        Choice(z_l, (np.array([u_ls]), one), (xl, np.ones(len(xl)))),
+        Choice(z_d, (np.array([m_s, m_l]), np.ones(2)),
+               (np.r_[xs, xl], np.ones(len(xs) + len(xl)))),
+    ]
     return [z_s, z_l, z_d], cols
 
 

@@ -178,6 +178,8 @@ class SubstantiallyIdentical:
              ) -> pd.Series:
         """Group key of each distinct symbol (see :func:`identity_groups`)."""
         master = securities if securities is not None else load_securities()
+        if isinstance(symbols, pd.Series):  # distinct values first: frames of lots are long
+            symbols = symbols.dropna().unique().tolist()
         uniq = list(dict.fromkeys(s for s in symbols if isinstance(s, str)))
         base = {s: self._base_key(s, master) for s in uniq}
         if self.groups:

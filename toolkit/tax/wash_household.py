@@ -248,6 +248,12 @@ def household_sales(household) -> tuple[pd.DataFrame, list[str]]:
     return sales, notes
 
 
+def _holdings(frame: pd.DataFrame) -> set[tuple[str, str]]:
+    """The distinct (account, symbol) pairs of a frame (a frame of lots is long)."""
+    d = frame[["account", "symbol"]].drop_duplicates()
+    return set(zip(d["account"].tolist(), d["symbol"].tolist(), strict=True))
+
+
 @per_household
 def unlisted_lots(household) -> pd.DataFrame:
     """Open lots the history replay leaves in holdings that no file lists.
@@ -277,9 +283,7 @@ def unlisted_lots(household) -> pd.DataFrame:
     hist = household.history.lots
     if hist.empty:
         return hist
-    known = set(zip(household.positions["account"], household.positions["symbol"],
-                    strict=True)) | set(zip(household.lots["account"], household.lots["symbol"],
-                                            strict=True))
+    known = _holdings(household.positions) | _holdings(household.lots)
     keep = [k not in known for k in zip(hist["account"], hist["symbol"], strict=True)]
     out = hist[np.asarray(keep, dtype=bool)].reset_index(drop=True)
     if out.empty:
