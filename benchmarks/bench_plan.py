@@ -9,6 +9,9 @@
    first plan of a household object (year-to-date profile, household sales and acquisitions
    and exposures computed; the reconciliation is kept with the household since it was built);
    ``median_s``/``min_s`` later plans, which reuse them (``toolkit.household.per_household``).
+   Then the optimiser's default cold on 20 generated households of that size (seeds 0-19):
+   median, p90 and worst time, how many under the 1 s aim, and how many its search proved
+   without HiGHS's MIP solver.
 2. 100 generated households: the tax of the waterfall and of the optimal plan against
    the naive baseline (each account rebalanced to the target on its own, FIFO lots) at the same
    final tolerance. All three aim at the target: the naive baseline by construction, the

@@ -5,6 +5,7 @@ shrinks the sale."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tests.factories import household
@@ -51,6 +52,20 @@ def test_step_2_moves_a_class_between_accounts_to_make_room():
         "growth belongs in tax-free money"]
     assert p.summary.tax == 0.0
     assert p.summary.abs_drift_after == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_failed_step_2_program_is_an_error_not_an_empty_step(monkeypatch):
+    from toolkit.errors import PlanningError
+    from toolkit.planner import _highs
+
+    def fails(self):
+        return _highs.Solution("Numerical error", False, np.zeros(self.n), 0.0, 0.0, 0.1)
+
+    monkeypatch.setattr(_highs.Program, "solve", fails)
+    with pytest.raises(PlanningError) as err:
+        plan(chain_household(), menus={"I": {"VTI", "VNQ"}, "R": {"VTI", "BND"}})
+    assert str(err.value) == ("step 2's program (the tax-advantaged trades) failed (HiGHS: "
+                              "Numerical error)")
 
 
 def stand_in_household():

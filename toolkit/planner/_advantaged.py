@@ -19,6 +19,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from toolkit.errors import PlanningError
 from toolkit.location import placement_score
 from toolkit.planner._book import EPS, Book
 from toolkit.planner._guard import SHRINK_RULE, Guard
@@ -53,6 +54,12 @@ def allocate(book: Book, guard: Guard, targets: pd.Series
     dict
         Account -> ``(sell, buy)``, each class -> dollars (only amounts above a cent). Sales
         are of single-class funds the account may sell; buys of classes it has a fund for.
+
+    Raises
+    ------
+    PlanningError
+        If HiGHS fails on the program (trading nothing is always feasible, so this is a
+        solver failure, reported rather than taken as "no trades").
     """
     total = book.total()
     cv = book.class_values()
@@ -107,8 +114,9 @@ def allocate(book: Book, guard: Guard, targets: pd.Series
            np.r_[np.ones(n), np.ones(len(sells)), -np.ones(len(buys))])
     p.build(time_limit=10.0, mip_gap=0.0)
     sol = p.solve()
-    if not sol.ok:
-        return {}
+    if not sol.ok:  # trading nothing is always feasible: a failure here is the solver's
+        raise PlanningError(f"step 2's program (the tax-advantaged trades) failed (HiGHS: "
+                            f"{sol.status})")
     out: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
     for (a, c, _), v in zip(sells, sol.x[ys], strict=True):
         if v > 0.01:

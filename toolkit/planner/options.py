@@ -164,8 +164,11 @@ class PlanOptions:
     time_limit, mip_gap : float
         Optimal mode: HiGHS time limit (seconds, default 10) and relative MIP gap to stop at
         (default 1e-6); the MIP also stops once proven within $1 of the optimum objective
-        (:data:`toolkit.planner.optimize.MIP_ABS_GAP`). A MIP that finds no plan in time falls
-        back to wash-sale choices taken from its linear relaxation (noted in the plan).
+        (:data:`toolkit.planner.optimize.MIP_ABS_GAP`), and the whole-share plan within a
+        dollar per million of household value of the best one near the fractional optimum
+        (:data:`~toolkit.planner.optimize.NEIGHBOURHOOD_GAP`). A MIP that finds no plan in
+        time falls back to wash-sale choices taken from its linear relaxation (noted in the
+        plan).
     """
 
     band: Band = field(default_factory=Band)
