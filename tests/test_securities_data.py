@@ -416,3 +416,15 @@ def test_documentation_names_every_column_and_value_used():
         used |= {r[col] for r in ROWS}
     missing = sorted(v for v in used if f"`{v}`" not in doc)
     assert missing == []
+
+
+def test_one_field_of_a_row_by_symbol_or_cusip():
+    from toolkit.securities import load_securities
+
+    m = load_securities()
+    # AGG's row: iShares Core U.S. Aggregate Bond ETF, CUSIP 464287226
+    assert m.field("AGG", "vehicle") == "etf"
+    assert m.field("agg ", "sub_class") == "us_aggregate_bond"
+    assert m.field("464287226", "issuer") == "iShares"
+    assert m.field("NOT-A-FUND", "vehicle") is None
+    assert m.field("AGG", "vehicle") == m.get("AGG")["vehicle"]

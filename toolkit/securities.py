@@ -123,6 +123,19 @@ class SecurityMaster:
             row = self._rows[key] = self.frame.loc[key]
         return row
 
+    def field(self, symbol_or_cusip: str, name: str):
+        """One field of a security's row (``vehicle``, ``sub_class``, ...), or None.
+
+        None when the security is unknown. Cheaper than :meth:`get` where a planner asks
+        thousands of times.
+        """
+        key = self.resolve(symbol_or_cusip)
+        return None if key is None else self._records[key][name]
+
+    @cached_property
+    def _records(self) -> dict[str, dict]:
+        return self.frame.to_dict("index")
+
     def weights(self, symbol_or_cusip: str) -> dict[str, float]:
         """Asset-class weights of a security (a single class has weight 1).
 

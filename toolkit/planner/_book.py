@@ -11,6 +11,7 @@ import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -257,6 +258,15 @@ class Book:
                     out[t["symbol"]] = out.get(t["symbol"], 0.0) + t["amount"]
         return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
+    @cached_property
+    def _export_prices(self) -> dict[str, float]:
+        """Symbol -> the first positive price any of the household's exports gives it."""
+        pos = self.household.positions
+        hit = pos.loc[pos["price"] > 0, ["symbol", "price"]].dropna()
+        hit = hit.drop_duplicates("symbol")
+        return dict(zip(hit["symbol"].tolist(), hit["price"].astype(float).tolist(),
+                        strict=True))
+
     def price_of(self, symbol: str) -> float:
         """A price for ``symbol``, dollars a share, or NaN when the plan has none.
 
@@ -272,10 +282,7 @@ class Book:
                     p = hd.price
                     break
         if p is None:
-            pos = self.household.positions
-            hit = pos.loc[(pos["symbol"] == symbol) & (pos["price"] > 0), "price"].dropna()
-            if len(hit):
-                p = float(hit.iloc[0])
+            p = self._export_prices.get(symbol)
         if p is None:
             p = self.household.rules.prices.get(symbol, math.nan)
         self._prices[symbol] = float(p)
@@ -291,8 +298,7 @@ class Book:
             return True
         if TaxType(self.tax_type[account]).is_employer_plan:
             return True
-        row = self.household.securities.get(symbol)
-        return row is not None and row["vehicle"] in DOLLAR_VEHICLES
+        return self.household.securities.field(symbol, "vehicle") in DOLLAR_VEHICLES
 
     def affordable(self, account: str, symbol: str, dollars: float) -> float:
         """What a buy of ``dollars`` of ``symbol`` in ``account`` would spend: whole shares

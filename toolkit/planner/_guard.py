@@ -186,10 +186,10 @@ class Guard:
     def diversified(self, symbol: str) -> bool:
         """Whether the security master knows ``symbol`` as a diversified fund (not a single
         stock, not a sector or crypto fund)."""
-        row = self.book.household.securities.get(symbol)
-        if row is None or row["vehicle"] not in FUND_VEHICLES:
+        master = self.book.household.securities
+        if master.field(symbol, "vehicle") not in FUND_VEHICLES:
             return False
-        return row["sub_class"] not in CONCENTRATED_SUBCLASSES
+        return master.field(symbol, "sub_class") not in CONCENTRATED_SUBCLASSES
 
     def _why_not(self, account: str, symbol: str) -> str | None:
         """Why ``account`` may never buy ``symbol`` in this plan (None when it may)."""
@@ -244,8 +244,8 @@ class Guard:
                             if hd.classes == {asset_class: 1.0} and hd.quantity > 0),
                            key=lambda hd: -hd.value)
         for hd in elsewhere:  # an ETF the household already uses elsewhere (not a plan's trust,
-            row = master.get(hd.symbol)  # a stock or another custodian's mutual fund)
-            if row is not None and row["vehicle"] == "etf":
+            # a stock or another custodian's mutual fund)
+            if master.field(hd.symbol, "vehicle") == "etf":
                 yield hd.symbol, "held elsewhere in the household"
         for sym in DEFAULT_FUNDS.get(asset_class, ()):
             yield sym, "the security master's default for this class"

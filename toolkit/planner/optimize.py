@@ -366,6 +366,15 @@ def _guess(model: Model, x: np.ndarray, ks: np.ndarray, lo: np.ndarray, hi: np.n
          for i, k in enumerate(ks)}
     room = model.cash_room.copy()
     np.add.at(room, acc, sign * price * v)  # the fractional plan's cash above each floor
+    # what the linear program can still add: larger sales, smaller buys of the traded funds
+    # that trade in dollars (a buy down to the minimum)
+    whole = np.r_[model.sell_whole, model.buy_whole]
+    dollars = ~whole & (v > 1e-9)
+    more = np.where(np.arange(len(v)) < n_sell,
+                    (np.minimum(np.r_[_sellable_shares(model, x), np.zeros(len(model.buy_col))],
+                                np.concatenate(model.prog.ub)[cols]) - v),
+                    v - np.minimum(v, np.ceil(opts.min_trade / price * 100) / 100))
+    np.add.at(room, acc[dollars], np.maximum(more[dollars], 0.0) * price[dollars])
     for k, n in g.items():
         room[acc[k]] += sign[k] * price[k] * (n - v[k])
     lo_of = dict(zip(ks.tolist(), lo.tolist(), strict=True))
