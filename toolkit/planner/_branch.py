@@ -150,7 +150,7 @@ def branch(prog: Program, choices: list[Choice], *, abs_gap: float, rel_gap: flo
                 best = sol
             return
         count += 1
-        heapq.heappush(heap, (sol.objective, count, fixed, at, sol))
+        heapq.heappush(heap, (sol.objective, count, fixed, at, prog.basis()))
 
     visit(root, {})
     # a first plan: dive from the root, each conflict to its larger side
@@ -172,7 +172,7 @@ def branch(prog: Program, choices: list[Choice], *, abs_gap: float, rel_gap: flo
     while heap:
         if solves >= max_solves or spent > seconds:
             break
-        bound, _, fixed, at, _ = heap[0]
+        bound, _, fixed, at, basis = heap[0]
         if best is not None and bound >= best.objective - gap(best.objective):
             pruned = min(pruned, bound)
             heap.clear()
@@ -180,6 +180,7 @@ def branch(prog: Program, choices: list[Choice], *, abs_gap: float, rel_gap: flo
         heapq.heappop(heap)
         for v in (0.0, 1.0):
             f2 = {**fixed, at: v}
+            prog.set_basis(basis)  # from the parent's vertex: fewer pivots than the last LP's
             sol = solve(f2)
             if not sol.ok:
                 continue

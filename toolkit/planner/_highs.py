@@ -219,6 +219,15 @@ class Program:
         self._kind = self._kind.copy()
         self._kind[j] = kind
 
+    def basis(self):
+        """The basis of the last linear program solved (to restart from with
+        :meth:`set_basis`)."""
+        return self._h.getBasis()
+
+    def set_basis(self, basis) -> None:
+        """Start the next linear program from ``basis`` (from :meth:`basis`)."""
+        self._h.setBasis(basis)
+
     def set_start(self, x: np.ndarray) -> None:
         """Give the next MIP run a feasible solution to start from (after :meth:`build`)."""
         sol = highspy.HighsSolution()

@@ -85,7 +85,7 @@ Whole shares and the minimum trade
     sells all of it), funds traded in dollars stay continuous, each trade made is 0 or at
     least ``min_trade`` (one binary per trade made; a sale may also be a whole position worth
     less, as a withdrawal may need), what was not traded stays untraded, and that small MIP
-    is solved ("the integer neighbourhood"). It is first tried narrower: a trade whose
+    is solved ("the integer neighbourhood"). It is first tried narrower: a sale whose
     rounded-down range stays above the minimum stays made, and a taxable sale's lots further
     than its range from the edge of what ``x`` sells (per holding, term and sign, where lots
     go least gain per share first) keep their values. If that is infeasible, the whole
@@ -226,7 +226,7 @@ def _round(model: Model, x: np.ndarray, opts, widen: int, lot_ub: np.ndarray,
     at least that much (its on/off column becomes a binary). What was not traded stays
     untraded; the slack of hard band and drift bounds opens (priced at
     :data:`~toolkit.planner.program.SLACK_COST`). ``widen`` adds that many shares either side.
-    ``narrow``: a trade whose range stays above the minimum stays made and lots far from the
+    ``narrow``: a sale whose range stays above the minimum stays made and lots far from the
     edge of what ``x`` sells keep their values (:func:`_near_lots`); ``lot_ub``: the lots'
     bounds before any rounding.
 
@@ -241,6 +241,8 @@ def _round(model: Model, x: np.ndarray, opts, widen: int, lot_ub: np.ndarray,
     zero = v <= 1e-9
     lo = np.maximum(np.floor(v + 1e-9) - 1.0 - widen, 0.0)
     hi = np.floor(v + 1e-9) + 1.0 + widen
+    made = np.r_[cols, model.on_cols].astype(np.int64)
+    prog.set_kind(made[prog.kinds(made) == 1], 0)  # continuous again after an earlier try
     prog.set_bounds(cols[zero], 0.0, 0.0)
     if len(model.on_cols):
         prog.set_bounds(model.on_cols[zero], 0.0, 0.0)
@@ -266,13 +268,14 @@ def _round(model: Model, x: np.ndarray, opts, widen: int, lot_ub: np.ndarray,
             continue
         hi[k] = min(hi[k], math.floor(q + 1e-9))
         lo[k] = min(lo[k], hi[k])
-        if opts.min_trade > 0 and (not narrow or lo[k] * price[k] < opts.min_trade):
+        if opts.min_trade > 0 and (not narrow or k >= n_sell or
+                                   lo[k] * price[k] < opts.min_trade):
             # 0 or at least the minimum: the on/off column decides
             prog.set_bounds(j, 0.0, hi[k])
             ons.append(model.on_cols[k])
             lo[k] = 0.0
             reach[k] = np.inf
-        else:  # a trade well above the minimum stays made, within its whole shares
+        else:  # a sale well above the minimum stays made, within its whole shares
             prog.set_bounds(j, lo[k], hi[k])
             if opts.min_trade > 0:
                 prog.set_bounds(model.on_cols[k], 1.0, 1.0)
