@@ -251,7 +251,6 @@ def _round(model: Model, x: np.ndarray, opts, widen: int, lot_ub: np.ndarray,
     guess_of: dict[int, float] = {}  # a first plan for the MIP (_guess)
     price = np.r_[model.sell_price, model.buy_price]
     least = opts.min_trade / price
-    lots_left = np.floor(_sellable_shares(model, x) + 1e-9)
     int_k, int_lo, int_hi = [], [], []
     reach = np.full(len(cols), np.inf)  # how far each sale may move, shares
     for k in np.flatnonzero(~zero):
@@ -283,14 +282,17 @@ def _round(model: Model, x: np.ndarray, opts, widen: int, lot_ub: np.ndarray,
         ints.append(j)
         int_k.append(k)
         int_lo.append(lo[k])
-        int_hi.append(min(hi[k], lots_left[k]) if k < n_sell else hi[k])
+        int_hi.append(hi[k])
     if len(model.lot_col):  # lots far from the edge of what x sells stay as x has them
         near = _near_lots(model, x, reach[:n_sell], lot_ub)
         prog.set_bounds(model.lot_col[near], 0.0, lot_ub[near])
         far = model.lot_col[~near]
         prog.set_bounds(far, x[far], x[far])
     ks = np.array(int_k, dtype=np.int64)
-    g = _guess(model, x, ks, np.array(int_lo), np.maximum(np.array(int_hi), int_lo), opts)
+    lots_left = _sellable_shares(model, x)  # under this try's lot bounds
+    cap = np.r_[np.floor(lots_left + 1e-9), np.full(len(model.buy_col), np.inf)]
+    int_hi = np.minimum(np.array(int_hi), cap[ks]) if len(ks) else np.zeros(0)
+    g = _guess(model, x, ks, np.array(int_lo), np.maximum(int_hi, int_lo), opts, lots_left)
     guess_of.update({int(cols[k]): float(gk) for k, gk in zip(ks, g, strict=True)})
     if opts.min_trade > 0:
         guess_of.update({int(model.on_cols[k]): float(gk > 0) for k, gk in zip(ks, g,
@@ -341,15 +343,17 @@ def _near_lots(model: Model, x: np.ndarray, reach: np.ndarray, lot_ub: np.ndarra
 
 
 def _guess(model: Model, x: np.ndarray, ks: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-           opts) -> np.ndarray:
+           opts, lots_left: np.ndarray) -> np.ndarray:
     """Whole shares for the trades ``ks`` (positions in sales then buys) near ``x``.
 
     Each to the nearest whole number in ``[lo, hi]``; a trade under the minimum becomes the
     minimum (a sale, where it may) or nothing (a buy); then, in each account whose cash the
     rounding took below its floor, sales are rounded up and buys down, those nearest their
-    fractional value first, until the floor holds. Trades in dollars are left to the
-    linear program (a small dollar buy dropped and a small dollar sale raised to the
-    minimum only add cash).
+    fractional value first, until the floor holds, counting the cash that larger sales and
+    smaller buys of the traded dollar funds can still give (``lots_left``: per sellable
+    holding, the shares its lots may give, :func:`_sellable_shares`). Trades in dollars are
+    left to the linear program (a small dollar buy dropped and a small dollar sale raised
+    to the minimum only add cash).
     """
     n_sell = len(model.sell_col)
     cols = np.r_[model.sell_col, model.buy_col]
@@ -374,7 +378,7 @@ def _guess(model: Model, x: np.ndarray, ks: np.ndarray, lo: np.ndarray, hi: np.n
     whole = np.r_[model.sell_whole, model.buy_whole]
     dollars = ~whole & (v > 1e-9)
     more = np.where(np.arange(len(v)) < n_sell,
-                    (np.minimum(np.r_[_sellable_shares(model, x), np.zeros(len(model.buy_col))],
+                    (np.minimum(np.r_[lots_left, np.zeros(len(model.buy_col))],
                                 np.concatenate(model.prog.ub)[cols]) - v),
                     v - np.minimum(v, np.ceil(opts.min_trade / price * 100) / 100))
     np.add.at(room, acc[dollars], np.maximum(more[dollars], 0.0) * price[dollars])
