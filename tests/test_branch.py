@@ -106,3 +106,22 @@ def test_the_search_matches_highs_on_random_groups(seed):
     assert found.best.objective == pytest.approx(mip.objective, abs=0.01)
     x = found.best.x
     assert all(min(x[a[g]], x[b[g]]) <= 1e-7 for g in range(n))  # no group both
+
+
+def test_the_absolute_gap_is_in_dollars_under_highs_bound_scaling():
+    """With bounds of a large household HiGHS scales them by a power of two
+    (user_bound_scale), and with them the objective: the absolute gap must be scaled too, or
+    "$1" means $2**-scale. Bounds up to $12.8M: log2(12.8e6 / 1e5) = 7, scale -7, so $1 is
+    1/128 in HiGHS's units."""
+    prog = Program()
+    prog.cols(2, 0.0, [12.8e6, 1.0], [1.0, 0.0])
+    prog.build(time_limit=10.0, mip_gap=1e-6, abs_gap=1.0)
+    h = prog._h
+    assert h.getOptionValue("user_bound_scale")[1] == -7
+    assert h.getOptionValue("mip_abs_gap")[1] == 1.0 / 128
+    prog.set_gap(1e-6, 20.0)
+    assert h.getOptionValue("mip_abs_gap")[1] == 20.0 / 128
+    small = Program()
+    small.cols(1, 0.0, 1000.0, 1.0)
+    small.build(time_limit=10.0, mip_gap=1e-6, abs_gap=1.0)
+    assert small._h.getOptionValue("mip_abs_gap")[1] == 1.0
