@@ -215,7 +215,7 @@ def _polish(model: Model, x: np.ndarray, integer_cols: np.ndarray) -> Solution |
 
 
 def _round(model: Model, x: np.ndarray, opts, widen: int, lot_ub: np.ndarray,
-           narrow: bool = False) -> tuple[np.ndarray, Solution | None]:
+           narrow: bool = False) -> tuple[np.ndarray, Solution | None, int]:
     """Restrict every trade to whole shares and the minimum trade around ``x`` (docstring).
 
     A trade in shares may take any whole number of shares from one below the whole part of
@@ -230,7 +230,8 @@ def _round(model: Model, x: np.ndarray, opts, widen: int, lot_ub: np.ndarray,
     edge of what ``x`` sells keep their values (:func:`_near_lots`); ``lot_ub``: the lots'
     bounds before any rounding.
 
-    Returns the integer columns and the try's first plan (:func:`_start`; None if none).
+    Returns the integer columns, the try's first plan (:func:`_start`; None if none) and the
+    linear programs solved to find it.
     """
     prog = model.prog
     ub_all = np.concatenate(prog.ub)
@@ -292,12 +293,13 @@ def _round(model: Model, x: np.ndarray, opts, widen: int, lot_ub: np.ndarray,
     lots_left = _sellable_shares(model, x)  # under this try's lot bounds
     cap = np.r_[np.floor(lots_left + 1e-9), np.full(len(model.buy_col), np.inf)]
     int_hi = np.minimum(np.array(int_hi), cap[ks]) if len(ks) else np.zeros(0)
-    g = _guess(model, x, ks, np.array(int_lo), np.maximum(int_hi, int_lo), opts, lots_left)
+    g = _guess(model, x, ks, np.array(int_lo), np.maximum(int_hi, int_lo), opts, lots_left,
+               ub_all[cols])
     guess_of.update({int(cols[k]): float(gk) for k, gk in zip(ks, g, strict=True)})
     if opts.min_trade > 0:
         guess_of.update({int(model.on_cols[k]): float(gk > 0) for k, gk in zip(ks, g,
                                                                                strict=True)})
-    start = _start(model, guess_of, opts)
+    start, tried = _start(model, guess_of, opts)
     prog.set_kind(np.array(ints, dtype=np.int64), 1)
     if ons:
         on = np.array(ons, dtype=np.int64)
@@ -310,7 +312,7 @@ def _round(model: Model, x: np.ndarray, opts, widen: int, lot_ub: np.ndarray,
         prog.set_bounds(model.slack, 0.0, math.inf)
     if start is not None:
         prog.set_start(start.x)
-    return np.array([*ints, *ons], dtype=np.int64), start
+    return np.array([*ints, *ons], dtype=np.int64), start, tried
 
 
 def _near_lots(model: Model, x: np.ndarray, reach: np.ndarray, lot_ub: np.ndarray
@@ -343,7 +345,7 @@ def _near_lots(model: Model, x: np.ndarray, reach: np.ndarray, lot_ub: np.ndarra
 
 
 def _guess(model: Model, x: np.ndarray, ks: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-           opts, lots_left: np.ndarray) -> np.ndarray:
+           opts, lots_left: np.ndarray, most: np.ndarray) -> np.ndarray:
     """Whole shares for the trades ``ks`` (positions in sales then buys) near ``x``.
 
     Each to the nearest whole number in ``[lo, hi]``; a trade under the minimum becomes the
@@ -351,7 +353,8 @@ def _guess(model: Model, x: np.ndarray, ks: np.ndarray, lo: np.ndarray, hi: np.n
     rounding took below its floor, sales are rounded up and buys down, those nearest their
     fractional value first, until the floor holds, counting the cash that larger sales and
     smaller buys of the traded dollar funds can still give (``lots_left``: per sellable
-    holding, the shares its lots may give, :func:`_sellable_shares`). Trades in dollars are
+    holding, the shares its lots may give, :func:`_sellable_shares`; ``most``: each
+    trade's bound in shares, sales then buys). Trades in dollars are
     left to the linear program (a small dollar buy dropped and a small dollar sale raised
     to the minimum only add cash).
     """
@@ -378,8 +381,7 @@ def _guess(model: Model, x: np.ndarray, ks: np.ndarray, lo: np.ndarray, hi: np.n
     whole = np.r_[model.sell_whole, model.buy_whole]
     dollars = ~whole & (v > 1e-9)
     more = np.where(np.arange(len(v)) < n_sell,
-                    (np.minimum(np.r_[lots_left, np.zeros(len(model.buy_col))],
-                                np.concatenate(model.prog.ub)[cols]) - v),
+                    (np.minimum(np.r_[lots_left, np.zeros(len(model.buy_col))], most) - v),
                     v - np.minimum(v, np.ceil(opts.min_trade / price * 100) / 100))
     np.add.at(room, acc[dollars], np.maximum(more[dollars], 0.0) * price[dollars])
     for k, n in g.items():
@@ -424,8 +426,10 @@ def _sellable_shares(model: Model, x: np.ndarray) -> np.ndarray:
     return np.where(has, out, np.inf)
 
 
-def _start(model: Model, guess_of: dict[int, float], opts) -> Solution | None:
-    """A first whole-share plan for the integer neighbourhood, or None if infeasible.
+def _start(model: Model, guess_of: dict[int, float], opts) -> tuple[Solution | None, int]:
+    """A first whole-share plan for the integer neighbourhood, and the programs solved.
+
+    The plan is None if infeasible.
 
     Every integer column at its guess (:func:`_guess`), the netting binaries chosen by
     :func:`~toolkit.planner._branch.branch` and the linear program left solved (warm,
@@ -437,7 +441,7 @@ def _start(model: Model, guess_of: dict[int, float], opts) -> Solution | None:
     optimum.
     """
     if not guess_of:
-        return None
+        return None, 0
     prog = model.prog
     j = np.fromiter(guess_of, dtype=np.int64, count=len(guess_of))
     g = np.fromiter(guess_of.values(), dtype=float, count=len(guess_of))
@@ -449,9 +453,9 @@ def _start(model: Model, guess_of: dict[int, float], opts) -> Solution | None:
                    seconds=min(SEARCH_SECONDS, opts.time_limit))
     prog.set_bounds(j, lo, hi)
     if found.best is None:
-        return None
+        return None, found.solves
     found.best.time = found.time
-    return found.best
+    return found.best, found.solves
 
 
 def _fallback(model: Model, seconds: float) -> Solution:
@@ -493,7 +497,7 @@ def _search(model: Model, opts) -> tuple[Solution, Search, int]:
     ys = model.binaries
     prog.set_bounds(ys, 0.0, 1.0)  # the program as it was (binaries), for what follows
     prog.set_kind(ys, 1)
-    if found.first is not None and not found.first.ok:  # no relaxed plan: no plan at all
+    if not found.first.ok:  # no relaxed plan: no plan at all
         return found.first, found, found.solves
     if found.proven:
         best = found.best
@@ -592,7 +596,8 @@ def _solve(model: Model, opts, profile) -> tuple[np.ndarray, dict, list[str]]:
         tries = [(0, True), *([(0, False)] if opts.min_trade > 0 else []), (1, False),
                  (3, False)]
         for widen, narrow in tries:
-            ints, start = _round(model, frac_x, opts, widen, lot_ub, narrow)
+            ints, start, tried = _round(model, frac_x, opts, widen, lot_ub, narrow)
+            solves += tried
             if start is not None:
                 seconds += start.time
             if start is not None and start.objective - frac_obj <= tol:
